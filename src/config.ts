@@ -1,0 +1,171 @@
+/**
+ * Configuration in two steps (the atproto way): the environment is read and validated once, then
+ * turned into one typed, nested Config. Nothing else reads process.env; tests build a Config
+ * directly or through `readConfig` with a plain object.
+ */
+import { z } from 'zod';
+import { fromBase64Url } from './protocol/encoding.js';
+import { isValidKeyName } from './protocol/checkpoint.js';
+import type { DatabaseConfig } from './db/database.js';
+
+/** A rate budget: at most `limit` requests per `windowMs`. */
+export interface Budget {
+  limit: number;
+  windowMs: number;
+}
+
+export interface Config {
+  http: {
+    host: string;
+    port: number;
+    /** The URL clients use, e.g. https://keys.example.org (for links, the log origin and HSTS). */
+    publicUrl: string;
+    /** Reverse proxies in front of the registry whose X-Forwarded-For is believed (a hop count). */
+    trustProxy: number;
+    tls: { certFile: string; keyFile: string } | null;
+  };
+  database: DatabaseConfig;
+  dataDir: string;
+  log: {
+    /** The checkpoint origin and signing key name (DESIGN.md §5). */
+    origin: string;
+    /** `none`: a process that signs no checkpoint (a mirror, see readConfig's `signsCheckpoints`). */
+    signingKey: { kind: 'seed'; seed: Uint8Array } | { kind: 'file'; path: string } | { kind: 'generated'; path: string } | { kind: 'none' };
+  };
+  rateLimits: {
+    enabled: boolean;
+    ipReads: Budget[];
+    ipWrites: Budget[];
+    /** Identity-chain writes per userId (did:plc's spirit: 10 an hour, 30 a day). */
+    userWrites: Budget[];
+    /** Device-record writes per userId. */
+    deviceWrites: Budget[];
+    /** Group-record writes per groupId. */
+    groupWrites: Budget[];
+    redisUrl: string | null;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses budgets like "10/1h,30/1d" (units ms, s, m, h, d). */
+export function parseBudgets(text: string): Budget[] {
+  return text.split(',').map((part) => {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(part);
+    if (match === null) throw new Error(`"${part}" is not a budget like 10/1h`);
+    const limit = Number(match[1]);
+    const windowMs = Number(match[2]) * UNITS[match[3]!]!;
+    if (limit < 1 || windowMs < 1) throw new Error(`"${part}": limit and window must be positive`);
+    return { limit, windowMs };
+  });
+}
+
+const budgets = z.string().transform((text, ctx) => {
+  try {
+    return parseBudgets(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
+
+/** Every variable the registry reads; `.env.example` lists exactly these (a test checks). */
+export const environmentSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  TLS_CERT_FILE: optionalText,
+  TLS_KEY_FILE: optionalText,
+  DATABASE_URL: optionalText,
+  DATABASE_SCHEMA: optionalText,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().default('./data'),
+  LOG_ORIGIN: optionalText,
+  LOG_SIGNING_KEY: optionalText,
+  LOG_SIGNING_KEY_FILE: optionalText,
+  REDIS_URL: optionalText,
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  RATE_LIMIT_IP_READS: budgets.default(parseBudgets('1200/1m')),
+  RATE_LIMIT_IP_WRITES: budgets.default(parseBudgets('120/1m')),
+  RATE_LIMIT_USER_WRITES: budgets.default(parseBudgets('10/1h,30/1d')),
+  RATE_LIMIT_DEVICE_WRITES: budgets.default(parseBudgets('60/1h')),
+  RATE_LIMIT_GROUP_WRITES: budgets.default(parseBudgets('60/1h,300/1d')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const CONFIG_VARIABLES = Object.keys(environmentSchema.shape);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ReadConfigOptions {
+  /**
+   * False for a process that never signs a checkpoint (`peerkeys mirror` serves the checkpoints
+   * another registry signed): it needs no log signing key, and none is generated for it.
+   */
+  signsCheckpoints?: boolean;
+}
+
+/** Validates the environment and builds the Config, or throws a ConfigError naming every problem. */
+export function readConfig(env: Record<string, string | undefined>, options: ReadConfigOptions = {}): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+  }
+  const e = parsed.data;
+  if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither');
+  }
+  const tls = e.TLS_CERT_FILE !== undefined && e.TLS_KEY_FILE !== undefined ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null;
+  const publicUrl = (e.PUBLIC_URL ?? `${tls ? 'https' : 'http'}://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const origin = e.LOG_ORIGIN ?? `${new URL(publicUrl).host}/peerkeys`;
+  if (!isValidKeyName(origin)) throw new ConfigError(`LOG_ORIGIN "${origin}" must be non-empty with no spaces or '+'`);
+
+  const database: DatabaseConfig =
+    e.DATABASE_URL !== undefined
+      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'embedded', dataDir: e.DATA_DIR };
+
+  let signingKey: Config['log']['signingKey'];
+  if (e.LOG_SIGNING_KEY !== undefined) {
+    const seed = fromBase64Url(e.LOG_SIGNING_KEY, 32);
+    if (seed === null) throw new ConfigError('LOG_SIGNING_KEY must be a 32-byte Ed25519 seed in unpadded base64url');
+    signingKey = { kind: 'seed', seed };
+  } else if (e.LOG_SIGNING_KEY_FILE !== undefined) {
+    signingKey = { kind: 'file', path: e.LOG_SIGNING_KEY_FILE };
+  } else if (options.signsCheckpoints === false) {
+    signingKey = { kind: 'none' };
+  } else if (database.kind === 'embedded') {
+    signingKey = { kind: 'generated', path: `${e.DATA_DIR}/log-signing-key` };
+  } else {
+    throw new ConfigError(
+      'with DATABASE_URL set, the log signing key must come from LOG_SIGNING_KEY or LOG_SIGNING_KEY_FILE ' +
+        '(every registry process must share it; generate one with `npx peerkeys keygen --seed`)',
+    );
+  }
+
+  return {
+    http: { host: e.HOST, port: e.PORT, publicUrl, trustProxy: e.TRUST_PROXY, tls },
+    database,
+    dataDir: e.DATA_DIR,
+    log: { origin, signingKey },
+    rateLimits: {
+      enabled: e.RATE_LIMITS === 'on',
+      ipReads: e.RATE_LIMIT_IP_READS,
+      ipWrites: e.RATE_LIMIT_IP_WRITES,
+      userWrites: e.RATE_LIMIT_USER_WRITES,
+      deviceWrites: e.RATE_LIMIT_DEVICE_WRITES,
+      groupWrites: e.RATE_LIMIT_GROUP_WRITES,
+      redisUrl: e.REDIS_URL ?? null,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,163 @@
+/** Identity chains: every accepted record, which of them are live, and each user's head. */
+import type { IdentityRecord } from '../protocol/identity.js';
+import type { IdentityChainEntry } from '../protocol/identity-rules.js';
+import { type DbClient, toSafeNumber } from './client.js';
+
+/** A chain entry as stored: the record, its hash, its log index and acceptance time. */
+export interface StoredIdentityEntry extends IdentityChainEntry {
+  index: number;
+}
+
+export interface HistoryEntry extends StoredIdentityEntry {
+  /** The log index of the recovery that nullified this record, or null while it counts. */
+  nullifiedBy: number | null;
+}
+
+/** A record to insert, in its final state for this batch. */
+export interface NewIdentityRecord {
+  index: number;
+  record: IdentityRecord;
+  hash: string;
+  nullifiedBy: number | null;
+}
+
+export interface IdentityHead {
+  userId: string;
+  index: number;
+  hash: string;
+  status: 'active' | 'revoked';
+  publicKey: string;
+}
+
+export interface IdentityChanges {
+  /** Users whose genesis is in this batch, with their final head. */
+  created: IdentityHead[];
+  /** Existing users whose head moved, with their final head. */
+  moved: IdentityHead[];
+  records: NewIdentityRecord[];
+  /** Already stored records that a recovery in this batch nullified. */
+  nullified: Array<{ index: number; by: number }>;
+}
+
+type RecordRow = {
+  userId: string;
+  logIndex: bigint;
+  hash: string;
+  nullifiedBy: bigint | null;
+  entry: { acceptedAt: Date; record: string };
+};
+
+function toEntry(row: RecordRow): HistoryEntry {
+  return {
+    index: toSafeNumber(row.logIndex),
+    hash: row.hash,
+    acceptedAt: row.entry.acceptedAt.getTime(),
+    // Stored text is canonical JSON the registry validated before it accepted it.
+    record: JSON.parse(row.entry.record) as IdentityRecord,
+    nullifiedBy: row.nullifiedBy === null ? null : toSafeNumber(row.nullifiedBy),
+  };
+}
+
+const RECORD_FIELDS = {
+  userId: true,
+  logIndex: true,
+  hash: true,
+  nullifiedBy: true,
+  entry: { select: { acceptedAt: true, record: true } },
+} as const;
+
+/** The live chains (genesis first) of the given users; users without one are absent. */
+export async function readLiveChains(db: DbClient, userIds: string[]): Promise<Map<string, StoredIdentityEntry[]>> {
+  const rows = await db.identityRecord.findMany({
+    where: { userId: { in: userIds }, nullifiedBy: null },
+    orderBy: [{ userId: 'asc' }, { seq: 'asc' }],
+    select: RECORD_FIELDS,
+  });
+  const chains = new Map<string, StoredIdentityEntry[]>();
+  for (const row of rows) {
+    const chain = chains.get(row.userId) ?? [];
+    chain.push(toEntry(row));
+    chains.set(row.userId, chain);
+  }
+  return chains;
+}
+
+/** One user's live chain, genesis first; empty when the user does not exist. */
+export async function readLiveChain(db: DbClient, userId: string): Promise<StoredIdentityEntry[]> {
+  return (await readLiveChains(db, [userId])).get(userId) ?? [];
+}
+
+/** Every record of a user in log order, nullified ones included. */
+export async function readHistory(db: DbClient, userId: string): Promise<HistoryEntry[]> {
+  const rows = await db.identityRecord.findMany({ where: { userId }, orderBy: { logIndex: 'asc' }, select: RECORD_FIELDS });
+  return rows.map(toEntry);
+}
+
+/**
+ * Whether `hash` names a live record of this user that is not its head — a fork point, after
+ * which only a recovery can be accepted (DESIGN.md §2). A live record is a fork point exactly when
+ * a live record names it as prev, so this is one read of the (user_id, live_prev) unique index.
+ * A record that is a fork point never becomes the head again: heads only move to new records.
+ */
+export async function isForkPoint(db: DbClient, userId: string, hash: string): Promise<boolean> {
+  const successor = await db.identityRecord.findFirst({ where: { userId, livePrev: hash }, select: { logIndex: true } });
+  return successor !== null;
+}
+
+export async function readHead(db: DbClient, userId: string): Promise<IdentityHead | null> {
+  const row = await db.identity.findUnique({ where: { userId } });
+  if (row === null) return null;
+  return { userId, index: toSafeNumber(row.headIndex), hash: row.headHash, status: row.status as IdentityHead['status'], publicKey: row.publicKey };
+}
+
+/** The heads of the given users; users without an identity are absent. */
+export async function readHeads(db: DbClient, userIds: string[]): Promise<Map<string, IdentityHead>> {
+  const rows = await db.identity.findMany({ where: { userId: { in: userIds } } });
+  return new Map(
+    rows.map((row) => [row.userId, { userId: row.userId, index: toSafeNumber(row.headIndex), hash: row.headHash, status: row.status as IdentityHead['status'], publicKey: row.publicKey }]),
+  );
+}
+
+/** Writes one batch's identity changes. The caller holds the log lock and inserted the log entries. */
+export async function persistIdentityChanges(tx: DbClient, changes: IdentityChanges): Promise<void> {
+  // Nullify first: the recovery record takes over the nullified record's live seq and prev.
+  for (const { index, by } of changes.nullified) {
+    await tx.identityRecord.update({
+      where: { logIndex: BigInt(index) },
+      data: { nullifiedBy: BigInt(by), liveSeq: null, livePrev: null },
+    });
+  }
+  if (changes.created.length > 0) {
+    await tx.identity.createMany({
+      data: changes.created.map((h) => ({ userId: h.userId, headIndex: BigInt(h.index), headHash: h.hash, status: h.status, publicKey: h.publicKey })),
+    });
+  }
+  if (changes.records.length > 0) {
+    await tx.identityRecord.createMany({
+      data: changes.records.map(({ index, record, hash, nullifiedBy }) => ({
+        logIndex: BigInt(index),
+        userId: record.userId,
+        seq: record.seq,
+        hash,
+        prevHash: record.prev,
+        liveSeq: nullifiedBy === null ? record.seq : null,
+        livePrev: nullifiedBy === null ? record.prev : null,
+        nullifiedBy: nullifiedBy === null ? null : BigInt(nullifiedBy),
+      })),
+    });
+  }
+  if (changes.moved.length > 0) {
+    // One statement for the whole batch; the WHERE keeps a head from moving to an older record.
+    await tx.$executeRaw`
+      UPDATE identities AS i
+      SET head_index = v.head_index, head_hash = v.head_hash, status = v.status, public_key = v.public_key
+      FROM unnest(
+        ${changes.moved.map((h) => h.userId)}::text[],
+        ${changes.moved.map((h) => BigInt(h.index))}::bigint[],
+        ${changes.moved.map((h) => h.hash)}::text[],
+        ${changes.moved.map((h) => h.status)}::text[],
+        ${changes.moved.map((h) => h.publicKey)}::text[]
+      ) AS v(user_id, head_index, head_hash, status, public_key)
+      WHERE i.user_id = v.user_id AND i.head_index < v.head_index`;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The transparency log's tables: entries (the leaves' contents), perfect-subtree hashes,
+ * checkpoints and the sequencer row.
+ */
+import type { StoredSubtree, Subtree } from '../protocol/merkle.js';
+import { type DbClient, toSafeNumber } from './client.js';
+
+export interface StoredCheckpoint {
+  size: number;
+  root: Uint8Array;
+  note: string;
+}
+
+export interface StoredLogEntry {
+  index: number;
+  kind: 'identity' | 'group';
+  acceptedAt: Date;
+  /** Canonical JSON of the record. */
+  record: string;
+}
+
+/**
+ * Takes the log's sequencer lock for the rest of the transaction and returns the current size.
+ * Every append takes it first, in every process: the database serialises appends (DESIGN.md §9).
+ */
+export async function lockLog(tx: DbClient): Promise<number> {
+  const rows = await tx.$queryRaw<{ size: bigint }[]>`SELECT size FROM log_state WHERE id = 1 FOR UPDATE`;
+  const row = rows[0];
+  if (row === undefined) throw new Error('log_state has no row: the database was not migrated');
+  return toSafeNumber(row.size);
+}
+
+export async function setLogSize(tx: DbClient, size: number): Promise<void> {
+  await tx.logState.update({ where: { id: 1 }, data: { size: BigInt(size) } });
+}
+
+export async function insertEntries(tx: DbClient, entries: StoredLogEntry[]): Promise<void> {
+  await tx.logEntry.createMany({
+    data: entries.map((e) => ({ index: BigInt(e.index), kind: e.kind, acceptedAt: e.acceptedAt, record: e.record })),
+  });
+}
+
+export async function insertSubtrees(tx: DbClient, subtrees: StoredSubtree[]): Promise<void> {
+  await tx.logNode.createMany({
+    data: subtrees.map((s) => ({ level: s.level, index: BigInt(s.index), hash: s.hash as Uint8Array<ArrayBuffer> })),
+  });
+}
+
+/** Reads the hashes of the given perfect subtrees; missing ones are simply absent from the map. */
+export async function readSubtrees(db: DbClient, subtrees: Subtree[]): Promise<StoredSubtree[]> {
+  if (subtrees.length === 0) return [];
+  const levels = subtrees.map((s) => s.level);
+  const indexes = subtrees.map((s) => BigInt(s.index));
+  const rows = await db.$queryRaw<{ level: number; index: bigint; hash: Uint8Array }[]>`
+    SELECT n.level, n.index, n.hash
+    FROM log_nodes n
+    JOIN unnest(${levels}::smallint[], ${indexes}::bigint[]) AS wanted(level, index)
+      ON n.level = wanted.level AND n.index = wanted.index`;
+  return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
+}
+
+export async function insertCheckpoint(tx: DbClient, checkpoint: StoredCheckpoint): Promise<void> {
+  await tx.logCheckpoint.create({
+    data: { size: BigInt(checkpoint.size), root: checkpoint.root as Uint8Array<ArrayBuffer>, note: checkpoint.note },
+  });
+}
+
+function toCheckpoint(row: { size: bigint; root: Uint8Array; note: string }): StoredCheckpoint {
+  return { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
+}
+
+export async function latestCheckpoint(db: DbClient): Promise<StoredCheckpoint | null> {
+  const row = await db.logCheckpoint.findFirst({ orderBy: { size: 'desc' } });
+  return row === null ? null : toCheckpoint(row);
+}
+
+export async function checkpointOfSize(db: DbClient, size: number): Promise<StoredCheckpoint | null> {
+  const row = await db.logCheckpoint.findUnique({ where: { size: BigInt(size) } });
+  return row === null ? null : toCheckpoint(row);
+}
+
+export async function readEntries(db: DbClient, start: number, limit: number): Promise<StoredLogEntry[]> {
+  const rows = await db.logEntry.findMany({
+    where: { index: { gte: BigInt(start) } },
+    orderBy: { index: 'asc' },
+    take: limit,
+  });
+  return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind as StoredLogEntry['kind'], acceptedAt: r.acceptedAt, record: r.record }));
+}
+
+/** The tables whose rows are the heads of chains in the log. */
+export type HeadTable = 'identities' | 'groups';
+
+const HEAD_ID_COLUMN: Record<HeadTable, string> = { identities: 'user_id', groups: 'group_id' };
+
+/**
+ * In one statement, so from one snapshot: the latest checkpoint, and the head index of each of
+ * `ids` in `table`. A head committed together with a checkpoint covering it, so the checkpoint
+ * read here covers every head read here.
+ */
+export async function readHeadsAndCheckpoint(db: DbClient, table: HeadTable, ids: string[]): Promise<{ checkpoint: { size: number; note: string } | null; heads: Map<string, number> }> {
+  // `table` and its column come from the constants above, never from input; ids are a parameter.
+  const rows = await db.$queryRawUnsafe<{ checkpoint: { size: number | string; note: string } | null; heads: Array<[string, number | string]> }[]>(
+    `SELECT
+       (SELECT json_build_object('size', size, 'note', note) FROM log_checkpoints ORDER BY size DESC LIMIT 1) AS checkpoint,
+       (SELECT coalesce(json_agg(json_build_array(${HEAD_ID_COLUMN[table]}, head_index)), '[]'::json) FROM ${table} WHERE ${HEAD_ID_COLUMN[table]} = ANY($1::text[])) AS heads`,
+    ids,
+  );
+  const row = rows[0]!;
+  return {
+    checkpoint: row.checkpoint === null ? null : { size: toSafeNumber(BigInt(row.checkpoint.size)), note: row.checkpoint.note },
+    heads: new Map(row.heads.map(([id, index]) => [id, toSafeNumber(BigInt(index))])),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Log checkpoints as C2SP signed notes.
+ * https://c2sp.org/tlog-checkpoint and https://c2sp.org/signed-note
+ *
+ * A checkpoint's text is `<origin>\n<size>\n<base64 root>\n`; the note adds a blank line and one
+ * signature line per signer: `— <key name> <base64(key id || signature)>\n`. The registry's key
+ * name is its origin. Standard (padded) base64 here, as C2SP says — not base64url.
+ */
+import { bytesEqual, concatBytes, fromBase64, fromUtf8, toBase64, toHex, utf8 } from './encoding.js';
+import { sha256 } from './hash.js';
+import { isValidEd25519PublicKey } from './keys.js';
+import type { SignMessage, VerifySignature } from './signing.js';
+
+export interface Checkpoint {
+  origin: string;
+  size: number;
+  root: Uint8Array;
+}
+
+/** A signer's key as C2SP names it: the key name, its 4-byte id and the Ed25519 public key. */
+export interface NoteKey {
+  name: string;
+  keyId: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export interface NoteSignature {
+  name: string;
+  keyId: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Limits for parsing notes from untrusted sources. */
+const MAX_NOTE_BYTES = 64 * 1024;
+const MAX_SIGNATURES = 64;
+const ED25519_ALGORITHM = 0x01;
+const SIGNATURE_PREFIX = '\u2014 ';
+
+/** A key name: non-empty, no whitespace and no '+' (c2sp.org/signed-note#signatures). */
+export function isValidKeyName(name: string): boolean {
+  return name.length > 0 && !/[\s+]/u.test(name);
+}
+
+/** key id = SHA-256(name || "\n" || 0x01 || public key)[:4] */
+export function noteKeyId(name: string, publicKey: Uint8Array): Uint8Array {
+  return sha256(concatBytes(utf8(`${name}\n`), new Uint8Array([ED25519_ALGORITHM]), publicKey)).slice(0, 4);
+}
+
+export function noteKey(name: string, publicKey: Uint8Array): NoteKey {
+  return { name, keyId: noteKeyId(name, publicKey), publicKey };
+}
+
+/** The verifier key string: `<name>+<key id as 8 hex digits>+<base64(0x01 || public key)>`. */
+export function formatVerifierKey(key: NoteKey): string {
+  return `${key.name}+${toHex(key.keyId)}+${toBase64(concatBytes(new Uint8Array([ED25519_ALGORITHM]), key.publicKey))}`;
+}
+
+/** Parses a verifier key string; null unless it is a well-formed Ed25519 key with a matching id. */
+export function parseVerifierKey(text: string): NoteKey | null {
+  // Split at the first two '+' only: names cannot contain '+', but the base64 key may (as in Go's note.NewVerifier).
+  const first = text.indexOf('+');
+  const second = text.indexOf('+', first + 1);
+  if (first < 0 || second < 0) return null;
+  const [name, idHex, keyText] = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
+  if (!isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(idHex)) return null;
+  const keyBytes = fromBase64(keyText, 33);
+  if (keyBytes === null || keyBytes[0] !== ED25519_ALGORITHM || !isValidEd25519PublicKey(keyBytes.slice(1))) return null;
+  const key = noteKey(name, keyBytes.slice(1));
+  return toHex(key.keyId) === idHex ? key : null;
+}
+
+export function formatCheckpointText(checkpoint: Checkpoint): string {
+  return `${checkpoint.origin}\n${checkpoint.size}\n${toBase64(checkpoint.root)}\n`;
+}
+
+/** Signs a checkpoint and returns the whole note. */
+export async function signCheckpoint(checkpoint: Checkpoint, key: NoteKey, sign: SignMessage): Promise<string> {
+  const text = formatCheckpointText(checkpoint);
+  const signature = await sign(utf8(text));
+  return `${text}\n${SIGNATURE_PREFIX}${key.name} ${toBase64(concatBytes(key.keyId, signature))}\n`;
+}
+
+/** Splits a signed note into its text and signature lines, or null when it is not well formed. */
+export function parseSignedNote(note: string): { text: string; signatures: NoteSignature[] } | null {
+  if (utf8(note).length > MAX_NOTE_BYTES || !note.endsWith('\n')) return null;
+  // Notes are text: no control characters but newline (as Go's golang.org/x/mod/sumdb/note).
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(note)) return null;
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return null;
+  const text = note.slice(0, split + 1);
+  const lines = note.slice(split + 2, -1).split('\n');
+  if (lines.length > MAX_SIGNATURES) return null;
+  const signatures: NoteSignature[] = [];
+  for (const line of lines) {
+    if (!line.startsWith(SIGNATURE_PREFIX)) return null;
+    const rest = line.slice(SIGNATURE_PREFIX.length);
+    const space = rest.indexOf(' ');
+    if (space < 0) return null;
+    const name = rest.slice(0, space);
+    const blob = fromBase64(rest.slice(space + 1));
+    if (!isValidKeyName(name) || blob === null || blob.length < 5) return null;
+    signatures.push({ name, keyId: blob.slice(0, 4), signature: blob.slice(4) });
+  }
+  return { text, signatures };
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/** Parses a checkpoint's text; extension lines after the root are allowed and ignored. */
+export function parseCheckpointText(text: string): Checkpoint | null {
+  if (!text.endsWith('\n')) return null;
+  const lines = text.slice(0, -1).split('\n');
+  if (lines.length < 3 || lines.some((line) => line.length === 0)) return null;
+  const [origin, sizeText, rootText] = lines as [string, string, string];
+  if (!DECIMAL.test(sizeText)) return null;
+  const size = Number(sizeText);
+  const root = fromBase64(rootText, 32);
+  if (!Number.isSafeInteger(size) || root === null) return null;
+  return { origin, size, root };
+}
+
+/**
+ * Verifies a checkpoint note against a pinned key. Signature lines from other keys are ignored
+ * (witness cosignatures may come later); a line claiming the pinned key must verify. Returns the
+ * checkpoint, or null with no partial result.
+ */
+export async function verifyCheckpointNote(note: string, key: NoteKey, verify: VerifySignature): Promise<Checkpoint | null> {
+  const parsed = parseSignedNote(note);
+  if (parsed === null) return null;
+  const checkpoint = parseCheckpointText(parsed.text);
+  if (checkpoint === null || checkpoint.origin !== key.name) return null;
+  const ours = parsed.signatures.filter((s) => s.name === key.name && bytesEqual(s.keyId, key.keyId));
+  if (ours.length === 0) return null;
+  const message = utf8(parsed.text);
+  for (const candidate of ours) {
+    if (candidate.signature.length !== 64 || !(await verify(key.publicKey, message, candidate.signature))) return null;
+  }
+  return checkpoint;
+}
+
+/** Decodes note bytes received from the network (strict UTF-8). */
+export function decodeNote(bytes: Uint8Array): string | null {
+  return fromUtf8(bytes);
+}

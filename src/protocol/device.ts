@@ -1,0 +1,83 @@
+/** Device records (DESIGN.md §3): latest wins per (userId, deviceId); not chained, not logged. */
+import { z } from 'zod';
+import { fromBase64Url } from './encoding.js';
+import { ProtocolError } from './errors.js';
+import { parseRecord } from './records.js';
+import {
+  codePointLength,
+  displayNameSchema,
+  distinct,
+  ed25519KeySchema,
+  peersIdSchema,
+  signatureSchema,
+  statusSchema,
+  timestampSchema,
+} from './schemas.js';
+import { signingInput, type VerifySignature } from './signing.js';
+import { parseTimestamp } from './time.js';
+
+export const DEVICE_MAX_BYTES = 8 * 1024;
+export const MAX_DEVICE_ADDRESSES = 16;
+export const MAX_ADDRESS_LENGTH = 256;
+
+/** An address as a peer dials it ("https://host:port", "192.168.1.2:5000"): printable, no spaces. */
+const addressSchema = z
+  .string()
+  .refine((text) => {
+    const length = codePointLength(text);
+    return length >= 1 && length <= MAX_ADDRESS_LENGTH;
+  }, `an address has 1 to ${MAX_ADDRESS_LENGTH} characters`)
+  .refine((text) => !/[\s\u0000-\u001f\u007f-\u009f]/.test(text), 'an address has no whitespace or control characters');
+
+export const deviceRecordSchema = z
+  .strictObject({
+    type: z.literal('device'),
+    userId: peersIdSchema,
+    deviceId: peersIdSchema,
+    addresses: z.array(addressSchema).max(MAX_DEVICE_ADDRESSES).refine(distinct, 'addresses must be distinct'),
+    name: displayNameSchema(64).optional(),
+    status: statusSchema,
+    updatedAt: timestampSchema,
+    expiresAt: timestampSchema.optional(),
+    signer: ed25519KeySchema,
+    sig: signatureSchema,
+  })
+  .refine((r) => r.expiresAt === undefined || parseTimestamp(r.expiresAt)! > parseTimestamp(r.updatedAt)!, {
+    message: 'expiresAt must be later than updatedAt',
+    path: ['expiresAt'],
+  });
+
+export type DeviceRecord = z.output<typeof deviceRecordSchema>;
+export type UnsignedDeviceRecord = Omit<DeviceRecord, 'sig'>;
+
+export function deviceSigningInput(record: UnsignedDeviceRecord | DeviceRecord): Uint8Array {
+  return signingInput('device', record, ['sig']);
+}
+
+export function parseDeviceRecord(value: unknown): DeviceRecord {
+  return parseRecord(deviceRecordSchema, value, DEVICE_MAX_BYTES, 'device');
+}
+
+export async function verifyDeviceSignature(record: DeviceRecord, verify: VerifySignature): Promise<void> {
+  const ok = await verify(fromBase64Url(record.signer, 32)!, deviceSigningInput(record), fromBase64Url(record.sig, 64)!);
+  if (!ok) throw new ProtocolError('BAD_SIGNATURE', 'sig does not verify under signer');
+}
+
+/** What the registry knows when a device record arrives. */
+export interface DeviceContext {
+  /** The user's identity head: its current signing key and status. */
+  identity: { publicKey: string; status: 'active' | 'revoked' };
+  /** The stored record for the same (userId, deviceId), if any. */
+  stored: DeviceRecord | null;
+}
+
+/** Device rules: signed by the user's current signing key, and newer than what is stored. */
+export function checkDeviceUpdate(record: DeviceRecord, context: DeviceContext): void {
+  if (context.identity.status === 'revoked') throw new ProtocolError('REVOKED', 'the identity is revoked');
+  if (record.signer !== context.identity.publicKey) {
+    throw new ProtocolError('UNAUTHORIZED_SIGNER', "a device record is signed by the user's current publicKey");
+  }
+  if (context.stored !== null && parseTimestamp(record.updatedAt)! <= parseTimestamp(context.stored.updatedAt)!) {
+    throw new ProtocolError('STALE_DEVICE', 'a newer or equal device record is already stored');
+  }
+}
