@@ -1,0 +1,73 @@
+/**
+ * createApp(deps) → the Express application. No I/O here and nothing built at import time: the
+ * service (service.ts) opens the database and builds the parts, tests pass their own.
+ */
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { DeviceService } from './server/devices/device-service.js';
+import type { GroupService } from './server/group/group-service.js';
+import type { IdentityService } from './server/identity/identity-service.js';
+import { errorHandler, notFound } from './server/http/problem.js';
+import { readOnly } from './server/http/read-only.js';
+import type { RateLimiters } from './server/http/rate-limits.js';
+import { requestLog } from './server/http/request-log.js';
+import { cors, securityHeaders } from './server/http/security.js';
+import type { LogKey } from './server/log/log-key.js';
+import type { LogReader } from './server/log/log-reader.js';
+import { docsRouter } from './server/routes/docs.js';
+import { groupsRouter } from './server/routes/groups.js';
+import type { Metrics } from './server/metrics.js';
+import { healthRouter } from './server/routes/health.js';
+import { logRouter } from './server/routes/log.js';
+import { pageRouter } from './server/routes/page.js';
+import { usersRouter } from './server/routes/users.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logKey: LogKey;
+  identities: IdentityService;
+  devices: DeviceService;
+  groups: GroupService;
+  log: LogReader;
+  limits: RateLimiters;
+  logger: Logger;
+  metrics: Metrics;
+  /** Set on a mirror (src/mirror): reads only, and readiness includes the follower's state. */
+  mirror?: MirrorDeps;
+}
+
+/** What the app needs to know when it serves a mirror's copy of another registry's log. */
+export interface MirrorDeps {
+  /** The registry the mirror follows: writes belong there. */
+  registryUrl: string;
+  /** Why the mirror is not ready (not synced yet, stopped at a fork), or null when it is. */
+  notReady: () => string | null;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count, never `true`: only that many proxies' X-Forwarded-For entries are believed.
+  app.set('trust proxy', deps.config.http.trustProxy);
+  app.set('etag', 'strong');
+  app.set('json spaces', 0);
+
+  app.use(requestLog(deps.logger, deps.metrics));
+  app.use(securityHeaders({ hsts: deps.config.http.tls !== null || deps.config.http.publicUrl.startsWith('https:') }));
+  app.use(cors);
+  if (deps.mirror !== undefined) app.use(readOnly(deps.mirror.registryUrl));
+
+  app.use(healthRouter(deps.db, deps.metrics, deps.mirror?.notReady));
+  app.use(usersRouter(deps.identities, deps.devices, deps.limits));
+  app.use(groupsRouter(deps.groups, deps.limits));
+  app.use(logRouter(deps.log, deps.logKey, deps.limits));
+  app.use(docsRouter());
+  app.use(pageRouter(deps.logKey, deps.limits));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,232 @@
+/**
+ * The mirror's follow loop: keeps a verified copy of a registry's log in the mirror's own
+ * database, trusting nothing the registry says that it did not check. One round:
+ *
+ *   1. fetch the registry's latest checkpoint and verify its signature with the pinned vkey;
+ *   2. check it against the checkpoint the mirror holds: the same root at the same size, the
+ *      mirror's own root at a smaller size (an older view, e.g. a lagging replica), or a
+ *      consistency proof to a larger one;
+ *   3. page through /v1/log/entries from the mirror's size (its log_state.size is its cursor) to
+ *      the checkpoint's, checking each record by itself (entry-kinds.ts) and recomputing the tree;
+ *   4. require the recomputed root to be the checkpoint's root, then commit the range in one
+ *      transaction in which the ledgers apply the chain rules in log order (mirror-log.ts).
+ *
+ * A checkpoint inconsistent with the one the mirror holds, or entries that are all valid records
+ * but do not produce the checkpoint's root, is a FORK: the registry has shown two histories. A
+ * record that breaks its schema, signatures or chain rules is an invalid log; a kind of record
+ * this code does not know stops it too. Each stops the follower for good (until an operator
+ * looks): it keeps serving what it verified, and /readyz says why it is not ready. Network
+ * failures and a registry that has not caught up with its own checkpoint are retried next round.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { readLogStateSize } from '../db/audit-repository.js';
+import type { Database } from '../db/database.js';
+import { latestCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
+import { verifyCheckpointNote } from '../protocol/checkpoint.js';
+import { bytesEqual } from '../protocol/encoding.js';
+import type { IdentityRecord } from '../protocol/identity.js';
+import { appendToFrontier, rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
+import { RegistryError, VerificationError } from '../sdk/errors.js';
+import type { VerifiedCheckpoint } from '../sdk/verify.js';
+import { SubtreeStore } from '../server/log/subtree-store.js';
+import { nodeVerify } from '../server/node-ed25519.js';
+import { DeviceCopier } from './device-copy.js';
+import { admitEntry, InvalidEntry, UnknownEntryKind, type AdmittedEntry } from './entry-kinds.js';
+import { appendVerifiedRange } from './mirror-log.js';
+import { EntriesBehind, type RegistryFeed } from './registry-feed.js';
+
+/** Why a follower stopped: `fork` (exit 3 for `peerkeys mirror --once`), `invalid` or `unsupported`. */
+export type StopReason = 'fork' | 'invalid' | 'unsupported';
+
+export type RoundResult =
+  /** Entries from..size-1 were verified and copied. */
+  | { status: 'advanced'; from: number; size: number }
+  /** The registry has nothing new (or showed an older, consistent view). */
+  | { status: 'current'; size: number }
+  /** The registry could not be read; the next round tries again. */
+  | { status: 'retry'; size: number; error: string }
+  /** Following stopped for good. For a fork, both checkpoints: the evidence. */
+  | { status: 'stopped'; reason: StopReason; size: number; message: string; held?: string; served?: string };
+
+export type StoppedResult = Extract<RoundResult, { status: 'stopped' }>;
+
+export interface FollowerOptions {
+  db: Database;
+  feed: RegistryFeed;
+  logger?: Logger;
+  /** Users whose device records are refreshed each round (the rolling sweep); default 100. */
+  devicesPerRound?: number;
+  /** Progress through the entries of a round: checked so far, and how many the round copies. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Two signed views of the log that cannot both be true. */
+class ForkDetected extends Error {
+  constructor(
+    message: string,
+    readonly held: StoredCheckpoint,
+    readonly served: VerifiedCheckpoint,
+  ) {
+    super(message);
+  }
+}
+
+export class MirrorFollower {
+  private stop: StoppedResult | null = null;
+  private synced = false;
+  private readonly subtrees: SubtreeStore;
+  private readonly devices: DeviceCopier;
+
+  constructor(private readonly options: FollowerOptions) {
+    this.subtrees = new SubtreeStore(options.db.prisma);
+    this.devices = new DeviceCopier(options.db, options.feed.client, options.logger);
+  }
+
+  get registryUrl(): string {
+    return this.options.feed.url;
+  }
+
+  /** The result that stopped the follower, or null while it follows. */
+  get stopped(): StoppedResult | null {
+    return this.stop;
+  }
+
+  /** Why the mirror should not get traffic (for /readyz), or null when it serves a verified copy. */
+  readonly notReady = (): string | null => {
+    if (this.stop !== null) return `this mirror stopped following ${this.registryUrl}: ${this.stop.message}. It still serves the log it verified, up to ${this.stop.size} entries.`;
+    if (!this.synced) return `this mirror has not yet copied the log of ${this.registryUrl}`;
+    return null;
+  };
+
+  /**
+   * Refuses a database that is not this mirror's: one whose log size and checkpoints disagree, or
+   * whose checkpoints another key signed (another registry's mirror).
+   */
+  async checkDatabase(): Promise<void> {
+    const prisma = this.options.db.prisma;
+    const held = await latestCheckpoint(prisma);
+    const size = await readLogStateSize(prisma);
+    if (size !== (held?.size ?? 0)) {
+      throw new Error(`this database's log has ${size} entries and a latest checkpoint of size ${held?.size ?? 'none'}: it is not a mirror's database; give the mirror a database of its own`);
+    }
+    if (held !== null && (await verifyCheckpointNote(held.note, this.options.feed.key, nodeVerify)) === null) {
+      throw new Error(`this database holds a log not signed by ${this.options.feed.key.name}'s key: it mirrors another registry; give this mirror a database of its own`);
+    }
+    this.synced = held !== null;
+  }
+
+  /** One round of following; never throws for anything the registry does. */
+  async round(): Promise<RoundResult> {
+    if (this.stop !== null) return this.stop;
+    const held = await latestCheckpoint(this.options.db.prisma);
+    const size = held?.size ?? 0;
+    try {
+      const { result, touched } = await this.follow(held);
+      await this.copyDevices(touched);
+      return result;
+    } catch (error) {
+      return this.outcome(error, size);
+    }
+  }
+
+  /** Rounds every `intervalMs` until stopped (returns that result) or `signal` aborts (the last result). */
+  async run(options: { intervalMs: number; signal?: AbortSignal; onRound?: (result: RoundResult) => void }): Promise<RoundResult> {
+    for (;;) {
+      const result = await this.round();
+      options.onRound?.(result);
+      if (result.status === 'stopped' || options.signal?.aborted === true) return result;
+      try {
+        await sleep(options.intervalMs, undefined, options.signal !== undefined ? { signal: options.signal } : {});
+      } catch {
+        return result; // aborted while waiting
+      }
+    }
+  }
+
+  /** One round's work; `touched`: the users whose chains it changed, whose devices are copied first. */
+  private async follow(held: StoredCheckpoint | null): Promise<{ result: RoundResult; touched: string[] }> {
+    const { feed, db } = this.options;
+    const served = await feed.checkpoint();
+    const size = held?.size ?? 0;
+
+    if (held !== null && served.size <= size) {
+      // An equal or older view: it must be what the mirror itself has at that size.
+      const root = served.size === size ? held.root : rootFromFrontier(await this.subtrees.frontier(served.size, db.prisma));
+      if (!bytesEqual(root, served.root)) {
+        throw new ForkDetected(`the registry's checkpoint of size ${served.size} has a different root from the log this mirror verified`, held, served);
+      }
+      this.synced = true;
+      return { result: { status: 'current', size }, touched: [] };
+    }
+    if (held !== null && size > 0) {
+      const proof = await feed.consistencyProof(size, served.size);
+      if (!verifyConsistency(size, served.size, proof, held.root, served.root)) {
+        throw new ForkDetected(`the registry's checkpoint of size ${served.size} is not consistent with the checkpoint of size ${size} this mirror holds`, held, served);
+      }
+    }
+
+    let frontier: StoredSubtree[] = await this.subtrees.frontier(size, db.prisma);
+    const entries: AdmittedEntry[] = [];
+    const completed: StoredSubtree[] = [];
+    for await (const page of feed.entries(size, served.size)) {
+      for (const entry of page) entries.push(await admitEntry(entry));
+      const step = appendToFrontier(frontier, page.map((e) => e.leaf));
+      frontier = step.frontier;
+      completed.push(...step.completed);
+      this.options.onProgress?.(entries.length, served.size - size);
+    }
+    if (!bytesEqual(rootFromFrontier(frontier), served.root)) {
+      // Each record verified by itself, yet they are not the log the registry signed.
+      const emptyHeld = held ?? { size: 0, root: rootFromFrontier([]), note: '(none: this mirror held no checkpoint yet)\n' };
+      throw new ForkDetected(`the entries the registry serves do not produce the root of its checkpoint of size ${served.size}`, emptyHeld, served);
+    }
+    await appendVerifiedRange(db, { from: size, entries, completed, checkpoint: { size: served.size, root: served.root, note: served.note } });
+    this.subtrees.remember(completed);
+    this.synced = true;
+    const touched = new Set(entries.filter((e) => e.write.kind === 'identity').map((e) => (e.write.record as IdentityRecord).userId));
+    return { result: { status: 'advanced', from: size, size: served.size }, touched: [...touched] };
+  }
+
+  private async copyDevices(touched: string[]): Promise<void> {
+    try {
+      await this.devices.copy(touched);
+      await this.devices.sweep(this.options.devicesPerRound ?? 100);
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'copying device records failed; the next round tries again');
+    }
+  }
+
+  private outcome(error: unknown, size: number): RoundResult {
+    const stopped = (reason: StopReason, message: string, evidence: { held?: string; served?: string } = {}): StoppedResult => {
+      this.stop = { status: 'stopped', reason, size, message, ...evidence };
+      this.options.logger?.error({ reason, size, registry: this.registryUrl, ...evidence }, `mirror stopped following: ${message}`);
+      return this.stop;
+    };
+    if (error instanceof ForkDetected) {
+      return stopped('fork', `FORK: ${error.message}`, { held: error.held.note, served: error.served.note });
+    }
+    if (error instanceof UnknownEntryKind) return stopped('unsupported', error.message);
+    if (error instanceof InvalidEntry) return stopped('invalid', `the registry's log holds an invalid record: ${error.message}`);
+    if (error instanceof VerificationError) return stopped('invalid', `the registry's answer does not verify (${error.code}): ${error.message}`);
+    if (error instanceof RegistryError || error instanceof EntriesBehind) return { status: 'retry', size, error: error.message };
+    // Not the registry's doing (this mirror's database, say): logged, and tried again next round.
+    this.options.logger?.error({ err: error }, 'mirror round failed');
+    return { status: 'retry', size, error: `unexpected error: ${(error as Error).message}` };
+  }
+}
+
+/** The two checkpoints of a fork, for people: what to print. */
+export function describeFork(result: StoppedResult, registryUrl: string): string {
+  return [
+    `!!! FORK: the registry at ${registryUrl} has shown two histories of its log. !!!`,
+    result.message,
+    '',
+    'The checkpoint this mirror holds:',
+    result.held ?? '(none)',
+    'The checkpoint the registry serves now:',
+    result.served ?? '(none)',
+    `This mirror stopped following at ${result.size} entries and keeps serving the log it verified;`,
+    '/readyz answers 503. Keep both checkpoints: each is signed by the registry, and together they prove the fork.',
+  ].join('\n');
+}

@@ -1,0 +1,78 @@
+/** Submitting group records and answering group lookups (DESIGN.md §4, §6). */
+import type { Database } from '../../db/database.js';
+import { readGroupChain, readGroupsOf, type UserGroup } from '../../db/group-repository.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
+import { checkClockSkew } from '../../protocol/identity-rules.js';
+import { canonicalJson } from '../../protocol/json.js';
+import { recordHash } from '../../protocol/signing.js';
+import type { Clock } from '../clock.js';
+import { assertPeersId } from '../identity/identity-service.js';
+import type { AppendResult, LogWriter } from '../log/log-writer.js';
+import { ChainBundles } from '../log/chain-bundles.js';
+import type { SubtreeStore } from '../log/subtree-store.js';
+import { nodeVerify } from '../node-ed25519.js';
+import { groupLedger } from './group-ledger.js';
+
+export class GroupService {
+  private readonly bundles: ChainBundles<GroupRecord>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly writer: LogWriter,
+    subtrees: SubtreeStore,
+    private readonly clock: Clock,
+  ) {
+    this.bundles = new ChainBundles(db, subtrees, {
+      table: 'groups',
+      what: 'group',
+      readChain: readGroupChain,
+      summary: (groupId, head) => ({ groupId, name: head.name, members: head.members }),
+    });
+  }
+
+  /** POST /v1/groups: a genesis record. */
+  async register(body: unknown): Promise<AppendResult> {
+    const record = await this.admit(body);
+    if (record.seq !== 0) throw new ProtocolError('SEQ_MISMATCH', 'the record is not a genesis; updates go to POST /v1/groups/{groupId}');
+    return this.append(record, 'genesis');
+  }
+
+  /** POST /v1/groups/{groupId}: an update. */
+  async submit(groupId: string, body: unknown): Promise<AppendResult> {
+    assertPeersId(groupId, 'groupId');
+    const record = await this.admit(body);
+    if (record.groupId !== groupId) throw new ProtocolError('INVALID_RECORD', 'the record’s groupId differs from the one in the path');
+    if (record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/groups');
+    return this.append(record, 'successor');
+  }
+
+  /** The checks that need no state, done before a write waits for the log lock. */
+  private async admit(body: unknown): Promise<GroupRecord> {
+    const record = parseGroupRecord(body);
+    checkClockSkew(record.createdAt, this.clock.now());
+    await verifyGroupSignature(record, nodeVerify);
+    return record;
+  }
+
+  private append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    return this.writer.append(groupLedger, { kind: 'group', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+  }
+
+  /** GET /v1/groups/{groupId}: the chain with the head's inclusion proof and a checkpoint, as JSON. */
+  lookupJson(groupId: string): Promise<string> {
+    assertPeersId(groupId, 'groupId');
+    return this.bundles.bundleJson(groupId);
+  }
+
+  /**
+   * GET /v1/users/{userId}/groups: the groups whose head lists the user. An index, not proof: a
+   * client verifies a group it cares about with GET /v1/groups/{groupId}. The user need not have
+   * an identity here (groups may pin keys of users registered elsewhere), so an unknown user is an
+   * empty list, not a 404.
+   */
+  async groupsOf(userId: string): Promise<{ userId: string; groups: UserGroup[] }> {
+    assertPeersId(userId, 'userId');
+    return { userId, groups: await readGroupsOf(this.db.prisma, userId) };
+  }
+}

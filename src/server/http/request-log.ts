@@ -1,0 +1,34 @@
+/**
+ * A request id on every request (taken from X-Request-Id when it looks like one, else new), echoed
+ * in the response and in problem details; one structured log line per request; request metrics.
+ * Bodies, keys and signatures are never logged.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals['requestId'] = requestId;
+    res.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const code = res.locals['problemCode'] as string | undefined;
+      // The route pattern, never the raw path: metric labels must not grow with every userId.
+      const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`;
+      metrics?.requests.inc({ method: req.method, route, status: res.statusCode });
+      metrics?.requestSeconds.observe({ method: req.method, route }, ms / 1000);
+      if (code !== undefined) metrics?.refused.inc({ code });
+      const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(code !== undefined ? { code } : {}) };
+      if (res.statusCode >= 500) logger.error(line, 'request failed');
+      else logger.debug(line, 'request');
+    });
+    next();
+  };
+}

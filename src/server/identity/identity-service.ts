@@ -1,0 +1,108 @@
+/** Submitting identity records and answering lookups (DESIGN.md §2, §6). */
+import type { Database } from '../../db/database.js';
+import { isForkPoint, readHistory, readLiveChain } from '../../db/identity-repository.js';
+import { fromBase64Url } from '../../protocol/encoding.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
+import { checkClockSkew, checkGenesis } from '../../protocol/identity-rules.js';
+import { isPeersId } from '../../protocol/ids.js';
+import { canonicalJson } from '../../protocol/json.js';
+import type { LogEntry } from '../../protocol/log-entry.js';
+import { recordHash } from '../../protocol/signing.js';
+import { formatTimestamp } from '../../protocol/time.js';
+import type { Clock } from '../clock.js';
+import type { AppendResult, LogWriter } from '../log/log-writer.js';
+import { ChainBundles } from '../log/chain-bundles.js';
+import type { SubtreeStore } from '../log/subtree-store.js';
+import { nodeVerify } from '../node-ed25519.js';
+import { identityLedger } from './identity-ledger.js';
+
+/** The audit history (DESIGN.md §6): every record of the user in log order, nullified ones marked. */
+export interface AuditHistory {
+  userId: string;
+  entries: Array<LogEntry<IdentityRecord> & { nullified: boolean }>;
+}
+
+export function assertPeersId(text: string, what: string): void {
+  if (!isPeersId(text)) throw new ProtocolError('MALFORMED', `${what} is not a Peers id (25 characters of [0-9a-z])`);
+}
+
+export class IdentityService {
+  private readonly bundles: ChainBundles<IdentityRecord>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly writer: LogWriter,
+    subtrees: SubtreeStore,
+    private readonly clock: Clock,
+  ) {
+    this.bundles = new ChainBundles(db, subtrees, {
+      table: 'identities',
+      what: 'identity',
+      readChain: readLiveChain,
+      // The head's keys, for convenience (DESIGN.md §6); clients verify them against the chain.
+      summary: (userId, head) => ({ userId, status: head.status, publicKey: head.publicKey, publicBoxKey: head.publicBoxKey, rotationKeys: head.rotationKeys }),
+    });
+  }
+
+  /** POST /v1/users: a genesis record. */
+  async register(body: unknown): Promise<AppendResult> {
+    const record = await this.admit(body);
+    checkGenesis(record);
+    return this.append(record, 'genesis');
+  }
+
+  /** POST /v1/users/{userId}: an update, revocation or recovery. */
+  async submit(userId: string, body: unknown): Promise<AppendResult> {
+    assertPeersId(userId, 'userId');
+    const record = await this.admit(body);
+    if (record.userId !== userId) throw new ProtocolError('INVALID_RECORD', 'the record’s userId differs from the one in the path');
+    if (record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/users');
+    return this.append(record, 'successor');
+  }
+
+  /** The checks that need no state, done before a write waits for the log lock. */
+  private async admit(body: unknown): Promise<IdentityRecord> {
+    const record = parseIdentityRecord(body);
+    checkClockSkew(record.createdAt, this.clock.now());
+    await verifyIdentitySignatures(record, nodeVerify);
+    return record;
+  }
+
+  private append(record: IdentityRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    return this.writer.append(identityLedger, { kind: 'identity', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+  }
+
+  /** GET /v1/users/{userId}/log: every accepted record, nullified ones included and marked. */
+  async history(userId: string): Promise<AuditHistory> {
+    assertPeersId(userId, 'userId');
+    const rows = await readHistory(this.db.prisma, userId);
+    if (rows.length === 0) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');
+    return {
+      userId,
+      entries: rows.map((e) => ({ index: e.index, acceptedAt: formatTimestamp(e.acceptedAt), record: e.record, nullified: e.nullifiedBy !== null })),
+    };
+  }
+
+  /**
+   * Whether a write to POST /v1/users/{userId} is a fork attempt: its `prev` names a live record
+   * of this user that is not the head. Such a write is either a recovery or refused, so the
+   * per-user write budget never applies to it (a thief must not be able to spend the budget the
+   * owner needs to recover). Read before the write is decided, so it is only a hint for the rate
+   * limiter — but a safe one: a fork point never becomes the head again, so a write this lets
+   * past the budget can only be accepted as a recovery. Comparing `prev` with the head instead
+   * would let a rotation-key holder pipeline a chain of updates whose `prev`s are not stored yet.
+   */
+  async isForkAttempt(userId: string, body: unknown): Promise<boolean> {
+    if (!isPeersId(userId) || typeof body !== 'object' || body === null) return false;
+    const prev = (body as { prev?: unknown }).prev;
+    if (typeof prev !== 'string' || fromBase64Url(prev, 32) === null) return false;
+    return isForkPoint(this.db.prisma, userId, prev);
+  }
+
+  /** GET /v1/users/{userId}: the live chain with the head's inclusion proof and a checkpoint, as JSON. */
+  lookupJson(userId: string): Promise<string> {
+    assertPeersId(userId, 'userId');
+    return this.bundles.bundleJson(userId);
+  }
+}

@@ -1,0 +1,51 @@
+/** Read side of the transparency log: checkpoints, proofs and entries (DESIGN.md §5–6). */
+import type { Database } from '../../db/database.js';
+import { latestCheckpoint, readEntries, type StoredCheckpoint } from '../../db/log-repository.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import type { JsonObject } from '../../protocol/json.js';
+import type { LogEntry } from '../../protocol/log-entry.js';
+import { formatTimestamp } from '../../protocol/time.js';
+import type { SubtreeStore } from './subtree-store.js';
+
+export const MAX_ENTRIES_PAGE = 1000;
+
+export class LogReader {
+  constructor(
+    private readonly db: Database,
+    private readonly subtrees: SubtreeStore,
+  ) {}
+
+  /**
+   * The newest checkpoint, always read from the database: never a stale "latest" from memory.
+   * A registry has one from its first start (LogWriter.init); a mirror only once it has copied
+   * its registry's log, and until then this is 503 UNAVAILABLE rather than a fault.
+   */
+  async latest(): Promise<StoredCheckpoint> {
+    const checkpoint = await latestCheckpoint(this.db.prisma);
+    if (checkpoint === null) throw new ProtocolError('UNAVAILABLE', 'the log has no checkpoint yet: this mirror has not yet copied its registry’s log');
+    return checkpoint;
+  }
+
+  private async requireSize(size: number): Promise<void> {
+    const { size: current } = await this.latest();
+    if (size > current) throw new ProtocolError('NOT_FOUND', `the log has ${current} entries; there is no tree of size ${size} yet`);
+  }
+
+  async inclusionProof(index: number, size: number): Promise<{ index: number; size: number; hashes: string[] }> {
+    if (index >= size) throw new ProtocolError('MALFORMED', 'index must be less than size');
+    await this.requireSize(size);
+    return { index, size, hashes: await this.subtrees.inclusionProof(index, size) };
+  }
+
+  async consistencyProof(from: number, to: number): Promise<{ from: number; to: number; hashes: string[] }> {
+    if (from > to) throw new ProtocolError('MALFORMED', 'from must not be greater than to');
+    await this.requireSize(to);
+    return { from, to, hashes: await this.subtrees.consistencyProof(from, to) };
+  }
+
+  async entries(start: number, limit: number): Promise<LogEntry[]> {
+    if (limit < 1 || limit > MAX_ENTRIES_PAGE) throw new ProtocolError('MALFORMED', `limit must be 1 to ${MAX_ENTRIES_PAGE}`);
+    const rows = await readEntries(this.db.prisma, start, limit);
+    return rows.map((row) => ({ index: row.index, acceptedAt: formatTimestamp(row.acceptedAt.getTime()), record: JSON.parse(row.record) as JsonObject }));
+  }
+}

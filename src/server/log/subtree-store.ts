@@ -1,0 +1,92 @@
+/**
+ * Perfect-subtree hashes, read from the database through an in-process cache. A completed
+ * subtree never changes, so caching it is safe in any number of processes (DESIGN.md §9) — but
+ * only once its transaction has committed: `remember` is called after commit, never before.
+ */
+import type { DbClient } from '../../db/client.js';
+import { readSubtrees } from '../../db/log-repository.js';
+import { toBase64Url } from '../../protocol/encoding.js';
+import {
+  consistencyProofRanges,
+  frontier,
+  inclusionProofRanges,
+  rangeHash,
+  subtreeKey,
+  subtreesFor,
+  type LeafRange,
+  type StoredSubtree,
+  type Subtree,
+} from '../../protocol/merkle.js';
+
+export interface Proof {
+  hashes: string[];
+}
+
+export class SubtreeStore {
+  /** Insertion-ordered map used as an LRU: a hit moves the entry to the end. */
+  private readonly cache = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly db: DbClient,
+    private readonly capacity = 250_000,
+  ) {}
+
+  /** Adds committed subtrees to the cache. */
+  remember(subtrees: readonly StoredSubtree[]): void {
+    for (const s of subtrees) this.put(subtreeKey(s), s.hash);
+  }
+
+  private put(key: string, hash: Uint8Array): void {
+    this.cache.delete(key);
+    this.cache.set(key, hash);
+    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** The hashes of `subtrees`, from the cache or (for the rest, in one query) from `db`. */
+  async read(subtrees: readonly Subtree[], db: DbClient = this.db): Promise<Map<string, Uint8Array>> {
+    const found = new Map<string, Uint8Array>();
+    const missing: Subtree[] = [];
+    for (const s of subtrees) {
+      const key = subtreeKey(s);
+      const hash = this.cache.get(key);
+      if (hash === undefined) {
+        missing.push(s);
+      } else {
+        this.put(key, hash);
+        found.set(key, hash);
+      }
+    }
+    for (const s of await readSubtrees(db, missing)) {
+      const key = subtreeKey(s);
+      // Rows read inside an uncommitted transaction are not cached; the caller remembers them later.
+      if (db === this.db) this.put(key, s.hash);
+      found.set(key, s.hash);
+    }
+    if (found.size !== new Set(subtrees.map(subtreeKey)).size) {
+      throw new Error('the log is missing subtree hashes it should have: run verify-log');
+    }
+    return found;
+  }
+
+  /** The right edge of the tree of `size`, for appending. */
+  async frontier(size: number, db: DbClient): Promise<StoredSubtree[]> {
+    const edge = frontier(size);
+    const hashes = await this.read(edge, db);
+    return edge.map((s) => ({ ...s, hash: hashes.get(subtreeKey(s))! }));
+  }
+
+  /** Hashes of many ranges with one round trip for whatever the cache lacks. */
+  async rangeHashes(rangeLists: readonly (readonly LeafRange[])[]): Promise<string[][]> {
+    const hashes = await this.read(subtreesFor(rangeLists.flat()));
+    const lookup = (s: Subtree) => hashes.get(subtreeKey(s))!;
+    return rangeLists.map((ranges) => ranges.map((range) => toBase64Url(rangeHash(range, lookup))));
+  }
+
+  async inclusionProof(index: number, size: number): Promise<string[]> {
+    return (await this.rangeHashes([inclusionProofRanges(index, size)]))[0]!;
+  }
+
+  async consistencyProof(from: number, to: number): Promise<string[]> {
+    return (await this.rangeHashes([consistencyProofRanges(from, to)]))[0]!;
+  }
+}

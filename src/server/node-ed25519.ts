@@ -1,0 +1,45 @@
+/**
+ * Ed25519 through Node's crypto (OpenSSL): about 70 times faster than tweetnacl on these
+ * machines, so it is what the server and the CLI verify with. Answers exactly as the SDK's
+ * verifiers do: the same S < L check comes first, and keys are validated by the record schemas.
+ */
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { hasCanonicalScalar, type SignMessage, type VerifySignature } from '../protocol/signing.js';
+
+// DER prefixes for raw 32-byte Ed25519 keys (RFC 8410): SubjectPublicKeyInfo and PKCS#8.
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_LIMIT = 50_000;
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString('base64');
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+export const nodeVerify: VerifySignature = (publicKey, message, signature) => {
+  if (publicKey.length !== 32 || !hasCanonicalScalar(signature)) return false;
+  try {
+    return verify(null, message, publicKeyObject(publicKey), signature);
+  } catch {
+    return false;
+  }
+};
+
+/** A signer over a 32-byte Ed25519 seed (the registry's log key). */
+export function nodeSigner(seed: Uint8Array): { sign: SignMessage; publicKey: Uint8Array } {
+  if (seed.length !== 32) throw new TypeError('an Ed25519 seed is 32 bytes');
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return {
+    publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)),
+    sign: (message) => new Uint8Array(sign(null, message, privateKey)),
+  };
+}

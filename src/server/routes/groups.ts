@@ -1,0 +1,37 @@
+/** /v1/groups, and /v1/users/{userId}/groups: group records and lookups (DESIGN.md §4, §6). */
+import { Router } from 'express';
+import type { GroupService } from '../group/group-service.js';
+import { jsonBody } from '../http/body.js';
+import { cacheBriefly, noStore } from '../http/caching.js';
+import { pathParam } from '../http/query.js';
+import type { RateLimiters } from '../http/rate-limits.js';
+
+export function groupsRouter(groups: GroupService, limits: RateLimiters): Router {
+  const router = Router();
+
+  router.post('/v1/groups', ...limits.ipWrites, ...jsonBody, ...limits.groupWrites, async (req, res) => {
+    const result = await groups.register(req.body);
+    noStore(res);
+    res.status(201).location(`/v1/groups/${(req.body as { groupId: string }).groupId}`).json(result);
+  });
+
+  router.post('/v1/groups/:groupId', ...limits.ipWrites, ...jsonBody, ...limits.groupWrites, async (req, res) => {
+    const result = await groups.submit(pathParam(req, 'groupId'), req.body);
+    noStore(res);
+    res.json(result);
+  });
+
+  router.get('/v1/groups/:groupId', ...limits.ipReads, async (req, res) => {
+    const bundle = await groups.lookupJson(pathParam(req, 'groupId'));
+    cacheBriefly(res);
+    res.type('application/json').send(bundle);
+  });
+
+  router.get('/v1/users/:userId/groups', ...limits.ipReads, async (req, res) => {
+    const list = await groups.groupsOf(pathParam(req, 'userId'));
+    cacheBriefly(res);
+    res.json(list);
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+/** /v1/log and /v1/registry: the transparency log's public read API (DESIGN.md §5–6). */
+import { Router } from 'express';
+import { toBase64Url } from '../../protocol/encoding.js';
+import { cacheBriefly, cacheImmutable } from '../http/caching.js';
+import { integerParam } from '../http/query.js';
+import type { RateLimiters } from '../http/rate-limits.js';
+import type { LogKey } from '../log/log-key.js';
+import type { LogReader } from '../log/log-reader.js';
+
+export const REGISTRY_VERSION = '1';
+
+export function logRouter(log: LogReader, key: LogKey, limits: RateLimiters): Router {
+  const router = Router();
+
+  router.get('/v1/registry', ...limits.ipReads, (_req, res) => {
+    cacheBriefly(res, 300);
+    res.json({ origin: key.origin, publicKey: toBase64Url(key.noteKey.publicKey), vkey: key.vkey, version: REGISTRY_VERSION });
+  });
+
+  router.get('/v1/log/checkpoint', ...limits.ipReads, async (_req, res) => {
+    const checkpoint = await log.latest();
+    cacheBriefly(res);
+    res.type('text/plain; charset=utf-8').send(checkpoint.note);
+  });
+
+  router.get('/v1/log/proof/inclusion', ...limits.ipReads, async (req, res) => {
+    const proof = await log.inclusionProof(integerParam(req, 'index'), integerParam(req, 'size'));
+    cacheImmutable(res);
+    res.json(proof);
+  });
+
+  router.get('/v1/log/proof/consistency', ...limits.ipReads, async (req, res) => {
+    const proof = await log.consistencyProof(integerParam(req, 'from'), integerParam(req, 'to'));
+    cacheImmutable(res);
+    res.json(proof);
+  });
+
+  router.get('/v1/log/entries', ...limits.ipReads, async (req, res) => {
+    const limit = integerParam(req, 'limit', 100);
+    const entries = await log.entries(integerParam(req, 'start'), limit);
+    // A full page never changes; the last, partial page grows as records arrive.
+    if (entries.length === limit) cacheImmutable(res);
+    else cacheBriefly(res);
+    res.json({ entries });
+  });
+
+  return router;
+}

@@ -1,0 +1,155 @@
+/**
+ * The registry as a service (atproto style): `RegistryService.create(config, overrides)` builds
+ * every part, `start()` listens, `destroy()` finishes in-flight work and releases everything.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { createApp, type MirrorDeps } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { systemClock, type Clock } from './server/clock.js';
+import { DeviceService } from './server/devices/device-service.js';
+import { createMetrics } from './server/metrics.js';
+import { GroupService } from './server/group/group-service.js';
+import { createRateLimiters } from './server/http/rate-limits.js';
+import { IdentityService } from './server/identity/identity-service.js';
+import { loadLogKey, type LogKey } from './server/log/log-key.js';
+import { LogReader } from './server/log/log-reader.js';
+import { LogWriter } from './server/log/log-writer.js';
+import { SubtreeStore } from './server/log/subtree-store.js';
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** An already open (and owned by the caller) database, e.g. a test's own schema. */
+  database?: Database;
+  logKey?: LogKey;
+  /** Prefix for rate-limit keys in Redis. */
+  redisPrefix?: string;
+  /** Slow-client limits (tests shorten them); defaults: headers in 10 s, whole request in 30 s. */
+  httpTimeouts?: { headersMs: number; requestMs: number };
+  /**
+   * Serve a mirror's copy of another registry's log (src/mirror) instead of a log of its own:
+   * reads only, no checkpoint signed at start. Pass that registry's key as `logKey`
+   * (verifierLogKey: it cannot sign).
+   */
+  mirror?: MirrorDeps;
+}
+
+export class RegistryService {
+  private server: http.Server | null = null;
+
+  private constructor(
+    readonly config: Config,
+    readonly app: Express,
+    readonly db: Database,
+    readonly logKey: LogKey,
+    readonly logger: Logger,
+    private readonly writer: LogWriter,
+    private readonly redis: Redis | null,
+    private readonly ownsDatabase: boolean,
+    private readonly httpTimeouts?: ServiceOverrides['httpTimeouts'],
+  ) {}
+
+  static async create(config: Config, overrides: ServiceOverrides = {}): Promise<RegistryService> {
+    const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'peerkeys' } });
+    const clock = overrides.clock ?? systemClock;
+    const db = overrides.database ?? (await openDatabase(config.database));
+    let redis: Redis | null = null;
+    try {
+      const report = await migrate(db);
+      if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
+      const logKey = overrides.logKey ?? loadLogKey(config.log);
+      const subtrees = new SubtreeStore(db.prisma);
+      const metrics = createMetrics(db);
+      const writer = new LogWriter(db, subtrees, logKey, clock, metrics);
+      // A mirror's log grows only by its follower copying the registry's entries and checkpoints;
+      // it signs nothing, not even an empty log's checkpoint, and its app refuses every write.
+      if (overrides.mirror === undefined) await writer.init();
+      if (config.rateLimits.redisUrl !== null) {
+        // Commands fail fast while Redis is away (limits then pass, see rate-limits.ts) instead of queueing.
+        redis = new Redis(config.rateLimits.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+        redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+        await redis.connect();
+      }
+      const identities = new IdentityService(db, writer, subtrees, clock);
+      const limits = createRateLimiters(config.rateLimits, {
+        redis,
+        redisPrefix: overrides.redisPrefix ?? 'peerkeys:rl:',
+        logger,
+        // A recovery must get through whatever a thief spent of the user's budget (DESIGN.md §2).
+        skipUserBudget: (req) => {
+          const userId = req.params['userId'];
+          return typeof userId === 'string' && identities.isForkAttempt(userId, req.body);
+        },
+      });
+      const app = createApp({
+        config,
+        db,
+        logKey,
+        identities,
+        devices: new DeviceService(db, clock),
+        groups: new GroupService(db, writer, subtrees, clock),
+        log: new LogReader(db, subtrees),
+        limits,
+        logger,
+        metrics,
+        ...(overrides.mirror !== undefined ? { mirror: overrides.mirror } : {}),
+      });
+      return new RegistryService(config, app, db, logKey, logger, writer, redis, overrides.database === undefined, overrides.httpTimeouts);
+    } catch (error) {
+      redis?.disconnect();
+      if (overrides.database === undefined) await db.close();
+      throw error;
+    }
+  }
+
+  /** Listens on the configured host and port (0: any free port); returns the base URL. */
+  async start(): Promise<string> {
+    const { tls, host, port } = this.config.http;
+    // Node enforces the timeouts below when it checks connections; check every second, not every 30 s.
+    const options = { connectionsCheckingInterval: 1_000 };
+    const server =
+      tls === null ? http.createServer(options, this.app) : https.createServer({ ...options, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, this.app);
+    // Slow clients are cut off instead of holding sockets: headers within 10 s, whole request in 30 s.
+    server.headersTimeout = this.httpTimeouts?.headersMs ?? 10_000;
+    server.requestTimeout = this.httpTimeouts?.requestMs ?? 30_000;
+    // Idle keep-alive sockets outlive any client's or load balancer's idle timeout (60 s is common):
+    // a server that closes first races with a client reusing the socket, which sees ECONNRESET.
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `${tls === null ? 'http' : 'https'}://${shownHost}:${address.port}`;
+  }
+
+  /** Stops accepting requests, lets in-flight ones finish, then closes the database and Redis. */
+  async destroy(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server !== null) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // In-flight requests finish; their keep-alive sockets are closed as soon as they go idle,
+      // and whatever is still open after 30 s is cut.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), 30_000);
+      server.closeIdleConnections();
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(deadline);
+    }
+    await this.writer.drain();
+    if (this.redis !== null) await this.redis.quit().catch(() => this.redis?.disconnect());
+    if (this.ownsDatabase) await this.db.close();
+  }
+}
