@@ -1,0 +1,141 @@
+/**
+ * Where `peerkeys log verify` stopped, so that the next run continues there: the tree's frontier
+ * (the perfect subtree hashes on its right edge, all that is needed to extend it and to compute
+ * its root), the checkpoints seen for sizes not reached yet, and the replay state of every identity
+ * and group chain — the records the chain rules may still need (a group needs only its head).
+ *
+ * Which records those are: the head, to check the next update; and each earlier live record whose
+ * successor was accepted within the recovery window, since a recovery may still fork from it
+ * (DESIGN.md §2). Older ones can never matter again: a record naming them would be refused
+ * anyway (LATE_RECOVERY, or PREV_MISMATCH once they are gone), so they are dropped — a day of
+ * slack covers acceptance times that are not quite monotonic across registry processes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
+import type { IdentityRecord } from '../protocol/identity.js';
+import { IdentityReplay, RECOVERY_WINDOW_MS, type IdentityLogEntry } from '../protocol/identity-rules.js';
+import type { GroupRecord } from '../protocol/group.js';
+import { GroupReplay, type GroupChainEntry } from '../protocol/group-rules.js';
+import type { StoredSubtree } from '../protocol/merkle.js';
+import { UsageError } from './command.js';
+
+const FORMAT = 'peerkeys-log-verify-cursor/1';
+const SLACK_MS = 24 * 60 * 60 * 1000;
+
+export interface AuditCursor {
+  vkey: string;
+  /** Entries verified so far: the next run starts at this index. */
+  size: number;
+  frontier: StoredSubtree[];
+  /** Checkpoints fetched for sizes beyond `size`: the recomputed root must match when it gets there. */
+  pending: Array<{ size: number; root: Uint8Array }>;
+  /** The latest acceptance time seen, in ms. */
+  latestAcceptedAt: number;
+  replays: Map<string, IdentityReplay>;
+  groups: Map<string, GroupReplay<GroupChainEntry & { index: number }>>;
+}
+
+const b64 = z.string().transform((text, ctx) => fromBase64Url(text, 32) ?? (ctx.addIssue({ code: 'custom', message: 'not a hash' }), z.NEVER));
+
+const fileSchema = z.strictObject({
+  format: z.literal(FORMAT),
+  vkey: z.string(),
+  size: z.int().min(0),
+  frontier: z.array(z.tuple([z.int().min(0), z.int().min(0), b64])),
+  pending: z.array(z.strictObject({ size: z.int().min(0), root: b64 })),
+  latestAcceptedAt: z.int(),
+  identities: z.record(z.string(), z.array(z.strictObject({ index: z.int().min(0), acceptedAt: z.int(), hash: z.string(), record: z.unknown() }))),
+  groups: z.record(z.string(), z.strictObject({ index: z.int().min(0), hash: z.string(), record: z.unknown() })).default({}),
+});
+
+export function freshCursor(vkey: string): AuditCursor {
+  return { vkey, size: 0, frontier: [], pending: [], latestAcceptedAt: 0, replays: new Map(), groups: new Map() };
+}
+
+/** The cursor saved at `path`, or null when there is none. */
+export function loadCursor(path: string): AuditCursor | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const parsed = fileSchema.safeParse(safeJson(text));
+  if (!parsed.success) throw new UsageError(`${path} is not a log verify cursor: delete it, or pass --from-start`);
+  const data = parsed.data;
+  const replays = new Map<string, IdentityReplay>();
+  for (const [userId, entries] of Object.entries(data.identities)) {
+    const replay = new IdentityReplay();
+    // The records were verified when they were first read; the cursor is this machine's own file.
+    replay.live.push(...entries.map((e) => ({ index: e.index, acceptedAt: e.acceptedAt, hash: e.hash, record: e.record as IdentityRecord })));
+    replays.set(userId, replay);
+  }
+  const groups = new Map<string, GroupReplay<GroupChainEntry & { index: number }>>();
+  for (const [groupId, head] of Object.entries(data.groups)) {
+    const replay = new GroupReplay<GroupChainEntry & { index: number }>();
+    replay.chain.push({ index: head.index, hash: head.hash, record: head.record as GroupRecord });
+    groups.set(groupId, replay);
+  }
+  return {
+    vkey: data.vkey,
+    size: data.size,
+    frontier: data.frontier.map(([level, index, hash]) => ({ level, index, hash })),
+    pending: data.pending,
+    latestAcceptedAt: data.latestAcceptedAt,
+    replays,
+    groups,
+  };
+}
+
+/** Drops the replay state no later record can need (see above), in place. */
+export function pruneReplays(cursor: AuditCursor): void {
+  const cutoff = cursor.latestAcceptedAt - RECOVERY_WINDOW_MS - SLACK_MS;
+  for (const replay of cursor.replays.values()) {
+    const live = replay.live;
+    let keepFrom = live.length - 1;
+    // live[i] is still needed while its successor live[i + 1] was accepted after the cutoff.
+    while (keepFrom > 0 && live[keepFrom]!.acceptedAt > cutoff) keepFrom--;
+    if (keepFrom > 0) live.splice(0, keepFrom);
+    replay.nullifiedBy.clear(); // only for reporting histories; a verifier of the whole log does not need it
+  }
+  // Group rules look at the head only (groups have no recovery).
+  for (const replay of cursor.groups.values()) replay.chain.splice(0, replay.chain.length - 1);
+}
+
+/** Writes the cursor atomically (a temporary file renamed over the old one). */
+export function saveCursor(path: string, cursor: AuditCursor): void {
+  pruneReplays(cursor);
+  const identities: Record<string, Array<Omit<IdentityLogEntry, 'acceptedAt'> & { acceptedAt: number }>> = {};
+  for (const [userId, replay] of cursor.replays) identities[userId] = replay.live.map((e) => ({ index: e.index, acceptedAt: e.acceptedAt, hash: e.hash, record: e.record }));
+  const groups: Record<string, { index: number; hash: string; record: unknown }> = {};
+  for (const [groupId, replay] of cursor.groups) {
+    const head = replay.head;
+    if (head !== undefined) groups[groupId] = { index: head.index, hash: head.hash, record: head.record };
+  }
+  const body = {
+    format: FORMAT,
+    vkey: cursor.vkey,
+    size: cursor.size,
+    frontier: cursor.frontier.map((s) => [s.level, s.index, toBase64Url(s.hash)]),
+    pending: cursor.pending.map((c) => ({ size: c.size, root: toBase64Url(c.root) })),
+    latestAcceptedAt: cursor.latestAcceptedAt,
+    identities,
+    groups,
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, JSON.stringify(body), { mode: 0o600 });
+  renameSync(temporary, path);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,34 @@
+/** `peerkeys log checkpoint`: the registry's latest checkpoint, verified. */
+import { toBase64 } from '../../protocol/encoding.js';
+import { REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, type Command } from '../command.js';
+import { print, printJson } from '../output.js';
+import { registryClient } from '../registry-target.js';
+
+export const logCheckpoint: Command = {
+  name: 'log checkpoint',
+  help: `usage: peerkeys log checkpoint [--json] [--registry <url> --vkey <vkey>] [--state <file>]
+
+Fetches the registry's latest checkpoint (a C2SP signed note), verifies its signature against the
+pinned key and its consistency with the last checkpoint this client saw (by a consistency proof),
+remembers it in the state file, and prints its size, root and the note itself.
+
+  --json            print { origin, size, root, note }
+${REGISTRY_OPTIONS_HELP}
+
+Exit status: 0 verified; 1 not verified; 2 usage; 3 log fork (inconsistent with the checkpoint
+seen before); 4 registry unreachable.`,
+  options: { ...REGISTRY_OPTIONS, json: { type: 'boolean' } },
+  async run(invocation) {
+    const checkpoint = await registryClient(invocation).checkpoint();
+    const root = toBase64(checkpoint.root);
+    if (invocation.values['json'] === true) {
+      printJson({ origin: checkpoint.origin, size: checkpoint.size, root, note: checkpoint.note });
+      return 0;
+    }
+    print(`checkpoint of ${checkpoint.size} entries, signed by ${checkpoint.origin}, consistent with the last one this client saw`);
+    print(`root ${root}`);
+    print();
+    process.stdout.write(checkpoint.note);
+    return 0;
+  },
+};

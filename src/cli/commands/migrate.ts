@@ -1,0 +1,33 @@
+/** `peerkeys migrate`: applies pending migrations to the configured database and exits. */
+import type { Config } from '../../config.js';
+import type { Command } from '../command.js';
+import { openDatabase } from '../../db/database.js';
+import { migrate } from '../../db/migrate.js';
+
+export const MIGRATE_HELP = `usage: peerkeys migrate
+
+Applies the migrations in prisma/migrations that the database (DATABASE_URL, or the embedded
+database in DATA_DIR) has not seen, and records them in _prisma_migrations as Prisma does.
+The registry also does this by itself at every start.`;
+
+export async function migrateCommand(config: Config): Promise<number> {
+  const db = await openDatabase(config.database);
+  try {
+    const report = await migrate(db);
+    console.log(
+      report.applied.length === 0
+        ? `database is up to date (${report.alreadyApplied} migration(s) applied earlier)`
+        : `applied ${report.applied.length} migration(s): ${report.applied.join(', ')}`,
+    );
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+export const migrateDatabase: Command = {
+  name: 'migrate',
+  help: MIGRATE_HELP,
+  options: {},
+  run: ({ env }) => migrateCommand(env.serverConfig()),
+};

@@ -1,0 +1,104 @@
+/** `peerkeys mirror`: follows a registry, keeps a verified copy of its log and serves it read-only. */
+import { createMirror } from '../../mirror/mirror.js';
+import { describeFork, type RoundResult } from '../../mirror/follower.js';
+import { durationOption, EXIT, REGISTRY_OPTIONS, type Command } from '../command.js';
+import { progress } from '../progress.js';
+import { registryTarget } from '../registry-target.js';
+
+export const mirror: Command = {
+  name: 'mirror',
+  help: `usage: peerkeys mirror --registry <url> --vkey <vkey> [--interval <time>] [--once]
+
+Follows a registry and keeps a verified copy of its log in the mirror's own database, and serves
+the same read API from it (lookups, audit histories, devices, checkpoints, proofs, entries, the
+docs). Lookups carry the registry's own signed checkpoints, unchanged: clients verify a mirror's
+answers against the REGISTRY's vkey exactly as they verify the registry's. A mirror signs nothing.
+
+Writes are refused: any POST or PUT (any method but GET and HEAD) answers 404 NOT_FOUND as
+application/problem+json, naming the registry to send it to.
+
+Each round it fetches the registry's checkpoint, verifies its signature with the pinned vkey and
+its consistency with the checkpoint the mirror holds, pages through the new entries, checks each
+record (schema, signatures, chain rules), recomputes the tree, and commits the new entries only
+if the root at the checkpoint's size is the checkpoint's root. Device records, which are not in
+the log, are copied for users whose chain changed and refreshed in a rolling sweep, each checked
+against the user's verified key.
+
+If the registry forks its log (a checkpoint inconsistent with the one the mirror holds, or valid
+records that do not produce its checkpoint's root), the mirror prints a FORK message with both
+checkpoints, stops following, keeps serving what it verified, and /readyz answers 503 with the
+reason. It stops the same way, with a clear message, on a record that does not verify or is of a
+kind this version of peerkeys does not know. Restart it once the cause is understood.
+
+  --registry <url>  the registry to follow (default: $PEERKEYS_REGISTRY)
+  --vkey <vkey>     the registry's log verifier key, pinned out of band (default: $PEERKEYS_VKEY)
+  --interval <time> how often to poll: 10s, 1m, 500ms (default 10s)
+  --once            catch up once and exit, without serving (cron jobs, audits)
+
+The mirror's HTTP server, database and rate limits are configured by the same environment as
+\`peerkeys serve\` (HOST, PORT, DATABASE_URL, DATABASE_SCHEMA, DATA_DIR, TRUST_PROXY, TLS_*,
+RATE_LIMIT*, REDIS_URL, LOG_LEVEL), except that DATA_DIR defaults to ./mirror-data so that it
+never opens a registry's ./data; the LOG_* variables are not used. Give it its own database.
+
+Exit status with --once: 0 caught up; 1 the registry's log holds a record that does not verify
+or is of an unknown kind; 2 usage or configuration; 3 FORK; 4 registry unreachable. Without
+--once it runs until SIGINT or SIGTERM, and keeps serving after it stops following.`,
+  options: { registry: REGISTRY_OPTIONS.registry, vkey: REGISTRY_OPTIONS.vkey, interval: { type: 'string' }, once: { type: 'boolean' } },
+  async run(invocation) {
+    const { url, vkey } = registryTarget(invocation);
+    const intervalMs = durationOption(invocation.values, 'interval', 10_000);
+    const config = invocation.env.serverConfig({ signsCheckpoints: false, defaults: { DATA_DIR: './mirror-data' } });
+    let bar = progress('copying log entries');
+    const { service, follower } = await createMirror({ registryUrl: url, vkey, config, onProgress: (done, total) => bar.update(done, total) });
+    let lastRetry: string | null = null;
+    const report = (result: RoundResult) => {
+      const line = bar;
+      bar = progress('copying log entries'); // each round's rate is its own
+      if (result.status === 'retry') {
+        // Once per outage, not once per round.
+        if (result.error !== lastRetry) line.finish(`could not follow ${url} (${result.error}); retrying every ${intervalMs / 1000} s`);
+        lastRetry = result.error;
+        return;
+      }
+      if (lastRetry !== null) line.finish(`following ${url} again`);
+      lastRetry = null;
+      if (result.status === 'advanced') line.finish(`mirrored entries ${result.from}–${result.size - 1}: now at the registry's checkpoint of ${result.size} entries`);
+      else if (result.status === 'stopped') line.finish(result.reason === 'fork' ? describeFork(result, url) : `STOPPED following ${url}: ${result.message}`);
+    };
+
+    if (invocation.values['once'] === true) {
+      try {
+        const result = await follower.round();
+        report(result);
+        if (result.status === 'current') bar.finish(`up to date: ${result.size} entries, verified`);
+        if (result.status === 'stopped') return result.reason === 'fork' ? EXIT.FORK : EXIT.FAILED;
+        return result.status === 'retry' ? EXIT.UNREACHABLE : EXIT.OK;
+      } finally {
+        await service.destroy();
+      }
+    }
+
+    const served = await service.start();
+    service.logger.info({ url: served, registry: url, origin: service.logKey.origin }, `peerkeys mirror of ${url} listening on ${served}`);
+    const controller = new AbortController();
+    const following = follower.run({ intervalMs, signal: controller.signal, onRound: report });
+    let stopping = false;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        controller.abort();
+        following
+          .then(() => service.destroy())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              service.logger.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+      });
+    }
+    return 'running';
+  },
+};

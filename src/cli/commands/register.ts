@@ -1,0 +1,34 @@
+/** `peerkeys register`: publishes the genesis record of the identity in a keys file. */
+import { createIdentityRecord } from '../../sdk/identity-keys.js';
+import { KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
+import { Keyring } from '../keys-file.js';
+import { keyLine, print } from '../output.js';
+import { keysPath, registryClient } from '../registry-target.js';
+
+export const register: Command = {
+  name: 'register',
+  help: `usage: peerkeys register [--keys <file>] [--name <name>] [--registry <url> --vkey <vkey>]
+
+Signs the genesis record of the identity in the keys file (rotation keys: recovery, then rotation;
+signed by the rotation key) and submits it. The registry's receipt is verified: the record is in
+its log, by an inclusion proof, under a checkpoint signed by the pinned key.
+
+${KEYS_OPTION_HELP}
+  --name <name>     a display name, at most 64 characters
+${REGISTRY_OPTIONS_HELP}
+
+Exit status: 0 registered; 1 refused or not verified (ALREADY_EXISTS: it is registered already);
+2 usage; 3 log fork; 4 registry unreachable.`,
+  options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, name: { type: 'string' } },
+  async run(invocation) {
+    const keyring = Keyring.load(keysPath(invocation));
+    const client = registryClient(invocation);
+    const name = stringOption(invocation.values, 'name');
+    const keys = { signing: keyring.newest('signing'), box: keyring.newest('box'), rotation: keyring.newest('rotation'), recovery: keyring.newest('recovery') };
+    const record = await createIdentityRecord(keys, { userId: keyring.userId, ...(name !== undefined ? { name } : {}) });
+    const receipt = await client.register(record);
+    print(`registered ${keyring.userId} at log index ${receipt.index} (verified in the registry's checkpoint of ${receipt.checkpoint.size} entries)`);
+    print(keyLine('signing key', record.publicKey));
+    return 0;
+  },
+};

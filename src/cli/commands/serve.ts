@@ -1,0 +1,43 @@
+/** `peerkeys serve` (and `npm start`): runs the registry until SIGINT or SIGTERM. */
+import type { Config } from '../../config.js';
+import type { Command } from '../command.js';
+import { RegistryService } from '../../service.js';
+
+export const SERVE_HELP = `usage: peerkeys serve
+
+Starts the registry with the configuration from the environment (and ./.env if present): on
+Postgres when DATABASE_URL is set, otherwise on an embedded database in DATA_DIR (./data).
+See .env.example for every variable. Stops gracefully on SIGINT/SIGTERM.`;
+
+export async function serveCommand(config: Config): Promise<void> {
+  const service = await RegistryService.create(config);
+  const url = await service.start();
+  const where = config.database.kind === 'embedded' ? `embedded database in ${config.dataDir}` : 'Postgres';
+  service.logger.info({ url, origin: config.log.origin, vkey: service.logKey.vkey }, `peerkeys registry listening on ${url} (${where})`);
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      service.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      service.destroy().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          service.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+export const serve: Command = {
+  name: 'serve',
+  help: SERVE_HELP,
+  options: {},
+  run: async ({ env }) => {
+    await serveCommand(env.serverConfig());
+    return 'running';
+  },
+};

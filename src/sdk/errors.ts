@@ -1,0 +1,66 @@
+/**
+ * Typed SDK errors with stable codes. A `VerificationError` means the registry's answer failed a
+ * check: nothing from that answer was returned. A `RegistryError` is the registry refusing a
+ * request (its problem+json code). Branch on `code`, never on the message.
+ */
+import type { ErrorCode } from '../protocol/errors.js';
+
+export type VerificationCode =
+  /** The answer is not the JSON the API promises (wrong shape, bad encoding). */
+  | 'INVALID_RESPONSE'
+  /** A record in the answer breaks its schema, or is about another userId. */
+  | 'INVALID_RECORD'
+  /** A record's `sig` or `publicKeyProof` does not verify. */
+  | 'BAD_SIGNATURE'
+  /** The chain skips a record (a seq is missing). */
+  | 'CHAIN_GAP'
+  /** The chain's records are out of order. */
+  | 'CHAIN_ORDER'
+  /** A record does not link to the one before it (prev hash, signer, or time). */
+  | 'CHAIN_BROKEN'
+  /** The proof is not for the chain's head record. */
+  | 'HEAD_MISMATCH'
+  /** The inclusion proof does not lead to the checkpoint's root. */
+  | 'BAD_INCLUSION_PROOF'
+  /** The checkpoint is malformed, for another origin, or not signed by the pinned registry key. */
+  | 'BAD_CHECKPOINT'
+  /** The checkpoint contradicts one this client saw before: the log was forked or rewritten. */
+  | 'LOG_FORK'
+  /** An older answer than one this client already verified (e.g. from before a rotation it saw). */
+  | 'STALE_ANSWER'
+  /** Registries asked together disagree (lookupQuorum). */
+  | 'QUORUM_DISAGREEMENT'
+  /**
+   * A group record's signer was not authorised: its adminId was not an admin of the group's head,
+   * or `signer` was not that admin's registry key just before the record's log index.
+   */
+  | 'BAD_GROUP_SIGNER'
+  /** A device record's signature or signer is wrong. */
+  | 'BAD_DEVICE'
+  /** Sealed messages: box, signature, addressing, freshness or replay failures. */
+  | 'BAD_BOX'
+  | 'WRONG_RECIPIENT'
+  | 'STALE_MESSAGE'
+  | 'REPLAYED_MESSAGE';
+
+export class VerificationError extends Error {
+  constructor(
+    readonly code: VerificationCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VerificationError';
+  }
+}
+
+/** The registry answered with a problem (RFC 9457); `code` is its stable error code. */
+export class RegistryError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'NETWORK' | 'UNKNOWN',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}

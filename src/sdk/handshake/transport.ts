@@ -1,0 +1,74 @@
+/**
+ * What the handshake needs from a connection: send a JSON message, be told of incoming ones,
+ * close. Socket.io, a WebSocket, a WebRTC data channel or a test's in-memory pipe all fit.
+ */
+export interface HandshakeTransport {
+  send(message: unknown): void;
+  /** Registers a listener; returns a function that removes it. */
+  onMessage(listener: (message: unknown) => void): () => void;
+  close(): void;
+}
+
+/** The part of a socket.io socket (server or client side) the adapters use. */
+export interface SocketLike {
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  disconnect(...args: unknown[]): unknown;
+}
+
+/** A transport over one socket.io event name on a socket (either side). */
+export function socketTransport(socket: SocketLike, event = 'peerkeys'): HandshakeTransport {
+  return {
+    send: (message) => void socket.emit(event, message),
+    onMessage(listener) {
+      const handler = (message: unknown) => listener(message);
+      socket.on(event, handler);
+      return () => void socket.off(event, handler);
+    },
+    close: () => void socket.disconnect(),
+  };
+}
+
+/**
+ * Buffers a transport's messages from the moment the handshake starts, so none is lost between
+ * one step's listener and the next, or between the handshake and the channel taking over.
+ */
+export class Inbox {
+  private readonly queue: unknown[] = [];
+  private waiting: ((message: unknown) => void) | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(transport: HandshakeTransport) {
+    this.unsubscribe = transport.onMessage((message) => {
+      if (this.waiting !== null) {
+        const deliver = this.waiting;
+        this.waiting = null;
+        deliver(message);
+      } else {
+        this.queue.push(message);
+      }
+    });
+  }
+
+  /** The next message, or a rejection after `timeoutMs`. */
+  next(timeoutMs: number, onTimeout: () => Error): Promise<unknown> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        reject(onTimeout());
+      }, timeoutMs);
+      this.waiting = (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+    });
+  }
+
+  /** Stops buffering and returns what arrived but was not read. */
+  handOver(): unknown[] {
+    this.unsubscribe();
+    return this.queue.splice(0);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * peerkeys SDK: look up and verify peers' keys, manage your own identity, seal messages.
+ *
+ * ```ts
+ * import { RegistryClient } from 'peerkeys/sdk';
+ * const registry = new RegistryClient({ url: 'https://keys.example.org', vkey: PINNED_VKEY });
+ * const bob = await registry.lookup(bobsUserId); // verified, or it throws
+ * ```
+ * @packageDocumentation
+ */
+export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from './client.js';
+export { RegistryError, VerificationError, type VerificationCode } from './errors.js';
+export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
+export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
+export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
+export { defaultVerifier, tweetnaclVerify, webCryptoVerifier } from './crypto.js';
+export {
+  generateSigningKeyPair,
+  generateBoxKeyPair,
+  signingKeyPairFromSeed,
+  boxKeyPairFromSecretKey,
+  signerFor,
+  type SigningKeyPair,
+  type BoxKeyPair,
+} from './keys.js';
+export { generateIdentityKeys, createIdentityRecord, type IdentityKeys } from './identity-keys.js';
+export {
+  createGenesisRecord,
+  createSuccessorRecord,
+  createDeviceRecord,
+  signIdentityRecord,
+  type GenesisOptions,
+  type SuccessorOptions,
+  type DeviceOptions,
+} from './records.js';
+export {
+  createGroupGenesis,
+  createGroupUpdate,
+  signGroupRecord,
+  groupMember,
+  withMember,
+  withoutMember,
+  type GroupGenesisOptions,
+  type GroupUpdateOptions,
+  type GroupSigner,
+} from './group-records.js';
+export {
+  verifyGroupBundle,
+  crossCheckMember,
+  type VerifiedGroup,
+  type GroupEvidence,
+  type MemberCrossCheck,
+  type MemberKeyStatus,
+} from './group-verify.js';
+export type { GroupRecord, GroupMember, GroupRole } from '../protocol/group.js';
+export { lookupQuorum, QuorumError, type QuorumAnswer, type QuorumOptions } from './quorum.js';
+export { monitor, type MonitorChange, type MonitorOptions, type MonitorReport } from './monitor.js';
+export { seal, open, ReplayGuard, type SealedEnvelope, type Sender, type Recipient, type PublicKeys, type OpenedMessage, type OpenOptions } from './sealed.js';
+export { keyFingerprint } from './fingerprint.js';
+export { newPeersId, isPeersId } from '../protocol/ids.js';
+export type { IdentityRecord } from '../protocol/identity.js';
+export type { DeviceRecord } from '../protocol/device.js';
+export type { Checkpoint } from '../protocol/checkpoint.js';
+export type { JsonValue } from '../protocol/json.js';
+export type { LogEntry } from '../protocol/log-entry.js';
+export * from './handshake/index.js';
