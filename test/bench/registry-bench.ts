@@ -1,0 +1,212 @@
+/**
+ * `npm run bench`: the registry under load, against a real Postgres, next to the ceiling a plain
+ * Express hello-world reaches on the same machine in the same run. For each N (default 10,000
+ * and 100,000 identities) it seeds N identities over HTTP, then measures with autocannon at 32
+ * connections: lookups (full verifiable bundles: live chain, inclusion proof, signed checkpoint),
+ * rotations, and the log endpoints; and the server's memory. Prints a table and writes JSON to
+ * test/bench/results/. A benchmark, not a test: it reports, it does not pass or fail.
+ *
+ *   BENCH_SIZES=10000,100000 BENCH_SECONDS=15 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { toBase64Url } from '../../src/protocol/encoding.js';
+import { RegistryClient } from '../../src/sdk/index.js';
+import { fastGenesis, fastRotation, type FastIdentity } from './fast-records.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SIZES = (process.env['BENCH_SIZES'] ?? '10000,100000').split(',').map(Number);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
+const CONNECTIONS = 32;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+interface Phase {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  notOk: number;
+}
+
+async function load(name: string, options: autocannon.Options): Promise<Phase> {
+  const result = await autocannon({ connections: CONNECTIONS, ...(options.amount === undefined ? { duration: SECONDS } : {}), ...options });
+  const ok = result['2xx'];
+  return {
+    name,
+    requestsPerSecond: Math.round(result.requests.total / Math.max(result.duration, 0.001)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    notOk: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function recreateDatabase(name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function seed(base: string, count: number): Promise<{ identities: FastIdentity[]; seconds: number }> {
+  const identities: FastIdentity[] = [];
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      const identity = fastGenesis();
+      const res = await fetch(`${base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(identity.head) });
+      if (res.status !== 201) throw new Error(`seeding: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer().catch(() => {});
+      identities.push(identity);
+      if (identities.length % 10_000 === 0) process.stderr.write(`  seeded ${identities.length}/${count}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, worker));
+  return { identities, seconds: (performance.now() - started) / 1000 };
+}
+
+async function benchSize(size: number, helloRps: number) {
+  process.stderr.write(`\n== N = ${size.toLocaleString('en')} identities\n`);
+  const databaseUrl = await recreateDatabase('peerkeys_bench');
+  const port = await freePort();
+  const seed32 = toBase64Url(randomBytes(32));
+  const server = spawn(process.execPath, ['dist/cli/peerkeys.js', 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_SIGNING_KEY: seed32, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', LOG_ORIGIN: 'bench.local/peerkeys' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${base}/readyz`, server);
+    const seeded = await seed(base, size);
+    const genesisRate = Math.round(size / seeded.seconds);
+    process.stderr.write(`  seeded in ${seeded.seconds.toFixed(1)} s (${genesisRate} genesis writes/s, 64 in flight)\n`);
+    const ids = seeded.identities.map((i) => i.head.userId);
+    const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
+    const logSize = Number((await (await fetch(`${base}/v1/log/checkpoint`)).text()).split('\n')[1]);
+
+    const phases: Phase[] = [];
+    phases.push(await load('lookup GET /v1/users/{id}', { url: base, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/v1/users/${pick()}` }) }] }));
+    const afterLookups = memoryOf(server.pid!);
+
+    // Rotations: one fresh successor per identity, each sent once.
+    const rotations = seeded.identities.slice(0, Math.min(size, 40_000)).map((identity) => fastRotation(identity));
+    let r = 0;
+    phases.push(
+      await load('rotation POST /v1/users/{id}', {
+        url: base,
+        amount: rotations.length,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => {
+              const record = rotations[r++ % rotations.length]!;
+              return { ...req, path: `/v1/users/${record.userId}`, body: JSON.stringify(record) };
+            },
+          },
+        ],
+      }),
+    );
+    const size2 = Number((await (await fetch(`${base}/v1/log/checkpoint`)).text()).split('\n')[1]);
+    const randomIndex = () => Math.floor(Math.random() * size2);
+    phases.push(await load('GET /v1/log/checkpoint', { url: `${base}/v1/log/checkpoint` }));
+    phases.push(await load('GET /v1/log/proof/inclusion', { url: base, requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/proof/inclusion?index=${randomIndex()}&size=${size2}` }) }] }));
+    phases.push(
+      await load('GET /v1/log/proof/consistency', {
+        url: base,
+        requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/proof/consistency?from=${1 + Math.floor(Math.random() * (size2 - 1))}&to=${size2}` }) }],
+      }),
+    );
+    phases.push(await load('GET /v1/log/entries (100)', { url: base, requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/entries?start=${randomIndex()}&limit=100` }) }] }));
+    const memory = memoryOf(server.pid!);
+
+    // The answers under load are real: verify a sample with the SDK.
+    const vkey = (await (await fetch(`${base}/v1/registry`)).json()).vkey as string;
+    const client = new RegistryClient({ url: base, vkey });
+    for (let i = 0; i < 25; i++) await client.lookup(pick());
+
+    return { size, logSize: size2, seededLogSize: logSize, genesisWritesPerSecond: genesisRate, phases, memory, memoryAfterLookups: afterLookups, helloRps, verifiedSample: 25 };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+async function helloWorld(): Promise<Phase> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/hello-world.ts', String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/hello`, child);
+    return await load('hello world (ceiling)', { url: `http://127.0.0.1:${port}/hello` });
+  } finally {
+    child.kill();
+  }
+}
+
+const hello = await helloWorld();
+process.stderr.write(`ceiling: Express hello-world ${hello.requestsPerSecond} req/s, p99 ${hello.p99} ms\n`);
+const runs = [];
+for (const size of SIZES) runs.push(await benchSize(size, hello.requestsPerSecond));
+
+console.log(`\npeerkeys benchmark — ${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase, Postgres at ${new URL(ADMIN_URL).host}`);
+console.log(`ceiling: Express hello-world ${hello.requestsPerSecond} req/s (p50 ${hello.p50} ms, p99 ${hello.p99} ms)\n`);
+console.log('N         phase                              req/s   of ceiling   p50 ms   p99 ms      ok   not ok');
+for (const run of runs) {
+  for (const phase of run.phases) {
+    const ratio = `${Math.round((phase.requestsPerSecond / hello.requestsPerSecond) * 100)}%`;
+    console.log(
+      `${run.size.toLocaleString('en').padEnd(10)}${phase.name.padEnd(33)}${String(phase.requestsPerSecond).padStart(8)}${ratio.padStart(13)}${String(phase.p50).padStart(9)}${String(phase.p99).padStart(9)}${String(phase.ok).padStart(8)}${String(phase.notOk).padStart(9)}`,
+    );
+  }
+  console.log(`${run.size.toLocaleString('en').padEnd(10)}seeding: ${run.genesisWritesPerSecond} genesis writes/s; server memory ${run.memory.rssMb} MB RSS (peak ${run.memory.peakMb} MB); log size ${run.logSize}; ${run.verifiedSample} lookups verified with the SDK`);
+}
+if (runs.length >= 2) {
+  const [small, large] = [runs[0]!, runs[runs.length - 1]!];
+  const l = (run: typeof small) => run.phases[0]!;
+  console.log(`\nlookup p50 at N=${large.size} vs N=${small.size}: ${(l(large).p50 / Math.max(l(small).p50, 0.001)).toFixed(2)}×, p99 ${(l(large).p99 / Math.max(l(small).p99, 0.001)).toFixed(2)}×`);
+}
+mkdirSync(`${ROOT}test/bench/results`, { recursive: true });
+const file = `${ROOT}test/bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, hello, runs }, null, 2));
+console.log(`\nresults: ${file}`);

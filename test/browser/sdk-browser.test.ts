@@ -1,0 +1,86 @@
+// The SDK's browser build in a real browser: look up and verify against a registry on another
+// origin (CORS), with WebCrypto Ed25519 and with the tweetnacl fallback, and catch a lie.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient, createIdentityRecord, generateIdentityKeys, type IdentityRecord } from '../../src/sdk/index.js';
+import { HAVE_CHROMIUM, launchChromium } from '../helpers/browser.js';
+import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
+import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+
+const BUNDLE = new URL('../../dist/sdk/peerkeys-sdk.browser.js', import.meta.url);
+
+describe.skipIf(!HAVE_CHROMIUM)('the SDK browser build in headless Chromium', () => {
+  let registry: TestRegistry;
+  let proxy: TamperingProxy;
+  let page: http.Server;
+  let pageUrl: string;
+  let browser: Browser;
+  let genesis: IdentityRecord;
+
+  beforeAll(async () => {
+    registry = await startTestRegistry();
+    proxy = await startTamperingProxy(registry.url);
+    const keys = generateIdentityKeys();
+    genesis = await createIdentityRecord(keys, { name: 'Browser Bob' });
+    await new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey }).register(genesis);
+    const bundle = readFileSync(BUNDLE);
+    // A page on its own origin that loads the bundle and exposes it to the test.
+    page = http.createServer((req, res) => {
+      if (req.url === '/sdk.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module">import * as sdk from "/sdk.js"; window.sdk = sdk; window.ready = true;</script>');
+    });
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => page?.close(resolve));
+    await proxy?.close();
+    await registry?.close();
+  });
+
+  async function lookupInBrowser(url: string, fallback: boolean) {
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(pageUrl);
+      await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+      return await tab.evaluate(
+        async ({ url, vkey, userId, fallback }) => {
+          const sdk = (window as unknown as { sdk: typeof import('../../src/sdk/index.js') }).sdk;
+          const verifier = fallback ? sdk.tweetnaclVerify : await sdk.defaultVerifier();
+          const client = new sdk.RegistryClient({ url, vkey, verify: verifier, store: new sdk.LocalStorageStore() });
+          try {
+            const identity = await client.lookup(userId);
+            return { ok: true, publicKey: identity.publicKey, usesWebCrypto: verifier !== sdk.tweetnaclVerify, stored: localStorage.length > 0 };
+          } catch (error) {
+            return { ok: false, code: (error as { code?: string }).code };
+          }
+        },
+        { url, vkey: registry.service.logKey.vkey, userId: genesis.userId, fallback },
+      );
+    } finally {
+      await tab.close();
+    }
+  }
+
+  it('verifies a lookup with WebCrypto Ed25519', async () => {
+    expect(await lookupInBrowser(registry.url, false)).toEqual({ ok: true, publicKey: genesis.publicKey, usesWebCrypto: true, stored: true });
+  });
+
+  it('verifies a lookup with the tweetnacl fallback', async () => {
+    expect(await lookupInBrowser(registry.url, true)).toEqual({ ok: true, publicKey: genesis.publicKey, usesWebCrypto: false, stored: true });
+  });
+
+  it('refuses a tampered answer', async () => {
+    proxy.tamper = ({ path, body }) => {
+      if (path === `/v1/users/${genesis.userId}`) (body as { entries: Array<{ record: { name: string } }> }).entries[0]!.record.name = 'Mallory';
+      return body;
+    };
+    expect(await lookupInBrowser(proxy.url, false)).toEqual({ ok: false, code: 'BAD_SIGNATURE' });
+  });
+});

@@ -1,0 +1,246 @@
+// The peerkeys command-line tool (README "The command-line tool"): the README's shell session runs
+// as written against a real registry; every subcommand has --help; usage errors exit 2; and
+// `log verify` passes on a healthy log, catches a tampered entry, resumes from its cursor and
+// reports a fork.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, peerkeys, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
+import { foundGroup, groupUpdate, registeredPerson } from '../helpers/groups.js';
+import { api } from '../helpers/http.js';
+import { newIdentity } from '../helpers/identities.js';
+import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
+
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const FINGERPRINT = '[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}';
+
+let registry: TestRegistry;
+let vkey: string;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+/** Everything the CLI printed in this file, to check that no secret key ever appears in it. */
+const printed: string[] = [];
+
+beforeAll(async () => {
+  registry = await startTestRegistry();
+  vkey = registry.service.logKey.vkey;
+  dir = mkdtempSync(join(tmpdir(), 'peerkeys-cli-'));
+  env = cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, 'config') });
+});
+afterAll(async () => {
+  await registry?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  const result = await peerkeys(args, { cwd: dir, env: { ...env, ...extraEnv } });
+  printed.push(result.stdout, result.stderr);
+  return result;
+}
+
+/** The README's tested session: the ```sh block after the cli-session marker, one command a line. */
+function readmeSession(): string[] {
+  const match = /<!-- cli-session:[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(README);
+  expect(match, 'README.md has a cli-session block').not.toBeNull();
+  return match![1]!
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+describe("the README's shell session", () => {
+  const outputs: Array<{ line: string; result: CliRun }> = [];
+
+  beforeAll(async () => {
+    for (const line of readmeSession()) {
+      expect(line, 'every command in the block is a peerkeys command').toMatch(/^npx peerkeys /);
+      // `npx peerkeys` is the built bin; run through a shell, as a reader would.
+      const command = line.replace(/^npx peerkeys /, `"${process.execPath}" "${PEERKEYS}" `);
+      const result = await run('/bin/sh', ['-c', command], { cwd: dir, env });
+      printed.push(result.stdout, result.stderr);
+      outputs.push({ line, result });
+      expect(result.code, `${line}\n${result.stdout}${result.stderr}`).toBe(0);
+    }
+  }, 180_000);
+
+  it('runs keygen → register → rotate → device → lookup → revoke → lookup → log verify, each printing what it did', () => {
+    let revoked = false;
+    const checks: Record<string, (stdout: string, line: string) => void> = {
+      keygen: (out) => {
+        expect(out).toMatch(/^userId +[0-9a-z]{25}$/m);
+        expect(out).toMatch(new RegExp(`^signing key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
+        expect(out).toMatch(new RegExp(`^recovery key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
+      },
+      register: (out) => expect(out).toMatch(/^registered [0-9a-z]{25} at log index \d+ \(verified in the registry's checkpoint of \d+ entries\)$/m),
+      rotate: (out) => expect(out).toMatch(/^rotated [0-9a-z]{25} \(seq 1\) at log index \d+$/m),
+      device: (out) => expect(out).toMatch(/^published device [0-9a-z]{25} of [0-9a-z]{25}: 192\.168\.1\.20:5000$/m),
+      revoke: (out) => {
+        expect(out).toMatch(/^revoked [0-9a-z]{25} \(seq 2\) at log index \d+$/m);
+        revoked = true;
+      },
+      lookup: (out, line) => {
+        expect(out).toMatch(revoked ? /^status +revoked$/m : /^status +active$/m);
+        expect(out).toMatch(/^name +Alice$/m);
+        expect(out).toMatch(new RegExp(`^signing key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
+        expect(out).toMatch(/^verified +chain of \d record\(s\), proven in the checkpoint of \d+ entries signed by test\.example\/peerkeys$/m);
+        if (!revoked) expect(out).toMatch(/^device +[0-9a-z]{25} active: 192\.168\.1\.20:5000$/m);
+        if (line.includes('--history')) expect(out.match(/^ {2}index \d+ {2}seq \d/gm)).toHaveLength(3);
+      },
+      log: (out) => expect(out).toMatch(/^log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+$/m),
+    };
+    expect(outputs.length).toBeGreaterThanOrEqual(6);
+    for (const { line, result } of outputs) {
+      const subcommand = line.split(/\s+/)[2]!;
+      expect(checks, `the test knows what \`${line}\` should print`).toHaveProperty(subcommand);
+      checks[subcommand]!(result.stdout, line);
+    }
+    expect(revoked).toBe(true);
+  });
+
+  it('keeps the keys in a file only its owner can read, and never prints a secret key', () => {
+    const path = join(dir, 'alice.json');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const keys = JSON.parse(readFileSync(path, 'utf8')) as { keys: Array<{ secretKey: string }> };
+    expect(keys.keys.length).toBeGreaterThanOrEqual(5); // keygen's four, and rotate's new signing key
+    for (const { secretKey } of keys.keys) for (const text of printed) expect(text).not.toContain(secretKey);
+  });
+
+  it('refuses to overwrite a keys file without --force (exit 2)', async () => {
+    const again = await cli(['keygen', '--keys', 'alice.json']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+  });
+});
+
+describe('help and usage', () => {
+  /** The commands `peerkeys --help` lists. */
+  async function listedCommands(): Promise<string[]> {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    return [...help.stdout.matchAll(/^ {2}([a-z-]+(?: [a-z]+)?) {2,}\S/gm)].map((m) => m[1]!);
+  }
+
+  it('--help for every subcommand exits 0 and shows its usage; `peerkeys --help` documents the exit statuses', async () => {
+    const commands = await listedCommands();
+    expect(commands).toEqual(
+      expect.arrayContaining(['serve', 'migrate', 'verify-log', 'mirror', 'keygen', 'register', 'rotate', 'revoke', 'recover', 'device', 'lookup', 'log checkpoint', 'log entries', 'log verify']),
+    );
+    const help = (await cli(['--help'])).stdout;
+    for (const code of ['0', '1', '2', '3', '4']) expect(help).toMatch(new RegExp(`^ {2}${code} {2}\\S`, 'm'));
+    const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--help'])));
+    results.forEach((result, i) => {
+      expect(result.code, commands[i]).toBe(0);
+      expect(result.stdout, commands[i]).toMatch(new RegExp(`^usage: peerkeys ${commands[i]}\\b`));
+    });
+    expect((await cli(['log', '--help'])).code).toBe(0);
+  });
+
+  it('an unknown flag, an unknown command or a missing argument exits 2 and says what to do', async () => {
+    const commands = await listedCommands();
+    const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--no-such-flag'])));
+    results.forEach((result, i) => {
+      expect(result.code, commands[i]).toBe(2);
+      expect(result.stderr, commands[i]).toMatch(/Unknown option '--no-such-flag'/);
+    });
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(['log'])).code).toBe(2);
+
+    const noRegistry = await cli(['lookup', '0000000000aaaaaaaaaaaaaaa'], { PEERKEYS_REGISTRY: '' });
+    expect(noRegistry.code).toBe(2);
+    expect(noRegistry.stderr).toContain('--registry');
+    const badVkey = await cli(['log', 'checkpoint', '--vkey', 'not-a-key']);
+    expect(badVkey.code).toBe(2);
+    const noUndo = await cli(['recover', '--keys', 'alice.json']);
+    expect(noUndo.code).toBe(2);
+    expect(noUndo.stderr).toContain('--undo-from');
+  });
+
+  it('a registry that cannot be reached exits 4; one that refuses exits 1 with its code', async () => {
+    const unreachable = await cli(['log', 'checkpoint', '--registry', 'http://127.0.0.1:9']);
+    expect(unreachable.code).toBe(4);
+    const missing = await cli(['lookup', '0000000000aaaaaaaaaaaaaaa']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('NOT_FOUND');
+  });
+
+  it('keygen --seed prints a fresh LOG_SIGNING_KEY', async () => {
+    const [a, b] = await Promise.all([cli(['keygen', '--seed']), cli(['keygen', '--seed'])]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+    expect(a.stdout).not.toBe(b.stdout);
+  });
+});
+
+describe('log verify', () => {
+  let proxy: TamperingProxy;
+
+  beforeAll(async () => {
+    // A few more entries, so pages and the cursor have something to cover — a group among them.
+    for (let i = 0; i < 4; i++) expect((await api(registry.url).post('/v1/users', (await newIdentity()).head)).status).toBe(201);
+    const founder = await registeredPerson(registry.url, 'Fay');
+    const group = await foundGroup(founder, 'Verifiers');
+    expect((await api(registry.url).post('/v1/groups', group)).status).toBe(201);
+    expect((await api(registry.url).post(`/v1/groups/${group.groupId}`, await groupUpdate(group, founder, [...group.members]))).status).toBe(200);
+    proxy = await startTamperingProxy(registry.url);
+  });
+  afterAll(() => proxy?.close());
+
+  const size = async () => Number((await api(registry.url).get('/v1/log/checkpoint')).text.split('\n')[1]);
+
+  it('passes on a healthy registry (exit 0)', async () => {
+    const result = await cli(['log', 'verify', '--from-start', '--cursor', 'healthy.json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`log verified: ${await size()} entries`);
+  });
+
+  it('detects a tampered entry (exit 1), names its index, and does not move its cursor past it', async () => {
+    proxy.tamper = ({ path, body }) => {
+      if (path.startsWith('/v1/log/entries')) {
+        const entry = (body as { entries: Array<{ index: number; record: Record<string, unknown> }> }).entries.find((e) => e.index === 1);
+        if (entry !== undefined) entry.record['name'] = 'Mallory';
+      }
+      return body;
+    };
+    try {
+      const tampered = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
+      expect(tampered.code, tampered.stderr).toBe(1);
+      expect(tampered.stdout).toMatch(/^log verification FAILED/m);
+      expect(tampered.stdout).toMatch(/^index 1: log entry 1: BAD_SIGNATURE/m);
+    } finally {
+      proxy.tamper = null;
+    }
+    const honest = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
+    expect(honest.code, honest.stderr).toBe(0);
+    expect(honest.stderr).not.toContain('resumed');
+  });
+
+  it('resumes from its cursor', async () => {
+    const first = await cli(['log', 'verify', '--cursor', 'resume.json', '--from-start', '--max-entries', '3']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`verified 3 of ${await size()} entries so far; run again to continue`);
+    const second = await cli(['log', 'verify', '--cursor', 'resume.json']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('resumed at entry 3');
+    expect(second.stdout).toContain(`log verified: ${await size()} entries`);
+  });
+
+  it('reports a registry that rewrote its history as a fork (exit 3)', async () => {
+    // The same log key, a longer and different history: inconsistent with the checkpoint seen.
+    const forked = await startTestRegistry({ logSeed: registry.logSeed });
+    try {
+      for (let i = 0; i < (await size()) + 2; i++) expect((await api(forked.url).post('/v1/users', (await newIdentity()).head)).status).toBe(201);
+      proxy.upstream = forked.url;
+      const checkpoint = await cli(['log', 'checkpoint', '--registry', proxy.url]);
+      expect(checkpoint.code, checkpoint.stderr).toBe(3);
+      expect(checkpoint.stderr).toContain('LOG FORK');
+      const verify = await cli(['log', 'verify', '--registry', proxy.url, '--cursor', 'healthy.json']);
+      expect(verify.code, verify.stderr).toBe(3);
+    } finally {
+      proxy.upstream = registry.url;
+      await forked.close();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { fromUtf8 } from '../../src/protocol/encoding.js';
+import { logLeafBytes, logLeafHash } from '../../src/protocol/log-entry.js';
+
+describe('logLeafBytes', () => {
+  it('is JCS({ acceptedAt, record }) (DESIGN.md §5)', () => {
+    const bytes = logLeafBytes('2026-11-24T21:00:00.000Z', { type: 'identity', seq: 0, a: 'é' });
+    expect(fromUtf8(bytes)).toBe('{"acceptedAt":"2026-11-24T21:00:00.000Z","record":{"a":"é","seq":0,"type":"identity"}}');
+  });
+});
+
+describe('logLeafHash', () => {
+  it('is SHA-256(0x00 || leaf bytes) (RFC 9162 §2.1.1)', () => {
+    const record = { type: 'identity', seq: 1 };
+    const leaf = logLeafBytes('2026-11-24T21:00:00.000Z', record);
+    const expected = createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(leaf)])).digest();
+    expect(logLeafHash('2026-11-24T21:00:00.000Z', record)).toEqual(new Uint8Array(expected));
+  });
+
+  it('depends on the acceptance time as well as the record', () => {
+    const record = { type: 'identity', seq: 1 };
+    expect(logLeafHash('2026-11-24T21:00:00.000Z', record)).not.toEqual(logLeafHash('2026-11-24T21:00:00.001Z', record));
+  });
+});

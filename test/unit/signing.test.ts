@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import nacl from 'tweetnacl';
+import { describe, expect, it } from 'vitest';
+import { fromUtf8 } from '../../src/protocol/encoding.js';
+import { parseJson } from '../../src/protocol/json.js';
+import { SIGNING_PREFIX, canonicalBytes, hasCanonicalScalar, recordHash, signingInput } from '../../src/protocol/signing.js';
+import { L, le32 } from '../helpers/bytes.js';
+
+const text = (bytes: Uint8Array) => fromUtf8(bytes)!;
+
+/** A 64-byte signature with the given R bytes and scalar S (little-endian). */
+function signatureWith(s: bigint, r: Uint8Array = new Uint8Array(32)): Uint8Array {
+  const signature = new Uint8Array(64);
+  signature.set(r);
+  signature.set(le32(s), 32);
+  return signature;
+}
+
+describe('signingInput', () => {
+  it('is "peerkeys:v1:<type>\\n" followed by the canonical record without the omitted fields', () => {
+    const record = { type: 'device', b: 1, a: 'x', sig: 'zzz' };
+    expect(text(signingInput('device', record, ['sig']))).toBe('peerkeys:v1:device\n{"a":"x","b":1,"type":"device"}');
+    expect(SIGNING_PREFIX).toBe('peerkeys:v1:');
+  });
+
+  it('omits every named field, and only those', () => {
+    const record = { sig: 's', publicKeyProof: 'p', seq: 3, signer: 'k' };
+    expect(text(signingInput('identity', record, ['sig', 'publicKeyProof']))).toBe('peerkeys:v1:identity\n{"seq":3,"signer":"k"}');
+    expect(text(signingInput('identity', record, []))).toBe('peerkeys:v1:identity\n{"publicKeyProof":"p","seq":3,"sig":"s","signer":"k"}');
+  });
+
+  it('omits top-level fields only, not nested ones of the same name', () => {
+    expect(text(signingInput('group', { members: [{ sig: 1 }], sig: 2 }, ['sig']))).toBe('peerkeys:v1:group\n{"members":[{"sig":1}]}');
+  });
+
+  it('starts with the prefix for any type and record', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z]{1,10}$/), fc.dictionary(fc.string(), fc.integer()), (type, record) => {
+        const input = text(signingInput(type, record, ['sig']));
+        expect(input.startsWith(`peerkeys:v1:${type}\n`)).toBe(true);
+        expect(JSON.parse(input.slice(`peerkeys:v1:${type}\n`.length))).toEqual(Object.fromEntries(Object.entries(record).filter(([k]) => k !== 'sig')));
+      }),
+    );
+  });
+
+  it('keeps an own "__proto__" field, as parseJson produces it, in the signed bytes', () => {
+    // A plain assignment would set the copy's prototype instead and silently drop the field.
+    const record = parseJson('{"__proto__":{"a":1},"b":2,"sig":"x"}') as Record<string, unknown>;
+    expect(text(signingInput('t', record, ['sig']))).toBe('peerkeys:v1:t\n{"__proto__":{"a":1},"b":2}');
+    expect(text(signingInput('t', parseJson('{"__proto__":0}') as object, []))).toBe('peerkeys:v1:t\n{"__proto__":0}');
+  });
+
+  it('does not modify the record', () => {
+    const record = { a: 1, sig: 'x' };
+    signingInput('t', record, ['sig']);
+    expect(record).toEqual({ a: 1, sig: 'x' });
+  });
+
+  it('gives different bytes for different types (domain separation)', () => {
+    const record = { a: 1 };
+    expect(signingInput('identity', record, [])).not.toEqual(signingInput('device', record, []));
+  });
+
+  it('refuses records with values that are not protocol JSON', () => {
+    expect(() => signingInput('t', { a: 1.5 }, [])).toThrow(TypeError);
+    expect(() => signingInput('t', { a: undefined }, [])).toThrow(TypeError);
+  });
+});
+
+describe('canonicalBytes and recordHash', () => {
+  it('canonicalBytes is the UTF-8 of the canonical JSON, signatures included', () => {
+    expect(text(canonicalBytes({ b: 'é', a: [1], sig: 's' }))).toBe('{"a":[1],"b":"é","sig":"s"}');
+  });
+
+  it('recordHash is base64url SHA-256 of the canonical JSON', () => {
+    const record = { z: 1, a: 'é', sig: 'abc' };
+    const expected = createHash('sha256').update('{"a":"é","sig":"abc","z":1}', 'utf8').digest('base64url');
+    expect(recordHash(record)).toBe(expected);
+    expect(recordHash(record)).toHaveLength(43);
+    expect(recordHash({})).toBe('RBNvo1WzZ4oRRq0W9-hknpT7T8If536DEMBg9hyq_4o'); // SHA-256("{}")
+  });
+
+  it('covers sig, unlike the signing input', () => {
+    expect(recordHash({ a: 1, sig: 'x' })).not.toBe(recordHash({ a: 1, sig: 'y' }));
+    expect(signingInput('t', { a: 1, sig: 'x' }, ['sig'])).toEqual(signingInput('t', { a: 1, sig: 'y' }, ['sig']));
+  });
+
+  it('does not depend on key order', () => {
+    expect(recordHash({ a: 1, b: 2 })).toBe(recordHash({ b: 2, a: 1 }));
+  });
+});
+
+describe('hasCanonicalScalar', () => {
+  it('accepts S < L', () => {
+    expect(hasCanonicalScalar(signatureWith(0n))).toBe(true);
+    expect(hasCanonicalScalar(signatureWith(1n))).toBe(true);
+    expect(hasCanonicalScalar(signatureWith(L - 1n))).toBe(true);
+    expect(hasCanonicalScalar(signatureWith(L - 1n, new Uint8Array(32).fill(0xff)))).toBe(true); // R does not matter
+  });
+
+  it('rejects S >= L', () => {
+    for (const s of [L, L + 1n, 2n * L, 2n ** 253n, 2n ** 256n - 1n]) expect(hasCanonicalScalar(signatureWith(s)), String(s)).toBe(false);
+  });
+
+  it('accepts real signatures, and rejects them with L added to S', () => {
+    const pair = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(3));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (message) => {
+        const signature = nacl.sign.detached(message, pair.secretKey);
+        expect(hasCanonicalScalar(signature)).toBe(true);
+        let s = 0n;
+        for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]!);
+        expect(hasCanonicalScalar(signatureWith(s + L, signature.subarray(0, 32)))).toBe(false);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('rejects signatures that are not 64 bytes', () => {
+    expect(hasCanonicalScalar(new Uint8Array(63))).toBe(false);
+    expect(hasCanonicalScalar(new Uint8Array(65))).toBe(false);
+    expect(hasCanonicalScalar(new Uint8Array(0))).toBe(false);
+  });
+});
