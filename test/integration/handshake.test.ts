@@ -60,10 +60,6 @@ async function listeningPeer(setup: (port: number) => Promise<{ me: HandshakeIde
   const options = await setup(port);
   const results: Array<Promise<HandshakeResult>> = [];
   io.on('connection', (socket) => {
-    if (process.env['PEERKEYS_RELAY_DEBUG']) {
-      socket.onAny((event, message) => process.stderr.write(`[server ${Date.now() % 100000}] got ${event} ${(message as { type?: string })?.type}\n`));
-      socket.on('disconnect', (reason) => process.stderr.write(`[server ${Date.now() % 100000}] disconnected ${reason}\n`));
-    }
     const result = acceptPeer(socket, { ...options, timeoutMs: STEP_TIMEOUT_MS });
     result.catch(() => {});
     results.push(result);

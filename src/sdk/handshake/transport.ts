@@ -17,6 +17,14 @@ export interface SocketLike {
   disconnect(...args: unknown[]): unknown;
 }
 
+/**
+ * How long `close()` on a socket.io transport waits before hanging up. A socket.io server hands
+ * an event to its listeners on the next tick and drops it if a disconnect arrived in the same
+ * read, so disconnecting right after the last message — an abort that tells the peer of a relay,
+ * say — would lose that message whenever the two travel together.
+ */
+const SOCKET_CLOSE_GRACE_MS = 1000;
+
 /** A transport over one socket.io event name on a socket (either side). */
 export function socketTransport(socket: SocketLike, event = 'peerkeys'): HandshakeTransport {
   return {
@@ -26,7 +34,11 @@ export function socketTransport(socket: SocketLike, event = 'peerkeys'): Handsha
       socket.on(event, handler);
       return () => void socket.off(event, handler);
     },
-    close: () => void socket.disconnect(),
+    close() {
+      const timer: { unref?: () => void } | number = setTimeout(() => socket.disconnect(), SOCKET_CLOSE_GRACE_MS);
+      // Node: a pending hang-up must not keep the process alive; exiting closes the socket anyway.
+      if (typeof timer === 'object') timer.unref?.();
+    },
   };
 }
 
