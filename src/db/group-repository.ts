@@ -57,14 +57,20 @@ export async function readGroupHeads(db: DbClient, groupIds: string[]): Promise<
   return heads;
 }
 
-/** A group's whole chain, genesis first; empty when the group does not exist. */
-export async function readGroupChain(db: DbClient, groupId: string): Promise<StoredGroupEntry[]> {
+/** The whole chains (genesis first) of the given groups; groups that do not exist are absent. */
+export async function readGroupChains(db: DbClient, groupIds: string[]): Promise<Map<string, StoredGroupEntry[]>> {
   const rows = await db.groupRecord.findMany({
-    where: { groupId },
-    orderBy: { seq: 'asc' },
-    select: { logIndex: true, hash: true, entry: { select: { acceptedAt: true, record: true } } },
+    where: { groupId: { in: groupIds } },
+    orderBy: [{ groupId: 'asc' }, { seq: 'asc' }],
+    select: { groupId: true, logIndex: true, hash: true, entry: { select: { acceptedAt: true, record: true } } },
   });
-  return rows.map((row) => ({ index: toSafeNumber(row.logIndex), hash: row.hash, acceptedAt: row.entry.acceptedAt.getTime(), record: parseStored(row.entry.record) }));
+  const chains = new Map<string, StoredGroupEntry[]>();
+  for (const row of rows) {
+    const chain = chains.get(row.groupId) ?? [];
+    chain.push({ index: toSafeNumber(row.logIndex), hash: row.hash, acceptedAt: row.entry.acceptedAt.getTime(), record: parseStored(row.entry.record) });
+    chains.set(row.groupId, chain);
+  }
+  return chains;
 }
 
 /** The groups whose head lists `userId`: one read of the group_members(user_id) index. */

@@ -82,11 +82,6 @@ export async function readLiveChains(db: DbClient, userIds: string[]): Promise<M
   return chains;
 }
 
-/** One user's live chain, genesis first; empty when the user does not exist. */
-export async function readLiveChain(db: DbClient, userId: string): Promise<StoredIdentityEntry[]> {
-  return (await readLiveChains(db, [userId])).get(userId) ?? [];
-}
-
 /** Every record of a user in log order, nullified ones included. */
 export async function readHistory(db: DbClient, userId: string): Promise<HistoryEntry[]> {
   const rows = await db.identityRecord.findMany({ where: { userId }, orderBy: { logIndex: 'asc' }, select: RECORD_FIELDS });

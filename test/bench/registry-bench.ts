@@ -7,6 +7,10 @@
  * test/bench/results/. A benchmark, not a test: it reports, it does not pass or fail.
  *
  *   BENCH_SIZES=10000,100000 BENCH_SECONDS=15 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
+ *
+ * BENCH_PHASES=lookup,checkpoint runs only the phases whose names contain one of those words.
+ * BENCH_PROFILE=<folder> runs the server under `node --cpu-prof` and leaves its profile there
+ * (open it in Chrome DevTools, or summarise it with `tsx test/bench/profile-summary.ts <file>`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +27,8 @@ const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:
 const SIZES = (process.env['BENCH_SIZES'] ?? '10000,100000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
 const CONNECTIONS = 32;
+const PROFILE_DIR = process.env['BENCH_PROFILE'];
+const PHASES = process.env['BENCH_PHASES']?.split(',');
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -110,7 +116,7 @@ async function benchSize(size: number, helloRps: number) {
   const databaseUrl = await recreateDatabase('peerkeys_bench');
   const port = await freePort();
   const seed32 = toBase64Url(randomBytes(32));
-  const server = spawn(process.execPath, ['dist/cli/peerkeys.js', 'serve'], {
+  const server = spawn(process.execPath, [...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/cli/peerkeys.js', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_SIGNING_KEY: seed32, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', LOG_ORIGIN: 'bench.local/peerkeys' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -126,39 +132,38 @@ async function benchSize(size: number, helloRps: number) {
     const logSize = Number((await (await fetch(`${base}/v1/log/checkpoint`)).text()).split('\n')[1]);
 
     const phases: Phase[] = [];
-    phases.push(await load('lookup GET /v1/users/{id}', { url: base, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/v1/users/${pick()}` }) }] }));
+    const measure = async (name: string, options: autocannon.Options) => {
+      if (PHASES === undefined || PHASES.some((word) => name.includes(word))) phases.push(await load(name, options));
+    };
+    await measure('lookup GET /v1/users/{id}', { url: base, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/v1/users/${pick()}` }) }] });
     const afterLookups = memoryOf(server.pid!);
 
     // Rotations: one fresh successor per identity, each sent once.
     const rotations = seeded.identities.slice(0, Math.min(size, 40_000)).map((identity) => fastRotation(identity));
     let r = 0;
-    phases.push(
-      await load('rotation POST /v1/users/{id}', {
-        url: base,
-        amount: rotations.length,
-        requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => {
-              const record = rotations[r++ % rotations.length]!;
-              return { ...req, path: `/v1/users/${record.userId}`, body: JSON.stringify(record) };
-            },
+    await measure('rotation POST /v1/users/{id}', {
+      url: base,
+      amount: rotations.length,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => {
+            const record = rotations[r++ % rotations.length]!;
+            return { ...req, path: `/v1/users/${record.userId}`, body: JSON.stringify(record) };
           },
-        ],
-      }),
-    );
+        },
+      ],
+    });
     const size2 = Number((await (await fetch(`${base}/v1/log/checkpoint`)).text()).split('\n')[1]);
     const randomIndex = () => Math.floor(Math.random() * size2);
-    phases.push(await load('GET /v1/log/checkpoint', { url: `${base}/v1/log/checkpoint` }));
-    phases.push(await load('GET /v1/log/proof/inclusion', { url: base, requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/proof/inclusion?index=${randomIndex()}&size=${size2}` }) }] }));
-    phases.push(
-      await load('GET /v1/log/proof/consistency', {
-        url: base,
-        requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/proof/consistency?from=${1 + Math.floor(Math.random() * (size2 - 1))}&to=${size2}` }) }],
-      }),
-    );
-    phases.push(await load('GET /v1/log/entries (100)', { url: base, requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/entries?start=${randomIndex()}&limit=100` }) }] }));
+    await measure('GET /v1/log/checkpoint', { url: `${base}/v1/log/checkpoint` });
+    await measure('GET /v1/log/proof/inclusion', { url: base, requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/proof/inclusion?index=${randomIndex()}&size=${size2}` }) }] });
+    await measure('GET /v1/log/proof/consistency', {
+      url: base,
+      requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/proof/consistency?from=${1 + Math.floor(Math.random() * (size2 - 1))}&to=${size2}` }) }],
+    });
+    await measure('GET /v1/log/entries (100)', { url: base, requests: [{ method: 'GET', setupRequest: (q) => ({ ...q, path: `/v1/log/entries?start=${randomIndex()}&limit=100` }) }] });
     const memory = memoryOf(server.pid!);
 
     // The answers under load are real: verify a sample with the SDK.

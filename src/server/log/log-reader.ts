@@ -5,23 +5,30 @@ import { ProtocolError } from '../../protocol/errors.js';
 import type { JsonObject } from '../../protocol/json.js';
 import type { LogEntry } from '../../protocol/log-entry.js';
 import { formatTimestamp } from '../../protocol/time.js';
+import { Coalescer } from '../coalescer.js';
 import type { SubtreeStore } from './subtree-store.js';
 
 export const MAX_ENTRIES_PAGE = 1000;
 
 export class LogReader {
+  /** Concurrent requests for the latest checkpoint share one query per round. */
+  private readonly latestRounds: Coalescer<'latest', StoredCheckpoint | null>;
+
   constructor(
     private readonly db: Database,
     private readonly subtrees: SubtreeStore,
-  ) {}
+  ) {
+    this.latestRounds = new Coalescer(async () => new Map([['latest', await latestCheckpoint(db.prisma)]]));
+  }
 
   /**
-   * The newest checkpoint, always read from the database: never a stale "latest" from memory.
+   * The newest checkpoint, always read from the database (by a query that started after this was
+   * asked, see Coalescer): never a stale "latest" from memory.
    * A registry has one from its first start (LogWriter.init); a mirror only once it has copied
    * its registry's log, and until then this is 503 UNAVAILABLE rather than a fault.
    */
   async latest(): Promise<StoredCheckpoint> {
-    const checkpoint = await latestCheckpoint(this.db.prisma);
+    const checkpoint = await this.latestRounds.get('latest');
     if (checkpoint === null) throw new ProtocolError('UNAVAILABLE', 'the log has no checkpoint yet: this mirror has not yet copied its registry’s log');
     return checkpoint;
   }

@@ -6,6 +6,7 @@
 import type { DbClient } from '../../db/client.js';
 import { readSubtrees } from '../../db/log-repository.js';
 import { toBase64Url } from '../../protocol/encoding.js';
+import { GenerationalCache } from '../generational-cache.js';
 import {
   consistencyProofRanges,
   frontier,
@@ -23,23 +24,18 @@ export interface Proof {
 }
 
 export class SubtreeStore {
-  /** Insertion-ordered map used as an LRU: a hit moves the entry to the end. */
-  private readonly cache = new Map<string, Uint8Array>();
+  private readonly cache: GenerationalCache<string, Uint8Array>;
 
   constructor(
     private readonly db: DbClient,
-    private readonly capacity = 250_000,
-  ) {}
+    capacity = 250_000,
+  ) {
+    this.cache = new GenerationalCache(capacity);
+  }
 
   /** Adds committed subtrees to the cache. */
   remember(subtrees: readonly StoredSubtree[]): void {
-    for (const s of subtrees) this.put(subtreeKey(s), s.hash);
-  }
-
-  private put(key: string, hash: Uint8Array): void {
-    this.cache.delete(key);
-    this.cache.set(key, hash);
-    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    for (const s of subtrees) this.cache.set(subtreeKey(s), s.hash);
   }
 
   /** The hashes of `subtrees`, from the cache or (for the rest, in one query) from `db`. */
@@ -49,17 +45,13 @@ export class SubtreeStore {
     for (const s of subtrees) {
       const key = subtreeKey(s);
       const hash = this.cache.get(key);
-      if (hash === undefined) {
-        missing.push(s);
-      } else {
-        this.put(key, hash);
-        found.set(key, hash);
-      }
+      if (hash === undefined) missing.push(s);
+      else found.set(key, hash);
     }
     for (const s of await readSubtrees(db, missing)) {
       const key = subtreeKey(s);
       // Rows read inside an uncommitted transaction are not cached; the caller remembers them later.
-      if (db === this.db) this.put(key, s.hash);
+      if (db === this.db) this.cache.set(key, s.hash);
       found.set(key, s.hash);
     }
     if (found.size !== new Set(subtrees.map(subtreeKey)).size) {
