@@ -57,22 +57,6 @@ export async function readGroupHeads(db: DbClient, groupIds: string[]): Promise<
   return heads;
 }
 
-/** The whole chains (genesis first) of the given groups; groups that do not exist are absent. */
-export async function readGroupChains(db: DbClient, groupIds: string[]): Promise<Map<string, StoredGroupEntry[]>> {
-  const rows = await db.groupRecord.findMany({
-    where: { groupId: { in: groupIds } },
-    orderBy: [{ groupId: 'asc' }, { seq: 'asc' }],
-    select: { groupId: true, logIndex: true, hash: true, entry: { select: { acceptedAt: true, record: true } } },
-  });
-  const chains = new Map<string, StoredGroupEntry[]>();
-  for (const row of rows) {
-    const chain = chains.get(row.groupId) ?? [];
-    chain.push({ index: toSafeNumber(row.logIndex), hash: row.hash, acceptedAt: row.entry.acceptedAt.getTime(), record: parseStored(row.entry.record) });
-    chains.set(row.groupId, chain);
-  }
-  return chains;
-}
-
 /** The groups whose head lists `userId`: one read of the group_members(user_id) index. */
 export async function readGroupsOf(db: DbClient, userId: string): Promise<UserGroup[]> {
   const rows = await db.groupMember.findMany({

@@ -88,27 +88,3 @@ export async function readEntries(db: DbClient, start: number, limit: number): P
   return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind as StoredLogEntry['kind'], acceptedAt: r.acceptedAt, record: r.record }));
 }
 
-/** The tables whose rows are the heads of chains in the log. */
-export type HeadTable = 'identities' | 'groups';
-
-const HEAD_ID_COLUMN: Record<HeadTable, string> = { identities: 'user_id', groups: 'group_id' };
-
-/**
- * In one statement, so from one snapshot: the latest checkpoint, and the head index of each of
- * `ids` in `table`. A head committed together with a checkpoint covering it, so the checkpoint
- * read here covers every head read here.
- */
-export async function readHeadsAndCheckpoint(db: DbClient, table: HeadTable, ids: string[]): Promise<{ checkpoint: { size: number; note: string } | null; heads: Map<string, number> }> {
-  // `table` and its column come from the constants above, never from input; ids are a parameter.
-  const rows = await db.$queryRawUnsafe<{ checkpoint: { size: number | string; note: string } | null; heads: Array<[string, number | string]> }[]>(
-    `SELECT
-       (SELECT json_build_object('size', size, 'note', note) FROM log_checkpoints ORDER BY size DESC LIMIT 1) AS checkpoint,
-       (SELECT coalesce(json_agg(json_build_array(${HEAD_ID_COLUMN[table]}, head_index)), '[]'::json) FROM ${table} WHERE ${HEAD_ID_COLUMN[table]} = ANY($1::text[])) AS heads`,
-    ids,
-  );
-  const row = rows[0]!;
-  return {
-    checkpoint: row.checkpoint === null ? null : { size: toSafeNumber(BigInt(row.checkpoint.size)), note: row.checkpoint.note },
-    heads: new Map(row.heads.map(([id, index]) => [id, toSafeNumber(BigInt(index))])),
-  };
-}

@@ -12,23 +12,13 @@ import {
   type DeviceRecord,
 } from '../../src/protocol/device.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
-import { ProtocolError, type ErrorCode } from '../../src/protocol/errors.js';
 import { canonicalBytes, type VerifySignature } from '../../src/protocol/signing.js';
 import { createDeviceRecord } from '../../src/sdk/records.js';
 import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { SMALL_ORDER_ED25519, b64url } from '../helpers/bytes.js';
 import { T0, USER_ID, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
-
-async function codeOf(run: () => unknown): Promise<ErrorCode | 'ok'> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return error.code;
-  }
-}
+import { codeOf } from '../helpers/protocol-errors.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseDeviceRecord(value));
 const DEVICE_ID = '0000000000ddddddddddddddd';

@@ -1,7 +1,6 @@
 // Group records (DESIGN.md §4): the strict schema, its limits and the signature.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url, utf8 } from '../../src/protocol/encoding.js';
-import { ProtocolError, type ErrorCode } from '../../src/protocol/errors.js';
 import {
   GROUP_MAX_BYTES,
   MAX_GROUP_MEMBERS,
@@ -20,16 +19,7 @@ import { signerFor } from '../../src/sdk/keys.js';
 import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { T0, boxKey, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
-
-async function codeOf(run: () => unknown): Promise<ErrorCode | 'ok'> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return error.code;
-  }
-}
+import { codeOf } from '../helpers/protocol-errors.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseGroupRecord(value));
 

@@ -1,7 +1,6 @@
 import nacl from 'tweetnacl';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../src/protocol/encoding.js';
-import { ProtocolError, type ErrorCode } from '../../src/protocol/errors.js';
 import {
   IDENTITY_MAX_BYTES,
   MAX_ROTATION_KEYS,
@@ -17,17 +16,7 @@ import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { P, SMALL_ORDER_ED25519, b64url, le32 } from '../helpers/bytes.js';
 import { boxKey, genesis, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
-
-/** The error code `run` throws (a ProtocolError), or 'ok'. */
-async function codeOf(run: () => unknown): Promise<ErrorCode | 'ok'> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return error.code;
-  }
-}
+import { codeOf } from '../helpers/protocol-errors.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseIdentityRecord(value));
 

@@ -1,6 +1,6 @@
 /** Submitting group records and answering group lookups (DESIGN.md §4, §6). */
 import type { Database } from '../../db/database.js';
-import { readGroupChains, readGroupsOf, type UserGroup } from '../../db/group-repository.js';
+import { readGroupsOf, type UserGroup } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
 import { checkClockSkew } from '../../protocol/identity-rules.js';
@@ -26,7 +26,6 @@ export class GroupService {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'groups',
       what: 'group',
-      readChains: readGroupChains,
       summary: (groupId, head) => ({ groupId, name: head.name, members: head.members }),
     });
   }

@@ -1,6 +1,6 @@
 /** Submitting identity records and answering lookups (DESIGN.md §2, §6). */
 import type { Database } from '../../db/database.js';
-import { isForkPoint, readHistory, readLiveChains } from '../../db/identity-repository.js';
+import { isForkPoint, readHistory } from '../../db/identity-repository.js';
 import { fromBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
@@ -39,7 +39,6 @@ export class IdentityService {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'identities',
       what: 'identity',
-      readChains: readLiveChains,
       // The head's keys, for convenience (DESIGN.md §6); clients verify them against the chain.
       summary: (userId, head) => ({ userId, status: head.status, publicKey: head.publicKey, publicBoxKey: head.publicBoxKey, rotationKeys: head.rotationKeys }),
     });
