@@ -2,8 +2,8 @@
  * A bounded in-process cache that evicts roughly the least recently used entries, at the price
  * of one Map lookup per hit. Entries live in a young and an old generation: a hit in the old one
  * copies the entry into the young one; when the young one is full it becomes the old one and the
- * previous old one is dropped. A strict LRU instead re-inserts the entry on every hit, which under
- * load cost more than the lookups it served (6.5% of a lookup benchmark's CPU profile).
+ * previous old one is dropped. A strict LRU instead re-inserts the entry on every hit, which costs
+ * more than the lookup itself on a Map of many entries.
  */
 export class GenerationalCache<K, V> {
   private young = new Map<K, V>();

@@ -6,7 +6,6 @@
 import type { DbClient } from '../../db/client.js';
 import { readSubtrees } from '../../db/log-repository.js';
 import { toBase64Url } from '../../protocol/encoding.js';
-import { GenerationalCache } from '../generational-cache.js';
 import {
   consistencyProofRanges,
   frontier,
@@ -18,24 +17,20 @@ import {
   type StoredSubtree,
   type Subtree,
 } from '../../protocol/merkle.js';
+import { SubtreeCache } from './subtree-cache.js';
 
 export interface Proof {
   hashes: string[];
 }
 
 export class SubtreeStore {
-  private readonly cache: GenerationalCache<string, Uint8Array>;
+  private readonly cache = new SubtreeCache();
 
-  constructor(
-    private readonly db: DbClient,
-    capacity = 250_000,
-  ) {
-    this.cache = new GenerationalCache(capacity);
-  }
+  constructor(private readonly db: DbClient) {}
 
   /** Adds committed subtrees to the cache. */
   remember(subtrees: readonly StoredSubtree[]): void {
-    for (const s of subtrees) this.cache.set(subtreeKey(s), s.hash);
+    for (const s of subtrees) this.cache.set(s, s.hash);
   }
 
   /** The hashes of `subtrees`, from the cache or (for the rest, in one query) from `db`. */
@@ -44,14 +39,14 @@ export class SubtreeStore {
     const missing: Subtree[] = [];
     for (const s of subtrees) {
       const key = subtreeKey(s);
-      const hash = this.cache.get(key);
+      const hash = this.cache.get(s);
       if (hash === undefined) missing.push(s);
       else found.set(key, hash);
     }
     for (const s of await readSubtrees(db, missing)) {
       const key = subtreeKey(s);
       // Rows read inside an uncommitted transaction are not cached; the caller remembers them later.
-      if (db === this.db) this.cache.set(key, s.hash);
+      if (db === this.db) this.cache.set(s, s.hash);
       found.set(key, s.hash);
     }
     if (found.size !== new Set(subtrees.map(subtreeKey)).size) {
