@@ -296,7 +296,7 @@ describe('a group at the limits', () => {
 
 describe('the per-group write budget', () => {
   it('counts accepted writes per groupId only, and answers 429 RATE_LIMITED beyond it', async () => {
-    const limited = await startTestRegistry({ database: registry.database, env: { RATE_LIMITS: 'on', RATE_LIMIT_GROUP_WRITES: '2/1m' } });
+    const limited = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed, env: { RATE_LIMITS: 'on', RATE_LIMIT_GROUP_WRITES: '2/1m' } });
     try {
       const client = api(limited.url);
       const founder = await registeredPerson(limited.url, 'Bea');

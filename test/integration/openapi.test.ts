@@ -512,7 +512,7 @@ describe('responses match their schemas', () => {
     });
 
     it('429: RATE_LIMITED with the RateLimit headers, from a second registry on the same database', async () => {
-      const limited = await startTestRegistry({ database: registry.database, env: { RATE_LIMITS: 'on', RATE_LIMIT_IP_READS: '2/1m' } });
+      const limited = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed, env: { RATE_LIMITS: 'on', RATE_LIMIT_IP_READS: '2/1m' } });
       try {
         const limitedClient = api(limited.url);
         const first = await limitedClient.get('/v1/registry');

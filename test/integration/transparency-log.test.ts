@@ -196,3 +196,13 @@ describe('verify-log catches tampering in the database', () => {
     expect(success.stderr).toMatch(/log verified/);
   });
 });
+
+describe('the log key', () => {
+  it('a registry refuses to start on a log that another key signed, and starts with the key that signed it', async () => {
+    const other = startTestRegistry({ database: registry.database });
+    await expect(other).rejects.toThrow(/not signed by the configured log key/);
+    const same = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed });
+    expect((await api(same.url).get('/v1/log/checkpoint')).status).toBe(200);
+    await same.close();
+  });
+});

@@ -15,13 +15,14 @@
 import type { Database } from '../../db/database.js';
 import type { DbClient } from '../../db/client.js';
 import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
-import { signCheckpoint } from '../../protocol/checkpoint.js';
+import { signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { logLeafHash } from '../../protocol/log-entry.js';
 import { appendToFrontier, inclusionProofRanges, rootFromFrontier } from '../../protocol/merkle.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
+import { nodeVerify } from '../node-ed25519.js';
 import { isUniqueViolation } from '../database-errors.js';
 import type { LogKey } from './log-key.js';
 import type { SubtreeStore } from './subtree-store.js';
@@ -129,11 +130,21 @@ export class LogWriter {
     private readonly metrics?: Pick<Metrics, 'appended' | 'batchSize'>,
   ) {}
 
-  /** Makes sure the current tree size has a signed checkpoint (the empty log gets one too). */
+  /**
+   * Makes sure the current tree size has a signed checkpoint (the empty log gets one too), and
+   * that the log was signed with this key: a registry that went on under another key would
+   * publish a log its clients, pinned to the old key, rightly refuse.
+   */
   async init(): Promise<void> {
     await this.db.prisma.$transaction(async (tx) => {
       const size = await lockLog(tx);
       const latest = await latestCheckpoint(tx);
+      if (latest !== null && (await verifyCheckpointNote(latest.note, this.key.noteKey, nodeVerify)) === null) {
+        throw new Error(
+          `the log's latest checkpoint (size ${latest.size}) is not signed by the configured log key ${this.key.vkey}: ` +
+            'start the registry with the LOG_SIGNING_KEY and LOG_ORIGIN that signed its log',
+        );
+      }
       if (latest !== null && latest.size === size) return;
       const root = rootFromFrontier(await this.subtrees.frontier(size, tx));
       const note = await signCheckpoint({ origin: this.key.origin, size, root }, this.key.noteKey, this.key.sign);
