@@ -5,7 +5,8 @@
  * A head is committed together with a checkpoint covering it, so the checkpoint read here covers
  * every head and chain read here.
  */
-import { type DbClient, toSafeNumber } from './client.js';
+import { toSafeNumber } from './client.js';
+import type { Database } from './database.js';
 
 /** The kinds of chain a lookup serves. */
 export type ChainTable = 'identities' | 'groups';
@@ -32,10 +33,10 @@ export interface ChainLookup {
 }
 
 /** `asks`: each id with the head index of the copy the caller holds, or -1 when it holds none. */
-export async function readChainLookup(db: DbClient, table: ChainTable, asks: Array<{ id: string; cachedHead: number }>): Promise<ChainLookup> {
+export async function readChainLookup(db: Pick<Database, 'query'>, table: ChainTable, asks: Array<{ id: string; cachedHead: number }>): Promise<ChainLookup> {
   const { id, records, live } = TABLES[table];
   type Row = { checkpoint: { size: number | string; note: string } | null; chains: Array<[string, number | string, Array<[number | string, number | string, string]> | null]> };
-  const rows = await db.$queryRawUnsafe<Row[]>(
+  const rows = await db.query<Row>(
     `SELECT
        (SELECT json_build_object('size', size, 'note', note) FROM log_checkpoints ORDER BY size DESC LIMIT 1) AS checkpoint,
        (SELECT coalesce(json_agg(json_build_array(h.${id}, h.head_index,
@@ -47,8 +48,7 @@ export async function readChainLookup(db: DbClient, table: ChainTable, asks: Arr
           FROM unnest($1::text[], $2::bigint[]) AS a(id, cached) JOIN ${table} h ON h.${id} = a.id
          -- repeated as a filter so the planner reads the primary key, not the whole table
          WHERE h.${id} = ANY($1::text[])) AS chains`,
-    asks.map((a) => a.id),
-    asks.map((a) => a.cachedHead),
+    [asks.map((a) => a.id), asks.map((a) => a.cachedHead)],
   );
   const row = rows[0]!;
   const number = (value: number | string) => toSafeNumber(BigInt(value));

@@ -57,7 +57,7 @@ export class ChainBundles<R> {
     this.rounds = new Coalescer(async (ids) => {
       const held = new Map(ids.map((id) => [id, this.cache.get(id)]));
       const { checkpoint, chains } = await readChainLookup(
-        db.prisma,
+        db,
         source.table,
         ids.map((id) => ({ id, cachedHead: held.get(id)?.headIndex ?? -1 })),
       );
