@@ -6,7 +6,7 @@ import type { GroupRecord } from '../../src/protocol/group.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { canonicalJson } from '../../src/protocol/json.js';
 import { recordHash } from '../../src/protocol/signing.js';
-import { RegistryClient, VerificationError, createSuccessorRecord, generateSigningKeyPair, withMember, withoutMember } from '../../src/sdk/index.js';
+import { RegistryClient, createSuccessorRecord, generateSigningKeyPair, withMember, withoutMember } from '../../src/sdk/index.js';
 import { persistGroupChanges } from '../../src/db/group-repository.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
 import { LogWriter, type Ledger, type LogWrite } from '../../src/server/log/log-writer.js';
@@ -16,6 +16,7 @@ import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Perso
 import { api } from '../helpers/http.js';
 import { startTamperingProxy } from '../helpers/tampering-proxy.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { expectVerification } from '../helpers/errors.js';
 
 let registry: TestRegistry;
 let http: ReturnType<typeof api>;
@@ -26,15 +27,6 @@ beforeAll(async () => {
   http = api(registry.url);
 });
 afterAll(() => registry?.close());
-
-async function expectVerification(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(VerificationError);
-  expect((error as VerificationError).code).toBe(code);
-}
 
 function countBy(statuses: number[]): Record<number, number> {
   const counts: Record<number, number> = {};

@@ -7,7 +7,6 @@ import {
   MemoryStore,
   RegistryClient,
   RegistryError,
-  VerificationError,
   createDeviceRecord,
   createIdentityRecord,
   createSuccessorRecord,
@@ -20,6 +19,7 @@ import {
 } from '../../src/sdk/index.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { expectVerification } from '../helpers/errors.js';
 
 let registry: TestRegistry;
 let vkey: string;
@@ -29,15 +29,6 @@ beforeAll(async () => {
   vkey = registry.service.logKey.vkey;
 });
 afterAll(() => registry.close());
-
-async function expectVerification(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(VerificationError);
-  expect((error as VerificationError).code).toBe(code);
-}
 
 /** A registered identity with two updates, through the SDK. */
 async function registeredIdentity(client: RegistryClient) {

@@ -18,7 +18,7 @@ import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { SMALL_ORDER_ED25519, b64url } from '../helpers/bytes.js';
 import { T0, USER_ID, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
-import { codeOf } from '../helpers/protocol-errors.js';
+import { codeOf } from '../helpers/errors.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseDeviceRecord(value));
 const DEVICE_ID = '0000000000ddddddddddddddd';

@@ -1,6 +1,6 @@
 // The group chain and role rules (DESIGN.md §4), pure: no database, no clock.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ProtocolError, type ErrorCode } from '../../src/protocol/errors.js';
+import type { ErrorCode } from '../../src/protocol/errors.js';
 import type { GroupMember, GroupRecord, GroupRole } from '../../src/protocol/group.js';
 import { GroupReplay, checkGroupGenesis, checkGroupSuccessor, checkRoleChanges, identityAt, type AdminIdentity } from '../../src/protocol/group-rules.js';
 import type { IdentityLogEntry } from '../../src/protocol/identity-rules.js';
@@ -10,16 +10,7 @@ import { createGroupGenesis, createGroupUpdate, withMember, withoutMember } from
 import type { SigningKeyPair } from '../../src/sdk/keys.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
 import { T0, boxKey, genesis, signingKey } from '../helpers/fixed-identities.js';
-
-function codeOf(run: () => unknown): ErrorCode | 'ok' {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return error.code;
-  }
-}
+import { codeOfSync } from '../helpers/errors.js';
 
 const t0 = parseTimestamp(T0)!;
 const at = (ms: number) => formatTimestamp(t0 + ms);
@@ -46,7 +37,7 @@ function update(by: Name, members: GroupMember[], options: { signingKey?: Signin
 /** The code checkGroupSuccessor answers for `by` changing the genesis's members to `members`. */
 async function change(by: Name, members: GroupMember[]): Promise<ErrorCode | 'ok'> {
   const record = await update(by, members);
-  return codeOf(() => checkGroupSuccessor(head(), record, registry(by)));
+  return codeOfSync(() => checkGroupSuccessor(head(), record, registry(by)));
 }
 
 beforeAll(async () => {
@@ -61,40 +52,40 @@ beforeAll(async () => {
 
 describe('checkGroupGenesis', () => {
   it('accepts a genesis whose signer is listed with an admin-or-above role and its registry key', () => {
-    expect(codeOf(() => checkGroupGenesis(g, registry('founder')))).toBe('ok');
+    expect(codeOfSync(() => checkGroupGenesis(g, registry('founder')))).toBe('ok');
   });
 
   it('refuses a signer that is not listed, or listed below admin, with UNAUTHORIZED_SIGNER', async () => {
     const unlisted = { ...g, members: g.members.slice(1) };
-    expect(codeOf(() => checkGroupGenesis(unlisted, registry('founder')))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupGenesis(unlisted, registry('founder')))).toBe('UNAUTHORIZED_SIGNER');
     const byWriter = await createGroupGenesis({ groupId: GROUP_ID, name: 'x', members: [member('writer', 'writer')], signer: signer('writer'), createdAt: T0 });
-    expect(codeOf(() => checkGroupGenesis(byWriter, registry('writer')))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupGenesis(byWriter, registry('writer')))).toBe('UNAUTHORIZED_SIGNER');
   });
 
   it('refuses a signer that is not the key the genesis pins for the admin', () => {
     const pinnedElse = { ...g, members: [member('founder', 'founder', key('outsider').publicKey), ...g.members.slice(1)] };
-    expect(codeOf(() => checkGroupGenesis(pinnedElse, registry('founder')))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupGenesis(pinnedElse, registry('founder')))).toBe('UNAUTHORIZED_SIGNER');
   });
 
   it('refuses a signer that is not the admin’s current registry key, a revoked admin and an unregistered one', () => {
-    expect(codeOf(() => checkGroupGenesis(g, { publicKey: key('outsider').publicKey, status: 'active' }))).toBe('UNAUTHORIZED_SIGNER');
-    expect(codeOf(() => checkGroupGenesis(g, { ...registry('founder'), status: 'revoked' }))).toBe('UNAUTHORIZED_SIGNER');
-    expect(codeOf(() => checkGroupGenesis(g, null))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupGenesis(g, { publicKey: key('outsider').publicKey, status: 'active' }))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupGenesis(g, { ...registry('founder'), status: 'revoked' }))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupGenesis(g, null))).toBe('UNAUTHORIZED_SIGNER');
   });
 
   it('counts every member as added by the signer: an admin founding a group cannot list an owner', async () => {
     const byAdmin = (members: GroupMember[]) => createGroupGenesis({ groupId: GROUP_ID, name: 'x', members, signer: signer('admin'), createdAt: T0 });
     const withAdmins = await byAdmin([member('admin', 'admin'), member('admin2', 'admin'), member('reader', 'reader')]);
-    expect(codeOf(() => checkGroupGenesis(withAdmins, registry('admin')))).toBe('ok');
+    expect(codeOfSync(() => checkGroupGenesis(withAdmins, registry('admin')))).toBe('ok');
     const withOwner = await byAdmin([member('admin', 'admin'), member('owner', 'owner')]);
-    expect(codeOf(() => checkGroupGenesis(withOwner, registry('admin')))).toBe('FORBIDDEN_ROLE_CHANGE');
+    expect(codeOfSync(() => checkGroupGenesis(withOwner, registry('admin')))).toBe('FORBIDDEN_ROLE_CHANGE');
     const selfAsOwner = await createGroupGenesis({ groupId: GROUP_ID, name: 'x', members: [member('admin', 'owner')], signer: signer('admin'), createdAt: T0 });
-    expect(codeOf(() => checkGroupGenesis(selfAsOwner, registry('admin')))).toBe('ok'); // a creator picks its own role
+    expect(codeOfSync(() => checkGroupGenesis(selfAsOwner, registry('admin')))).toBe('ok'); // a creator picks its own role
   });
 
   it('refuses a successor with SEQ_MISMATCH', async () => {
     const next = await update('founder', g.members);
-    expect(codeOf(() => checkGroupGenesis(next, registry('founder')))).toBe('SEQ_MISMATCH');
+    expect(codeOfSync(() => checkGroupGenesis(next, registry('founder')))).toBe('SEQ_MISMATCH');
   });
 });
 
@@ -106,16 +97,16 @@ describe('checkGroupSuccessor: the chain', () => {
   it('answers PREV_MISMATCH for a stale prev before looking at anything else', async () => {
     const first = await update('admin', g.members);
     const stale = await update('writer', withMember(g.members, member('outsider', 'owner')), { createdAt: at(2000) });
-    expect(codeOf(() => checkGroupSuccessor({ record: first, hash: recordHash(first) }, stale, null))).toBe('PREV_MISMATCH');
+    expect(codeOfSync(() => checkGroupSuccessor({ record: first, hash: recordHash(first) }, stale, null))).toBe('PREV_MISMATCH');
   });
 
   it('refuses a wrong seq, a genesis, another group and a time not after the head’s', async () => {
     const next = await update('admin', g.members);
-    expect(codeOf(() => checkGroupSuccessor(head(), { ...next, seq: 2 }, registry('admin')))).toBe('SEQ_MISMATCH');
-    expect(codeOf(() => checkGroupSuccessor(head(), g, registry('founder')))).toBe('SEQ_MISMATCH');
-    expect(codeOf(() => checkGroupSuccessor(head(), { ...next, groupId: '0000000000otherxxxxxxxxxx' }, registry('admin')))).toBe('INVALID_RECORD');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), { ...next, seq: 2 }, registry('admin')))).toBe('SEQ_MISMATCH');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), g, registry('founder')))).toBe('SEQ_MISMATCH');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), { ...next, groupId: '0000000000otherxxxxxxxxxx' }, registry('admin')))).toBe('INVALID_RECORD');
     const sameTime = await update('admin', g.members, { createdAt: T0 });
-    expect(codeOf(() => checkGroupSuccessor(head(), sameTime, registry('admin')))).toBe('TIME_ORDER');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), sameTime, registry('admin')))).toBe('TIME_ORDER');
   });
 
   it('refuses a signer that is a writer, a reader or no member of the head with UNAUTHORIZED_SIGNER', async () => {
@@ -132,11 +123,11 @@ describe('checkGroupSuccessor: the chain', () => {
   it('needs the admin’s current registry key, not the key the head pins for it', async () => {
     const rotated = signingKey(20);
     const record = await update('admin', withMember(g.members, member('admin', 'admin', rotated.publicKey)), { signingKey: rotated });
-    expect(codeOf(() => checkGroupSuccessor(head(), record, { publicKey: rotated.publicKey, status: 'active' }))).toBe('ok');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), record, { publicKey: rotated.publicKey, status: 'active' }))).toBe('ok');
     const withOldKey = await update('admin', g.members);
-    expect(codeOf(() => checkGroupSuccessor(head(), withOldKey, { publicKey: rotated.publicKey, status: 'active' }))).toBe('UNAUTHORIZED_SIGNER');
-    expect(codeOf(() => checkGroupSuccessor(head(), withOldKey, { ...registry('admin'), status: 'revoked' }))).toBe('UNAUTHORIZED_SIGNER');
-    expect(codeOf(() => checkGroupSuccessor(head(), withOldKey, null))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), withOldKey, { publicKey: rotated.publicKey, status: 'active' }))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), withOldKey, { ...registry('admin'), status: 'revoked' }))).toBe('UNAUTHORIZED_SIGNER');
+    expect(codeOfSync(() => checkGroupSuccessor(head(), withOldKey, null))).toBe('UNAUTHORIZED_SIGNER');
   });
 });
 
@@ -189,16 +180,16 @@ describe('the Peers role rule', () => {
 
   it('keeps at least one member of role admin or above', () => {
     const alone = [member('admin', 'admin'), member('writer', 'writer')];
-    expect(codeOf(() => checkRoleChanges('admin', alone, [member('writer', 'writer')]))).toBe('FORBIDDEN_ROLE_CHANGE');
-    expect(codeOf(() => checkRoleChanges('admin', alone, [member('admin', 'writer'), member('writer', 'writer')]))).toBe('FORBIDDEN_ROLE_CHANGE');
-    expect(codeOf(() => checkRoleChanges('admin', alone, [member('writer', 'admin')]))).toBe('ok'); // hand over, then leave
+    expect(codeOfSync(() => checkRoleChanges('admin', alone, [member('writer', 'writer')]))).toBe('FORBIDDEN_ROLE_CHANGE');
+    expect(codeOfSync(() => checkRoleChanges('admin', alone, [member('admin', 'writer'), member('writer', 'writer')]))).toBe('FORBIDDEN_ROLE_CHANGE');
+    expect(codeOfSync(() => checkRoleChanges('admin', alone, [member('writer', 'admin')]))).toBe('ok'); // hand over, then leave
   });
 
   it('judges every change of a record, whatever the order of members', () => {
     const reordered = [...g.members].reverse();
-    expect(codeOf(() => checkRoleChanges('admin', g.members, reordered))).toBe('ok');
+    expect(codeOfSync(() => checkRoleChanges('admin', g.members, reordered))).toBe('ok');
     const twoChanges = withMember(withMember(g.members, member('outsider', 'reader')), member('owner', 'writer'));
-    expect(codeOf(() => checkRoleChanges('admin', g.members, twoChanges))).toBe('FORBIDDEN_ROLE_CHANGE');
+    expect(codeOfSync(() => checkRoleChanges('admin', g.members, twoChanges))).toBe('FORBIDDEN_ROLE_CHANGE');
   });
 });
 
@@ -209,9 +200,9 @@ describe('GroupReplay', () => {
     const replay = new GroupReplay();
     replay.apply(head(), registry('founder'));
     replay.apply({ record: a, hash: recordHash(a) }, registry('admin'));
-    expect(codeOf(() => replay.apply({ record: b, hash: recordHash(b) }, registry('admin2')))).toBe('FORBIDDEN_ROLE_CHANGE');
+    expect(codeOfSync(() => replay.apply({ record: b, hash: recordHash(b) }, registry('admin2')))).toBe('FORBIDDEN_ROLE_CHANGE');
     expect(replay.chain.map((e) => e.record)).toEqual([g, a]);
-    expect(codeOf(() => new GroupReplay().apply({ record: a, hash: recordHash(a) }, registry('admin')))).toBe('SEQ_MISMATCH');
+    expect(codeOfSync(() => new GroupReplay().apply({ record: a, hash: recordHash(a) }, registry('admin')))).toBe('SEQ_MISMATCH');
   });
 });
 

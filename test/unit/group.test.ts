@@ -19,7 +19,7 @@ import { signerFor } from '../../src/sdk/keys.js';
 import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { T0, boxKey, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
-import { codeOf } from '../helpers/protocol-errors.js';
+import { codeOf } from '../helpers/errors.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseGroupRecord(value));
 

@@ -16,7 +16,7 @@ import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { P, SMALL_ORDER_ED25519, b64url, le32 } from '../helpers/bytes.js';
 import { boxKey, genesis, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
-import { codeOf } from '../helpers/protocol-errors.js';
+import { codeOf } from '../helpers/errors.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseIdentityRecord(value));
 

@@ -1,20 +1,10 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../../src/protocol/errors.js';
 import { parseRecord } from '../../src/protocol/records.js';
 import { canonicalBytes } from '../../src/protocol/signing.js';
+import { codeOfSync } from '../helpers/errors.js';
 
 const schema = z.strictObject({ type: z.literal('test'), text: z.string() });
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return error.code;
-  }
-}
 
 describe('parseRecord', () => {
   it('returns the parsed record', () => {
@@ -22,16 +12,16 @@ describe('parseRecord', () => {
   });
 
   it('rejects a schema violation with INVALID_RECORD', () => {
-    expect(codeOf(() => parseRecord(schema, { type: 'test' }, 100, 'test'))).toBe('INVALID_RECORD');
-    expect(codeOf(() => parseRecord(schema, { type: 'test', text: 'hi', extra: 1 }, 100, 'test'))).toBe('INVALID_RECORD');
-    expect(codeOf(() => parseRecord(schema, null, 100, 'test'))).toBe('INVALID_RECORD');
+    expect(codeOfSync(() => parseRecord(schema, { type: 'test' }, 100, 'test'))).toBe('INVALID_RECORD');
+    expect(codeOfSync(() => parseRecord(schema, { type: 'test', text: 'hi', extra: 1 }, 100, 'test'))).toBe('INVALID_RECORD');
+    expect(codeOfSync(() => parseRecord(schema, null, 100, 'test'))).toBe('INVALID_RECORD');
   });
 
   it('measures canonical JSON in UTF-8 bytes: exactly the limit passes, one byte more is INVALID_RECORD', () => {
     const record = { type: 'test', text: 'é'.repeat(10) }; // 2 bytes each in UTF-8, 1 code unit each
     const size = canonicalBytes(record).length;
     expect(size).toBe('{"text":"","type":"test"}'.length + 20);
-    expect(codeOf(() => parseRecord(schema, record, size, 'test'))).toBe('ok');
-    expect(codeOf(() => parseRecord(schema, record, size - 1, 'test'))).toBe('INVALID_RECORD');
+    expect(codeOfSync(() => parseRecord(schema, record, size, 'test'))).toBe('ok');
+    expect(codeOfSync(() => parseRecord(schema, record, size - 1, 'test'))).toBe('INVALID_RECORD');
   });
 });

@@ -1,0 +1,35 @@
+import { expect } from 'vitest';
+import { ProtocolError, type ErrorCode } from '../../src/protocol/errors.js';
+import { VerificationError } from '../../src/sdk/index.js';
+
+/** The code of the ProtocolError `run` throws, or 'ok'; any other error fails the test. */
+export function codeOfSync(run: () => unknown): ErrorCode | 'ok' {
+  try {
+    run();
+    return 'ok';
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return error.code;
+  }
+}
+
+/** codeOfSync for a `run` that may be async. */
+export async function codeOf(run: () => unknown): Promise<ErrorCode | 'ok'> {
+  try {
+    await run();
+    return 'ok';
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return error.code;
+  }
+}
+
+/** Expects `promise` to reject with the SDK's VerificationError of `code`. */
+export async function expectVerification(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).toBeInstanceOf(VerificationError);
+  expect((error as VerificationError).code).toBe(code);
+}
