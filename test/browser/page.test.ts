@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { keyFingerprint } from '../../src/sdk/index.js';
 import { sendProblem } from '../../src/server/http/problem.js';
@@ -16,25 +16,25 @@ import { securityHeaders } from '../../src/server/http/security.js';
 import { logKeyFromSeed } from '../../src/server/log/log-key.js';
 import { pageRouter } from '../../src/server/routes/page.js';
 import { HAVE_CHROMIUM, launchChromium } from '../helpers/browser.js';
-import { api, request } from '../helpers/http.js';
+import { request } from '../helpers/http.js';
 import { freshContext, openTab, registerPageFixtures, settledState, type PageFixtures, type Tab } from '../helpers/lookup-page.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
+import { expectWith } from '../helpers/expect-with.js';
 
-let registry: TestRegistry;
+// The browser (and the SDK registering the fixtures) need a port; the HTTP checks go through the app.
+const registry = useTestRegistry({ listen: true });
 let fixtures: PageFixtures;
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
   fixtures = await registerPageFixtures(registry);
-});
-afterAll(() => registry?.close());
+}, 120_000);
 
 const CSP_DIRECTIVES = ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"];
 
 describe('the lookup page over HTTP', () => {
   it('serves / and /u/{userId} as the same HTML, with the strict CSP and the registry key to pin', async () => {
-    const client = api(registry.url);
+    const client = registry.api;
     const home = await client.get('/');
     const user = await client.get(`/u/${fixtures.alice.userId}`);
     for (const reply of [home, user]) {
@@ -53,10 +53,10 @@ describe('the lookup page over HTTP', () => {
   });
 
   it('answers any id under /u/ with the page (the script says "invalid input"), never an error', async () => {
-    const client = api(registry.url);
+    const client = registry.api;
     for (const id of ['NOT-AN-ID', 'abc', 'x'.repeat(2000), '%3Cscript%3Ealert(1)%3C%2Fscript%3E', '%00', 'a%2Fb']) {
       const reply = await client.get(`/u/${id}`);
-      expect(reply.status, id).toBe(200);
+      expectWith(reply.status, id).toBe(200);
       expect(reply.text).not.toContain('<script>alert');
     }
     // A broken percent-encoding is refused before any route runs: a 400 problem, not a 5xx.
@@ -66,14 +66,14 @@ describe('the lookup page over HTTP', () => {
   });
 
   it('serves its script and stylesheet itself', async () => {
-    const client = api(registry.url);
+    const client = registry.api;
     const script = await client.get('/assets/page.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(script.text).toContain('peerkeys-vkey');
     // Gzipped (it carries the SDK) when the browser accepts it; as it is otherwise.
-    const gzipped = await request(registry.url, 'GET', '/assets/page.js', undefined, { 'accept-encoding': 'gzip' });
-    const plain = await request(registry.url, 'GET', '/assets/page.js', undefined, { 'accept-encoding': 'identity' });
+    const gzipped = await request(registry.app, 'GET', '/assets/page.js', undefined, { 'accept-encoding': 'gzip' });
+    const plain = await request(registry.app, 'GET', '/assets/page.js', undefined, { 'accept-encoding': 'identity' });
     expect(gzipped.headers.get('content-encoding')).toBe('gzip');
     expect(gzipped.headers.get('vary')).toContain('Accept-Encoding');
     expect(plain.headers.get('content-encoding')).toBeNull();
@@ -85,25 +85,25 @@ describe('the lookup page over HTTP', () => {
   });
 });
 
-describe.skipIf(!HAVE_CHROMIUM)('the lookup page in headless Chromium', () => {
+(!HAVE_CHROMIUM ? describe.skip : describe)('the lookup page in headless Chromium', () => {
   let browser: Browser;
   let proxy: TamperingProxy;
 
   beforeAll(async () => {
     browser = await launchChromium();
     proxy = await startTamperingProxy(registry.url);
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await proxy?.close();
-  });
+  }, 120_000);
 
   /** Every request the tab made went to the page's own origin, and only GETs; no script errors or CSP reports. */
   function expectSameOriginReadsOnly(tab: Tab, origin: string): void {
     expect(tab.requests.length).toBeGreaterThan(0);
     for (const request of tab.requests) {
-      expect(new URL(request.url).origin, request.url).toBe(origin);
-      expect(request.method, request.url).toBe('GET');
+      expectWith(new URL(request.url).origin, request.url).toBe(origin);
+      expectWith(request.method, request.url).toBe('GET');
     }
     expect(tab.problems).toEqual([]);
   }

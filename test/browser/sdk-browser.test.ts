@@ -4,16 +4,17 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RegistryClient, createIdentityRecord, generateIdentityKeys, type IdentityRecord } from '../../src/sdk/index.js';
 import { HAVE_CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
 
 const BUNDLE = new URL('../../dist/sdk/peerkeys-sdk.browser.js', import.meta.url);
 
-describe.skipIf(!HAVE_CHROMIUM)('the SDK browser build in headless Chromium', () => {
-  let registry: TestRegistry;
+(!HAVE_CHROMIUM ? describe.skip : describe)('the SDK browser build in headless Chromium', () => {
+  // The browser reaches the registry over HTTP: it listens.
+  const registry = useTestRegistry({ listen: true });
   let proxy: TamperingProxy;
   let page: http.Server;
   let pageUrl: string;
@@ -21,7 +22,6 @@ describe.skipIf(!HAVE_CHROMIUM)('the SDK browser build in headless Chromium', ()
   let genesis: IdentityRecord;
 
   beforeAll(async () => {
-    registry = await startTestRegistry();
     proxy = await startTamperingProxy(registry.url);
     const keys = generateIdentityKeys();
     genesis = await createIdentityRecord(keys, { name: 'Browser Bob' });
@@ -35,14 +35,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the SDK browser build in headless Chromium', ()
     await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
     pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
     browser = await launchChromium();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => page?.close(resolve));
     await proxy?.close();
-    await registry?.close();
-  });
+  }, 120_000);
 
   async function lookupInBrowser(url: string, fallback: boolean) {
     const tab = await browser.newPage();

@@ -1,6 +1,8 @@
 /**
- * A private database for one test suite: a fresh schema in the Postgres at DATABASE_URL when it is
- * set (CI), otherwise an in-memory embedded Postgres (a newcomer's laptop). Never a mock.
+ * A private database for one test suite: a fresh schema, dropped afterwards, in the Postgres at
+ * DATABASE_URL when it is set (CI), otherwise in this Jest worker's embedded Postgres (a PGlite
+ * served by test/jest/embedded-postgres.ts, so a newcomer needs no server). Outside Jest (the
+ * screenshot script) with no DATABASE_URL: an in-memory PGlite of its own. Never a mock.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -9,35 +11,53 @@ import { migrate } from '../../src/db/migrate.js';
 
 export interface TestDatabase {
   db: Database;
+  /** The server the schema lives on, for tests that reach past the registry (tampering, the CLI). */
+  url: string | null;
   /** Where the schema lives, for tests that reach past the registry (tampering, verify-log). */
   schema: string | null;
   close(): Promise<void>;
 }
 
-export const DATABASE_URL = process.env['DATABASE_URL'];
+/** The real Postgres CI runs against, when there is one. */
+export const DATABASE_URL = process.env['DATABASE_URL'] || undefined;
+
+/** The Postgres this test process uses: DATABASE_URL, or its Jest worker's embedded one; null outside Jest. */
+export function postgresUrl(): string | null {
+  if (DATABASE_URL !== undefined) return DATABASE_URL;
+  const embedded = (process.env['PEERKEYS_TEST_EMBEDDED_POSTGRES'] ?? '').split(' ').filter((url) => url !== '');
+  if (embedded.length === 0) return null;
+  const worker = Number(process.env['JEST_WORKER_ID'] ?? '1');
+  return embedded[(worker - 1) % embedded.length]!;
+}
+
+async function sql(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
 
 export async function openTestDatabase(): Promise<TestDatabase> {
-  if (DATABASE_URL === undefined || DATABASE_URL === '') {
+  const url = postgresUrl();
+  if (url === null) {
     const db = await openDatabase({ kind: 'embedded' });
     await migrate(db);
-    return { db, schema: null, close: () => db.close() };
+    return { db, url: null, schema: null, close: () => db.close() };
   }
   const schema = `test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  await admin.end();
-  const db = await openDatabase({ kind: 'postgres', url: DATABASE_URL, schema, poolSize: 10 });
+  await sql(url, `CREATE SCHEMA "${schema}"`);
+  const db = await openDatabase({ kind: 'postgres', url, schema, poolSize: 10 });
   await migrate(db);
   return {
     db,
+    url,
     schema,
     async close() {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: DATABASE_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP SCHEMA "${schema}" CASCADE`);
-      await cleanup.end();
+      await sql(url, `DROP SCHEMA "${schema}" CASCADE`);
     },
   };
 }

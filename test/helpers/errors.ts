@@ -1,6 +1,7 @@
-import { expect } from 'vitest';
+import { expect } from '@jest/globals';
 import { ProtocolError, type ErrorCode } from '../../src/protocol/errors.js';
 import { VerificationError } from '../../src/sdk/index.js';
+import { expectWith } from './expect-with.js';
 
 /** The code of the ProtocolError `run` throws, or 'ok'; any other error fails the test. */
 export function codeOfSync(run: () => unknown): ErrorCode | 'ok' {
@@ -30,6 +31,6 @@ export async function expectVerification(promise: Promise<unknown>, code: string
     () => null,
     (e: unknown) => e,
   );
-  expect(error, `expected ${code}`).toBeInstanceOf(VerificationError);
+  expectWith(error, `expected ${code}`).toBeInstanceOf(VerificationError);
   expect((error as VerificationError).code).toBe(code);
 }

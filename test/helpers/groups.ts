@@ -5,7 +5,7 @@ import { createGroupGenesis, createGroupUpdate, groupMember } from '../../src/sd
 import { createIdentityRecord, generateIdentityKeys, type IdentityKeys } from '../../src/sdk/identity-keys.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
-import { api } from './http.js';
+import { api, type Target } from './http.js';
 
 export interface Person {
   name: string;
@@ -17,7 +17,7 @@ export interface Person {
 }
 
 /** A new identity, registered over HTTP (201 expected). */
-export async function registeredPerson(base: string, name: string): Promise<Person> {
+export async function registeredPerson(base: Target, name: string): Promise<Person> {
   const keys = generateIdentityKeys();
   const genesis = await createIdentityRecord(keys, { name });
   const reply = await api(base).post('/v1/users', genesis);
@@ -26,7 +26,7 @@ export async function registeredPerson(base: string, name: string): Promise<Pers
 }
 
 /** Rotates the person's signing key in the registry (200 expected); returns the old key. */
-export async function rotate(base: string, person: Person): Promise<SigningKeyPair> {
+export async function rotate(base: Target, person: Person): Promise<SigningKeyPair> {
   const old = person.signing;
   const signing = generateSigningKeyPair();
   const record = await createSuccessorRecord({ previous: person.records[person.records.length - 1]!, signingKey: signing, signer: person.keys.rotation });

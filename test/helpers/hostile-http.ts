@@ -1,7 +1,8 @@
 /** Assertions for refusals over HTTP: problem+json with a known code, and the log size around them. */
-import { expect } from 'vitest';
+import { expect } from '@jest/globals';
 import { ERROR_STATUS } from '../../src/protocol/errors.js';
 import type { Reply, api } from './http.js';
+import { expectWith } from './expect-with.js';
 
 export type Client = ReturnType<typeof api>;
 
@@ -17,19 +18,19 @@ export async function logSize(client: Client): Promise<number> {
 /** A refusal as DESIGN.md §6 has it: this status and code, as application/problem+json. */
 export function expectProblem(reply: Reply, status: number, code: string, context = ''): void {
   const seen = `${context} → ${reply.status} ${reply.text.slice(0, 300)}`;
-  expect(reply.status, seen).toBe(status);
-  expect(reply.headers.get('content-type') ?? '', seen).toMatch(/^application\/problem\+json/);
-  expect(reply.body?.code, seen).toBe(code);
-  expect(reply.body?.status, seen).toBe(status);
+  expectWith(reply.status, seen).toBe(status);
+  expectWith(reply.headers.get('content-type') ?? '', seen).toMatch(/^application\/problem\+json/);
+  expectWith(reply.body?.code, seen).toBe(code);
+  expectWith(reply.body?.status, seen).toBe(status);
 }
 
 /** Any 4xx refusal with a stable code whose status is the one the wire contract gives that code. */
 export function expectSomeClientProblem(reply: Reply, context = ''): void {
   const seen = `${context} → ${reply.status} ${reply.text.slice(0, 300)}`;
-  expect(reply.status, seen).toBeGreaterThanOrEqual(400);
-  expect(reply.status, seen).toBeLessThan(500);
-  expect(reply.headers.get('content-type') ?? '', seen).toMatch(/^application\/problem\+json/);
+  expectWith(reply.status, seen).toBeGreaterThanOrEqual(400);
+  expectWith(reply.status, seen).toBeLessThan(500);
+  expectWith(reply.headers.get('content-type') ?? '', seen).toMatch(/^application\/problem\+json/);
   const code = reply.body?.code as string | undefined;
-  expect(Object.keys(ERROR_STATUS), seen).toContain(code);
-  expect(ERROR_STATUS[code as keyof typeof ERROR_STATUS], seen).toBe(reply.status);
+  expectWith(Object.keys(ERROR_STATUS), seen).toContain(code);
+  expectWith(ERROR_STATUS[code as keyof typeof ERROR_STATUS], seen).toBe(reply.status);
 }

@@ -5,32 +5,31 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cleanEnv, peerkeys, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
 import { foundGroup, groupUpdate, registeredPerson } from '../helpers/groups.js';
-import { api } from '../helpers/http.js';
 import { newIdentity } from '../helpers/identities.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const FINGERPRINT = '[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}';
 
-let registry: TestRegistry;
+// The CLI is another process: the registry listens.
+const registry = useTestRegistry({ listen: true });
 let vkey: string;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 /** Everything the CLI printed in this file, to check that no secret key ever appears in it. */
 const printed: string[] = [];
 
-beforeAll(async () => {
-  registry = await startTestRegistry();
+beforeAll(() => {
   vkey = registry.service.logKey.vkey;
   dir = mkdtempSync(join(tmpdir(), 'peerkeys-cli-'));
   env = cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, 'config') });
 });
-afterAll(async () => {
-  await registry?.close();
+afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -43,7 +42,7 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}): Promi
 /** The README's tested session: the ```sh block after the cli-session marker, one command a line. */
 function readmeSession(): string[] {
   const match = /<!-- cli-session:[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(README);
-  expect(match, 'README.md has a cli-session block').not.toBeNull();
+  expectWith(match, 'README.md has a cli-session block').not.toBeNull();
   return match![1]!
     .split('\n')
     .map((line) => line.trim())
@@ -55,13 +54,13 @@ describe("the README's shell session", () => {
 
   beforeAll(async () => {
     for (const line of readmeSession()) {
-      expect(line, 'every command in the block is a peerkeys command').toMatch(/^npx peerkeys /);
+      expectWith(line, 'every command in the block is a peerkeys command').toMatch(/^npx peerkeys /);
       // `npx peerkeys` is the built bin; run through a shell, as a reader would.
       const command = line.replace(/^npx peerkeys /, `"${process.execPath}" "${PEERKEYS}" `);
       const result = await run('/bin/sh', ['-c', command], { cwd: dir, env });
       printed.push(result.stdout, result.stderr);
       outputs.push({ line, result });
-      expect(result.code, `${line}\n${result.stdout}${result.stderr}`).toBe(0);
+      expectWith(result.code, `${line}\n${result.stdout}${result.stderr}`).toBe(0);
     }
   }, 180_000);
 
@@ -93,7 +92,7 @@ describe("the README's shell session", () => {
     expect(outputs.length).toBeGreaterThanOrEqual(6);
     for (const { line, result } of outputs) {
       const subcommand = line.split(/\s+/)[2]!;
-      expect(checks, `the test knows what \`${line}\` should print`).toHaveProperty(subcommand);
+      expectWith(checks, `the test knows what \`${line}\` should print`).toHaveProperty(subcommand);
       checks[subcommand]!(result.stdout, line);
     }
     expect(revoked).toBe(true);
@@ -131,8 +130,8 @@ describe('help and usage', () => {
     for (const code of ['0', '1', '2', '3', '4']) expect(help).toMatch(new RegExp(`^ {2}${code} {2}\\S`, 'm'));
     const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--help'])));
     results.forEach((result, i) => {
-      expect(result.code, commands[i]).toBe(0);
-      expect(result.stdout, commands[i]).toMatch(new RegExp(`^usage: peerkeys ${commands[i]}\\b`));
+      expectWith(result.code, commands[i]).toBe(0);
+      expectWith(result.stdout, commands[i]).toMatch(new RegExp(`^usage: peerkeys ${commands[i]}\\b`));
     });
     expect((await cli(['log', '--help'])).code).toBe(0);
   });
@@ -141,8 +140,8 @@ describe('help and usage', () => {
     const commands = await listedCommands();
     const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--no-such-flag'])));
     results.forEach((result, i) => {
-      expect(result.code, commands[i]).toBe(2);
-      expect(result.stderr, commands[i]).toMatch(/Unknown option '--no-such-flag'/);
+      expectWith(result.code, commands[i]).toBe(2);
+      expectWith(result.stderr, commands[i]).toMatch(/Unknown option '--no-such-flag'/);
     });
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli([])).code).toBe(2);
@@ -179,20 +178,20 @@ describe('log verify', () => {
 
   beforeAll(async () => {
     // A few more entries, so pages and the cursor have something to cover — a group among them.
-    for (let i = 0; i < 4; i++) expect((await api(registry.url).post('/v1/users', (await newIdentity()).head)).status).toBe(201);
-    const founder = await registeredPerson(registry.url, 'Fay');
+    for (let i = 0; i < 4; i++) expect((await registry.api.post('/v1/users', (await newIdentity()).head)).status).toBe(201);
+    const founder = await registeredPerson(registry.app, 'Fay');
     const group = await foundGroup(founder, 'Verifiers');
-    expect((await api(registry.url).post('/v1/groups', group)).status).toBe(201);
-    expect((await api(registry.url).post(`/v1/groups/${group.groupId}`, await groupUpdate(group, founder, [...group.members]))).status).toBe(200);
+    expect((await registry.api.post('/v1/groups', group)).status).toBe(201);
+    expect((await registry.api.post(`/v1/groups/${group.groupId}`, await groupUpdate(group, founder, [...group.members]))).status).toBe(200);
     proxy = await startTamperingProxy(registry.url);
-  });
-  afterAll(() => proxy?.close());
+  }, 120_000);
+  afterAll(() => proxy?.close(), 120_000);
 
-  const size = async () => Number((await api(registry.url).get('/v1/log/checkpoint')).text.split('\n')[1]);
+  const size = async () => Number((await registry.api.get('/v1/log/checkpoint')).text.split('\n')[1]);
 
   it('passes on a healthy registry (exit 0)', async () => {
     const result = await cli(['log', 'verify', '--from-start', '--cursor', 'healthy.json']);
-    expect(result.code, result.stderr).toBe(0);
+    expectWith(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`log verified: ${await size()} entries`);
   });
 
@@ -206,23 +205,23 @@ describe('log verify', () => {
     };
     try {
       const tampered = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
-      expect(tampered.code, tampered.stderr).toBe(1);
+      expectWith(tampered.code, tampered.stderr).toBe(1);
       expect(tampered.stdout).toMatch(/^log verification FAILED/m);
       expect(tampered.stdout).toMatch(/^index 1: log entry 1: BAD_SIGNATURE/m);
     } finally {
       proxy.tamper = null;
     }
     const honest = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
-    expect(honest.code, honest.stderr).toBe(0);
+    expectWith(honest.code, honest.stderr).toBe(0);
     expect(honest.stderr).not.toContain('resumed');
   });
 
   it('resumes from its cursor', async () => {
     const first = await cli(['log', 'verify', '--cursor', 'resume.json', '--from-start', '--max-entries', '3']);
-    expect(first.code, first.stderr).toBe(0);
+    expectWith(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`verified 3 of ${await size()} entries so far; run again to continue`);
     const second = await cli(['log', 'verify', '--cursor', 'resume.json']);
-    expect(second.code, second.stderr).toBe(0);
+    expectWith(second.code, second.stderr).toBe(0);
     expect(second.stderr).toContain('resumed at entry 3');
     expect(second.stdout).toContain(`log verified: ${await size()} entries`);
   });
@@ -231,13 +230,13 @@ describe('log verify', () => {
     // The same log key, a longer and different history: inconsistent with the checkpoint seen.
     const forked = await startTestRegistry({ logSeed: registry.logSeed });
     try {
-      for (let i = 0; i < (await size()) + 2; i++) expect((await api(forked.url).post('/v1/users', (await newIdentity()).head)).status).toBe(201);
+      for (let i = 0; i < (await size()) + 2; i++) expect((await forked.api.post('/v1/users', (await newIdentity()).head)).status).toBe(201);
       proxy.upstream = forked.url;
       const checkpoint = await cli(['log', 'checkpoint', '--registry', proxy.url]);
-      expect(checkpoint.code, checkpoint.stderr).toBe(3);
+      expectWith(checkpoint.code, checkpoint.stderr).toBe(3);
       expect(checkpoint.stderr).toContain('LOG FORK');
       const verify = await cli(['log', 'verify', '--registry', proxy.url, '--cursor', 'healthy.json']);
-      expect(verify.code, verify.stderr).toBe(3);
+      expectWith(verify.code, verify.stderr).toBe(3);
     } finally {
       proxy.upstream = registry.url;
       await forked.close();

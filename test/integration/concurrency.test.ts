@@ -1,19 +1,13 @@
 // Races resolved by the database: one winner, the rest 409, never a 500, never a fork or a gap.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { parseCheckpointText, parseSignedNote } from '../../src/protocol/checkpoint.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, nextRecord } from '../helpers/identities.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
 
-let registry: TestRegistry;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  registry = await startTestRegistry();
-  client = api(registry.url);
-});
-afterAll(() => registry.close());
+const registry = useTestRegistry();
+const client = api(() => registry.app);
 
 function countBy(statuses: number[]): Record<number, number> {
   const counts: Record<number, number> = {};

@@ -1,6 +1,6 @@
 // DESIGN.md §3 over HTTP: device records are latest-wins per (userId, deviceId), signed by the
 // user's current publicKey, not chained and not logged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { DeviceRecord } from '../../src/protocol/device.js';
 import { deviceSigningInput } from '../../src/protocol/device.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
@@ -11,7 +11,8 @@ import { createDeviceRecord, type DeviceOptions } from '../../src/sdk/records.js
 import { api } from '../helpers/http.js';
 import { expectProblem, logSize, type Client } from '../helpers/hostile-http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
-import { startTestRegistry, testClock, type TestRegistry } from '../helpers/registry.js';
+import { testClock, useTestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const ago = (ms: number) => formatTimestamp(Date.now() - ms);
 
@@ -24,13 +25,13 @@ function deviceClient(client: Client) {
     put: (record: DeviceRecord, path = `/v1/users/${record.userId}/devices/${record.deviceId}`) => client.put(path, record),
     async listed(userId: string): Promise<DeviceRecord[]> {
       const reply = await client.get(`/v1/users/${userId}/devices`);
-      expect(reply.status, reply.text).toBe(200);
+      expectWith(reply.status, reply.text).toBe(200);
       expect(reply.body.userId).toBe(userId);
       return reply.body.devices;
     },
     async register(identity: TestIdentity): Promise<void> {
       const reply = await client.post('/v1/users', identity.head);
-      expect(reply.status, reply.text).toBe(201);
+      expectWith(reply.status, reply.text).toBe(201);
     },
   };
 }
@@ -38,16 +39,9 @@ function deviceClient(client: Client) {
 const byDeviceId = (records: DeviceRecord[]) => [...records].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
 
 describe('device records over HTTP', () => {
-  let registry: TestRegistry;
-  let client: Client;
-  let devices: ReturnType<typeof deviceClient>;
-
-  beforeAll(async () => {
-    registry = await startTestRegistry();
-    client = api(registry.url);
-    devices = deviceClient(client);
-  });
-  afterAll(() => registry?.close());
+  const registry = useTestRegistry();
+  const client: Client = api(() => registry.app);
+  const devices = deviceClient(client);
 
   it('PUT stores a record and answers 200 with it; GET lists it; the log does not grow', async () => {
     const alice = await newIdentity();
@@ -55,7 +49,7 @@ describe('device records over HTTP', () => {
     const size = await logSize(client);
     const laptop = await device(alice, { name: 'laptop', addresses: ['https://10.0.0.5:8443', '192.168.1.2:5000'], expiresAt: formatTimestamp(Date.now() + 86_400_000) });
     const reply = await devices.put(laptop);
-    expect(reply.status, reply.text).toBe(200);
+    expectWith(reply.status, reply.text).toBe(200);
     expect(reply.body).toEqual(laptop);
     expect(await devices.listed(alice.userId)).toEqual([laptop]);
 
@@ -72,7 +66,7 @@ describe('device records over HTTP', () => {
     const second = await device(bob, { deviceId: first.deviceId, updatedAt: ago(10_000), addresses: ['10.0.0.2:5000'], name: 'moved' });
     expect((await devices.put(first)).status).toBe(200);
     const reply = await devices.put(second);
-    expect(reply.status, reply.text).toBe(200);
+    expectWith(reply.status, reply.text).toBe(200);
     expect(reply.body).toEqual(second);
     expect(await devices.listed(bob.userId)).toEqual([second]);
   });
@@ -189,7 +183,7 @@ describe('device records over HTTP', () => {
       const order = round % 2 === 0 ? [older, newer] : [newer, older];
       const [a, b] = await Promise.all(order.map((r) => devices.put(r)));
       const [olderReply, newerReply] = round % 2 === 0 ? [a!, b!] : [b!, a!];
-      expect(newerReply.status, newerReply.text).toBe(200);
+      expectWith(newerReply.status, newerReply.text).toBe(200);
       if (olderReply.status !== 200) expectProblem(olderReply, 409, 'STALE_DEVICE', `round ${round}`);
       expected.push(newer);
     }
@@ -204,7 +198,7 @@ describe('device records over HTTP', () => {
     const shuffled = records.map((r) => [Math.random(), r] as const).sort((x, y) => x[0] - y[0]).map(([, r]) => r);
     const replies = await Promise.all(shuffled.map((r) => devices.put(r)));
     replies.forEach((reply, i) => {
-      if (shuffled[i] === records[19]) expect(reply.status, reply.text).toBe(200);
+      if (shuffled[i] === records[19]) expectWith(reply.status, reply.text).toBe(200);
       else if (reply.status !== 200) expectProblem(reply, 409, 'STALE_DEVICE', `record ${records.indexOf(shuffled[i]!)}`);
     });
     expect(await devices.listed(kate.userId)).toEqual([records[19]]);
@@ -213,16 +207,9 @@ describe('device records over HTTP', () => {
 
 describe('device expiry (time moved with a test clock)', () => {
   const clock = testClock();
-  let registry: TestRegistry;
-  let client: Client;
-  let devices: ReturnType<typeof deviceClient>;
-
-  beforeAll(async () => {
-    registry = await startTestRegistry({ clock });
-    client = api(registry.url);
-    devices = deviceClient(client);
-  });
-  afterAll(() => registry?.close());
+  const registry = useTestRegistry({ clock });
+  const client: Client = api(() => registry.app);
+  const devices = deviceClient(client);
 
   it('a device is listed until its expiresAt, not after; a newer record brings it back', async () => {
     clock.set(Date.now());

@@ -3,7 +3,7 @@
 // judges each group record with the admin's key as it stands just before the record's log index —
 // what verify-log and clients replaying the log see.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GroupRecord } from '../../src/protocol/group.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { canonicalJson } from '../../src/protocol/json.js';
@@ -20,6 +20,7 @@ import { logKeyFromSeed } from '../../src/server/log/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/server/log/subtree-store.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 let database: TestDatabase;
 let writer: LogWriter;
@@ -29,11 +30,11 @@ beforeAll(async () => {
   database = await openTestDatabase();
   writer = new LogWriter(database.db, new SubtreeStore(database.db.prisma), key, systemClock);
   await writer.init();
-});
+}, 120_000);
 afterAll(async () => {
   await writer?.drain();
   await database?.close();
-});
+}, 120_000);
 
 const identityWrite = (record: IdentityRecord, mode: 'genesis' | 'successor') => ({ kind: 'identity' as const, mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
 const groupWrite = (record: GroupRecord, mode: 'genesis' | 'successor') => ({ kind: 'group' as const, mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
@@ -78,7 +79,7 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
       signer: { userId: genesis.userId, signingKey: keys.signing },
     });
     await writer.append(groupLedger, groupWrite(group, 'genesis'));
-  });
+  }, 120_000);
 
   it('a group record after the rotation needs the new key, and gets it within the batch', async () => {
     const { signing, record } = await rotation();
@@ -86,8 +87,8 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
     const first = blocker(await createIdentityRecord(generateIdentityKeys()));
     const [rotated, grouped] = await Promise.all([settle(writer.append(identityLedger, identityWrite(record, 'successor'))), settle(writer.append(groupLedger, groupWrite(withNew, 'successor')))]);
     await first;
-    expect(typeof rotated, String(rotated)).toBe('object');
-    expect(typeof grouped, String(grouped)).toBe('object');
+    expectWith(typeof rotated, String(rotated)).toBe('object');
+    expectWith(typeof grouped, String(grouped)).toBe('object');
     const [r, g] = [rotated as AppendResult, grouped as AppendResult];
     expect(g.proof.size).toBe(r.proof.size); // one batch: one checkpoint
     expect(g.index).toBe(r.index + 1);
@@ -102,7 +103,7 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
     const first = blocker(await createIdentityRecord(generateIdentityKeys()));
     const [rotated, grouped] = await Promise.all([settle(writer.append(identityLedger, identityWrite(record, 'successor'))), settle(writer.append(groupLedger, groupWrite(withOld, 'successor')))]);
     await first;
-    expect(typeof rotated, String(rotated)).toBe('object');
+    expectWith(typeof rotated, String(rotated)).toBe('object');
     expect(grouped).toBe('UNAUTHORIZED_SIGNER');
     admin = { ...admin, head: record, signing };
   });
@@ -115,7 +116,7 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
     const [grouped, rotated] = await Promise.all([settle(writer.append(groupLedger, groupWrite(withOld, 'successor'))), settle(writer.append(identityLedger, identityWrite(record, 'successor')))]);
     await first;
     const [g, r] = [grouped as AppendResult, rotated as AppendResult];
-    expect(typeof g, String(grouped)).toBe('object');
+    expectWith(typeof g, String(grouped)).toBe('object');
     expect(r.proof.size).toBe(g.proof.size);
     expect(r.index).toBe(g.index + 1);
     admin = { ...admin, head: record, signing };

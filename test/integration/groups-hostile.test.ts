@@ -1,32 +1,29 @@
 // Hostile input to the group routes (DESIGN.md §1, §6): whatever a client sends, the answer is a
 // 4xx problem+json with a stable code — never a 5xx — and a refused write logs nothing.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { GroupRecord } from '../../src/protocol/group.js';
 import { withMember } from '../../src/sdk/group-records.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, type Person } from '../helpers/groups.js';
 import { api, request } from '../helpers/http.js';
 import { expectProblem, expectSomeClientProblem, logSize, type Client } from '../helpers/hostile-http.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 200);
 
-let registry: TestRegistry;
-let client: Client;
+const registry = useTestRegistry();
+const client: Client = api(() => registry.app);
 let founder: Person;
 let group: GroupRecord;
 let update: GroupRecord;
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
-  client = api(registry.url);
-  founder = await registeredPerson(registry.url, 'Fay');
-  const other = await registeredPerson(registry.url, 'Ola');
+  founder = await registeredPerson(registry.app, 'Fay');
+  const other = await registeredPerson(registry.app, 'Ola');
   group = await foundGroup(founder, 'Hostile');
   expect((await client.post('/v1/groups', group)).status).toBe(201);
   update = await groupUpdate(group, founder, withMember(group.members, asMember(other, 'admin')));
-});
-afterAll(() => registry?.close());
+}, 120_000);
 
 type Json = Record<string, unknown>;
 
@@ -61,7 +58,7 @@ describe('spoiled group records: 4xx, never 5xx, nothing logged', () => {
       const target = typeof path === 'string' ? path : path();
       await fc.assert(
         fc.asyncProperty(spoiled(record()), async (body) => {
-          const reply = await request(registry.url, 'POST', target, body);
+          const reply = await request(registry.app, 'POST', target, body);
           if (reply.status < 300) {
             // Only an unspoiled record can carry a valid signature (e.g. a field set to its own value).
             expect(JSON.parse(body)).toEqual(record());
@@ -87,7 +84,7 @@ describe('odd paths', () => {
     ['POST', '/v1/groups/NOT-A-PEERS-ID'],
   ])('%s %s: 400 MALFORMED', async (method, path) => {
     const before = await logSize(client);
-    expectProblem(await request(registry.url, method, path, method === 'POST' ? update : undefined), 400, 'MALFORMED', `${method} ${path}`);
+    expectProblem(await request(registry.app, method, path, method === 'POST' ? update : undefined), 400, 'MALFORMED', `${method} ${path}`);
     expect(await logSize(client)).toBe(before);
   });
 });

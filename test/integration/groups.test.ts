@@ -1,7 +1,7 @@
 // Groups as key registries (DESIGN.md §4), end to end over HTTP against a real registry and
 // database: the role rules, the signer rule across an admin's rotation, races, the SDK's
 // verification and cross-check, and verify-log with groups in the log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { GroupRecord } from '../../src/protocol/group.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { canonicalJson } from '../../src/protocol/json.js';
@@ -15,18 +15,14 @@ import { systemClock } from '../../src/server/clock.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import { api } from '../helpers/http.js';
 import { startTamperingProxy } from '../helpers/tampering-proxy.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
 import { expectVerification } from '../helpers/errors.js';
+import { expectWith } from '../helpers/expect-with.js';
 
-let registry: TestRegistry;
-let http: ReturnType<typeof api>;
+// Listening for the SDK (which verifies what it is given) and the tampering proxy; HTTP checks go through the app.
+const registry = useTestRegistry({ listen: true });
+const http = api(() => registry.app);
 const sdk = () => new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey });
-
-beforeAll(async () => {
-  registry = await startTestRegistry();
-  http = api(registry.url);
-});
-afterAll(() => registry?.close());
 
 function countBy(statuses: number[]): Record<number, number> {
   const counts: Record<number, number> = {};
@@ -51,7 +47,7 @@ describe('a group from founding to a member’s rotation', () => {
   }
 
   beforeAll(async () => {
-    [founder, owner, alice, walter, mia, rita] = (await Promise.all(['Fay', 'Otto', 'Alice', 'Walter', 'Mia', 'Rita'].map((name) => registeredPerson(registry.url, name)))) as [
+    [founder, owner, alice, walter, mia, rita] = (await Promise.all(['Fay', 'Otto', 'Alice', 'Walter', 'Mia', 'Rita'].map((name) => registeredPerson(registry.app, name)))) as [
       Person,
       Person,
       Person,
@@ -59,7 +55,7 @@ describe('a group from founding to a member’s rotation', () => {
       Person,
       Person,
     ];
-  });
+  }, 120_000);
 
   it('the founder creates the group (201, logged with a proof) and adds members', async () => {
     group = await foundGroup(founder, 'Peers book club', [asMember(owner, 'owner'), asMember(walter, 'writer'), asMember(alice, 'writer')]);
@@ -75,12 +71,12 @@ describe('a group from founding to a member’s rotation', () => {
   it('the founder promotes a writer to admin, and the new admin adds a member', async () => {
     expect((await submit(await groupUpdate(group, founder, withMember(group.members, asMember(alice, 'admin'))))).status).toBe(200);
     const added = await submit(await groupUpdate(group, alice, withMember(group.members, asMember(mia, 'writer'))));
-    expect(added.status, added.text).toBe(200);
+    expectWith(added.status, added.text).toBe(200);
     expect(added.body.proof.size).toBeGreaterThan(added.body.index);
   });
 
   it('refuses a writer adding a member with UNAUTHORIZED_SIGNER: only an admin of the head may sign', async () => {
-    const outsider = await registeredPerson(registry.url, 'Xavier');
+    const outsider = await registeredPerson(registry.app, 'Xavier');
     const reply = await submit(await groupUpdate(group, walter, withMember(group.members, asMember(outsider, 'reader'))));
     expect([reply.status, reply.body.code]).toEqual([422, 'UNAUTHORIZED_SIGNER']);
   });
@@ -95,12 +91,12 @@ describe('a group from founding to a member’s rotation', () => {
   });
 
   it('refuses a record signed with the admin’s old key after the admin rotated, accepts the new key', async () => {
-    const oldKey = await rotate(registry.url, alice);
+    const oldKey = await rotate(registry.app, alice);
     const withOld = await submit(await groupUpdate(group, alice, group.members, oldKey));
     expect([withOld.status, withOld.body.code]).toEqual([422, 'UNAUTHORIZED_SIGNER']);
     // The head still pins Alice's old key; her authority comes from her role, her key from the registry.
     const withNew = await submit(await groupUpdate(group, alice, withMember(group.members, asMember(alice, 'admin'))));
-    expect(withNew.status, withNew.text).toBe(200);
+    expectWith(withNew.status, withNew.text).toBe(200);
   });
 
   it('answers the usual problems: stale prev, wrong path, genesis to the update route, unknown and malformed ids', async () => {
@@ -149,7 +145,7 @@ describe('a group from founding to a member’s rotation', () => {
   it('after a member rotates, the cross-check reports the mismatch until an admin updates the group', async () => {
     const client = sdk();
     const oldKey = mia.signing;
-    await rotate(registry.url, mia);
+    await rotate(registry.app, mia);
     // The group still vouches for the old key: that is what it pins, and it is reported, not fixed.
     expect((await client.keysFromGroup(group.groupId, mia.userId))!.publicKey).toBe(oldKey.publicKey);
     const stale = await client.crossCheckGroupMember(group.groupId, mia.userId);
@@ -176,7 +172,7 @@ describe('a group from founding to a member’s rotation', () => {
   });
 
   it('10 concurrent updates on one head: exactly one accepted, 9 answered 409 PREV_MISMATCH', async () => {
-    const extras = await Promise.all(Array.from({ length: 10 }, (_, i) => registeredPerson(registry.url, `Racer ${i}`)));
+    const extras = await Promise.all(Array.from({ length: 10 }, (_, i) => registeredPerson(registry.app, `Racer ${i}`)));
     const candidates = await Promise.all(extras.map((p) => groupUpdate(group, alice, withMember(group.members, asMember(p, 'reader')))));
     const replies = await Promise.all(candidates.map((record) => http.post(`/v1/groups/${group.groupId}`, record)));
     expect(countBy(replies.map((r) => r.status))).toEqual({ 200: 1, 409: 9 });
@@ -219,7 +215,7 @@ describe('a group from founding to a member’s rotation', () => {
   });
 
   it('a record the registry should have refused (the admin’s old key) fails the SDK and verify-log', async () => {
-    const oldKey = await rotate(registry.url, alice);
+    const oldKey = await rotate(registry.app, alice);
     const bad = await groupUpdate(group, alice, group.members, oldKey);
     // A broken registry: a second writer on the same database whose ledger accepts any group record.
     const writer = new LogWriter(registry.database.db, new SubtreeStore(registry.database.db.prisma), registry.service.logKey, systemClock);
@@ -243,8 +239,8 @@ describe('a group from founding to a member’s rotation', () => {
 
 describe('an admin’s stolen key', () => {
   it('a record signed with a key a recovery later overruled stays valid, and is flagged', async () => {
-    const owner = await registeredPerson(registry.url, 'Olga');
-    const member = await registeredPerson(registry.url, 'Max');
+    const owner = await registeredPerson(registry.app, 'Olga');
+    const member = await registeredPerson(registry.app, 'Max');
     const group = await foundGroup(owner, 'Stolen', [asMember(member, 'reader')]);
     const created = await http.post('/v1/groups', group);
     expect(created.status).toBe(201);
@@ -270,12 +266,12 @@ describe('an admin’s stolen key', () => {
 
 describe('a group at the limits', () => {
   it('500 members round-trip (genesis, update, lookup, the user index); 501 are INVALID_RECORD', async () => {
-    const founder = await registeredPerson(registry.url, 'Big');
+    const founder = await registeredPerson(registry.app, 'Big');
     const someone = asMember(founder, 'reader');
     const others = Array.from({ length: 499 }, () => ({ ...someone, userId: newPeersId() }));
     const genesis = await foundGroup(founder, 'x'.repeat(128), others);
     const created = await http.post('/v1/groups', genesis);
-    expect(created.status, created.text).toBe(201);
+    expectWith(created.status, created.text).toBe(201);
     const update = await groupUpdate(genesis, founder, [...genesis.members.slice(0, 250), ...others.slice(249).map((m) => ({ ...m, role: 'writer' as const }))]);
     expect((await http.post(`/v1/groups/${genesis.groupId}`, update)).status).toBe(200);
     const verified = await sdk().group(genesis.groupId);
@@ -288,14 +284,14 @@ describe('a group at the limits', () => {
 
 describe('the per-group write budget', () => {
   it('counts accepted writes per groupId only, and answers 429 RATE_LIMITED beyond it', async () => {
-    const limited = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed, env: { RATE_LIMITS: 'on', RATE_LIMIT_GROUP_WRITES: '2/1m' } });
+    const limited = await startTestRegistry({ listen: false, database: registry.database, logSeed: registry.logSeed, env: { RATE_LIMITS: 'on', RATE_LIMIT_GROUP_WRITES: '2/1m' } });
     try {
-      const client = api(limited.url);
-      const founder = await registeredPerson(limited.url, 'Bea');
+      const client = limited.api;
+      const founder = await registeredPerson(limited.app, 'Bea');
       let group = await foundGroup(founder, 'Budget');
       expect((await client.post('/v1/groups', group)).status).toBe(201); // 1
       // Refused writes do not count: after two refusals the second accepted write still gets in.
-      const byStranger = await groupUpdate(group, await registeredPerson(limited.url, 'Stranger'), group.members);
+      const byStranger = await groupUpdate(group, await registeredPerson(limited.app, 'Stranger'), group.members);
       for (let i = 0; i < 2; i++) expect((await client.post(`/v1/groups/${group.groupId}`, byStranger)).status).toBe(422);
       group = await groupUpdate(group, founder, group.members);
       expect((await client.post(`/v1/groups/${group.groupId}`, group)).status).toBe(200); // 2

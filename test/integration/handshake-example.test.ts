@@ -1,14 +1,11 @@
 // docs/examples/peers-handshake.mjs runs as written against a real registry.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { expect, it } from '@jest/globals';
+import { useTestRegistry } from '../helpers/registry.js';
 
-let registry: TestRegistry;
-beforeAll(async () => {
-  registry = await startTestRegistry();
-});
-afterAll(() => registry.close());
+// The example is another process: it needs a port.
+const registry = useTestRegistry({ listen: true });
 
 it('two peers and the registry on localhost: handshake through the registry, then a secure exchange', async () => {
   const root = new URL('../..', import.meta.url).pathname;

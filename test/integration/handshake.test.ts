@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newPeersId } from '../../src/protocol/ids.js';
 import {
   HandshakeError,
@@ -26,16 +26,17 @@ import {
   type TrustSource,
 } from '../../src/sdk/index.js';
 import { transportPair } from '../helpers/memory-transport.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
+import { waitFor } from '../helpers/wait.js';
 
-let registry: TestRegistry;
+// Peers look each other up through the SDK, over HTTP: the registry listens.
+const registry = useTestRegistry({ listen: true });
 let registryClient: RegistryClient;
 
-beforeAll(async () => {
-  registry = await startTestRegistry();
+beforeAll(() => {
   registryClient = new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey });
 });
-afterAll(() => registry.close());
 
 /** A registered peer with a device at `addresses`. */
 async function peer(name: string, addresses: string[], register = true): Promise<{ keys: IdentityKeys; me: HandshakeIdentity }> {
@@ -118,7 +119,7 @@ describe('two peers on loopback over socket.io', () => {
       const socket = dial(relayPort);
       const clientSide = connectPeer(socket, { me: client.me, dialledAddress: `127.0.0.1:${relayPort}`, trust: [registryTrust(registryClient)], timeoutMs: STEP_TIMEOUT_MS });
       expect(await failure(clientSide)).toBe('ADDRESS_MISMATCH');
-      await expect.poll(() => server.results.length).toBe(1);
+      await waitFor(async () => expect(server.results.length).toBe(1));
       expect(await failure(server.results[0]!)).toBe('ADDRESS_MISMATCH');
     } finally {
       relay?.kill();
@@ -185,7 +186,7 @@ describe('replays and tampering', () => {
   beforeAll(async () => {
     client = await peer('Client', []);
     server = await peer('Server', ['127.0.0.1:7000']);
-  });
+  }, 120_000);
   const clientOptions = () => ({ me: client.me, dialledAddress: '127.0.0.1:7000', trust: [registryTrust(registryClient)] });
   const serverOptions = () => ({ me: server.me, observedAddress: '127.0.0.1:50000', trust: [registryTrust(registryClient)] });
 
@@ -223,7 +224,7 @@ describe('replays and tampering', () => {
       [
         'BAD_FRAME',
         (frames) => {
-          const frame = structuredClone(frames[0]) as { box: string };
+          const frame = JSON.parse(JSON.stringify(frames[0])) as { box: string };
           frame.box = frame.box.slice(0, 10) + (frame.box[10] === 'A' ? 'B' : 'A') + frame.box.slice(11);
           return [frame];
         },
@@ -242,7 +243,7 @@ describe('replays and tampering', () => {
       const error = new Promise<HandshakeError>((resolve) => theirs.channel.onError(resolve));
       mine.channel.send({ n: 1 });
       mine.channel.send({ n: 2 });
-      expect((await error).code, code).toBe(code);
+      expectWith((await error).code, code).toBe(code);
       expect(theirs.channel.isClosed).toBe(true);
       if (code !== 'BAD_FRAME') expect(received.length).toBeLessThanOrEqual(1);
     }

@@ -4,13 +4,14 @@ import http from 'node:http';
 import { deflateSync, brotliCompressSync, gzipSync } from 'node:zlib';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createDeviceRecord } from '../../src/sdk/records.js';
 import { SMALL_ORDER_ED25519, b64url, le32 } from '../helpers/bytes.js';
 import { api, request, type Reply } from '../helpers/http.js';
 import { expectProblem, expectSomeClientProblem, logSize, type Client } from '../helpers/hostile-http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 type Json = Record<string, unknown>;
 type EndpointName = 'genesis' | 'update' | 'device';
@@ -27,14 +28,13 @@ interface Endpoint {
   state(): Promise<unknown>;
 }
 
-let registry: TestRegistry;
-let client: Client;
+// Listening too: the streamed-body tests below write to a socket of their own.
+const registry = useTestRegistry({ listen: true });
+const client: Client = api(() => registry.app);
 let owner: TestIdentity;
 const endpoints = new Map<EndpointName, Endpoint>();
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
-  client = api(registry.url);
   owner = await newIdentity({ name: 'Owner' });
   expect((await client.post('/v1/users', owner.head)).status).toBe(201);
   const stranger = await newIdentity({ name: 'Stranger' }); // never registered: its genesis is the spoiled record
@@ -46,11 +46,10 @@ beforeAll(async () => {
   endpoints.set('genesis', { name: 'genesis', method: 'POST', path: '/v1/users', record: stranger.head, success: 201, state: async () => (await client.get(`/v1/users/${stranger.userId}`)).status });
   endpoints.set('update', { name: 'update', method: 'POST', path: `/v1/users/${owner.userId}`, record: update, success: 200, state: lookup });
   endpoints.set('device', { name: 'device', method: 'PUT', path: `/v1/users/${owner.userId}/devices/${device.deviceId}`, record: device, success: 200, state: devices });
-});
-afterAll(() => registry?.close());
+}, 120_000);
 
 function send(endpoint: Endpoint, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Reply> {
-  return request(registry.url, endpoint.method, endpoint.path, body, headers);
+  return request(registry.app, endpoint.method, endpoint.path, body, headers);
 }
 
 // ---- building spoiled bodies -------------------------------------------------------------------
@@ -275,8 +274,8 @@ describe('the same records, well-formed, are accepted (so the refusals above are
     const identity = await newIdentity({ name: '😀'.repeat(64) });
     const reordered = Object.fromEntries(Object.entries(identity.head).reverse());
     const body = new Uint8Array(gzipSync(JSON.stringify(reordered, null, 2)));
-    const reply = await request(registry.url, 'POST', '/v1/users', body, { 'content-encoding': 'gzip' });
-    expect(reply.status, reply.text).toBe(201);
+    const reply = await request(registry.app, 'POST', '/v1/users', body, { 'content-encoding': 'gzip' });
+    expectWith(reply.status, reply.text).toBe(201);
     expect((await client.get(`/v1/users/${identity.userId}`)).body.entries[0].record).toEqual(identity.head);
   });
 
@@ -285,7 +284,7 @@ describe('the same records, well-formed, are accepted (so the refusals above are
     expect(addresses.every((a) => a.length === 256)).toBe(true);
     const record = await createDeviceRecord({ userId: owner.userId, addresses, name: 'é'.repeat(64), signingKey: owner.signing });
     const reply = await client.put(`/v1/users/${owner.userId}/devices/${record.deviceId}`, record);
-    expect(reply.status, reply.text).toBe(200);
+    expectWith(reply.status, reply.text).toBe(200);
     expect(reply.body).toEqual(record);
   });
 });
@@ -333,7 +332,7 @@ describe('limits that need a valid signature or a streamed body to reach', () =>
     expect(inEscape).toBeGreaterThan(2);
     expect(inEmoji).toBeGreaterThan(inEscape);
     const reply = await chunked('/v1/users', [bytes.subarray(0, inEscape), bytes.subarray(inEscape, inEmoji), bytes.subarray(inEmoji)]);
-    expect(reply.status, reply.text).toBe(201);
+    expectWith(reply.status, reply.text).toBe(201);
     expect((await client.get(`/v1/users/${identity.userId}`)).body.entries[0].record).toEqual(identity.head);
   });
 });
@@ -397,9 +396,9 @@ describe('random bodies (fast-check): never a 5xx, and the log grows by exactly 
         const replies = await Promise.all(batch.map((body) => send(endpoint, body)));
         replies.forEach((reply, i) => {
           const context = `${endpoint.method} ${endpoint.path} with ${JSON.stringify(typeof batch[i] === 'string' ? batch[i] : Buffer.from(batch[i]!).toString('base64'))}`;
-          expect(reply.status, `${context} → ${reply.text.slice(0, 300)}`).toBeLessThan(500);
+          expectWith(reply.status, `${context} → ${reply.text.slice(0, 300)}`).toBeLessThan(500);
           if (reply.status < 300) {
-            expect(reply.status, context).toBe(endpoint.success);
+            expectWith(reply.status, context).toBe(endpoint.success);
             accepted.push(reply);
           } else {
             expectSomeClientProblem(reply, context);
@@ -518,14 +517,14 @@ describe('odd query and path input to GET endpoints: 4xx, never 5xx', () => {
   ])('%s %s with a well-formed body: 400 MALFORMED for the path', async (method, path) => {
     const record = endpoints.get(method === 'PUT' ? 'device' : 'update')!.record;
     const before = await logSize(client);
-    expectProblem(await request(registry.url, method, path, record), 400, 'MALFORMED', `${method} ${path}`);
+    expectProblem(await request(registry.app, method, path, record), 400, 'MALFORMED', `${method} ${path}`);
     expect(await logSize(client)).toBe(before);
   });
 
   it('reads past the end of the log are empty pages, not errors', async () => {
     for (const path of ['/v1/log/entries?start=9007199254740991&limit=1000', '/v1/log/entries?start=1000000&limit=1']) {
       const reply = await client.get(path);
-      expect(reply.status, `${path} → ${reply.text}`).toBe(200);
+      expectWith(reply.status, `${path} → ${reply.text}`).toBe(200);
       expect(reply.body.entries).toEqual([]);
     }
   });

@@ -1,5 +1,5 @@
 // DESIGN.md §2 over HTTP: a chain's whole life, and every rule but recovery refused with its code.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parseCheckpointText, parseSignedNote } from '../../src/protocol/checkpoint.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
@@ -7,16 +7,11 @@ import { generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { signIdentityRecord } from '../../src/sdk/records.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
 
-let registry: TestRegistry;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  registry = await startTestRegistry();
-  client = api(registry.url);
-});
-afterAll(() => registry.close());
+const registry = useTestRegistry();
+const client = api(() => registry.app);
 
 async function logSize(): Promise<number> {
   const note = (await client.get('/v1/log/checkpoint')).text;
@@ -25,7 +20,7 @@ async function logSize(): Promise<number> {
 
 async function register(identity: TestIdentity) {
   const reply = await client.post('/v1/users', identity.head);
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  expectWith(reply.status, JSON.stringify(reply.body)).toBe(201);
   return reply;
 }
 
@@ -87,12 +82,12 @@ describe('every rule of DESIGN.md §2 (but recovery) refuses a violating record 
   beforeAll(async () => {
     carol = await newIdentity({ rotationKeys: 2 });
     await register(carol);
-  });
+  }, 120_000);
 
   async function expectRefused(path: string, record: unknown, status: number, code: string) {
     const before = { size: await logSize(), lookup: (await client.get(`/v1/users/${carol.userId}`)).body };
     const reply = await client.post(path, record);
-    expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+    expectWith(reply.status, JSON.stringify(reply.body)).toBe(status);
     expect(reply.body.code).toBe(code);
     expect(reply.headers.get('content-type')).toContain('application/problem+json');
     expect(await logSize()).toBe(before.size);

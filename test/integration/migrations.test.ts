@@ -1,15 +1,16 @@
 // prisma/schema.prisma and prisma/migrations must describe the same database, and the runner must
 // keep Prisma's bookkeeping so `prisma migrate deploy` could take over.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { migrate } from '../../src/db/migrate.js';
 import { readMigrations } from '../../src/db/migrations.js';
 import { diffMigrationsToSchema, isEmptyDiff } from '../../src/db/schema-engine.js';
 import { openTestDatabase } from '../helpers/database.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 describe('migrations', () => {
   it('agree with prisma/schema.prisma (Prisma’s schema engine finds nothing to change)', async () => {
     const diff = await diffMigrationsToSchema();
-    expect(isEmptyDiff(diff), diff).toBe(true);
+    expectWith(isEmptyDiff(diff), diff).toBe(true);
   });
 
   it('apply once, record Prisma’s checksums, and are a no-op the second time', async () => {

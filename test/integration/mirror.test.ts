@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MirrorFollower, RoundResult } from '../../src/mirror/follower.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { RegistryClient } from '../../src/sdk/client.js';
@@ -20,6 +20,8 @@ import { asMember, foundGroup, groupUpdate, registeredPerson, type Person } from
 import { startTestMirror, type TestMirror } from '../helpers/mirror.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
+import { expectWith } from '../helpers/expect-with.js';
+import { waitFor } from '../helpers/wait.js';
 
 const WRITES = Number(process.env['MIRROR_TEST_WRITES'] ?? 1000);
 
@@ -34,12 +36,12 @@ beforeAll(async () => {
   vkey = registry.service.logKey.vkey;
   proxy = await startTamperingProxy(registry.url);
   mirror = await startTestMirror(proxy.url, vkey, { devicesPerRound: 50 });
-});
+}, 120_000);
 afterAll(async () => {
   await mirror?.close();
   await proxy?.close();
   await registry?.close();
-});
+}, 120_000);
 
 /**
  * A round that got past the network: a mirror retries a failed request next round, by design, and
@@ -98,7 +100,7 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
     const client = api(registry.url);
     const accept = async (path: string, record: object) => {
       const reply = await client.post(path, record);
-      expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
+      expectWith(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
     };
 
     // The mix, WRITES log entries in all: registrations, rotations, thefts undone by a recovery
@@ -154,14 +156,14 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
     }
 
     const latest = (await client.get('/v1/log/checkpoint')).text;
-    await vi.waitFor(async () => expect((await api(mirror.url).get('/v1/log/checkpoint')).text).toBe(latest), { timeout: 120_000, interval: 100 });
+    await waitFor(async () => expect((await api(mirror.url).get('/v1/log/checkpoint')).text).toBe(latest), { timeout: 120_000, interval: 100 });
     controller.abort();
     await following;
   }, 600_000);
 
   it('copies the registry’s log while it grows: the same entries and checkpoint, and verify-log passes on the copy', async () => {
     const advanced = rounds.filter((r) => r.status === 'advanced');
-    expect(advanced.length, 'the mirror followed the writes over several rounds').toBeGreaterThan(1);
+    expectWith(advanced.length, 'the mirror followed the writes over several rounds').toBeGreaterThan(1);
     // A failed request is retried next round (see settledRound); nothing may stop the mirror.
     expect(rounds.filter((r) => r.status === 'stopped')).toEqual([]);
 
@@ -209,7 +211,7 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
   it('copies device records, which are not in the log, each checked against the user’s verified key', async () => {
     const viaMirror = new RegistryClient({ url: mirror.url, vkey });
     const viaRegistry = new RegistryClient({ url: registry.url, vkey });
-    await vi.waitFor(
+    await waitFor(
       async () => {
         expect(await mirror.follower.round()).toMatchObject({ status: 'current' }); // each round also sweeps some users' devices
         for (const identity of withDevices) expect(await viaMirror.devices(identity.userId)).toEqual(await viaRegistry.devices(identity.userId));
@@ -237,7 +239,7 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
     const env = cleanEnv({ ...cliDatabase.env, PEERKEYS_REGISTRY: proxy.url, PEERKEYS_VKEY: vkey, LOG_LEVEL: 'silent' });
     try {
       const before = await peerkeys(['mirror', '--once'], { cwd: tmpdir(), env, timeoutMs: 240_000 });
-      expect(before.code, before.stderr).toBe(0);
+      expectWith(before.code, before.stderr).toBe(0);
       expect(before.stderr).toContain(`mirrored entries 0–${WRITES - 1}`);
 
       // The same log key, a different history: what a compromised or misbehaving registry shows.
@@ -251,7 +253,7 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
         const result = await settledRound(mirror.follower);
         expect(result).toMatchObject({ status: 'stopped', reason: 'fork', size: WRITES, held, served });
         expect((result as { message: string }).message).toMatch(/^FORK: /);
-        expect(await mirror.follower.round(), 'it does not follow any more').toBe(result);
+        expectWith(await mirror.follower.round(), 'it does not follow any more').toBe(result);
 
         const ready = await api(mirror.url).get('/readyz');
         expect(ready.status).toBe(503);
@@ -265,7 +267,7 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
         expect((await api(mirror.url).get('/v1/log/checkpoint')).text).toBe(held);
 
         const after = await peerkeys(['mirror', '--once'], { cwd: tmpdir(), env, timeoutMs: 240_000 });
-        expect(after.code, after.stderr).toBe(3);
+        expectWith(after.code, after.stderr).toBe(3);
         expect(after.stderr).toContain('FORK');
         expect(after.stderr).toContain(held);
         expect(after.stderr).toContain(served);
@@ -288,11 +290,11 @@ describe('what else stops a mirror', () => {
     smallVkey = small.service.logKey.vkey;
     for (let i = 0; i < 4; i++) expect((await api(small.url).post('/v1/users', (await newIdentity()).head)).status).toBe(201);
     smallProxy = await startTamperingProxy(small.url);
-  });
+  }, 120_000);
   afterAll(async () => {
     await smallProxy?.close();
     await small?.close();
-  });
+  }, 120_000);
 
   /** One round of a fresh mirror of the small registry, its entries answered as `tamper` rewrites them. */
   async function roundThrough(tamper: (entry: { index: number; acceptedAt: string; record: Record<string, unknown> }) => void): Promise<{ result: RoundResult; ready: number }> {
@@ -315,7 +317,7 @@ describe('what else stops a mirror', () => {
       // acceptedAt is in the leaf, not in the record's signatures: only the root can catch this.
       if (entry.index === 2) entry.acceptedAt = new Date(Date.parse(entry.acceptedAt) + 1).toISOString();
     });
-    expect(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'fork', size: 0 });
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'fork', size: 0 });
     expect((result as { message: string }).message).toContain('do not produce the root');
     expect(ready).toBe(503);
   });
@@ -324,7 +326,7 @@ describe('what else stops a mirror', () => {
     const { result, ready } = await roundThrough((entry) => {
       if (entry.index === 1) entry.record['name'] = 'Mallory';
     });
-    expect(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid', size: 0 });
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid', size: 0 });
     expect((result as { message: string }).message).toContain('log entry 1');
     expect(ready).toBe(503);
   });
@@ -333,7 +335,7 @@ describe('what else stops a mirror', () => {
     const { result } = await roundThrough((entry) => {
       if (entry.index === 3) entry.record['type'] = 'widget';
     });
-    expect(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'unsupported', size: 0 });
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'unsupported', size: 0 });
     expect((result as { message: string }).message).toMatch(/log entry 3 is a "widget" record, a kind this version of peerkeys cannot verify/);
   });
 

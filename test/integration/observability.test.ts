@@ -2,7 +2,7 @@
 // and no secrets.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readConfig } from '../../src/config.js';
 import { logKeyFromSeed } from '../../src/server/log/log-key.js';
 import { RegistryService } from '../../src/service.js';
@@ -12,7 +12,6 @@ import { newIdentity, nextRecord } from '../helpers/identities.js';
 
 let database: TestDatabase;
 let service: RegistryService;
-let url: string;
 const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
@@ -25,12 +24,11 @@ beforeAll(async () => {
     },
   });
   service = await RegistryService.create(config, { database: database.db, logKey: logKeyFromSeed(config.log.origin, new Uint8Array(32).fill(9)), logger: pino({ level: 'debug' }, sink) });
-  url = await service.start();
-});
+}, 120_000);
 afterAll(async () => {
   await service.destroy();
   await database.close();
-});
+}, 120_000);
 
 function metric(text: string, name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((label) => l.includes(label)));
@@ -39,7 +37,7 @@ function metric(text: string, name: string, labels: string): number {
 
 describe('/metrics', () => {
   it('counts requests per route pattern, writes, refusals by code and the log size', async () => {
-    const client = api(url);
+    const client = api(service.app);
     const alice = await newIdentity();
     expect((await client.post('/v1/users', alice.head)).status).toBe(201);
     const update = await nextRecord(alice);
@@ -64,7 +62,7 @@ describe('/metrics', () => {
 
 describe('logs', () => {
   it('are JSON lines with a request id per request, echoed to the client, and no keys or signatures', async () => {
-    const client = api(url);
+    const client = api(service.app);
     const bob = await newIdentity();
     const reply = await client.post('/v1/users', bob.head, { 'x-request-id': 'trace-123' });
     expect(reply.headers.get('x-request-id')).toBe('trace-123');

@@ -1,7 +1,7 @@
 // openapi.yaml is the contract (STYLE.md): every route documented, every documented route real,
 // and every answer the real server gives — successes and problems — as documented.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseCheckpointText, parseSignedNote } from '../../src/protocol/checkpoint.js';
 import { ERROR_STATUS } from '../../src/protocol/errors.js';
@@ -15,20 +15,16 @@ import { asMember, foundGroup, groupUpdate, registeredPerson, type Person } from
 import { api, request, type Reply } from '../helpers/http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
 import { Contract, essence, expressRoutes, isErrorCode, normalisedMediaType, OPENAPI_FILE } from '../helpers/openapi-contract.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const contract = new Contract();
-let registry: TestRegistry;
-let client: ReturnType<typeof api>;
+const registry = useTestRegistry();
+const client = api(() => registry.app);
 
 /** Every (method path status) the server answered and the contract was checked against. */
 const exercised = new Set<string>();
 
-beforeAll(async () => {
-  registry = await startTestRegistry();
-  client = api(registry.url);
-});
-afterAll(() => registry?.close());
 
 /**
  * Checks one reply against the operation the contract documents for it: the status is documented,
@@ -37,37 +33,37 @@ afterAll(() => registry?.close());
  */
 function expectDocumented(method: string, path: string, reply: Reply, status: number): void {
   const where = `${method.toUpperCase()} ${path} → ${reply.status}`;
-  expect(reply.status, `${where}: ${reply.text.slice(0, 300)}`).toBe(status);
+  expectWith(reply.status, `${where}: ${reply.text.slice(0, 300)}`).toBe(status);
   const response = contract.response(method, path, status);
-  expect(response, `${where} is not documented`).toBeDefined();
+  expectWith(response, `${where} is not documented`).toBeDefined();
   exercised.add(`${method} ${path} ${status}`);
 
   for (const [name, raw] of Object.entries<Record<string, unknown>>(response!['headers'] ?? {})) {
     const header = contract.resolve(raw);
     const value = reply.headers.get(name);
-    if (name === 'Cache-Control' || name === 'X-Request-Id' || name === 'ETag' || name === 'Location') expect(value, `${where}: header ${name}`).not.toBeNull();
+    if (name === 'Cache-Control' || name === 'X-Request-Id' || name === 'ETag' || name === 'Location') expectWith(value, `${where}: header ${name}`).not.toBeNull();
     if (value === null || header['schema'] === undefined) continue;
     const typed = (header['schema'] as { type?: string }).type === 'integer' && /^\d+$/.test(value) ? Number(value) : value;
-    expect(contract.errors(header['schema'], typed), `${where}: header ${name}: ${value}`).toEqual([]);
+    expectWith(contract.errors(header['schema'], typed), `${where}: header ${name}: ${value}`).toEqual([]);
   }
 
   const content = response!['content'] as Record<string, { schema?: unknown }> | undefined;
   if (content === undefined) {
-    expect(reply.text, `${where}: documented without a body`).toBe('');
+    expectWith(reply.text, `${where}: documented without a body`).toBe('');
     return;
   }
   const actualType = reply.headers.get('content-type') ?? '';
   const documentedType = Object.keys(content).find((key) =>
     key.includes(';') ? normalisedMediaType(key) === normalisedMediaType(actualType) : essence(key) === essence(actualType),
   );
-  expect(documentedType, `${where}: content type ${actualType} is not one of ${Object.keys(content).join(', ')}`).toBeDefined();
+  expectWith(documentedType, `${where}: content type ${actualType} is not one of ${Object.keys(content).join(', ')}`).toBeDefined();
   const schema = content[documentedType!]!.schema;
   const value = essence(actualType).endsWith('json') ? reply.body : reply.text;
-  expect(contract.errors(schema, value), `${where}: body ${reply.text.slice(0, 300)}`).toEqual([]);
+  expectWith(contract.errors(schema, value), `${where}: body ${reply.text.slice(0, 300)}`).toEqual([]);
 
   if (status >= 400) {
     const codes = contract.documentedCodes(response!);
-    expect(codes, `${where}: code ${reply.body.code} is not listed in the response description`).toContain(reply.body.code);
+    expectWith(codes, `${where}: code ${reply.body.code} is not listed in the response description`).toContain(reply.body.code);
     expect(reply.body.status).toBe(status);
     expect(reply.body.requestId).toBe(reply.headers.get('x-request-id'));
   }
@@ -98,12 +94,12 @@ describe('the contract itself', () => {
     };
     walk(contract.spec);
     expect(refs.length).toBeGreaterThan(50);
-    for (const ref of refs) expect(contract.pointer(ref), ref).toBeDefined();
+    for (const ref of refs) expectWith(contract.pointer(ref), ref).toBeDefined();
   });
 
   it('compiles every component schema under Ajv strict mode', () => {
     for (const name of Object.keys(contract.spec['components']['schemas'])) {
-      expect(() => contract.validator({ $ref: `#/components/schemas/${name}` }), name).not.toThrow();
+      expectWith(() => contract.validator({ $ref: `#/components/schemas/${name}` }), name).not.toThrow();
     }
   });
 
@@ -116,15 +112,15 @@ describe('the contract itself', () => {
   it('names, for every error response of every operation, codes that travel with that status', () => {
     const ids = new Set<string>();
     for (const { method, path, operation } of contract.operations) {
-      expect(ids.has(operation['operationId']), `duplicate operationId ${operation['operationId']}`).toBe(false);
+      expectWith(ids.has(operation['operationId']), `duplicate operationId ${operation['operationId']}`).toBe(false);
       ids.add(operation['operationId']);
       for (const status of Object.keys(operation['responses'])) {
         if (Number(status) < 400) continue;
         const codes = contract.documentedCodes(contract.response(method, path, Number(status))!);
-        expect(codes.length, `${method} ${path} ${status} names no code`).toBeGreaterThan(0);
+        expectWith(codes.length, `${method} ${path} ${status} names no code`).toBeGreaterThan(0);
         for (const code of codes) {
-          expect(isErrorCode(code), `${method} ${path} ${status}: unknown code ${code}`).toBe(true);
-          expect(ERROR_STATUS[code as keyof typeof ERROR_STATUS], `${method} ${path}: ${code} is not a ${status}`).toBe(Number(status));
+          expectWith(isErrorCode(code), `${method} ${path} ${status}: unknown code ${code}`).toBe(true);
+          expectWith(ERROR_STATUS[code as keyof typeof ERROR_STATUS], `${method} ${path}: ${code} is not a ${status}`).toBe(Number(status));
         }
       }
     }
@@ -136,7 +132,7 @@ describe('routes', () => {
     const registered = expressRoutes(registry.service.app.router.stack as unknown[]).map(({ method, path }) => `${method.toUpperCase()} ${path}`);
     const documented = contract.operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`);
     expect(registered.length).toBeGreaterThanOrEqual(15);
-    expect(new Set(registered).size, 'a route is registered twice').toBe(registered.length);
+    expectWith(new Set(registered).size, 'a route is registered twice').toBe(registered.length);
     expect([...registered].sort()).toEqual([...documented].sort());
   });
 });
@@ -185,7 +181,7 @@ describe('the request schemas', () => {
       { ...genesis, createdAt: '2026-11-24T21:00:00Z' },
       { ...genesis, seq: 0.5 },
     ];
-    for (const record of refusedIdentities) expect(contract.errors(identitySchema(), record), JSON.stringify(record)).not.toEqual([]);
+    for (const record of refusedIdentities) expectWith(contract.errors(identitySchema(), record), JSON.stringify(record)).not.toEqual([]);
     const refusedDevices = [
       { ...device, nickname: 'laptop' },
       { ...device, addresses: ['has space:5000'] },
@@ -193,7 +189,7 @@ describe('the request schemas', () => {
       { ...device, addresses: Array.from({ length: 17 }, (_, i) => `10.0.0.${i}:5000`) },
       { ...device, sig: device.sig.slice(1) },
     ];
-    for (const record of refusedDevices) expect(contract.errors(deviceSchema(), record), JSON.stringify(record)).not.toEqual([]);
+    for (const record of refusedDevices) expectWith(contract.errors(deviceSchema(), record), JSON.stringify(record)).not.toEqual([]);
   });
 });
 
@@ -220,7 +216,7 @@ describe('responses match their schemas', () => {
     // fetch adds `Cache-Control: no-cache` to a conditional request unless it has one, and a
     // no-cache request is never answered 304; a client with its own cache sends max-age=0.
     const conditional = { 'if-none-match': reply.headers.get('etag')!, 'cache-control': 'max-age=0' };
-    const again = await request(registry.url, 'GET', `/v1/users/${alice.userId}`, undefined, conditional);
+    const again = await request(registry.app, 'GET', `/v1/users/${alice.userId}`, undefined, conditional);
     expectDocumented('get', '/v1/users/{userId}', again, 304);
   });
 
@@ -257,7 +253,7 @@ describe('responses match their schemas', () => {
     const groupSchema = () => contract.resolve(contract.operation('post', '/v1/groups')['requestBody'])['content']['application/json'].schema;
 
     it('creates a group (201), updates it (200), looks it up (200, 304) and lists a member’s groups', async () => {
-      [founder, admin, writer] = (await Promise.all(['Fay', 'Ada', 'Will'].map((name) => registeredPerson(registry.url, name)))) as [Person, Person, Person];
+      [founder, admin, writer] = (await Promise.all(['Fay', 'Ada', 'Will'].map((name) => registeredPerson(registry.app, name)))) as [Person, Person, Person];
       group = await foundGroup(founder, 'Contract club 📜', [asMember(writer, 'writer')]);
       expect(contract.errors(groupSchema(), group)).toEqual([]);
       const created = await client.post('/v1/groups', group);
@@ -274,7 +270,7 @@ describe('responses match their schemas', () => {
       expectDocumented('get', '/v1/groups/{groupId}', bundle, 200);
       expect(bundle.body.members).toEqual(group.members);
       const conditional = { 'if-none-match': bundle.headers.get('etag')!, 'cache-control': 'max-age=0' };
-      expectDocumented('get', '/v1/groups/{groupId}', await request(registry.url, 'GET', `/v1/groups/${group.groupId}`, undefined, conditional), 304);
+      expectDocumented('get', '/v1/groups/{groupId}', await request(registry.app, 'GET', `/v1/groups/${group.groupId}`, undefined, conditional), 304);
 
       const list = await client.get(`/v1/users/${writer.userId}/groups`);
       expectDocumented('get', '/v1/users/{userId}/groups', list, 200);
@@ -293,7 +289,7 @@ describe('responses match their schemas', () => {
         { ...group, members: Array.from({ length: 501 }, () => group.members[0]) },
         { ...group, adminId: 'NOPE' },
       ];
-      for (const record of refused) expect(contract.errors(groupSchema(), record), JSON.stringify(record).slice(0, 200)).not.toEqual([]);
+      for (const record of refused) expectWith(contract.errors(groupSchema(), record), JSON.stringify(record).slice(0, 200)).not.toEqual([]);
     });
 
     it('answers the documented problems', async () => {
@@ -343,7 +339,7 @@ describe('responses match their schemas', () => {
         const [, path] = route.split(' ');
         const reply = await client.post(path === '/v1/groups' ? path : `/v1/groups/${group.groupId}`, body);
         expectDocumented('post', path!, reply, 422);
-        expect(reply.body.code, route).toBe(code);
+        expectWith(reply.body.code, route).toBe(code);
       }
     });
   });
@@ -512,9 +508,9 @@ describe('responses match their schemas', () => {
     });
 
     it('429: RATE_LIMITED with the RateLimit headers, from a second registry on the same database', async () => {
-      const limited = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed, env: { RATE_LIMITS: 'on', RATE_LIMIT_IP_READS: '2/1m' } });
+      const limited = await startTestRegistry({ listen: false, database: registry.database, logSeed: registry.logSeed, env: { RATE_LIMITS: 'on', RATE_LIMIT_IP_READS: '2/1m' } });
       try {
-        const limitedClient = api(limited.url);
+        const limitedClient = limited.api;
         const first = await limitedClient.get('/v1/registry');
         expectDocumented('get', '/v1/registry', first, 200);
         expect(first.headers.get('ratelimit')).toMatch(/^"ip-reads-2-in-60s"; r=1; t=\d+$/);
@@ -535,7 +531,7 @@ describe('responses match their schemas', () => {
   it('exercised every documented operation with a success', () => {
     for (const { method, path, operation } of contract.operations) {
       const success = Object.keys(operation['responses']).find((status) => status.startsWith('2'))!;
-      expect(exercised.has(`${method} ${path} ${success}`), `${method.toUpperCase()} ${path} ${success} never checked`).toBe(true);
+      expectWith(exercised.has(`${method} ${path} ${success}`), `${method.toUpperCase()} ${path} ${success} never checked`).toBe(true);
     }
   });
 });

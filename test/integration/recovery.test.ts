@@ -3,7 +3,7 @@
 // (GET /v1/users/{userId}/log) but gone from the lookup bundle, and per-user write budgets that
 // never stand between the owner and a recovery. The registry's clock is a testClock: acceptedAt is
 // whatever it says, and every record is created at its "now" (createdAt must be within 5 minutes).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { RECOVERY_WINDOW_MS } from '../../src/protocol/identity-rules.js';
 import { canonicalJson } from '../../src/protocol/json.js';
@@ -15,10 +15,11 @@ import { identityLedger } from '../../src/server/identity/identity-ledger.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/server/log/subtree-store.js';
-import { api, type Reply } from '../helpers/http.js';
+import type { Reply } from '../helpers/http.js';
 import { expectProblem, logSize, type Client } from '../helpers/hostile-http.js';
 import { newIdentity, type TestIdentity } from '../helpers/identities.js';
-import { startTestRegistry, testClock, type TestRegistry } from '../helpers/registry.js';
+import { testClock, useTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -30,8 +31,8 @@ interface HistoryEntry {
 }
 
 /** A registry with its own movable clock, and the steps every scenario takes. */
-function harness(clock: ReturnType<typeof testClock>, registry: () => TestRegistry) {
-  const client = (): Client => api(registry().url);
+function harness(clock: ReturnType<typeof testClock>, registry: TestRegistry) {
+  const client = (): Client => registry.api;
   const now = () => formatTimestamp(clock.now());
 
   return {
@@ -41,7 +42,7 @@ function harness(clock: ReturnType<typeof testClock>, registry: () => TestRegist
       clock.advance(1000);
       const identity = await newIdentity({ rotationKeys, createdAt: now() });
       const reply = await client().post('/v1/users', identity.head);
-      expect(reply.status, reply.text).toBe(201);
+      expectWith(reply.status, reply.text).toBe(201);
       return identity;
     },
     /** A record following `previous` (the head for an update, an earlier record for a recovery), created one second on. */
@@ -52,17 +53,17 @@ function harness(clock: ReturnType<typeof testClock>, registry: () => TestRegist
     post: (record: IdentityRecord): Promise<Reply> => client().post(`/v1/users/${record.userId}`, record),
     async accept(record: IdentityRecord, context = 'accepted write'): Promise<Reply> {
       const reply = await client().post(`/v1/users/${record.userId}`, record);
-      expect(reply.status, `${context}: ${reply.text}`).toBe(200);
+      expectWith(reply.status, `${context}: ${reply.text}`).toBe(200);
       return reply;
     },
     async live(userId: string): Promise<IdentityRecord[]> {
       const reply = await client().get(`/v1/users/${userId}`);
-      expect(reply.status, reply.text).toBe(200);
+      expectWith(reply.status, reply.text).toBe(200);
       return reply.body.entries.map((e: { record: IdentityRecord }) => e.record);
     },
     async history(userId: string): Promise<HistoryEntry[]> {
       const reply = await client().get(`/v1/users/${userId}/log`);
-      expect(reply.status, reply.text).toBe(200);
+      expectWith(reply.status, reply.text).toBe(200);
       expect(reply.body.userId).toBe(userId);
       expect(reply.headers.get('cache-control')).toBe('public, max-age=5');
       return reply.body.entries;
@@ -75,13 +76,8 @@ const marks = (entries: HistoryEntry[]) => entries.map((e) => [e.record, e.nulli
 
 describe('recovery by a stronger rotation key (clock under test control)', () => {
   const clock = testClock();
-  let registry: TestRegistry;
-  const h = harness(clock, () => registry);
-
-  beforeAll(async () => {
-    registry = await startTestRegistry({ clock });
-  });
-  afterAll(() => registry?.close());
+  const registry = useTestRegistry({ clock });
+  const h = harness(clock, registry);
 
   it('nullifies the one record after the fork point: the lookup shows the live chain, /log shows all', async () => {
     const alice = await h.register(2);
@@ -312,13 +308,8 @@ describe('recovery by a stronger rotation key (clock under test control)', () =>
 describe('per-userId write budgets never block a recovery (RATE_LIMIT_USER_WRITES=3/1h)', () => {
   // The genesis is a write for its userId too: it uses one of the three.
   const clock = testClock();
-  let registry: TestRegistry;
-  const h = harness(clock, () => registry);
-
-  beforeAll(async () => {
-    registry = await startTestRegistry({ clock, env: { RATE_LIMITS: 'on', RATE_LIMIT_USER_WRITES: '3/1h' } });
-  });
-  afterAll(() => registry?.close());
+  const registry = useTestRegistry({ clock, env: { RATE_LIMITS: 'on', RATE_LIMIT_USER_WRITES: '3/1h' } });
+  const h = harness(clock, registry);
 
   it('a thief’s accepted writes use the budget up; the owner’s recovery is still accepted', async () => {
     const jack = await h.register(2);
@@ -332,7 +323,7 @@ describe('per-userId write budgets never block a recovery (RATE_LIMIT_USER_WRITE
         expectProblem(reply, 429, 'RATE_LIMITED', 'the thief’s write over the budget');
         break;
       }
-      expect(reply.status, reply.text).toBe(200);
+      expectWith(reply.status, reply.text).toBe(200);
       stolen.push(record);
       expect(stolen.length).toBeLessThanOrEqual(2);
     }
@@ -379,7 +370,7 @@ describe('per-userId write budgets never block a recovery (RATE_LIMIT_USER_WRITE
     for (let i = 0; i < 8; i++) chain.push(await h.successor(chain.at(-1) ?? lena.head, weak));
     const replies = await Promise.all(chain.map((record) => h.post(record)));
     const accepted = replies.filter((r) => r.status === 200).length;
-    expect(accepted, replies.map((r) => r.status).join(' ')).toBeGreaterThanOrEqual(1);
+    expectWith(accepted, replies.map((r) => r.status).join(' ')).toBeGreaterThanOrEqual(1);
     expect(accepted).toBeLessThanOrEqual(2);
     expect((await h.live(lena.userId)).length).toBe(1 + accepted);
   });

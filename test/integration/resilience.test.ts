@@ -2,18 +2,20 @@
 // clients too slow to be worth waiting for, and a shutdown with requests in flight.
 import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '../../src/db/database.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { api } from '../helpers/http.js';
 import { newIdentity } from '../helpers/identities.js';
 import { CAN_RUN_PRIVATE_POSTGRES, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTestRegistry, useTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RESTART_SECONDS = Number(process.env['RESILIENCE_DOWN_SECONDS'] ?? 3);
 
-describe.skipIf(!CAN_RUN_PRIVATE_POSTGRES)('Postgres restarted in the middle of a write load', () => {
+(!CAN_RUN_PRIVATE_POSTGRES ? describe.skip : describe)('Postgres restarted in the middle of a write load', () => {
   let postgres: PrivatePostgres;
   let registry: TestRegistry;
 
@@ -22,13 +24,13 @@ describe.skipIf(!CAN_RUN_PRIVATE_POSTGRES)('Postgres restarted in the middle of 
     const db = await openDatabase({ kind: 'postgres', url: postgres.url, poolSize: 10 });
     const { migrate } = await import('../../src/db/migrate.js');
     await migrate(db);
-    registry = await startTestRegistry({ database: { db, schema: null, close: () => db.close() } });
-  });
+    registry = await startTestRegistry({ database: { db, url: postgres.url, schema: null, close: () => db.close() } });
+  }, 120_000);
   afterAll(async () => {
     await registry?.close();
     await registry?.database.close();
     postgres?.destroy();
-  });
+  }, 120_000);
 
   it('answers 503 while it is down, recovers by itself, loses no acknowledged write, and verify-log passes', async () => {
     const client = api(registry.url);
@@ -44,35 +46,36 @@ describe.skipIf(!CAN_RUN_PRIVATE_POSTGRES)('Postgres restarted in the middle of 
         const status = reply?.status ?? 0;
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status === 201) acknowledged.set(identity.userId, recordHash(identity.head));
-        else if (status !== 0) expect(reply!.body.code, `status ${status}`).toBe('UNAVAILABLE');
+        else if (status !== 0) expectWith(reply!.body.code, `status ${status}`).toBe('UNAVAILABLE');
       }
     };
     const writers = Array.from({ length: 8 }, writer);
 
-    await new Promise((r) => setTimeout(r, 1500));
+    // Some writes get in before the outage, and readiness notices it; then the database stays
+    // down for RESILIENCE_DOWN_SECONDS (the fault under test) while the writers keep going.
+    await waitFor(() => expect(acknowledged.size).toBeGreaterThanOrEqual(20), 30_000);
     const beforeOutage = acknowledged.size;
     postgres.stop();
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(async () => expect((await client.get('/readyz')).status).toBe(503), 30_000).catch(() => {});
     readyWhileDown = (await client.get('/readyz')).status;
     await new Promise((r) => setTimeout(r, RESTART_SECONDS * 1000));
     postgres.start();
     // Keep writing until the registry has accepted writes again without being restarted itself.
-    const deadline = Date.now() + 30_000;
     const afterOutage = acknowledged.size;
-    while (acknowledged.size < afterOutage + 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => expect(acknowledged.size).toBeGreaterThanOrEqual(afterOutage + 20), 30_000).catch(() => {});
     running = false;
     await Promise.all(writers);
 
     expect(beforeOutage).toBeGreaterThan(0);
     expect(readyWhileDown).toBe(503);
-    expect(statuses.get(503) ?? 0, JSON.stringify([...statuses])).toBeGreaterThan(0);
-    expect([...statuses.keys()].every((s) => s === 201 || s === 503), JSON.stringify([...statuses])).toBe(true);
+    expectWith(statuses.get(503) ?? 0, JSON.stringify([...statuses])).toBeGreaterThan(0);
+    expectWith([...statuses.keys()].every((s) => s === 201 || s === 503), JSON.stringify([...statuses])).toBe(true);
     expect(acknowledged.size).toBeGreaterThanOrEqual(afterOutage + 20);
     expect((await client.get('/readyz')).status).toBe(200);
 
     for (const [userId, hash] of acknowledged) {
       const lookup = await client.get(`/v1/users/${userId}`);
-      expect(lookup.status, userId).toBe(200);
+      expectWith(lookup.status, userId).toBe(200);
       expect(recordHash(lookup.body.entries[0].record)).toBe(hash);
     }
     const report = await auditLog(registry.database.db, registry.service.logKey);
@@ -81,14 +84,11 @@ describe.skipIf(!CAN_RUN_PRIVATE_POSTGRES)('Postgres restarted in the middle of 
 });
 
 describe('clients that misbehave', () => {
-  let registry: TestRegistry;
-  beforeAll(async () => {
-    registry = await startTestRegistry({ httpTimeouts: { headersMs: 1500, requestMs: 3000 } });
-  });
-  afterAll(() => registry.close());
+  // Raw sockets: these clients need a port.
+  const registry = useTestRegistry({ listen: true, httpTimeouts: { headersMs: 1500, requestMs: 3000 } });
 
   const port = () => Number(new URL(registry.url).port);
-  const logSize = async () => Number((await api(registry.url).get('/v1/log/checkpoint')).text.split('\n')[1]);
+  const logSize = async () => Number((await registry.api.get('/v1/log/checkpoint')).text.split('\n')[1]);
 
   it('a client that disconnects mid-body leaves no partial write', async () => {
     const before = await logSize();
@@ -105,9 +105,9 @@ describe('clients that misbehave', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(await logSize()).toBe(before);
-    expect((await api(registry.url).get(`/v1/users/${identity.userId}`)).status).toBe(404);
+    expect((await registry.api.get(`/v1/users/${identity.userId}`)).status).toBe(404);
     // The same record sent whole afterwards is accepted: nothing half-written stands in its way.
-    expect((await api(registry.url).post('/v1/users', identity.head)).status).toBe(201);
+    expect((await registry.api.post('/v1/users', identity.head)).status).toBe(201);
     expect((await auditLog(registry.database.db, registry.service.logKey)).problems).toEqual([]);
   });
 
@@ -132,7 +132,7 @@ describe('clients that misbehave', () => {
     const [headersMs, bodyMs] = await Promise.all([slowHeaders, slowBody]);
     expect(headersMs).toBeLessThan(1500 + 2500);
     expect(bodyMs).toBeLessThan(3000 + 2500);
-    expect((await api(registry.url).get('/healthz')).status).toBe(200);
+    expect((await registry.api.get('/healthz')).status).toBe(200);
   });
 });
 

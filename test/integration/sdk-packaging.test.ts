@@ -3,26 +3,25 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { RegistryClient, createIdentityRecord, generateIdentityKeys } from '../../src/sdk/index.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-let registry: TestRegistry;
+// Node processes of their own look it up: it listens.
+const registry = useTestRegistry({ listen: true });
 let userId: string;
 let publicKey: string;
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
   const keys = generateIdentityKeys();
   const record = await createIdentityRecord(keys);
   await new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey }).register(record);
   userId = record.userId;
   publicKey = keys.signing.publicKey;
-});
-afterAll(() => registry.close());
+}, 120_000);
 
 const script = (load: string) => `${load}
 const client = new RegistryClient({ url: process.env.URL, vkey: process.env.VKEY });

@@ -1,6 +1,6 @@
 // The SDK against a real registry, and against a lying one: a tampering proxy in between.
 import nacl from 'tweetnacl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signCheckpoint, parseCheckpointText, parseSignedNote, noteKey } from '../../src/protocol/checkpoint.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import {
@@ -18,17 +18,16 @@ import {
   type IdentityRecord,
 } from '../../src/sdk/index.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
 import { expectVerification } from '../helpers/errors.js';
 
-let registry: TestRegistry;
+// The SDK talks HTTP to a listening registry (or to a tampering proxy in front of it).
+const registry = useTestRegistry({ listen: true });
 let vkey: string;
 
-beforeAll(async () => {
-  registry = await startTestRegistry();
+beforeAll(() => {
   vkey = registry.service.logKey.vkey;
 });
-afterAll(() => registry.close());
 
 /** A registered identity with two updates, through the SDK. */
 async function registeredIdentity(client: RegistryClient) {
@@ -94,8 +93,8 @@ describe('a lying registry is caught', () => {
   beforeAll(async () => {
     target = await registeredIdentity(new RegistryClient({ url: registry.url, vkey }));
     proxy = await startTamperingProxy(registry.url);
-  });
-  afterAll(() => proxy.close());
+  }, 120_000);
+  afterAll(() => proxy.close(), 120_000);
 
   const fresh = () => {
     proxy.tamper = null;

@@ -1,7 +1,7 @@
 // A stolen rotation key, end to end over HTTP with the SDK: the thief rotates the keys away,
 // peers see the thief's keys, the owner notices through monitor(), recovers with the offline key,
 // peers see the owner's new keys, and the audit history keeps the thief's records, nullified.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from '@jest/globals';
 import { recordHash } from '../../src/protocol/signing.js';
 import {
   RegistryClient,
@@ -12,13 +12,10 @@ import {
   generateSigningKeyPair,
   monitor,
 } from '../../src/sdk/index.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { useTestRegistry } from '../helpers/registry.js';
 
-let registry: TestRegistry;
-beforeAll(async () => {
-  registry = await startTestRegistry();
-});
-afterAll(() => registry.close());
+// The SDK talks HTTP to a listening registry.
+const registry = useTestRegistry({ listen: true });
 
 it('a thief rotates the keys away; the owner recovers with the offline key within the window', async () => {
   const client = () => new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey });

@@ -1,9 +1,7 @@
 // DESIGN.md §5: after many random writes every proof the registry gave verifies, its checkpoints
 // are consistent with each other, and anyone can recompute the root from the public entries.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import nacl from 'tweetnacl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parseCheckpointText, parseSignedNote, verifyCheckpointNote, type Checkpoint } from '../../src/protocol/checkpoint.js';
 import { fromBase64Url, toBase64Url } from '../../src/protocol/encoding.js';
 import { logLeafHash } from '../../src/protocol/log-entry.js';
@@ -11,22 +9,18 @@ import { appendToFrontier, rootFromFrontier, verifyConsistency, verifyInclusion,
 import type { VerifySignature } from '../../src/protocol/signing.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
-import { DATABASE_URL } from '../helpers/database.js';
+import { cleanEnv, peerkeys, ROOT } from '../helpers/cli.js';
+import { postgresUrl } from '../helpers/database.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const WRITES = Number(process.env['LOG_TEST_WRITES'] ?? 1000);
 const verify: VerifySignature = (key, message, signature) => nacl.sign.detached.verify(message, signature, key);
 
-let registry: TestRegistry;
-let client: ReturnType<typeof api>;
-
-beforeAll(async () => {
-  registry = await startTestRegistry();
-  client = api(registry.url);
-});
-afterAll(() => registry.close());
+const registry = useTestRegistry();
+const client = api(() => registry.app);
 
 /** A small deterministic generator, so a failing run can be replayed. */
 function random(seed: number) {
@@ -39,7 +33,7 @@ function random(seed: number) {
 
 async function checkpointOf(note: string): Promise<Checkpoint> {
   const checkpoint = await verifyCheckpointNote(note, registry.service.logKey.noteKey, verify);
-  expect(checkpoint, 'checkpoint signed by the registry key').not.toBeNull();
+  expectWith(checkpoint, 'checkpoint signed by the registry key').not.toBeNull();
   return checkpoint!;
 }
 
@@ -83,7 +77,7 @@ describe(`the log after ${WRITES} random writes`, () => {
       }
       const replies = await Promise.all(round.map((w) => client.post(w.path, w.record)));
       for (const [i, reply] of replies.entries()) {
-        expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
+        expectWith(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
         const { identity, record, signing, rotation } = round[i]!;
         if (record.seq === 0) identities.push(identity);
         else identity.records.push(record);
@@ -124,7 +118,7 @@ describe(`the log after ${WRITES} random writes`, () => {
         pairs.slice(i, i + 50).map(async ([from, to]) => {
           const reply = await client.get(`/v1/log/proof/consistency?from=${from}&to=${to}`);
           const proof = reply.body.hashes.map((h: string) => fromBase64Url(h, 32)!);
-          expect(verifyConsistency(from, to, proof, checkpoints.get(from)!.root, checkpoints.get(to)!.root), `${from}→${to}`).toBe(true);
+          expectWith(verifyConsistency(from, to, proof, checkpoints.get(from)!.root, checkpoints.get(to)!.root), `${from}→${to}`).toBe(true);
         }),
       );
     }
@@ -176,23 +170,23 @@ describe('verify-log catches tampering in the database', () => {
     await prisma.logNode.update({ where: { level_index: { level: 0, index: BigInt(leafIndex) } }, data: { hash: leaf.hash } });
   });
 
-  it.runIf(DATABASE_URL !== undefined)('the verify-log command exits 1 and prints the index', async () => {
+  // The command reads the database itself: the suite's schema, on DATABASE_URL or the embedded server.
+  (postgresUrl() !== null ? it : it.skip)('the verify-log command exits 1 and prints the index', async () => {
     const prisma = registry.database.db.prisma;
     const row = await prisma.logEntry.findUniqueOrThrow({ where: { index: 3n } });
     await prisma.logEntry.update({ where: { index: 3n }, data: { record: row.record.replace('"seq":', '"seq" :') } });
-    const env = {
-      ...process.env,
-      DATABASE_URL: DATABASE_URL!,
+    const env = cleanEnv({
+      DATABASE_URL: registry.database.url!,
       DATABASE_SCHEMA: registry.database.schema!,
       LOG_SIGNING_KEY: toBase64Url(registry.logSeed),
       LOG_ORIGIN: registry.config.log.origin,
-    };
-    const run = promisify(execFile);
-    const failure = await run('npx', ['tsx', 'src/cli/peerkeys.ts', 'verify-log'], { env }).catch((error: { code: number; stdout: string }) => error);
-    expect((failure as { code: number }).code).toBe(1);
-    expect((failure as { stdout: string }).stdout).toMatch(/^index 3: /m);
+    });
+    const failure = await peerkeys(['verify-log'], { cwd: ROOT, env });
+    expectWith(failure.code, failure.stderr).toBe(1);
+    expect(failure.stdout).toMatch(/^index 3: /m);
     await prisma.logEntry.update({ where: { index: 3n }, data: { record: row.record } });
-    const success = await run('npx', ['tsx', 'src/cli/peerkeys.ts', 'verify-log'], { env });
+    const success = await peerkeys(['verify-log'], { cwd: ROOT, env });
+    expectWith(success.code, success.stderr).toBe(0);
     expect(success.stderr).toMatch(/log verified/);
   });
 });
@@ -201,8 +195,8 @@ describe('the log key', () => {
   it('a registry refuses to start on a log that another key signed, and starts with the key that signed it', async () => {
     const other = startTestRegistry({ database: registry.database });
     await expect(other).rejects.toThrow(/not signed by the configured log key/);
-    const same = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed });
-    expect((await api(same.url).get('/v1/log/checkpoint')).status).toBe(200);
+    const same = await startTestRegistry({ listen: false, database: registry.database, logSeed: registry.logSeed });
+    expect((await same.api.get('/v1/log/checkpoint')).status).toBe(200);
     await same.close();
   });
 });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { freshCursor, loadCursor, pruneReplays, saveCursor } from '../../src/cli/audit-cursor.js';
 import { IdentityReplay, RECOVERY_WINDOW_MS } from '../../src/protocol/identity-rules.js';
 import { appendToFrontier } from '../../src/protocol/merkle.js';
@@ -14,7 +14,7 @@ import { genesis, signingKey } from '../helpers/fixed-identities.js';
 
 const HOUR = 60 * 60 * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'peerkeys-cursor-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }), 120_000);
 
 /** A chain of three records, accepted at hours 0, 1 and 100 after its genesis's time. */
 async function replayOfThree(): Promise<IdentityReplay> {

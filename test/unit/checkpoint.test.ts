@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   decodeNote,
   formatCheckpointText,
@@ -23,6 +23,7 @@ import { publicKeyBytes, signerFor, signingKeyPairFromSeed, type SigningKeyPair 
 import { nodeSigner, nodeVerify } from '../../src/server/node-ed25519.js';
 import { hex } from '../helpers/bytes.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const ORIGIN = 'example.org/peerkeys';
 /** RFC 8032 §7.1 TEST 1: a fixed key, so the note bytes below are fixed too (Ed25519 is deterministic). */
@@ -91,7 +92,7 @@ describe('formatVerifierKey and parseVerifierKey', () => {
       [EXPECTED_VKEY, ORIGIN],
     ] as const) {
       const parsed = parseVerifierKey(vkey);
-      expect(parsed, vkey).not.toBeNull();
+      expectWith(parsed, vkey).not.toBeNull();
       expect(parsed!.name).toBe(name);
       expect(formatVerifierKey(parsed!)).toBe(vkey);
     }
@@ -115,7 +116,7 @@ describe('formatVerifierKey and parseVerifierKey', () => {
     const keyText = toBase64(new Uint8Array([0x01, ...publicKeyBytes(logKey)]));
     expect(parseVerifierKey(`${ORIGIN}+ce4d0612+${keyText}`)).not.toBeNull();
     for (const id of ['ce4d0613', '00000000', 'CE4D0612', 'ce4d061', 'ce4d06120', '']) {
-      expect(parseVerifierKey(`${ORIGIN}+${id}+${keyText}`), id).toBeNull();
+      expectWith(parseVerifierKey(`${ORIGIN}+${id}+${keyText}`), id).toBeNull();
     }
   });
 
@@ -139,13 +140,13 @@ describe('formatVerifierKey and parseVerifierKey', () => {
   it("rejects a name containing '+' or whitespace, and an empty name", () => {
     for (const name of ['example+org', 'example org', 'example\torg', '']) {
       const vkey = `${name}+${toHex(noteKeyId(name, publicKeyBytes(logKey)))}+${toBase64(new Uint8Array([1, ...publicKeyBytes(logKey)]))}`;
-      expect(parseVerifierKey(vkey), JSON.stringify(name)).toBeNull();
+      expectWith(parseVerifierKey(vkey), JSON.stringify(name)).toBeNull();
     }
   });
 
   it('rejects strings with missing parts', () => {
     for (const text of ['', ORIGIN, `${ORIGIN}+ce4d0612`, `${ORIGIN}+ce4d0612+`, `+ce4d0612+${toBase64(new Uint8Array([1, ...publicKeyBytes(logKey)]))}`]) {
-      expect(parseVerifierKey(text), text).toBeNull();
+      expectWith(parseVerifierKey(text), text).toBeNull();
     }
   });
 });
@@ -153,7 +154,7 @@ describe('formatVerifierKey and parseVerifierKey', () => {
 describe('isValidKeyName', () => {
   it('accepts non-empty names without whitespace or "+"', () => {
     for (const name of [ORIGIN, 'PeterNeumann', 'a', 'log.example/é']) expect(isValidKeyName(name)).toBe(true);
-    for (const name of ['', 'a b', 'a+b', 'a\nb', 'a\u00a0b', 'a\u2003b']) expect(isValidKeyName(name), JSON.stringify(name)).toBe(false);
+    for (const name of ['', 'a b', 'a+b', 'a\nb', 'a\u00a0b', 'a\u2003b']) expectWith(isValidKeyName(name), JSON.stringify(name)).toBe(false);
   });
 });
 
@@ -190,7 +191,7 @@ describe('formatCheckpointText and parseCheckpointText', () => {
       `${ORIGIN}\n12345\n${toBase64(checkpoint.root.subarray(1))}\n`, // 31 bytes
       `${ORIGIN}\n12345\n${root}\n\nextension\n`, // empty line
     ]) {
-      expect(parseCheckpointText(text), JSON.stringify(text)).toBeNull();
+      expectWith(parseCheckpointText(text), JSON.stringify(text)).toBeNull();
     }
   });
 });
@@ -321,7 +322,7 @@ describe('verifyCheckpointNote', () => {
       line.replace(/=\n$/, '\n'), // unpadded base64
       `\u2014 ${ORIGIN} ${toBase64(key.keyId)}\n`, // key id only, no signature
     ]) {
-      expect(await verifyNote(`${text}\n${changed}`), JSON.stringify(changed)).toBeNull();
+      expectWith(await verifyNote(`${text}\n${changed}`), JSON.stringify(changed)).toBeNull();
     }
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { Coalescer } from '../../src/server/coalescer.js';
 
 describe('Coalescer', () => {

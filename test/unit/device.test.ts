@@ -1,5 +1,5 @@
 import nacl from 'tweetnacl';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DEVICE_MAX_BYTES,
   MAX_ADDRESS_LENGTH,
@@ -19,12 +19,13 @@ import { SMALL_ORDER_ED25519, b64url } from '../helpers/bytes.js';
 import { T0, USER_ID, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
 import { codeOf } from '../helpers/errors.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseDeviceRecord(value));
 const DEVICE_ID = '0000000000ddddddddddddddd';
 
 function edit(record: DeviceRecord, changes: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = structuredClone(record);
+  const copy: Record<string, unknown> = JSON.parse(JSON.stringify(record));
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) delete copy[key];
     else copy[key] = value;
@@ -48,7 +49,7 @@ beforeAll(async () => {
     expiresAt: '2026-12-24T21:00:00.000Z',
     signingKey: signingKey(1),
   });
-});
+}, 120_000);
 
 describe('parseDeviceRecord: valid records', () => {
   it('accepts a record built by createDeviceRecord, unchanged', async () => {
@@ -87,7 +88,7 @@ describe('parseDeviceRecord: schema limits', () => {
 
   it('rejects whitespace and control characters in an address', async () => {
     for (const c of [' ', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u0000', '\u007f', '\u0085']) {
-      expect(await parseCode(edit(d, { addresses: [`10.0.0.1${c}:5000`] })), JSON.stringify(c)).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(d, { addresses: [`10.0.0.1${c}:5000`] })), JSON.stringify(c)).toBe('INVALID_RECORD');
     }
   });
 
@@ -107,7 +108,7 @@ describe('parseDeviceRecord: schema limits', () => {
     expect(await parseCode(edit(d, { extra: true }))).toBe('INVALID_RECORD');
     expect(await parseCode(edit(d, { seq: 0 }))).toBe('INVALID_RECORD');
     for (const field of ['type', 'userId', 'deviceId', 'addresses', 'status', 'updatedAt', 'signer', 'sig']) {
-      expect(await parseCode(edit(d, { [field]: undefined })), field).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(d, { [field]: undefined })), field).toBe('INVALID_RECORD');
     }
   });
 
@@ -125,7 +126,7 @@ describe('parseDeviceRecord: schema limits', () => {
       { signer: b64url(SMALL_ORDER_ED25519[1]!) },
       { sig: b64url(new Uint8Array(63)) },
     ];
-    for (const changes of wrong) expect(await parseCode(edit(d, changes)), JSON.stringify(changes)).toBe('INVALID_RECORD');
+    for (const changes of wrong) expectWith(await parseCode(edit(d, changes)), JSON.stringify(changes)).toBe('INVALID_RECORD');
   });
 });
 
@@ -184,7 +185,7 @@ describe('verifyDeviceSignature', () => {
           { expiresAt: '2027-12-24T21:00:00.000Z' },
         ];
         for (const change of changes) {
-          expect(await codeOf(() => verifyDeviceSignature({ ...d, ...change }, verify)), JSON.stringify(change)).toBe('BAD_SIGNATURE');
+          expectWith(await codeOf(() => verifyDeviceSignature({ ...d, ...change }, verify)), JSON.stringify(change)).toBe('BAD_SIGNATURE');
         }
         const { expiresAt: _, ...noExpiry } = d;
         expect(await codeOf(() => verifyDeviceSignature(noExpiry, verify))).toBe('BAD_SIGNATURE');

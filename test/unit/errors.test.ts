@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ERROR_STATUS, ProtocolError } from '../../src/protocol/errors.js';
 
 describe('ProtocolError', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { GenerationalCache } from '../../src/server/generational-cache.js';
 
 describe('GenerationalCache', () => {

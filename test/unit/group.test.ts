@@ -1,5 +1,5 @@
 // Group records (DESIGN.md §4): the strict schema, its limits and the signature.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64Url, utf8 } from '../../src/protocol/encoding.js';
 import {
   GROUP_MAX_BYTES,
@@ -20,6 +20,7 @@ import { nodeVerify } from '../../src/server/node-ed25519.js';
 import { T0, boxKey, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
 import { codeOf } from '../helpers/errors.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseGroupRecord(value));
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
     createdAt: T0,
   });
   next = await createGroupUpdate({ previous: g, members: [...g.members, member(3, 'reader')], signer: { userId: uid(1), signingKey: signingKey(1) }, createdAt: '2026-11-24T21:00:01.000Z' });
-});
+}, 120_000);
 
 describe('parseGroupRecord', () => {
   it('accepts the records the SDK builds, unchanged, also after a JSON round trip', () => {
@@ -53,7 +54,7 @@ describe('parseGroupRecord', () => {
     for (const field of Object.keys(g)) {
       const copy: Record<string, unknown> = { ...g };
       delete copy[field];
-      expect(await parseCode(copy), field).toBe('INVALID_RECORD');
+      expectWith(await parseCode(copy), field).toBe('INVALID_RECORD');
     }
     expect(await parseCode({ ...g, type: 'identity' })).toBe('INVALID_RECORD');
     expect(await parseCode({ ...g, seq: '0' })).toBe('INVALID_RECORD');

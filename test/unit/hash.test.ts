@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { toHex, utf8 } from '../../src/protocol/encoding.js';
 import { sha256 } from '../../src/protocol/hash.js';
 

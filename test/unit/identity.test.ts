@@ -1,5 +1,5 @@
 import nacl from 'tweetnacl';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import {
   IDENTITY_MAX_BYTES,
@@ -17,12 +17,13 @@ import { P, SMALL_ORDER_ED25519, b64url, le32 } from '../helpers/bytes.js';
 import { boxKey, genesis, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
 import { codeOf } from '../helpers/errors.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const parseCode = (value: unknown) => codeOf(() => parseIdentityRecord(value));
 
 /** A copy of `record` with `changes` applied; a change to undefined deletes the field. */
 function edit(record: IdentityRecord, changes: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = structuredClone(record);
+  const copy: Record<string, unknown> = JSON.parse(JSON.stringify(record));
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) delete copy[key];
     else copy[key] = value;
@@ -40,7 +41,7 @@ beforeAll(async () => {
     name: 'Alice',
   });
   next = await createSuccessorRecord({ previous: g, signingKey: signingKey(4), signer: signingKey(2), createdAt: '2026-11-24T21:00:01.000Z' });
-});
+}, 120_000);
 
 const KEY_FIELDS = ['publicKey', 'signer'] as const;
 const ALL_FIELDS = ['type', 'userId', 'seq', 'prev', 'publicKey', 'publicBoxKey', 'rotationKeys', 'status', 'name', 'createdAt', 'publicKeyProof', 'signer', 'sig'];
@@ -89,14 +90,14 @@ describe('parseIdentityRecord: strict shape', () => {
 
   it('rejects each missing required field', async () => {
     for (const field of ALL_FIELDS.filter((f) => f !== 'name')) {
-      expect(await parseCode(edit(g, { [field]: undefined })), field).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(g, { [field]: undefined })), field).toBe('INVALID_RECORD');
     }
     expect(await parseCode(edit(g, { name: undefined }))).toBe('ok');
   });
 
   it('rejects null in place of any field but prev', async () => {
     for (const field of ALL_FIELDS.filter((f) => f !== 'prev')) {
-      expect(await parseCode(edit(g, { [field]: null })), field).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(g, { [field]: null })), field).toBe('INVALID_RECORD');
     }
   });
 
@@ -130,7 +131,7 @@ describe('parseIdentityRecord: strict shape', () => {
       { publicKey: 42 },
       { sig: 42 },
     ];
-    for (const changes of wrong) expect(await parseCode(edit(g, changes)), JSON.stringify(changes)).toBe('INVALID_RECORD');
+    for (const changes of wrong) expectWith(await parseCode(edit(g, changes)), JSON.stringify(changes)).toBe('INVALID_RECORD');
   });
 });
 
@@ -167,8 +168,8 @@ describe('parseIdentityRecord: keys, signatures and hashes', () => {
     const short = b64url(nacl.randomBytes(31));
     const long = b64url(nacl.randomBytes(33));
     for (const field of [...KEY_FIELDS, 'publicBoxKey']) {
-      expect(await parseCode(edit(g, { [field]: short })), field).toBe('INVALID_RECORD');
-      expect(await parseCode(edit(g, { [field]: long })), field).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(g, { [field]: short })), field).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(g, { [field]: long })), field).toBe('INVALID_RECORD');
     }
     expect(await parseCode(edit(g, { sig: b64url(nacl.randomBytes(63)) }))).toBe('INVALID_RECORD');
     expect(await parseCode(edit(g, { publicKeyProof: b64url(nacl.randomBytes(65)) }))).toBe('INVALID_RECORD');
@@ -197,7 +198,7 @@ describe('parseIdentityRecord: keys, signatures and hashes', () => {
 
   it('rejects a bad box key: low order or u >= p', async () => {
     for (const u of [0n, 1n, P - 1n, P, P + 1n, 2n ** 256n - 1n]) {
-      expect(await parseCode(edit(g, { publicBoxKey: b64url(le32(u)) })), String(u)).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(g, { publicBoxKey: b64url(le32(u)) })), String(u)).toBe('INVALID_RECORD');
     }
     expect(await parseCode(edit(g, { publicBoxKey: boxKey(2).publicKey }))).toBe('ok');
   });
@@ -234,7 +235,7 @@ describe('parseIdentityRecord: name', () => {
 
   it('rejects control characters and line separators', async () => {
     for (const c of ['\n', '\r', '\t', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u2028', '\u2029']) {
-      expect(await parseCode(edit(g, { name: `Ali${c}ce` })), JSON.stringify(c)).toBe('INVALID_RECORD');
+      expectWith(await parseCode(edit(g, { name: `Ali${c}ce` })), JSON.stringify(c)).toBe('INVALID_RECORD');
     }
   });
 
@@ -324,7 +325,7 @@ describe('verifyIdentitySignatures', () => {
           { createdAt: '2026-11-24T21:00:00.001Z' },
         ];
         for (const change of changes) {
-          expect(await codeOf(() => verifyIdentitySignatures({ ...g, ...change }, verify)), JSON.stringify(change)).toBe('BAD_SIGNATURE');
+          expectWith(await codeOf(() => verifyIdentitySignatures({ ...g, ...change }, verify)), JSON.stringify(change)).toBe('BAD_SIGNATURE');
         }
         const { name: _, ...unnamed } = g;
         expect(await codeOf(() => verifyIdentitySignatures(unnamed, verify))).toBe('BAD_SIGNATURE');

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { PEERS_ID_PATTERN, isPeersId, newPeersId } from '../../src/protocol/ids.js';
 
 describe('newPeersId', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { JsonParseError, MAX_JSON_DEPTH, canonicalJson, isJsonObject, parseJson, type JsonValue } from '../../src/protocol/json.js';
 
 /** The kind of JsonParseError that parsing `text` throws, or 'ok'. */
@@ -155,7 +155,7 @@ describe('parseJson: syntax errors', () => {
   it('throws a JsonParseError carrying the position of the problem', () => {
     try {
       parseJson('[1,2,}');
-      expect.unreachable();
+      throw new Error('expected this line not to be reached');
     } catch (error) {
       expect(error).toBeInstanceOf(JsonParseError);
       expect((error as JsonParseError).kind).toBe('syntax');

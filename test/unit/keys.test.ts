@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { isValidEd25519PublicKey, isValidX25519PublicKey } from '../../src/protocol/keys.js';
 import { P, SMALL_ORDER_ED25519, fromLe, hex, le32 } from '../helpers/bytes.js';
 

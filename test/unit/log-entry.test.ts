@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { fromUtf8 } from '../../src/protocol/encoding.js';
 import { logLeafBytes, logLeafHash } from '../../src/protocol/log-entry.js';
 

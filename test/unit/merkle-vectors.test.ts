@@ -1,7 +1,7 @@
 // Every RFC 6962 vector from transparency-dev/merkle (see test/fixtures/rfc6962/README.md).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { verifyConsistency, verifyInclusion } from '../../src/protocol/merkle.js';
 
 const ROOT = new URL('../fixtures/rfc6962/', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import { verify as opensslVerify, createPublicKey } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { hasCanonicalScalar } from '../../src/protocol/signing.js';
 import { nodeSigner, nodeVerify } from '../../src/server/node-ed25519.js';
 import { L, SMALL_ORDER_ED25519, fromLe, hex, le32 } from '../helpers/bytes.js';

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { readConfig } from '../../src/config.js';
 import { createRateLimiters } from '../../src/server/http/rate-limits.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { parseRecord } from '../../src/protocol/records.js';
 import { canonicalBytes } from '../../src/protocol/signing.js';
 import { codeOfSync } from '../helpers/errors.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { fromBase64Url } from '../../src/protocol/encoding.js';
 import { isValidEd25519PublicKey, isValidX25519PublicKey } from '../../src/protocol/keys.js';
 import {
@@ -12,6 +12,7 @@ import {
   signingKeyPairFromSeed,
 } from '../../src/sdk/keys.js';
 import { hex } from '../helpers/bytes.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 describe('generateSigningKeyPair', () => {
   it('makes a valid base64url Ed25519 public key and tweetnacl’s 64-byte secret key', () => {
@@ -89,7 +90,7 @@ describe('publicKeyBytes', () => {
 
   it('throws a TypeError for anything else', () => {
     for (const publicKey of ['', 'AAAA', `${Buffer.from(new Uint8Array(32)).toString('base64url')}=`, Buffer.from(new Uint8Array(32)).toString('base64')]) {
-      expect(() => publicKeyBytes({ publicKey }), publicKey).toThrow(TypeError);
+      expectWith(() => publicKeyBytes({ publicKey }), publicKey).toThrow(TypeError);
     }
   });
 });

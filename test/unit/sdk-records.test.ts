@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { checkDeviceUpdate, parseDeviceRecord, verifyDeviceSignature } from '../../src/protocol/device.js';
 import { checkGenesis, checkSuccessor } from '../../src/protocol/identity-rules.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type UnsignedIdentityRecord } from '../../src/protocol/identity.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { fromBase64Url, toBase64Url } from '../../src/protocol/encoding.js';
 import { generateBoxKeyPair, generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { FileStore } from '../../src/sdk/node/file-store.js';

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { fromUtf8 } from '../../src/protocol/encoding.js';
 import { parseJson } from '../../src/protocol/json.js';
 import { SIGNING_PREFIX, canonicalBytes, hasCanonicalScalar, recordHash, signingInput } from '../../src/protocol/signing.js';
 import { L, le32 } from '../helpers/bytes.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const text = (bytes: Uint8Array) => fromUtf8(bytes)!;
 
@@ -100,7 +101,7 @@ describe('hasCanonicalScalar', () => {
   });
 
   it('rejects S >= L', () => {
-    for (const s of [L, L + 1n, 2n * L, 2n ** 253n, 2n ** 256n - 1n]) expect(hasCanonicalScalar(signatureWith(s)), String(s)).toBe(false);
+    for (const s of [L, L + 1n, 2n * L, 2n ** 253n, 2n ** 256n - 1n]) expectWith(hasCanonicalScalar(signatureWith(s)), String(s)).toBe(false);
   });
 
   it('accepts real signatures, and rejects them with L added to S', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { SubtreeCache } from '../../src/server/log/subtree-cache.js';
 
 const hash = (n: number) => new Uint8Array(32).fill(n % 256);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { MAX_CLOCK_SKEW_MS, formatTimestamp, parseTimestamp } from '../../src/protocol/time.js';
 
 describe('parseTimestamp', () => {
