@@ -9,9 +9,9 @@ type Matchers<T> = ReturnType<typeof expect<T>>;
 
 function withContext(error: unknown, context: string | undefined): unknown {
   if (context !== undefined && context !== '' && error instanceof Error && !error.message.startsWith(context)) {
-    const original = error.message;
-    error.message = `${context}\n\n${original}`;
-    if (error.stack !== undefined) error.stack = error.stack.replace(original, error.message);
+    error.message = `${context}\n\n${error.message}`;
+    // The failure points at the test's line, not at this wrapper.
+    if (error.stack !== undefined) error.stack = error.stack.split('\n').filter((line) => !line.includes('expect-with.ts')).join('\n');
   }
   return error;
 }

@@ -43,7 +43,8 @@ export async function request<T = any>(target: Target, method: string, path: str
     const hasType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
     if (!hasType) test = test.set('content-type', 'application/json');
     const bytes = typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body) : JSON.stringify(body);
-    test = test.send(bytes);
+    // The bytes go out as they are: superagent would otherwise JSON-encode a Buffer sent as JSON.
+    test = test.serialize((data: unknown) => data as string).send(bytes);
   }
   const res = await test;
   const raw: Buffer = Buffer.isBuffer(res.body) ? res.body : Buffer.alloc(0);
