@@ -38,6 +38,8 @@ export interface TestRegistryOptions {
   env?: Record<string, string>;
   /** Share a database between several registries (multi-process tests). */
   database?: TestDatabase;
+  /** On an in-process embedded database (PGlite through Prisma's adapter), as `npm start` runs by default. */
+  embedded?: boolean;
   logSeed?: Uint8Array;
   redisPrefix?: string;
   httpTimeouts?: { headersMs: number; requestMs: number };
@@ -60,7 +62,7 @@ export function testClock(start = Date.now()): Clock & { set(ms: number): void; 
 
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const config = readConfig({ PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'silent', LOG_ORIGIN: 'test.example/peerkeys', ...options.env });
-  const database = options.database ?? (await openTestDatabase());
+  const database = options.database ?? (await openTestDatabase({ embedded: options.embedded === true }));
   const logSeed = options.logSeed ?? new Uint8Array(randomBytes(32));
   let service: RegistryService;
   try {

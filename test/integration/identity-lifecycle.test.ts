@@ -10,7 +10,9 @@ import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identitie
 import { useTestRegistry } from '../helpers/registry.js';
 import { expectWith } from '../helpers/expect-with.js';
 
-const registry = useTestRegistry();
+// On the embedded database `npm start` uses by default (PGlite in this process), in every run, CI's
+// included: the other suites work in a schema reached over the Postgres protocol.
+const registry = useTestRegistry({ embedded: true });
 const client = api(() => registry.app);
 
 async function logSize(): Promise<number> {
