@@ -4,12 +4,13 @@
  * process shares the same counters; otherwise each process counts in memory.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisStore } from 'rate-limit-redis';
 import type { Budget, Config } from '../../config.js';
 import { isPeersId } from '../../protocol/ids.js';
+import { clientAddress, pinClientAddress } from './client-address.js';
 import { sendProblem } from './problem.js';
 
 export interface RateLimiters {
@@ -92,6 +93,9 @@ export function createRateLimiters(config: Config['rateLimits'], options: RateLi
           sendCommand: (command: string, ...args: string[]) => options.redis!.call(command, ...args) as Promise<never>,
         });
 
+  /** express-rate-limit reports store failures (which it passes on) through this, not the console. */
+  const limiterLogger = { error: (...args: unknown[]) => options.logger.warn({ detail: args }, 'rate limiter'), warn: (...args: unknown[]) => options.logger.warn({ detail: args }, 'rate limiter') };
+
   const bucket = (
     name: string,
     budgets: Budget[],
@@ -109,11 +113,15 @@ export function createRateLimiters(config: Config['rateLimits'], options: RateLi
         legacyHeaders: false,
         identifier: policy,
         ...(s !== undefined ? { store: s } : {}),
-        ...(extra.keyGenerator !== undefined ? { keyGenerator: extra.keyGenerator } : {}),
+        // Per address by default: the address pinned at arrival (pinClientAddress, in front of
+        // the per-address buckets), never the socket's, which is gone once a client hangs up.
+        // IPv6 clients share a /56, as express-rate-limit's own key generator has it.
+        keyGenerator: extra.keyGenerator ?? ((req: Request, res: Response) => ipKeyGenerator(clientAddress(req, res)!, 56)),
         ...(extra.skip !== undefined ? { skip: extra.skip } : {}),
         skipFailedRequests: extra.countOnlyAccepted ?? false,
         // A rate-limit store outage must not take the registry down with it.
         passOnStoreError: true,
+        logger: limiterLogger,
         handler: (_req: Request, res: Response) =>
           sendProblem(res, 'RATE_LIMITED', `too many ${what}: at most ${budget.limit} per ${Math.round(budget.windowMs / 1000)} s; see the RateLimit headers`),
         validate: { keyGeneratorIpFallback: false },
@@ -121,9 +129,11 @@ export function createRateLimiters(config: Config['rateLimits'], options: RateLi
     });
   };
 
+  const perAddress = (limiters: RequestHandler[]) => (limiters.length === 0 ? [] : [pinClientAddress(options.logger), ...limiters]);
+
   return {
-    ipReads: bucket('ip-reads', config.ipReads, 'requests from this address'),
-    ipWrites: bucket('ip-writes', config.ipWrites, 'writes from this address'),
+    ipReads: perAddress(bucket('ip-reads', config.ipReads, 'requests from this address')),
+    ipWrites: perAddress(bucket('ip-writes', config.ipWrites, 'writes from this address')),
     userWrites: bucket('user-writes', config.userWrites, 'writes for this userId', {
       keyGenerator: (req) => writeSubject(req)!,
       countOnlyAccepted: true,
