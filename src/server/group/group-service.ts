@@ -8,6 +8,7 @@ import { canonicalJson } from '../../protocol/json.js';
 import { recordHash } from '../../protocol/signing.js';
 import type { Clock } from '../clock.js';
 import { assertPeersId } from '../identity/identity-service.js';
+import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
@@ -22,6 +23,8 @@ export class GroupService {
     private readonly writer: LogWriter,
     subtrees: SubtreeStore,
     private readonly clock: Clock,
+    /** The per-groupId write budget, told of each committed write. */
+    private readonly budget: WriteCounter,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'groups',
@@ -54,8 +57,11 @@ export class GroupService {
     return record;
   }
 
-  private append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    return this.writer.append(groupLedger, { kind: 'group', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+  /** Appends the record and, once its transaction has committed, counts it against the group's write budget. */
+  private async append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const result = await this.writer.append(groupLedger, { kind: 'group', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+    await this.budget.committed(record.groupId);
+    return result;
   }
 
   /** GET /v1/groups/{groupId}: the chain with the head's inclusion proof and a checkpoint, as JSON. */
