@@ -11,7 +11,7 @@
  *   transaction commits (write-budgets.ts). Recoveries are neither refused nor counted.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisStore } from 'rate-limit-redis';
@@ -83,7 +83,7 @@ function neverThrowing(exempt: (req: Request) => boolean | Promise<boolean>, log
 
 export function createRateLimiters(config: Config['rateLimits'], options: RateLimitOptions): RateLimiters {
   const { logger } = options;
-  const store = (policy: string): (Store & ReadableStore) | undefined =>
+  const store = (policy: string): ReadableStore | undefined =>
     options.redis === null
       ? undefined
       : new RedisStore({
