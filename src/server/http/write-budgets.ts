@@ -20,8 +20,10 @@
  * counted when they commit, so a window can end up over its limit by the number of the subject's
  * writes that were in flight together. Only writes that commit count, and only the subject can
  * make them (a record signed by the user's own rotation or signing key, or by a group admin), so
- * the overshoot is the owner's own, bounded by the per-address write budget, and it only delays
- * the owner's next write. Nobody else can spend, or add to, a subject's budget.
+ * nobody else can spend, or add to, a subject's budget; and a burst adds no more to the log than
+ * the same requests could as genesis records of fresh identities, which only the per-address
+ * budgets bound. Reserving a unit before the write (released on refusal) would make the count
+ * exact, but would let anyone's refused writes, while in flight, hold the subject's budget.
  */
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
