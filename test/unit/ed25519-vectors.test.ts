@@ -13,6 +13,7 @@ import {
   isReducedScalar,
   isSmallOrderEncoding,
 } from '../../src/protocol/ed25519.js';
+import { formatVerifierKey, noteKey, parseVerifierKey } from '../../src/protocol/checkpoint.js';
 import { parseIdentityRecord, verifyIdentitySignatures } from '../../src/protocol/identity.js';
 import { tweetnaclVerify, webCryptoVerifier } from '../../src/sdk/crypto.js';
 import { nodeVerify } from '../../src/server/node-ed25519.js';
@@ -167,5 +168,15 @@ describe('records carrying the vectors, checked by the protocol code every verif
     const { record } = await genesisWith({ signing: defectiveSignerFor(identity.signing, 'small-order-r') });
     const parsed = parseIdentityRecord(record); // well-formed: the signature's bytes are the problem
     for (const [, verify] of verifiers) expect(await codeOf(() => verifyIdentitySignatures(parsed, verify))).toBe('BAD_SIGNATURE');
+  });
+});
+
+describe('a registry verifier key (vkey) the SDK, page, CLI and mirror pin', () => {
+  it.each(valid.cases.map((c) => [c.id, c] as const))('with valid key %s is accepted', (_id, c) => {
+    expect(parseVerifierKey(formatVerifierKey(noteKey('test.example/peerkeys', hex(c.publicKey))))).not.toBeNull();
+  });
+
+  it.each(invalid.cases.filter((c) => KEY_DEFECTS.has(c.defect!)).map((c) => [c.id, c] as const))('with invalid key %s is refused', (_id, c) => {
+    expect(parseVerifierKey(formatVerifierKey(noteKey('test.example/peerkeys', hex(c.publicKey))))).toBeNull();
   });
 });
