@@ -79,11 +79,11 @@ describe('the registry’s own audit and the command-line tool', () => {
   it('`peerkeys log verify` fails (exit 1) naming both entries; `peerkeys lookup` refuses the planted identity (exit 1)', async () => {
     const env = cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, 'config') });
     const verify = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json'], { cwd: dir, env });
-    expect(verify.code, verify.stderr).toBe(1);
+    expect({ code: verify.code, stderr: verify.stderr }).toMatchObject({ code: 1 });
     expect(verify.stdout).toMatch(new RegExp(`^index ${mixed.index}: `, 'm'));
     expect(verify.stdout).toMatch(new RegExp(`^index ${smallR.index}: .*BAD_SIGNATURE`, 'm'));
     const lookup = await peerkeys(['lookup', mixed.record.userId], { cwd: dir, env });
-    expect(lookup.code, lookup.stderr).toBe(1);
+    expect({ code: lookup.code, stderr: lookup.stderr }).toMatchObject({ code: 1 });
     expect((await peerkeys(['lookup', honest.userId], { cwd: dir, env })).code).toBe(0);
   });
 });
@@ -93,7 +93,7 @@ describe('a mirror', () => {
     const mirror = await startTestMirror(registry.url, vkey);
     try {
       const result = await mirror.follower.round();
-      expect(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid' });
+      expect(result).toMatchObject({ status: 'stopped', reason: 'invalid' });
       expect((result as { message: string }).message).toContain(`log entry ${mixed.index}`);
       expect((await api(mirror.url).get('/readyz')).status).toBe(503);
     } finally {
