@@ -12,8 +12,9 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { bytesEqual, concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../protocol/encoding.js';
 import { isJsonObject, parseJson } from '../../protocol/json.js';
-import { hasCanonicalScalar, SIGNING_PREFIX } from '../../protocol/signing.js';
+import { SIGNING_PREFIX } from '../../protocol/signing.js';
 import { MAX_CLOCK_SKEW_MS, formatTimestamp, parseTimestamp } from '../../protocol/time.js';
+import { tweetnaclVerify } from '../crypto.js';
 import type { BoxKeyPair, SigningKeyPair } from '../keys.js';
 import { addressAmong, addressHost } from './addresses.js';
 import { SecureChannel } from './channel.js';
@@ -92,7 +93,7 @@ function sign(step: HandshakeStep, body: object, signer: SigningKeyPair): Uint8A
 }
 
 function verified(step: HandshakeStep, body: object, signature: Uint8Array, publicKey: string): boolean {
-  return hasCanonicalScalar(signature) && nacl.sign.detached.verify(handshakeSigningInput(step, body), signature, key(publicKey));
+  return tweetnaclVerify(key(publicKey), handshakeSigningInput(step, body), signature);
 }
 
 function checkFresh(timestamp: string, now: number): void {
