@@ -78,7 +78,7 @@ export class RegistryService {
         redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
         await redis.connect();
       }
-      const identities = new IdentityService(db, writer, subtrees, clock);
+      const identities = new IdentityService(db, writer, subtrees, clock, config.ids.users);
       const limits = createRateLimiters(config.rateLimits, {
         redis,
         redisPrefix: overrides.redisPrefix ?? 'peerkeys:rl:',
@@ -95,7 +95,7 @@ export class RegistryService {
         logKey,
         identities,
         devices: new DeviceService(db, clock),
-        groups: new GroupService(db, writer, subtrees, clock),
+        groups: new GroupService(db, writer, subtrees, clock, config.ids.groups),
         log: new LogReader(db, subtrees),
         limits,
         logger,

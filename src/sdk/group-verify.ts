@@ -9,6 +9,7 @@ import type { NoteKey } from '../protocol/checkpoint.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { memberOf, parseGroupRecord, verifyGroupSignature, type GroupMember, type GroupRecord } from '../protocol/group.js';
 import { GroupReplay, identityHeadAt } from '../protocol/group-rules.js';
+import { groupIdBinding, type IdBinding } from '../protocol/ids.js';
 import { IdentityReplay, type IdentityLogEntry } from '../protocol/identity-rules.js';
 import { canonicalJson, type JsonValue } from '../protocol/json.js';
 import type { LogEntry } from '../protocol/log-entry.js';
@@ -25,6 +26,11 @@ export interface VerifiedGroup {
   name: string;
   /** The head's members: the keys the group vouches for, and each member's role. */
   members: GroupMember[];
+  /**
+   * Whether the groupId is derived from the key that signed the group's genesis (the founding
+   * admin's key, DESIGN.md §1): `self-certifying`, or `unbound` (taken first come, first served).
+   */
+  idBinding: IdBinding;
   /** The head record's log index, hash and seq. */
   head: { index: number; hash: string; seq: number; acceptedAt: string };
   /** The chain, genesis first. */
@@ -143,6 +149,7 @@ export async function verifyGroupBundle(raw: unknown, groupId: string, key: Note
     groupId,
     name: record.name,
     members: record.members,
+    idBinding: groupIdBinding(entries[0]!.record),
     head: { index: head.index, hash: recordHash(record), seq: record.seq, acceptedAt: head.acceptedAt },
     entries,
     checkpoint,

@@ -7,6 +7,7 @@ import { checkClockSkew } from '../../protocol/identity-rules.js';
 import { canonicalJson } from '../../protocol/json.js';
 import { recordHash } from '../../protocol/signing.js';
 import type { Clock } from '../clock.js';
+import { admitGroupId, type IdPolicy } from '../id-policy.js';
 import { assertPeersId } from '../identity/identity-service.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
@@ -22,6 +23,8 @@ export class GroupService {
     private readonly writer: LogWriter,
     subtrees: SubtreeStore,
     private readonly clock: Clock,
+    /** Which new groupIds this registry admits (config GROUP_IDS). */
+    private readonly idPolicy: IdPolicy,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'groups',
@@ -34,6 +37,9 @@ export class GroupService {
   async register(body: unknown): Promise<AppendResult> {
     const record = await this.admit(body);
     if (record.seq !== 0) throw new ProtocolError('SEQ_MISMATCH', 'the record is not a genesis; updates go to POST /v1/groups/{groupId}');
+    // Admission policy, before anything that reads the registry's state (the group rules read the
+    // admin's identity under the log lock): a squatter learns nothing about whether the id is taken.
+    admitGroupId(this.idPolicy, record);
     return this.append(record, 'genesis');
   }
 

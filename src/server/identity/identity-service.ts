@@ -11,6 +11,7 @@ import type { LogEntry } from '../../protocol/log-entry.js';
 import { recordHash } from '../../protocol/signing.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
+import { admitUserId, type IdPolicy } from '../id-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
@@ -35,6 +36,8 @@ export class IdentityService {
     private readonly writer: LogWriter,
     subtrees: SubtreeStore,
     private readonly clock: Clock,
+    /** Which new userIds this registry admits (config USER_IDS). */
+    private readonly idPolicy: IdPolicy,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'identities',
@@ -48,6 +51,9 @@ export class IdentityService {
   async register(body: unknown): Promise<AppendResult> {
     const record = await this.admit(body);
     checkGenesis(record);
+    // Admission policy, after the protocol's own genesis rules and before anything that reads the
+    // registry's state: a squatter learns nothing about whether the id is taken.
+    admitUserId(this.idPolicy, record);
     return this.append(record, 'genesis');
   }
 
