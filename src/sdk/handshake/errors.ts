@@ -28,6 +28,11 @@ export type HandshakeCode =
   | 'REPLAYED_FRAME'
   | 'REORDERED_FRAME'
   | 'BAD_FRAME'
+  /**
+   * The peer sent more than this side keeps unread (INBOX_LIMITS during the handshake,
+   * CHANNEL_PENDING_LIMITS on a channel nobody listens to yet): it is dropped.
+   */
+  | 'FLOODED'
   | 'CLOSED';
 
 export class HandshakeError extends Error {
