@@ -197,8 +197,12 @@ export interface MemberCrossCheck {
   ok: boolean;
   /** The member's entry in the group's head, or null when the group does not list the user. */
   pinned: GroupMember | null;
-  /** The identity's current keys and status, or null when it is not registered. */
-  registry: { publicKey: string; publicBoxKey: string; status: 'active' | 'revoked' } | null;
+  /**
+   * The identity's current keys and status, and whether its userId is bound to its genesis
+   * (an `unbound` one may belong to whoever registered the id first), or null when it is not
+   * registered.
+   */
+  registry: { publicKey: string; publicBoxKey: string; status: 'active' | 'revoked'; idBinding: IdBinding } | null;
   /** Which keys differ between the two. */
   differences: Array<'publicKey' | 'publicBoxKey'>;
   /** The group head's log index and the identity head's, for the record. */
@@ -213,7 +217,7 @@ export interface MemberCrossCheck {
 export function crossCheckMember(group: VerifiedGroup, userId: string, identity: VerifiedIdentity | null): MemberCrossCheck {
   if (identity !== null && identity.userId !== userId) throw new TypeError(`the identity given is ${identity.userId}'s, not ${userId}'s`);
   const pinned = memberOf(group, userId);
-  const registry = identity === null ? null : { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, status: identity.status };
+  const registry = identity === null ? null : { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, status: identity.status, idBinding: identity.idBinding };
   const differences = pinned === null || registry === null ? [] : (['publicKey', 'publicBoxKey'] as const).filter((k) => pinned[k] !== registry[k]);
   let status: MemberKeyStatus;
   if (pinned === null) status = 'not-member';

@@ -81,6 +81,7 @@ describe('squatting an identity id that leaked before its owner registered', () 
     expect(found.publicKey).toBe(alice.signing.publicKey);
     expect(found.idBinding).toBe('self-certifying');
     expect(await registryTrust(client).keysFor(aliceGenesis.userId)).toMatchObject({ publicKey: alice.signing.publicKey, publicBoxKey: alice.box.publicKey, idBinding: 'self-certifying' });
+    expect(await client.crossCheckGroupMember(group.groupId, aliceGenesis.userId)).toMatchObject({ status: 'match', registry: { idBinding: 'self-certifying' } });
   });
 
   it('is refused when the squatter copies the owner’s rotation keys from another registry and signs with a key of its own', async () => {
@@ -130,13 +131,24 @@ describe('a registry that serves existing Peers accounts (USER_IDS=any)', () => 
 
   it('lets a squatter take a leaked id, but the handshake’s registry source refuses to vouch for an unbound id unless told to', async () => {
     const client = clientOf(legacy);
-    const mallory = generateIdentityKeys();
     const leakedId = '0000000000ccccccccccccccc';
+    // A group pins the id with its owner's keys before the owner registers.
+    const ownerKeys = generateIdentityKeys();
+    const bob = await registered(legacy, 'Bob');
+    const group = await createGroupGenesis({
+      name: 'Old friends',
+      members: [groupMember({ userId: bob.userId, publicKey: bob.keys.signing.publicKey, publicBoxKey: bob.keys.box.publicKey }, 'founder'), groupMember({ userId: leakedId, publicKey: ownerKeys.signing.publicKey, publicBoxKey: ownerKeys.box.publicKey }, 'writer')],
+      signer: { userId: bob.userId, signingKey: bob.keys.signing },
+    });
+    await client.registerGroup(group);
+    const mallory = generateIdentityKeys();
     await client.register(await createIdentityRecord(mallory, { userId: leakedId }));
     // The owner arrives too late: first wins under this policy.
-    const owner = await api(legacy.url).post('/v1/users', await createIdentityRecord(generateIdentityKeys(), { userId: leakedId }));
+    const owner = await api(legacy.url).post('/v1/users', await createIdentityRecord(ownerKeys, { userId: leakedId }));
     expect(owner.status).toBe(409);
     expect(owner.body.code).toBe('ALREADY_EXISTS');
+    // The group's cross-check reports the difference and that the registry's id is unbound.
+    expect(await client.crossCheckGroupMember(group.groupId, leakedId)).toMatchObject({ status: 'mismatch', registry: { publicKey: mallory.signing.publicKey, idBinding: 'unbound' } });
 
     expect(await handshakeCode(registryTrust(client).keysFor(leakedId))).toBe('UNBOUND_ID');
     expect(await registryTrust(client, { allowUnboundIds: true }).keysFor(leakedId)).toMatchObject({ publicKey: mallory.signing.publicKey, idBinding: 'unbound' });
