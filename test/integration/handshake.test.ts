@@ -91,7 +91,7 @@ describe('two peers on loopback over socket.io', () => {
       const socket = dial(server.port);
       const mine = await connectPeer(socket, { me: client.me, dialledAddress: `127.0.0.1:${server.port}`, expectedUserId: server.options.me.device.userId, trust: [registryTrust(registryClient)] });
       const theirs = await server.results[0]!;
-      expect(mine.trust).toMatchObject({ source: 'registry', levelName: 'Known', blind: false });
+      expect(mine.trust).toMatchObject({ source: 'registry', levelName: 'Known', blind: false, idBinding: 'self-certifying' });
       expect(theirs.trust.source).toBe('registry');
       expect(mine.peer.userId).toBe(server.options.me.device.userId);
       expect(theirs.peer.userId).toBe(client.me.device.userId);
