@@ -89,14 +89,14 @@ export class RegistryService {
         },
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
-      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites);
+      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users);
       const app = createApp({
         config,
         db,
         logKey,
         identities,
         devices: new DeviceService(db, clock, limits.committed.deviceWrites),
-        groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites),
+        groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups),
         log: new LogReader(db, subtrees),
         limits,
         logger,

@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
-import { isPeersId, newPeersId } from '../protocol/ids.js';
+import { boundPeersId, isPeersId } from '../protocol/ids.js';
 import { formatTimestamp } from '../protocol/time.js';
 import { generateIdentityKeys } from '../sdk/identity-keys.js';
 import { boxKeyPairFromSecretKey, signingKeyPairFromSeed, type BoxKeyPair, type SigningKeyPair } from '../sdk/keys.js';
@@ -45,10 +45,14 @@ export class Keyring {
     private readonly keys: StoredKey[],
   ) {}
 
-  /** A new keys file with a fresh userId and one key pair of each role; refuses to replace a file unless `force`. */
+  /**
+   * A new keys file with one key pair of each role and a self-certifying userId, derived from the
+   * rotation key that will sign the genesis (`peerkeys register`); refuses to replace a file
+   * unless `force`.
+   */
   static create(path: string, options: { force: boolean }): Keyring {
-    const keyring = new Keyring(path, newPeersId(), []);
     const fresh = generateIdentityKeys();
+    const keyring = new Keyring(path, boundPeersId('user', fresh.rotation.publicKey), []);
     keyring.add('signing', fresh.signing);
     keyring.add('box', fresh.box);
     keyring.add('rotation', fresh.rotation);

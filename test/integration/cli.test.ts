@@ -83,6 +83,7 @@ describe("the README's shell session", () => {
       lookup: (out, line) => {
         expect(out).toMatch(revoked ? /^status +revoked$/m : /^status +active$/m);
         expect(out).toMatch(/^name +Alice$/m);
+        expect(out).toMatch(/^id binding +self-certifying \(/m); // keygen made an id derived from its rotation key
         expect(out).toMatch(new RegExp(`^signing key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
         expect(out).toMatch(/^verified +chain of \d record\(s\), proven in the checkpoint of \d+ entries signed by test\.example\/peerkeys$/m);
         if (!revoked) expect(out).toMatch(/^device +[0-9a-z]{25} active: 192\.168\.1\.20:5000$/m);

@@ -1,11 +1,16 @@
 /** `peerkeys lookup`: a user's keys, fingerprints and devices, each verified before it is shown. */
-import { isPeersId } from '../../protocol/ids.js';
+import { isPeersId, type IdBinding } from '../../protocol/ids.js';
 import { recordHash } from '../../protocol/signing.js';
 import { keyFingerprint } from '../../sdk/fingerprint.js';
 import { KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, UsageError, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
 import { keyJson, keyLine, print, printJson } from '../output.js';
 import { keysPath, registryClient } from '../registry-target.js';
+
+const ID_BINDING_TEXT: Record<IdBinding, string> = {
+  'self-certifying': 'self-certifying (derived from the key that signed the genesis: nobody else could have registered this id)',
+  unbound: 'UNBOUND (not derived from its genesis: whoever registered this id first holds it; check the keys with the person)',
+};
 
 export const lookup: Command = {
   name: 'lookup',
@@ -14,8 +19,10 @@ export const lookup: Command = {
 Looks a user up and shows only what it verified: every record of the identity's chain
 (signatures, links), the head's inclusion proof, the checkpoint's signature against the pinned
 key and its consistency with the last checkpoint this client saw; the devices, each signed by the
-user's current key. Prints the status, the keys with their fingerprints (compare those with the
-person, out of band), the rotation keys, and the devices.
+user's current key. Prints the status, whether the userId is bound to its genesis (self-certifying:
+derived from the key that signed the identity's first record, so nobody else could have registered
+it; unbound: taken first come, first served), the keys with their fingerprints (compare those with
+the person, out of band), the rotation keys, and the devices.
 
   <userId>          who to look up (default: the identity in the keys file)
   --history         also the full audit history: every record with its hash, nullified ones
@@ -41,6 +48,7 @@ unreachable.`,
         userId,
         ...(identity.name !== undefined ? { name: identity.name } : {}),
         status: identity.status,
+        idBinding: identity.idBinding,
         publicKey: keyJson(identity.publicKey),
         publicBoxKey: keyJson(identity.publicBoxKey),
         rotationKeys: identity.rotationKeys.map(keyJson),
@@ -55,6 +63,7 @@ unreachable.`,
     print(`userId        ${userId}`);
     if (identity.name !== undefined) print(`name          ${identity.name}`);
     print(`status        ${identity.status}`);
+    print(`id binding    ${ID_BINDING_TEXT[identity.idBinding]}`);
     print(keyLine('signing key', identity.publicKey));
     print(keyLine('box key', identity.publicBoxKey));
     identity.rotationKeys.forEach((key, i) => print(keyLine(i === 0 ? 'rotation keys' : '', key)));

@@ -17,8 +17,10 @@ ${KEYS_OPTION_HELP}
   --name <name>     a display name, at most 64 characters
 ${REGISTRY_OPTIONS_HELP}
 
-Exit status: 0 registered; 1 refused or not verified (ALREADY_EXISTS: it is registered already);
-2 usage; 3 log fork; 4 registry unreachable.`,
+Exit status: 0 registered; 1 refused or not verified (ALREADY_EXISTS: it is registered already;
+ID_NOT_BOUND: the keys file's userId is not derived from its rotation key — a file made before
+self-certifying ids, which only a registry with USER_IDS=any admits); 2 usage; 3 log fork;
+4 registry unreachable.`,
   options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, name: { type: 'string' } },
   async run(invocation) {
     const keyring = Keyring.load(keysPath(invocation));

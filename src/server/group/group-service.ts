@@ -7,6 +7,7 @@ import { checkClockSkew } from '../../protocol/identity-rules.js';
 import { canonicalJson } from '../../protocol/json.js';
 import { recordHash } from '../../protocol/signing.js';
 import type { Clock } from '../clock.js';
+import { admitGroupId, type IdPolicy } from '../id-policy.js';
 import { assertPeersId } from '../identity/identity-service.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
@@ -25,6 +26,8 @@ export class GroupService {
     private readonly clock: Clock,
     /** The per-groupId write budget, told of each committed write. */
     private readonly budget: WriteCounter,
+    /** Which new groupIds this registry admits (config GROUP_IDS). */
+    private readonly idPolicy: IdPolicy,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'groups',
@@ -37,6 +40,9 @@ export class GroupService {
   async register(body: unknown): Promise<AppendResult> {
     const record = await this.admit(body);
     if (record.seq !== 0) throw new ProtocolError('SEQ_MISMATCH', 'the record is not a genesis; updates go to POST /v1/groups/{groupId}');
+    // Admission policy, before anything that reads the registry's state (the group rules read the
+    // admin's identity under the log lock): a squatter learns nothing about whether the id is taken.
+    admitGroupId(this.idPolicy, record);
     return this.append(record, 'genesis');
   }
 

@@ -12,6 +12,7 @@ import { recordHash } from '../../protocol/signing.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
+import { admitUserId, type IdPolicy } from '../id-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
@@ -38,6 +39,8 @@ export class IdentityService {
     private readonly clock: Clock,
     /** The per-userId write budget, told of each committed write that is not a recovery. */
     private readonly budget: WriteCounter,
+    /** Which new userIds this registry admits (config USER_IDS). */
+    private readonly idPolicy: IdPolicy,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'identities',
@@ -51,6 +54,9 @@ export class IdentityService {
   async register(body: unknown): Promise<AppendResult> {
     const record = await this.admit(body);
     checkGenesis(record);
+    // Admission policy, after the protocol's own genesis rules and before anything that reads the
+    // registry's state: a squatter learns nothing about whether the id is taken.
+    admitUserId(this.idPolicy, record);
     return this.append(record, 'genesis');
   }
 
