@@ -59,6 +59,11 @@ export class Ui {
     this.out.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /** One JSON object on a line of its own: for commands that go on reporting (mirror). */
+  printJsonLine(value: unknown): void {
+    this.out.write(`${JSON.stringify(value)}\n`);
+  }
+
   /** `✔ text`: a verified or successful result. */
   ok(text: string): void {
     this.print(`${paint('✔', 'green', this.outColour)} ${text}`);

@@ -112,6 +112,12 @@ describe('--json', () => {
     expect(seed!['logSigningKey']).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it("mirror --once: the round's result alone on stdout (no service log line in it)", async () => {
+    const mirrored = await cli(['mirror', '--once', '--json'], { DATA_DIR: join(dir, 'mirror-data') });
+    expect(mirrored.code, mirrored.stdout + mirrored.stderr).toBe(0);
+    expect(one(mirrored)).toMatchObject({ status: 'advanced', from: 0, size: expect.any(Number) });
+  }, 120_000);
+
   it('a refusal keeps its exit status and carries the registry code', async () => {
     const missing = await cli(['lookup', '0000000000aaaaaaaaaaaaaaa', '--json']);
     expect(missing.code).toBe(1);

@@ -51,12 +51,16 @@ or is of an unknown kind; 2 usage or configuration; 3 FORK; 4 registry unreachab
     const { ui } = invocation;
     const { url, vkey } = registryTarget(invocation);
     const intervalMs = durationOption(invocation.values, 'interval', 10_000);
-    const config = invocation.env.serverConfig({ signsCheckpoints: false, defaults: { DATA_DIR: './mirror-data' } });
+    const once = invocation.values['once'] === true;
+    const configured = invocation.env.serverConfig({ signsCheckpoints: false, defaults: { DATA_DIR: './mirror-data' } });
+    // --once --json: stdout holds the one result object, so the service's log lines stay out of it.
+    const config = once && ui.json ? { ...configured, logLevel: 'silent' as const } : configured;
     let bar = ui.progress('copying log entries');
     const { service, follower } = await createMirror({ registryUrl: url, vkey, config, onProgress: (done, total) => bar.update(done, total) });
     let lastRetry: string | null = null;
     const report = (result: RoundResult) => {
-      if (ui.json) ui.printJson(result);
+      if (ui.json && once) ui.printJson(result);
+      else if (ui.json) ui.printJsonLine(result); // a stream of rounds: one object a line, between the service's own JSON log lines
       const line = bar;
       bar = ui.progress('copying log entries'); // each round's rate is its own
       if (result.status === 'retry') {
@@ -71,7 +75,7 @@ or is of an unknown kind; 2 usage or configuration; 3 FORK; 4 registry unreachab
       else if (result.status === 'stopped') line.finish(`${ui.mark(false, 'err')} ${result.reason === 'fork' ? describeFork(result, url) : `STOPPED following ${url}: ${result.message}`}`);
     };
 
-    if (invocation.values['once'] === true) {
+    if (once) {
       try {
         const result = await follower.round();
         report(result);
