@@ -9,6 +9,7 @@ import type { Database } from './db/database.js';
 import type { DeviceService } from './server/devices/device-service.js';
 import type { GroupService } from './server/group/group-service.js';
 import type { IdentityService } from './server/identity/identity-service.js';
+import { pinClientAddress } from './server/http/client-address.js';
 import { errorHandler, notFound } from './server/http/problem.js';
 import { readOnly } from './server/http/read-only.js';
 import type { RateLimiters } from './server/http/rate-limits.js';
@@ -56,6 +57,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('json spaces', 0);
 
   app.use(requestLog(deps.logger, deps.metrics));
+  // Before anything that waits: the address is only known while the client's socket is open.
+  app.use(pinClientAddress(deps.logger));
   app.use(securityHeaders({ hsts: deps.config.http.tls !== null || deps.config.http.publicUrl.startsWith('https:') }));
   app.use(cors);
   if (deps.mirror !== undefined) app.use(readOnly(deps.mirror.registryUrl));

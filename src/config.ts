@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { fromBase64Url } from './protocol/encoding.js';
 import { isValidKeyName } from './protocol/checkpoint.js';
 import type { DatabaseConfig } from './db/database.js';
+import { ID_POLICIES, type IdPolicy } from './server/id-policy.js';
 
 /** A rate budget: at most `limit` requests per `windowMs`. */
 export interface Budget {
@@ -44,6 +45,8 @@ export interface Config {
     groupWrites: Budget[];
     redisUrl: string | null;
   };
+  /** Which new user and group ids are admitted (DESIGN.md §1): self-certifying only, or any Peers id. */
+  ids: { users: IdPolicy; groups: IdPolicy };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -97,6 +100,8 @@ export const environmentSchema = z.object({
   RATE_LIMIT_USER_WRITES: budgets.default(parseBudgets('10/1h,30/1d')),
   RATE_LIMIT_DEVICE_WRITES: budgets.default(parseBudgets('60/1h')),
   RATE_LIMIT_GROUP_WRITES: budgets.default(parseBudgets('60/1h,300/1d')),
+  USER_IDS: z.enum(ID_POLICIES).default('self-certifying'),
+  GROUP_IDS: z.enum(ID_POLICIES).default('self-certifying'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -166,6 +171,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
       groupWrites: e.RATE_LIMIT_GROUP_WRITES,
       redisUrl: e.REDIS_URL ?? null,
     },
+    ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
     logLevel: e.LOG_LEVEL,
   };
 }

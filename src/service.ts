@@ -78,7 +78,6 @@ export class RegistryService {
         redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
         await redis.connect();
       }
-      const identities = new IdentityService(db, writer, subtrees, clock);
       const limits = createRateLimiters(config.rateLimits, {
         redis,
         redisPrefix: overrides.redisPrefix ?? 'peerkeys:rl:',
@@ -89,13 +88,15 @@ export class RegistryService {
           return typeof userId === 'string' && identities.isForkAttempt(userId, req.body);
         },
       });
+      // Each service counts its committed writes against its budget (write-budgets.ts).
+      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users);
       const app = createApp({
         config,
         db,
         logKey,
         identities,
-        devices: new DeviceService(db, clock),
-        groups: new GroupService(db, writer, subtrees, clock),
+        devices: new DeviceService(db, clock, limits.committed.deviceWrites),
+        groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups),
         log: new LogReader(db, subtrees),
         limits,
         logger,

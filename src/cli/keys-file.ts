@@ -8,16 +8,16 @@
  * that makes new keys saves them here BEFORE it submits the record naming them: whatever happens
  * to the request, no key the registry may have accepted is ever lost.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
-import { isPeersId, newPeersId } from '../protocol/ids.js';
+import { boundPeersId, isPeersId } from '../protocol/ids.js';
 import { formatTimestamp } from '../protocol/time.js';
 import { generateIdentityKeys } from '../sdk/identity-keys.js';
 import { boxKeyPairFromSecretKey, signingKeyPairFromSeed, type BoxKeyPair, type SigningKeyPair } from '../sdk/keys.js';
 import { UsageError } from './command.js';
+import { ensurePrivateDir, writePrivateFile } from './private-file.js';
 
 export const KEYS_FILE_FORMAT = 'peerkeys-identity-keys/1';
 
@@ -45,10 +45,14 @@ export class Keyring {
     private readonly keys: StoredKey[],
   ) {}
 
-  /** A new keys file with a fresh userId and one key pair of each role; refuses to replace a file unless `force`. */
+  /**
+   * A new keys file with one key pair of each role and a self-certifying userId, derived from the
+   * rotation key that will sign the genesis (`peerkeys register`); refuses to replace a file
+   * unless `force`.
+   */
   static create(path: string, options: { force: boolean }): Keyring {
-    const keyring = new Keyring(path, newPeersId(), []);
     const fresh = generateIdentityKeys();
+    const keyring = new Keyring(path, boundPeersId('user', fresh.rotation.publicKey), []);
     keyring.add('signing', fresh.signing);
     keyring.add('box', fresh.box);
     keyring.add('rotation', fresh.rotation);
@@ -56,7 +60,7 @@ export class Keyring {
     if (options.force) {
       keyring.save();
     } else {
-      mkdirSync(dirname(path), { recursive: true });
+      ensurePrivateDir(dirname(path));
       try {
         // 'wx': fails if the file exists, so a second keygen never destroys the first one's keys.
         writeFileSync(path, keyring.serialise(), { mode: 0o600, flag: 'wx' });
@@ -125,10 +129,7 @@ export class Keyring {
 
   /** Writes the file: a temporary file with mode 0600, renamed over the old one. */
   save(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temporary, this.serialise(), { mode: 0o600, flag: 'wx' });
-    renameSync(temporary, this.path);
+    writePrivateFile(this.path, this.serialise());
   }
 
   private serialise(): string {

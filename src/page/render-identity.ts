@@ -3,7 +3,7 @@
  * history with nullified records marked, and where its head sits in the log. Only ever called
  * with data the SDK verified.
  */
-import { keyFingerprint, type DeviceRecord, type IdentityRecord, type VerifiedHistoryEntry } from '../sdk/index.js';
+import { keyFingerprint, type DeviceRecord, type IdBinding, type IdentityRecord, type VerifiedHistoryEntry } from '../sdk/index.js';
 import { h, time, type Child } from './dom.js';
 import type { IdentityReport } from './verify-identity.js';
 
@@ -33,6 +33,23 @@ function statusTag(status: string): HTMLSpanElement {
   return status === 'active' ? tag('active', 'Active') : tag('revoked', 'Revoked');
 }
 
+/** Whether the id is bound to its genesis: what keeps a leaked id from being registered by someone else. */
+function idBindingFact(binding: IdBinding): HTMLElement {
+  return binding === 'self-certifying'
+    ? h(
+        'span',
+        { class: 'id-binding', 'data-id-binding': binding },
+        tag('bound', 'Self-certifying'),
+        h('span', { class: 'subtle' }, ' derived from the key that signed this identity’s first record: nobody else could have registered this id.'),
+      )
+    : h(
+        'span',
+        { class: 'id-binding', 'data-id-binding': binding },
+        tag('unbound', 'Unbound'),
+        h('span', { class: 'subtle' }, ' not derived from this identity’s first record: whoever registered this id first holds it. Compare fingerprints with the person before you rely on these keys.'),
+      );
+}
+
 function identitySection(report: IdentityReport): HTMLElement {
   const { identity } = report;
   return section(
@@ -41,6 +58,7 @@ function identitySection(report: IdentityReport): HTMLElement {
     identity.name !== undefined ? h('p', { class: 'subtle' }, 'The display name is chosen by the identity’s owner: nobody vouches for it. Compare fingerprints, not names.') : null,
     facts([
       ['User id', h('code', { class: 'user-id' }, identity.userId)],
+      ['Id binding', idBindingFact(identity.idBinding)],
       ['Status', statusTag(identity.status)],
     ]),
     h('h3', {}, 'Keys'),

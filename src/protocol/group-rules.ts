@@ -20,6 +20,12 @@
  * - An update's signer must be an admin of the head, not of the update itself, and the update need
  *   not pin the signer's own entry to the key it signs with (a rotated admin usually repins itself
  *   in that very update). At a genesis there is no head, so the record must list and pin its signer.
+ * - Repinning a member's keys (`publicKey` or `publicBoxKey`) follows the same rank rule: the
+ *   signer's role must be at least the member's role in the head. Otherwise an admin could pin its
+ *   own keys under the owner's userId, and every peer trusting the group would take the admin for
+ *   the owner. "At least", not "above": a signer may remove a member of its own rank and add it
+ *   back with other keys, so forbidding the same in one record would protect nothing. A signer is
+ *   always of its own rank, so it may repin itself.
  */
 import { ProtocolError } from './errors.js';
 import { isAdminRole, memberOf, roleRank, type GroupMember, type GroupRecord, type GroupRole } from './group.js';
@@ -91,19 +97,24 @@ function checkAdminKey(record: GroupRecord, admin: AdminIdentity | null): void {
 /**
  * The Peers rule: a signer of role `signerRole` may change a member's role (adding is a change from
  * no role, removing a change to no role) only when its role is at least both the old and the new
- * one. Key changes need no more than the admin role every signer has. Afterwards at least one
- * member must still have role admin or above.
+ * one, and may change a member's pinned keys only when its role is at least the member's role
+ * before the change. Afterwards at least one member must still have role admin or above.
  */
 export function checkRoleChanges(signerRole: GroupRole, before: readonly GroupMember[], after: readonly GroupMember[]): void {
   const rank = roleRank(signerRole);
-  const old = new Map(before.map((m) => [m.userId, m.role]));
-  const next = new Map(after.map((m) => [m.userId, m.role]));
+  const old = new Map(before.map((m) => [m.userId, m]));
+  const next = new Map(after.map((m) => [m.userId, m]));
   for (const userId of new Set([...next.keys(), ...old.keys()])) {
-    const from = old.get(userId) ?? null;
-    const to = next.get(userId) ?? null;
-    if (from === to) continue;
-    if (rank < roleRank(from) || rank < roleRank(to)) {
+    const was = old.get(userId) ?? null;
+    const is = next.get(userId) ?? null;
+    const from = was?.role ?? null;
+    const to = is?.role ?? null;
+    if (from !== to && (rank < roleRank(from) || rank < roleRank(to))) {
       throw new ProtocolError('FORBIDDEN_ROLE_CHANGE', `a member of role ${signerRole} cannot change ${userId} from ${from ?? 'no role'} to ${to ?? 'no role'}`);
+    }
+    const repinned = was !== null && is !== null && (was.publicKey !== is.publicKey || was.publicBoxKey !== is.publicBoxKey);
+    if (repinned && rank < roleRank(from)) {
+      throw new ProtocolError('FORBIDDEN_ROLE_CHANGE', `a member of role ${signerRole} cannot change the pinned keys of ${userId}, whose role ${from} ranks above it`);
     }
   }
   if (!after.some((m) => isAdminRole(m.role))) {

@@ -2,37 +2,15 @@
  * Public key validity (DESIGN.md §1): keys that cannot be used safely are refused wherever a key
  * is accepted, so no later check has to reason about them.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-
-/** Keys validated recently; checking a point costs a field square root (~0.2 ms in pure JS). */
-const validEd25519 = new Map<string, true>();
-const CACHE_LIMIT = 10_000;
-
-function keyOf(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
-}
+import { isAcceptableEd25519Key } from './ed25519.js';
 
 /**
- * An Ed25519 public key must be the canonical encoding of a curve point (RFC 8032 §5.1.3, y < p)
- * that is not of small order. Small-order keys include the all-zero key, under which some
- * implementations accept an all-zero signature for every message.
+ * An Ed25519 public key must be acceptable under the one rule of ed25519.ts (DESIGN.md §1):
+ * canonical, on the curve, not of small order, in the prime-order subgroup. Small-order keys
+ * include the all-zero key, under which some implementations accept an all-zero signature for
+ * every message; mixed-order keys make cofactored and cofactorless verifiers disagree.
  */
-export function isValidEd25519PublicKey(bytes: Uint8Array): boolean {
-  if (bytes.length !== 32) return false;
-  const key = keyOf(bytes);
-  if (validEd25519.has(key)) return true;
-  let valid: boolean;
-  try {
-    valid = !ed25519.Point.fromBytes(bytes, false).isSmallOrder();
-  } catch {
-    valid = false;
-  }
-  if (valid) {
-    if (validEd25519.size >= CACHE_LIMIT) validEd25519.clear();
-    validEd25519.set(key, true);
-  }
-  return valid;
-}
+export const isValidEd25519PublicKey = isAcceptableEd25519Key;
 
 const P = 2n ** 255n - 19n;
 

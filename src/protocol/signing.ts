@@ -3,6 +3,7 @@
  * `UTF-8("peerkeys:v1:" + type + "\n") || JCS(record without its signature fields)`: the prefix
  * keeps a signature made for one purpose from being replayed for another.
  */
+import { isReducedScalar } from './ed25519.js';
 import { concatBytes, toBase64Url, utf8 } from './encoding.js';
 import { canonicalJson } from './json.js';
 import { sha256 } from './hash.js';
@@ -32,17 +33,10 @@ export function recordHash(record: object): string {
   return toBase64Url(sha256(canonicalBytes(record)));
 }
 
-/** The Ed25519 group order L (RFC 8032 §5.1). */
-const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
-
 /**
- * RFC 8032 §5.1.7 requires S < L. tweetnacl skips that check while OpenSSL and WebCrypto make it,
- * so every verifier here checks it first: all back ends then give the same answer, and a
- * signature cannot be re-encoded into a second valid one (malleability).
+ * RFC 8032 §5.1.7 requires S < L. tweetnacl skips that check while OpenSSL and WebCrypto make it;
+ * the full rule for signatures (R too) is ed25519SignatureDefect in ed25519.ts.
  */
 export function hasCanonicalScalar(signature: Uint8Array): boolean {
-  if (signature.length !== 64) return false;
-  let s = 0n;
-  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]!);
-  return s < GROUP_ORDER;
+  return signature.length === 64 && isReducedScalar(signature.subarray(32));
 }

@@ -2,15 +2,21 @@
  * Ed25519 verification for the SDK: WebCrypto where the runtime has Ed25519 (Node 20, current
  * browsers), tweetnacl otherwise. No Node-only import here: this file is part of the browser build.
  *
- * Every back end first checks S < L (see protocol/signing.ts), so they all give the same answer as
- * the registry's OpenSSL verifier, and never throw on attacker input.
+ * Every back end applies the rule of protocol/ed25519.ts first (DESIGN.md §1: canonical R, R not
+ * of small order, S < L, the key canonical and in the prime-order subgroup), so they all give the
+ * same answer as the registry's OpenSSL verifier, and never throw on attacker input.
  */
 import nacl from 'tweetnacl';
-import { hasCanonicalScalar, type VerifySignature } from '../protocol/signing.js';
+import { strictEd25519 } from '../protocol/ed25519.js';
+import type { VerifySignature } from '../protocol/signing.js';
 
-/** Verification with tweetnacl: pure JavaScript, runs anywhere, about 200 signatures a second. */
-export const tweetnaclVerify: VerifySignature = (publicKey, message, signature) =>
-  publicKey.length === 32 && hasCanonicalScalar(signature) && nacl.sign.detached.verify(message, signature, publicKey);
+/**
+ * Verification with tweetnacl: pure JavaScript, runs anywhere, about 200 signatures a second.
+ * Synchronous, so the SDK's own synchronous checks (sealed messages, handshakes) use it too.
+ */
+export const tweetnaclVerify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean = strictEd25519((publicKey, message, signature) =>
+  nacl.sign.detached.verify(message, signature, publicKey),
+);
 
 type Subtle = SubtleCrypto;
 
@@ -21,8 +27,7 @@ function subtle(): Subtle | null {
 /** Verification with WebCrypto's Ed25519; keys are imported once and cached. */
 export function webCryptoVerifier(crypto: Subtle): VerifySignature {
   const keys = new Map<string, Promise<CryptoKey>>();
-  return async (publicKey, message, signature) => {
-    if (publicKey.length !== 32 || !hasCanonicalScalar(signature)) return false;
+  return strictEd25519(async (publicKey, message, signature) => {
     const id = String.fromCharCode(...publicKey);
     let key = keys.get(id);
     if (key === undefined) {
@@ -35,7 +40,7 @@ export function webCryptoVerifier(crypto: Subtle): VerifySignature {
     } catch {
       return false;
     }
-  };
+  });
 }
 
 let detected: Promise<VerifySignature> | null = null;

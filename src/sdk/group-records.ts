@@ -4,10 +4,11 @@
  */
 import { toBase64Url } from '../protocol/encoding.js';
 import { groupSigningInput, type GroupMember, type GroupRecord, type GroupRole, type UnsignedGroupRecord } from '../protocol/group.js';
-import { newPeersId } from '../protocol/ids.js';
+import { boundPeersId } from '../protocol/ids.js';
 import { recordHash } from '../protocol/signing.js';
 import { formatTimestamp } from '../protocol/time.js';
 import { signerFor, type SigningKeyPair } from './keys.js';
+import { idTimeFor } from './records.js';
 
 /** The member who signs a group record: an admin or above, with its current registry signing key. */
 export interface GroupSigner {
@@ -43,7 +44,11 @@ export function withoutMember(members: readonly GroupMember[], userId: string): 
 }
 
 export interface GroupGenesisOptions {
-  /** Defaults to a new Peers id. */
+  /**
+   * Defaults to a self-certifying id derived from the signer's key and `createdAt` (DESIGN.md §1),
+   * which nobody without that key can register. Pass an existing Peers id only for a registry that
+   * admits any id (GROUP_IDS=any); lookups report it as `unbound`.
+   */
   groupId?: string;
   /** 1 to 128 code points. */
   name: string;
@@ -60,14 +65,15 @@ export function createGroupGenesis(options: GroupGenesisOptions): Promise<GroupR
   if (own === undefined || own.publicKey !== options.signer.signingKey.publicKey) {
     throw new TypeError('a group genesis lists its signer among the members, pinned with the signing key it signs with');
   }
+  const createdAt = options.createdAt ?? formatTimestamp(Date.now());
   const unsigned: UnsignedGroupRecord = {
     type: 'group',
-    groupId: options.groupId ?? newPeersId(),
+    groupId: options.groupId ?? boundPeersId('group', options.signer.signingKey.publicKey, idTimeFor(createdAt)),
     seq: 0,
     prev: null,
     name: options.name,
     members: options.members,
-    createdAt: options.createdAt ?? formatTimestamp(Date.now()),
+    createdAt,
     adminId: options.signer.userId,
     signer: options.signer.signingKey.publicKey,
   };

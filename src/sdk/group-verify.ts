@@ -9,6 +9,7 @@ import type { NoteKey } from '../protocol/checkpoint.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { memberOf, parseGroupRecord, verifyGroupSignature, type GroupMember, type GroupRecord } from '../protocol/group.js';
 import { GroupReplay, identityHeadAt } from '../protocol/group-rules.js';
+import { groupIdBinding, type IdBinding } from '../protocol/ids.js';
 import { IdentityReplay, type IdentityLogEntry } from '../protocol/identity-rules.js';
 import { canonicalJson, type JsonValue } from '../protocol/json.js';
 import type { LogEntry } from '../protocol/log-entry.js';
@@ -25,6 +26,11 @@ export interface VerifiedGroup {
   name: string;
   /** The head's members: the keys the group vouches for, and each member's role. */
   members: GroupMember[];
+  /**
+   * Whether the groupId is derived from the key that signed the group's genesis (the founding
+   * admin's key, DESIGN.md §1): `self-certifying`, or `unbound` (taken first come, first served).
+   */
+  idBinding: IdBinding;
   /** The head record's log index, hash and seq. */
   head: { index: number; hash: string; seq: number; acceptedAt: string };
   /** The chain, genesis first. */
@@ -143,6 +149,7 @@ export async function verifyGroupBundle(raw: unknown, groupId: string, key: Note
     groupId,
     name: record.name,
     members: record.members,
+    idBinding: groupIdBinding(entries[0]!.record),
     head: { index: head.index, hash: recordHash(record), seq: record.seq, acceptedAt: head.acceptedAt },
     entries,
     checkpoint,
@@ -190,8 +197,12 @@ export interface MemberCrossCheck {
   ok: boolean;
   /** The member's entry in the group's head, or null when the group does not list the user. */
   pinned: GroupMember | null;
-  /** The identity's current keys and status, or null when it is not registered. */
-  registry: { publicKey: string; publicBoxKey: string; status: 'active' | 'revoked' } | null;
+  /**
+   * The identity's current keys and status, and whether its userId is bound to its genesis
+   * (an `unbound` one may belong to whoever registered the id first), or null when it is not
+   * registered.
+   */
+  registry: { publicKey: string; publicBoxKey: string; status: 'active' | 'revoked'; idBinding: IdBinding } | null;
   /** Which keys differ between the two. */
   differences: Array<'publicKey' | 'publicBoxKey'>;
   /** The group head's log index and the identity head's, for the record. */
@@ -206,7 +217,7 @@ export interface MemberCrossCheck {
 export function crossCheckMember(group: VerifiedGroup, userId: string, identity: VerifiedIdentity | null): MemberCrossCheck {
   if (identity !== null && identity.userId !== userId) throw new TypeError(`the identity given is ${identity.userId}'s, not ${userId}'s`);
   const pinned = memberOf(group, userId);
-  const registry = identity === null ? null : { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, status: identity.status };
+  const registry = identity === null ? null : { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, status: identity.status, idBinding: identity.idBinding };
   const differences = pinned === null || registry === null ? [] : (['publicKey', 'publicBoxKey'] as const).filter((k) => pinned[k] !== registry[k]);
   let status: MemberKeyStatus;
   if (pinned === null) status = 'not-member';

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from './client.js';
-export { RegistryError, VerificationError, type VerificationCode } from './errors.js';
+export { ReceiptNotVerifiedError, RegistryError, VerificationError, type VerificationCode } from './errors.js';
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
@@ -57,7 +57,7 @@ export { lookupQuorum, QuorumError, type QuorumAnswer, type QuorumOptions } from
 export { monitor, type MonitorChange, type MonitorOptions, type MonitorReport } from './monitor.js';
 export { seal, open, ReplayGuard, type SealedEnvelope, type Sender, type Recipient, type PublicKeys, type OpenedMessage, type OpenOptions } from './sealed.js';
 export { keyFingerprint } from './fingerprint.js';
-export { newPeersId, isPeersId } from '../protocol/ids.js';
+export { newPeersId, isPeersId, boundPeersId, idBinding, userIdBinding, groupIdBinding, type IdBinding, type IdKind } from '../protocol/ids.js';
 export type { IdentityRecord } from '../protocol/identity.js';
 export type { DeviceRecord } from '../protocol/device.js';
 export type { Checkpoint } from '../protocol/checkpoint.js';

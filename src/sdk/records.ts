@@ -7,7 +7,7 @@ import type { DeviceRecord, UnsignedDeviceRecord } from '../protocol/device.js';
 import { deviceSigningInput } from '../protocol/device.js';
 import type { IdentityRecord, UnsignedIdentityRecord } from '../protocol/identity.js';
 import { identitySigningInput } from '../protocol/identity.js';
-import { newPeersId } from '../protocol/ids.js';
+import { boundPeersId, newPeersId } from '../protocol/ids.js';
 import { recordHash } from '../protocol/signing.js';
 import { formatTimestamp } from '../protocol/time.js';
 import { signerFor, type BoxKeyPair, type SigningKeyPair } from './keys.js';
@@ -32,19 +32,35 @@ export interface GenesisOptions {
   boxKey: BoxKeyPair | { publicKey: string };
   /** 1..5 public rotation keys, strongest first; they authorise the next record. */
   rotationKeys: string[];
-  /** The rotation key that signs the genesis; must be one of `rotationKeys`. */
+  /** The rotation key that signs the genesis; must be one of `rotationKeys`. The new userId is derived from it. */
   signer: SigningKeyPair;
+  /**
+   * Defaults to a self-certifying id derived from `signer` and `createdAt` (DESIGN.md §1), which
+   * nobody without `signer`'s secret key can register. Pass an existing Peers id only to bring an
+   * account made elsewhere to a registry that admits any id (USER_IDS=any); lookups report it as
+   * `unbound`.
+   */
   userId?: string;
   name?: string;
   /** Defaults to now. */
   createdAt?: string;
 }
 
+/**
+ * The time an id made for a genesis of `createdAt` carries: that time, or now for a `createdAt`
+ * that is no time at all (a test's deliberately broken record still gets a well-formed id).
+ */
+export function idTimeFor(createdAt: string): number {
+  const ms = Date.parse(createdAt);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : Date.now();
+}
+
 /** Builds and signs the first record of a new identity. */
 export function createGenesisRecord(options: GenesisOptions): Promise<IdentityRecord> {
+  const createdAt = options.createdAt ?? formatTimestamp(Date.now());
   const unsigned: UnsignedIdentityRecord = {
     type: 'identity',
-    userId: options.userId ?? newPeersId(),
+    userId: options.userId ?? boundPeersId('user', options.signer.publicKey, idTimeFor(createdAt)),
     seq: 0,
     prev: null,
     publicKey: options.signingKey.publicKey,
@@ -52,7 +68,7 @@ export function createGenesisRecord(options: GenesisOptions): Promise<IdentityRe
     rotationKeys: options.rotationKeys,
     status: 'active',
     ...(options.name !== undefined ? { name: options.name } : {}),
-    createdAt: options.createdAt ?? formatTimestamp(Date.now()),
+    createdAt,
     signer: options.signer.publicKey,
   };
   return signIdentityRecord(unsigned, options.signingKey, options.signer);

@@ -8,8 +8,9 @@
 import nacl from 'tweetnacl';
 import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../protocol/encoding.js';
 import { canonicalJson, isJsonObject, parseJson, type JsonValue } from '../protocol/json.js';
-import { hasCanonicalScalar, SIGNING_PREFIX } from '../protocol/signing.js';
+import { SIGNING_PREFIX } from '../protocol/signing.js';
 import { MAX_CLOCK_SKEW_MS, formatTimestamp, parseTimestamp } from '../protocol/time.js';
+import { tweetnaclVerify } from './crypto.js';
 import { VerificationError } from './errors.js';
 import type { BoxKeyPair, SigningKeyPair } from './keys.js';
 
@@ -111,7 +112,7 @@ export function open(envelope: SealedEnvelope, recipient: Recipient, sender: Pub
 
   const signature = opened.slice(0, 64);
   const signed = opened.slice(64);
-  if (!hasCanonicalScalar(signature) || !nacl.sign.detached.verify(signed, signature, decodeKey(sender.publicKey, 'the sender’s publicKey'))) {
+  if (!tweetnaclVerify(decodeKey(sender.publicKey, 'the sender’s publicKey'), signed, signature)) {
     throw new VerificationError('BAD_SIGNATURE', 'the message is not signed by the sender’s signing key');
   }
   const text = fromUtf8(signed);

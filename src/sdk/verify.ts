@@ -8,6 +8,7 @@ import { fromBase64Url } from '../protocol/encoding.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../protocol/identity.js';
 import { IdentityReplay, checkLiveChain, type IdentityChainEntry } from '../protocol/identity-rules.js';
+import { userIdBinding, type IdBinding } from '../protocol/ids.js';
 import { logLeafHash, type LogEntry } from '../protocol/log-entry.js';
 import { verifyConsistency, verifyInclusion } from '../protocol/merkle.js';
 import { recordHash, type VerifySignature } from '../protocol/signing.js';
@@ -30,6 +31,13 @@ export interface VerifiedIdentity {
   publicBoxKey: string;
   rotationKeys: string[];
   name?: string;
+  /**
+   * Whether the userId is derived from the key that signed the identity's genesis (DESIGN.md §1),
+   * checked here from the verified genesis. `self-certifying`: only that key's holder could have
+   * registered the id. `unbound`: the id was taken first come, first served (a registry that
+   * admits any Peers id); whoever registered it first holds it, which may not be whom you expect.
+   */
+  idBinding: IdBinding;
   /** The head record's log index, hash and seq. */
   head: { index: number; hash: string; seq: number; acceptedAt: string };
   /** The live chain, genesis first. */
@@ -141,6 +149,7 @@ export async function verifyLookupBundle(raw: unknown, userId: string, key: Note
     userId,
     ...truth,
     ...(record.name !== undefined ? { name: record.name } : {}),
+    idBinding: userIdBinding(entries[0]!.record),
     head: { index: head.index, hash: chain[chain.length - 1]!.hash, seq: record.seq, acceptedAt: head.acceptedAt },
     entries,
     checkpoint,

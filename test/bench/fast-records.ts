@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { identitySigningInput, type IdentityRecord, type UnsignedIdentityRecord } from '../../src/protocol/identity.js';
-import { newPeersId } from '../../src/protocol/ids.js';
+import { boundPeersId } from '../../src/protocol/ids.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
 
@@ -54,7 +54,7 @@ export function fastGenesis(): FastIdentity {
   const head = signed(
     {
       type: 'identity',
-      userId: newPeersId(),
+      userId: boundPeersId('user', rotation.publicKey), // self-certifying: the rotation key signs the genesis
       seq: 0,
       prev: null,
       publicKey: signing.publicKey,

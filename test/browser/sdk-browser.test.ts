@@ -9,6 +9,7 @@ import { RegistryClient, createIdentityRecord, generateIdentityKeys, type Identi
 import { HAVE_CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-proxy.js';
 import { useTestRegistry } from '../helpers/registry.js';
+import { loadVectors } from '../vectors/ed25519/cases.js';
 
 const BUNDLE = new URL('../../dist/sdk/peerkeys-sdk.browser.js', import.meta.url);
 
@@ -73,6 +74,39 @@ const BUNDLE = new URL('../../dist/sdk/peerkeys-sdk.browser.js', import.meta.url
 
   it('verifies a lookup with the tweetnacl fallback', async () => {
     expect(await lookupInBrowser(registry.url, true)).toEqual({ ok: true, publicKey: genesis.publicKey, usesWebCrypto: false, stored: true });
+  });
+
+  it('replays the shared Ed25519 vectors: WebCrypto and tweetnacl accept every valid case and refuse every invalid one', async () => {
+    const { valid, invalid } = loadVectors();
+    const cases = [...valid.cases, ...invalid.cases].map((c) => ({ id: c.id, valid: c.defect === null, publicKey: c.publicKey, message: c.message, signature: c.signature }));
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(pageUrl);
+      await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+      const answers = await tab.evaluate(async (cases) => {
+        const sdk = (window as unknown as { sdk: typeof import('../../src/sdk/index.js') }).sdk;
+        const bytes = (hex: string) => new Uint8Array((hex.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+        const webCrypto = sdk.webCryptoVerifier(crypto.subtle);
+        const out: Array<{ id: string; expected: boolean; webCrypto: boolean; tweetnacl: boolean; rawWebCrypto: boolean }> = [];
+        for (const c of cases) {
+          const [key, message, signature] = [bytes(c.publicKey), bytes(c.message), bytes(c.signature)];
+          let rawWebCrypto = false;
+          try {
+            const imported = await crypto.subtle.importKey('raw', key, { name: 'Ed25519' }, false, ['verify']);
+            rawWebCrypto = await crypto.subtle.verify({ name: 'Ed25519' }, imported, signature, message);
+          } catch {
+            rawWebCrypto = false;
+          }
+          out.push({ id: c.id, expected: c.valid, webCrypto: await webCrypto(key, message, signature), tweetnacl: await sdk.tweetnaclVerify(key, message, signature), rawWebCrypto });
+        }
+        return out;
+      }, cases);
+      for (const answer of answers) expect({ id: answer.id, webCrypto: answer.webCrypto, tweetnacl: answer.tweetnacl }).toEqual({ id: answer.id, webCrypto: answer.expected, tweetnacl: answer.expected });
+      // Chromium's own WebCrypto, without the rule, accepts the mixed-order key's signature: the rule is what refuses it.
+      expect(answers.find((a) => a.id === 'mixed-order-key')!.rawWebCrypto).toBe(true);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('refuses a tampered answer', async () => {

@@ -29,12 +29,21 @@ export function quickSigningKeyPair(): SigningKeyPair {
   return { publicKey: Buffer.from(publicKey).toString('base64url'), secretKey };
 }
 
-/** `quickKeys`: signing keys made by Node's crypto (tests that need hundreds of identities); the SDK's otherwise. */
-export async function newIdentity(options: { rotationKeys?: number; name?: string; createdAt?: string; userId?: string; quickKeys?: boolean } = {}): Promise<TestIdentity> {
+/**
+ * A new identity whose genesis the SDK builds, with a self-certifying userId derived from its
+ * signer (the weakest rotation key). `quickKeys`: signing keys made by Node's crypto (tests that
+ * need hundreds of identities); the SDK's otherwise. `twinOf`: another genesis for the same bound
+ * userId — the same rotation keys (so the same signer), fresh signing and box keys — as the owner
+ * of that id could make. `userId`: an arbitrary id (unbound, for registries with USER_IDS=any).
+ */
+export async function newIdentity(
+  options: { rotationKeys?: number; name?: string; createdAt?: string; userId?: string; quickKeys?: boolean; twinOf?: TestIdentity } = {},
+): Promise<TestIdentity> {
   const signingKeyPair = options.quickKeys === true ? quickSigningKeyPair : generateSigningKeyPair;
   const signing = signingKeyPair();
   const box = generateBoxKeyPair();
-  const rotation = Array.from({ length: options.rotationKeys ?? 2 }, signingKeyPair);
+  const rotation = options.twinOf?.rotation ?? Array.from({ length: options.rotationKeys ?? 2 }, signingKeyPair);
+  const userId = options.userId ?? options.twinOf?.userId;
   const genesis = await createGenesisRecord({
     signingKey: signing,
     boxKey: box,
@@ -42,7 +51,7 @@ export async function newIdentity(options: { rotationKeys?: number; name?: strin
     signer: rotation[rotation.length - 1]!,
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.createdAt !== undefined ? { createdAt: options.createdAt } : {}),
-    ...(options.userId !== undefined ? { userId: options.userId } : {}),
+    ...(userId !== undefined ? { userId } : {}),
   });
   const identity: TestIdentity = {
     signing,

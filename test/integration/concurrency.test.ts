@@ -32,7 +32,7 @@ describe('concurrent writes to one chain', () => {
 
   it('20 concurrent genesis records for one userId: exactly one 201, the rest 409 ALREADY_EXISTS', async () => {
     const first = await newIdentity();
-    const rivals = [first, ...(await Promise.all(Array.from({ length: 19 }, () => newIdentity({ userId: first.userId }))))];
+    const rivals = [first, ...(await Promise.all(Array.from({ length: 19 }, () => newIdentity({ twinOf: first }))))];
     const replies = await Promise.all(rivals.map((identity) => client.post('/v1/users', identity.head)));
     expect(countBy(replies.map((r) => r.status))).toEqual({ 201: 1, 409: 19 });
     for (const reply of replies.filter((r) => r.status === 409)) expect(reply.body.code).toBe('ALREADY_EXISTS');

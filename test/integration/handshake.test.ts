@@ -92,7 +92,7 @@ describe('two peers on loopback over socket.io', () => {
       const socket = dial(server.port);
       const mine = await connectPeer(socket, { me: client.me, dialledAddress: `127.0.0.1:${server.port}`, expectedUserId: server.options.me.device.userId, trust: [registryTrust(registryClient)] });
       const theirs = await server.results[0]!;
-      expect(mine.trust).toMatchObject({ source: 'registry', levelName: 'Known', blind: false });
+      expect(mine.trust).toMatchObject({ source: 'registry', levelName: 'Known', blind: false, idBinding: 'self-certifying' });
       expect(theirs.trust.source).toBe('registry');
       expect(mine.peer.userId).toBe(server.options.me.device.userId);
       expect(theirs.peer.userId).toBe(client.me.device.userId);
@@ -117,7 +117,7 @@ describe('two peers on loopback over socket.io', () => {
       relay = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/mitm-relay.ts', `http://127.0.0.1:${server.port}`], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
       const relayPort = await new Promise<number>((resolve) => relay!.stdout!.on('data', (chunk: Buffer) => resolve(Number(/relay (\d+)/.exec(String(chunk))![1]))));
       const socket = dial(relayPort);
-      const clientSide = connectPeer(socket, { me: client.me, dialledAddress: `127.0.0.1:${relayPort}`, trust: [registryTrust(registryClient)], timeoutMs: STEP_TIMEOUT_MS });
+      const clientSide = connectPeer(socket, { me: client.me, dialledAddress: `127.0.0.1:${relayPort}`, expectedUserId: server.options.me.device.userId, trust: [registryTrust(registryClient)], timeoutMs: STEP_TIMEOUT_MS });
       expect(await failure(clientSide)).toBe('ADDRESS_MISMATCH');
       await waitFor(async () => expect(server.results.length).toBe(1));
       expect(await failure(server.results[0]!)).toBe('ADDRESS_MISMATCH');
@@ -136,7 +136,7 @@ describe('two peers on loopback over socket.io', () => {
       return { me: { ...real.me, device: { ...real.me.device, publicKey: impostorKey.publicKey }, signingKey: impostorKey }, trust: [registryTrust(registryClient)] };
     });
     try {
-      expect(await failure(connectPeer(dial(server.port), { me: client.me, dialledAddress: `127.0.0.1:${server.port}`, trust: [registryTrust(registryClient)] }))).toBe('KEY_MISMATCH');
+      expect(await failure(connectPeer(dial(server.port), { me: client.me, dialledAddress: `127.0.0.1:${server.port}`, expectedUserId: server.options.me.device.userId, trust: [registryTrust(registryClient)] }))).toBe('KEY_MISMATCH');
     } finally {
       await server.close();
     }
@@ -146,14 +146,14 @@ describe('two peers on loopback over socket.io', () => {
     const stranger = await peer('Stranger', [], false);
     const server = await listeningPeer(async (port) => ({ me: (await peer('Server', [`127.0.0.1:${port}`])).me, trust: [registryTrust(registryClient)] }));
     try {
-      expect(await failure(connectPeer(dial(server.port), { me: stranger.me, dialledAddress: `127.0.0.1:${server.port}`, trust: [registryTrust(registryClient)] }))).toBe('PEER_ABORTED');
+      expect(await failure(connectPeer(dial(server.port), { me: stranger.me, dialledAddress: `127.0.0.1:${server.port}`, expectedUserId: server.options.me.device.userId, trust: [registryTrust(registryClient)] }))).toBe('PEER_ABORTED');
       expect(await failure(server.results[0]!)).toBe('UNTRUSTED_PEER');
     } finally {
       await server.close();
     }
     const blindServer = await listeningPeer(async (port) => ({ me: (await peer('Server', [`127.0.0.1:${port}`])).me, trust: [registryTrust(registryClient)], blindTrust: true }));
     try {
-      const result = await connectPeer(dial(blindServer.port), { me: stranger.me, dialledAddress: `127.0.0.1:${blindServer.port}`, trust: [registryTrust(registryClient)] });
+      const result = await connectPeer(dial(blindServer.port), { me: stranger.me, dialledAddress: `127.0.0.1:${blindServer.port}`, expectedUserId: blindServer.options.me.device.userId, trust: [registryTrust(registryClient)] });
       expect((await blindServer.results[0]!).trust).toMatchObject({ source: 'blind', blind: true, levelName: 'Unknown', level: 0 });
       result.channel.close();
     } finally {
@@ -167,14 +167,14 @@ describe('two peers on loopback over socket.io', () => {
     const pinnedRight = pinnedTrust({ [server.me.device.userId]: server.me.device });
     const { a, b } = transportPair();
     const [mine] = await Promise.all([
-      clientHandshake(a, { me: client.me, dialledAddress: '127.0.0.1:7000', trust: [registryTrust(registryClient), pinnedRight] }),
+      clientHandshake(a, { me: client.me, dialledAddress: '127.0.0.1:7000', expectedUserId: server.me.device.userId, trust: [registryTrust(registryClient), pinnedRight] }),
       serverHandshake(b, { me: server.me, observedAddress: '127.0.0.1:50000', trust: [registryTrust(registryClient)] }),
     ]);
     expect(mine.trust).toMatchObject({ source: 'pinned', levelName: 'Trusted', agreeing: ['registry', 'pinned'] });
 
     const pinnedWrong = pinnedTrust({ [server.me.device.userId]: { ...server.me.device, publicKey: generateSigningKeyPair().publicKey } });
     const pair = transportPair();
-    const refused = clientHandshake(pair.a, { me: client.me, dialledAddress: '127.0.0.1:7000', trust: [registryTrust(registryClient), pinnedWrong] });
+    const refused = clientHandshake(pair.a, { me: client.me, dialledAddress: '127.0.0.1:7000', expectedUserId: server.me.device.userId, trust: [registryTrust(registryClient), pinnedWrong] });
     serverHandshake(pair.b, { me: server.me, observedAddress: '127.0.0.1:50000', trust: [registryTrust(registryClient)] }).catch(() => {});
     expect(await failure(refused)).toBe('KEY_MISMATCH');
   });
@@ -187,7 +187,7 @@ describe('replays and tampering', () => {
     client = await peer('Client', []);
     server = await peer('Server', ['127.0.0.1:7000']);
   }, 120_000);
-  const clientOptions = () => ({ me: client.me, dialledAddress: '127.0.0.1:7000', trust: [registryTrust(registryClient)] });
+  const clientOptions = () => ({ me: client.me, dialledAddress: '127.0.0.1:7000', expectedUserId: server.me.device.userId, trust: [registryTrust(registryClient)] });
   const serverOptions = () => ({ me: server.me, observedAddress: '127.0.0.1:50000', trust: [registryTrust(registryClient)] });
 
   async function connected() {

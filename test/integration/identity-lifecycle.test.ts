@@ -105,7 +105,7 @@ describe('every rule of DESIGN.md §2 (but recovery) refuses a violating record 
   });
 
   it('a second genesis for a userId: 409 ALREADY_EXISTS', async () => {
-    const twin = await newIdentity({ userId: carol.userId });
+    const twin = await newIdentity({ twinOf: carol });
     await expectRefused('/v1/users', twin.head, 409, 'ALREADY_EXISTS');
   });
 

@@ -331,6 +331,7 @@ describe('responses match their schemas', () => {
         ['post /v1/groups/{groupId}', await createGroupUpdate({ previous: group, signer: signerOf(admin), createdAt: group.createdAt }), 'TIME_ORDER'],
         ['post /v1/groups/{groupId}', (await client.get(`/v1/groups/${group.groupId}`)).body.entries[0].record, 'SEQ_MISMATCH'],
         ['post /v1/groups', await createGroupGenesis({ name: 'Too old', members: [asMember(founder, 'founder')], signer: signerOf(founder), createdAt: formatTimestamp(Date.now() - 10 * 60_000) }), 'CLOCK_SKEW'],
+        ['post /v1/groups', await createGroupGenesis({ groupId: newPeersId(), name: 'Unbound id', members: [asMember(founder, 'founder')], signer: signerOf(founder) }), 'ID_NOT_BOUND'],
         ['post /v1/groups', await createGroupGenesis({ name: 'Owner above me', members: [asMember(admin, 'admin'), asMember(writer, 'owner')], signer: signerOf(admin) }), 'FORBIDDEN_ROLE_CHANGE'],
         // Signed (and pinned) with a key that is not the admin's registry key.
         ['post /v1/groups', await createGroupGenesis({ name: 'Other key', members: [{ ...asMember(admin, 'founder'), publicKey: admin.keys.rotation.publicKey }], signer: { userId: admin.userId, signingKey: admin.keys.rotation } }), 'UNAUTHORIZED_SIGNER'],
@@ -377,6 +378,7 @@ describe('responses match their schemas', () => {
     expectDocumented('get', '/openapi.yaml', await client.get('/openapi.yaml'), 200);
     expectDocumented('get', '/docs', await client.get('/docs'), 200);
     expectDocumented('get', '/docs/docs.css', await client.get('/docs/docs.css'), 200);
+    expectDocumented('get', '/favicon.ico', await client.get('/favicon.ico'), 200);
   });
 
   it('serves the lookup page and its assets', async () => {
@@ -490,6 +492,10 @@ describe('responses match their schemas', () => {
       const skewed = await client.post('/v1/users', old.head);
       expectDocumented('post', '/v1/users', skewed, 422);
       expect(skewed.body.code).toBe('CLOCK_SKEW');
+
+      const unbound = await client.post('/v1/users', (await newIdentity({ userId: newPeersId() })).head);
+      expectDocumented('post', '/v1/users', unbound, 422);
+      expect(unbound.body.code).toBe('ID_NOT_BOUND');
 
       const genesisToUpdate = await client.post(`/v1/users/${carol.userId}`, carol.head);
       expectDocumented('post', '/v1/users/{userId}', genesisToUpdate, 422);

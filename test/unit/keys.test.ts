@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from '@jest/globals';
+import { ed25519KeyDefect } from '../../src/protocol/ed25519.js';
 import { isValidEd25519PublicKey, isValidX25519PublicKey } from '../../src/protocol/keys.js';
 import { P, SMALL_ORDER_ED25519, fromLe, hex, le32 } from '../helpers/bytes.js';
 
@@ -93,13 +94,15 @@ describe('isValidEd25519PublicKey', () => {
     expect(isValidEd25519PublicKey(key)).toBe(false);
   });
 
-  it('rejects a non-canonical y >= p even though it names a valid point', () => {
-    // y = 3 is on the curve and not of small order; y = 3 + p (< 2^255) names the same point.
+  it('rejects a non-canonical y >= p even though it names a curve point', () => {
+    // y = 3 is on the curve (a point with a torsion component, refused for that); y = 3 + p
+    // (< 2^255) names the same point and is refused first for its spelling.
     expect(hasX(3n)).toBe(true);
-    expect(isValidEd25519PublicKey(edwardsEncoding(3n))).toBe(true);
-    expect(isValidEd25519PublicKey(edwardsEncoding(3n, 1))).toBe(true);
+    expect(ed25519KeyDefect(edwardsEncoding(3n))).toBe('mixed-order-key');
+    expect(ed25519KeyDefect(edwardsEncoding(3n, 1))).toBe('mixed-order-key');
+    expect(ed25519KeyDefect(edwardsEncoding(3n + P))).toBe('non-canonical-key');
+    expect(ed25519KeyDefect(edwardsEncoding(3n + P, 1))).toBe('non-canonical-key');
     expect(isValidEd25519PublicKey(edwardsEncoding(3n + P))).toBe(false);
-    expect(isValidEd25519PublicKey(edwardsEncoding(3n + P, 1))).toBe(false);
     // And the largest 255-bit value, 2^255 - 1 = p + 18.
     expect(isValidEd25519PublicKey(edwardsEncoding(2n ** 255n - 1n))).toBe(false);
   });
@@ -115,17 +118,19 @@ describe('isValidEd25519PublicKey', () => {
   });
 
   it('answers like the curve equation for every small y', () => {
-    // y = 0, 1 and p - 1 are on the curve but of small order; everything else must match hasX.
-    for (let y = 2n; y < 200n; y++) expect(isValidEd25519PublicKey(edwardsEncoding(y))).toBe(hasX(y));
+    // y = 0, 1 and p - 1 are on the curve but of small order; for the others, "on the curve" must match hasX.
+    for (let y = 2n; y < 200n; y++) expect(ed25519KeyDefect(edwardsEncoding(y)) === 'key-not-on-curve').toBe(!hasX(y));
   });
 
-  it('accepts a key with a torsion component, which is not of small order', () => {
-    // Policy check (DESIGN.md §1 refuses small order only): a valid key A of order L plus the
-    // order-2 point (0, -1) is (-x, -y), of order 2L. Harmless: nobody can sign for it without A's secret.
+  it('rejects a key with a torsion component, although it is not of small order (DESIGN.md §1)', () => {
+    // A valid key A of order L plus the order-2 point (0, -1) is (-x, -y), of order 2L. Its holder
+    // can sign with it, and verifiers then disagree: cofactored ones accept every signature,
+    // cofactorless ones only those with an even k (test/vectors/ed25519: mixed-order-key-t2).
     const valid = hex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
     const y = yOf(valid);
     const xSign = valid[31]! >> 7;
-    expect(isValidEd25519PublicKey(edwardsEncoding(mod(-y), xSign ^ 1))).toBe(true);
+    expect(isValidEd25519PublicKey(edwardsEncoding(mod(-y), xSign ^ 1))).toBe(false);
+    expect(ed25519KeyDefect(edwardsEncoding(mod(-y), xSign ^ 1))).toBe('mixed-order-key');
   });
 
   it('rejects wrong lengths', () => {

@@ -8,6 +8,11 @@ export type HandshakeCode =
   | 'KEY_MISMATCH'
   /** No trust source knows the peer (and blind trust was not chosen). */
   | 'UNTRUSTED_PEER'
+  /**
+   * The registry knows the peer's userId, but the id is not bound to its genesis (DESIGN.md §1):
+   * whoever registered it first holds it. `registryTrust` vouches for such ids only when told to.
+   */
+  | 'UNBOUND_ID'
   /** The peer is not the user the caller meant to reach. */
   | 'UNEXPECTED_PEER'
   /** Signed addresses do not match what this side sees: a relay (man in the middle) is between. */
@@ -23,6 +28,11 @@ export type HandshakeCode =
   | 'REPLAYED_FRAME'
   | 'REORDERED_FRAME'
   | 'BAD_FRAME'
+  /**
+   * The peer sent more than this side keeps unread (INBOX_LIMITS during the handshake,
+   * CHANNEL_PENDING_LIMITS on a channel nobody listens to yet): it is dropped.
+   */
+  | 'FLOODED'
   | 'CLOSED';
 
 export class HandshakeError extends Error {

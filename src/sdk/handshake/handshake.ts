@@ -12,8 +12,9 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { bytesEqual, concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../protocol/encoding.js';
 import { isJsonObject, parseJson } from '../../protocol/json.js';
-import { hasCanonicalScalar, SIGNING_PREFIX } from '../../protocol/signing.js';
+import { SIGNING_PREFIX } from '../../protocol/signing.js';
 import { MAX_CLOCK_SKEW_MS, formatTimestamp, parseTimestamp } from '../../protocol/time.js';
+import { tweetnaclVerify } from '../crypto.js';
 import type { BoxKeyPair, SigningKeyPair } from '../keys.js';
 import { addressAmong, addressHost } from './addresses.js';
 import { SecureChannel } from './channel.js';
@@ -52,14 +53,32 @@ interface CommonOptions {
   timeoutMs?: number;
 }
 
-export interface ClientHandshakeOptions extends CommonOptions {
+interface ClientCommonOptions extends CommonOptions {
   /** The address this side connected to, as written in device records (e.g. "192.168.1.2:5000"). */
   dialledAddress: string;
-  /** The userId this side means to reach. */
-  expectedUserId?: string;
   /** This side's own addresses, if known: then the address the server saw must be one of them. */
   localAddresses?: readonly string[];
 }
+
+/**
+ * The client names whom it means to reach — `expectedUserId`, and any other peer is refused with
+ * UNEXPECTED_PEER — or says explicitly that whoever answers will do (`anyPeer: true`, e.g. a
+ * device discovered on the LAN; the result then says `anyPeer: true`). One of the two is
+ * required: forgetting the userId must not quietly accept anyone the trust sources know.
+ */
+export type ClientHandshakeOptions = ClientCommonOptions &
+  (
+    | {
+        /** The userId this side means to reach. */
+        expectedUserId: string;
+        anyPeer?: false;
+      }
+    | {
+        /** Accept whichever trusted peer answers, and report it in the result. */
+        anyPeer: true;
+        expectedUserId?: never;
+      }
+  );
 
 export interface ServerHandshakeOptions extends CommonOptions {
   /** The address the client connects from, as this side sees it. */
@@ -71,6 +90,12 @@ export interface HandshakeResult {
   /** The other side's signed device info. */
   peer: DeviceInfo;
   trust: TrustVerdict;
+}
+
+/** The client side's result: also whether it accepted whoever answered. */
+export interface ClientHandshakeResult extends HandshakeResult {
+  /** True when the caller chose `anyPeer: true`; false when the peer is the `expectedUserId`. */
+  anyPeer: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -92,7 +117,7 @@ function sign(step: HandshakeStep, body: object, signer: SigningKeyPair): Uint8A
 }
 
 function verified(step: HandshakeStep, body: object, signature: Uint8Array, publicKey: string): boolean {
-  return hasCanonicalScalar(signature) && nacl.sign.detached.verify(handshakeSigningInput(step, body), signature, key(publicKey));
+  return tweetnaclVerify(key(publicKey), handshakeSigningInput(step, body), signature);
 }
 
 function checkFresh(timestamp: string, now: number): void {
@@ -153,7 +178,7 @@ async function guarded<T>(transport: HandshakeTransport, run: (inbox: Inbox) => 
         // the transport is gone already
       }
     }
-    inbox.handOver();
+    inbox.close();
     transport.close();
     throw error;
   }
@@ -167,7 +192,13 @@ function receive(inbox: Inbox, timeoutMs: number, what: string): Promise<unknown
 }
 
 /** Runs the client side: dials, checks the server, proves itself, and returns the secure channel. */
-export function clientHandshake(transport: HandshakeTransport, options: ClientHandshakeOptions): Promise<HandshakeResult> {
+export function clientHandshake(transport: HandshakeTransport, options: ClientHandshakeOptions): Promise<ClientHandshakeResult> {
+  // Checked at run time too, for callers in plain JavaScript: nothing is sent without a choice.
+  const anyPeer = (options as { anyPeer?: unknown }).anyPeer === true;
+  const expected = (options as { expectedUserId?: unknown }).expectedUserId;
+  if (anyPeer === (expected !== undefined) || (expected !== undefined && typeof expected !== 'string')) {
+    return Promise.reject(new TypeError('clientHandshake needs either expectedUserId (the peer this side means to reach) or anyPeer: true (whoever answers), not both'));
+  }
   const now = options.now ?? Date.now;
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { me } = options;
@@ -182,9 +213,7 @@ export function clientHandshake(transport: HandshakeTransport, options: ClientHa
     if (!verified('server', body, fromBase64Url(serverHello.sig, 64)!, body.device.publicKey)) fail('BAD_SIGNATURE', 'the server-hello is not signed by the key it names');
     if (body.clientNonce !== hello.nonce) fail('NONCE_MISMATCH', 'the server-hello does not answer this hello');
     checkFresh(body.timestamp, now());
-    if (options.expectedUserId !== undefined && body.device.userId !== options.expectedUserId) {
-      fail('UNEXPECTED_PEER', `expected ${options.expectedUserId}, reached ${body.device.userId}`);
-    }
+    if (!anyPeer && body.device.userId !== expected) fail('UNEXPECTED_PEER', `expected ${String(expected)}, reached ${body.device.userId}`);
     const trust = await evaluateTrust(body.device.userId, body.device, { sources: options.trust, ...(options.blindTrust !== undefined ? { blindTrust: options.blindTrust } : {}), self: me.device });
 
     // Address checks are made now but enforced after client-auth is sent, so that the server
@@ -219,7 +248,7 @@ export function clientHandshake(transport: HandshakeTransport, options: ClientHa
 
     const keys = sessionKeys(ephemeral.secretKey, body.ephemeralKey, hello.nonce, body.serverNonce, transcript);
     const channel = new SecureChannel(transport, keys.clientToServer, keys.serverToClient, inbox.handOver());
-    return { channel, peer: body.device, trust };
+    return { channel, peer: body.device, trust, anyPeer };
   });
 }
 

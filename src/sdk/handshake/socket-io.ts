@@ -3,7 +3,7 @@
  * not depend on socket.io: the server side wraps an incoming `Socket` from a socket.io `Server`,
  * the client side a socket from socket.io-client's `io(url)`.
  */
-import { clientHandshake, serverHandshake, type ClientHandshakeOptions, type HandshakeResult, type ServerHandshakeOptions } from './handshake.js';
+import { clientHandshake, serverHandshake, type ClientHandshakeOptions, type ClientHandshakeResult, type HandshakeResult, type ServerHandshakeOptions } from './handshake.js';
 import { socketTransport, type SocketLike } from './transport.js';
 
 /** What the server side needs of an incoming socket.io socket. */
@@ -20,7 +20,11 @@ export function acceptPeer(socket: IncomingSocketLike, options: Omit<ServerHands
   return serverHandshake(socketTransport(socket), { ...options, observedAddress });
 }
 
-/** Runs the client side of the handshake on a socket.io-client socket connected to `dialledAddress`. */
-export function connectPeer(socket: SocketLike, options: ClientHandshakeOptions): Promise<HandshakeResult> {
+/**
+ * Runs the client side of the handshake on a socket.io-client socket connected to `dialledAddress`.
+ * Name the peer you mean to reach (`expectedUserId`) or say that whoever answers will do
+ * (`anyPeer: true`, reported in the result); one of the two is required.
+ */
+export function connectPeer(socket: SocketLike, options: ClientHandshakeOptions): Promise<ClientHandshakeResult> {
   return clientHandshake(socketTransport(socket), options);
 }

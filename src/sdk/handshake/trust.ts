@@ -4,6 +4,7 @@
  * may explicitly choose blind trust, which is reported as such. Every source that knows the user
  * must agree with the peer's keys; a difference is reported, never silently resolved.
  */
+import type { IdBinding } from '../../protocol/ids.js';
 import type { RegistryClient } from '../client.js';
 import { RegistryError } from '../errors.js';
 import { HandshakeError } from './errors.js';
@@ -18,6 +19,8 @@ export type TrustSourceName = 'self' | 'pinned' | 'group' | 'registry' | 'blind'
 export interface VouchedKeys {
   publicKey: string;
   publicBoxKey: string;
+  /** Set by sources that know how the userId is bound to its genesis (a registry lookup). */
+  idBinding?: IdBinding;
 }
 
 export interface TrustSource {
@@ -38,10 +41,31 @@ export interface TrustVerdict {
   levelName: TrustLevelName;
   /** True when nothing vouched and the caller chose to trust blindly. */
   blind: boolean;
+  /**
+   * How the peer's userId is bound to its genesis, as the agreeing registry sources verified it
+   * (DESIGN.md §1; `unbound` if any says so): `unbound` only when the caller let `registryTrust`
+   * vouch for unbound ids.
+   * Null when no agreeing source knows (pinned keys, a group, blind trust).
+   */
+  idBinding: IdBinding | null;
 }
 
-/** Keys from a verified registry lookup: an active identity's current keys. */
-export function registryTrust(client: RegistryClient): TrustSource {
+export interface RegistryTrustOptions {
+  /**
+   * Vouch for a userId that is not bound to its genesis (a registry that admits any Peers id, for
+   * existing Peers accounts). Off by default: an unbound id belongs to whoever registered it
+   * first, which may be a squatter who learnt the id before its owner registered, so the lookup
+   * alone does not show that the keys are the ones the caller means. When on, the verdict says
+   * `idBinding: 'unbound'`.
+   */
+  allowUnboundIds?: boolean;
+}
+
+/**
+ * Keys from a verified registry lookup: an active identity's current keys, for a userId bound to
+ * its genesis (an unbound one is refused with UNBOUND_ID unless `allowUnboundIds`).
+ */
+export function registryTrust(client: RegistryClient, options: RegistryTrustOptions = {}): TrustSource {
   return {
     name: 'registry',
     level: 'Known',
@@ -49,7 +73,10 @@ export function registryTrust(client: RegistryClient): TrustSource {
       try {
         const identity = await client.lookup(userId);
         if (identity.status !== 'active') throw new HandshakeError('KEY_MISMATCH', `${userId} is revoked in the registry`);
-        return { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey };
+        if (identity.idBinding !== 'self-certifying' && options.allowUnboundIds !== true) {
+          throw new HandshakeError('UNBOUND_ID', `${userId} is not bound to its genesis in the registry: whoever registered it first holds it (pass allowUnboundIds to accept that)`);
+        }
+        return { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, idBinding: identity.idBinding };
       } catch (error) {
         if (error instanceof RegistryError && error.code === 'NOT_FOUND') return null;
         throw error; // a registry that fails verification vouches for nothing: refuse
@@ -79,6 +106,7 @@ export async function evaluateTrust(
   options: { sources: readonly TrustSource[]; blindTrust?: boolean; self?: { userId: string } & VouchedKeys },
 ): Promise<TrustVerdict> {
   const agreeing: TrustSource[] = [];
+  const bindings: IdBinding[] = [];
   if (options.self !== undefined && options.self.userId === userId) {
     if (options.self.publicKey !== presented.publicKey || options.self.publicBoxKey !== presented.publicBoxKey) {
       throw new HandshakeError('KEY_MISMATCH', 'the peer claims to be this same user with other keys');
@@ -92,11 +120,12 @@ export async function evaluateTrust(
       throw new HandshakeError('KEY_MISMATCH', `the peer's keys for ${userId} differ from what the ${source.name} source vouches for`);
     }
     agreeing.push(source);
+    if (vouched.idBinding !== undefined) bindings.push(vouched.idBinding);
   }
   if (agreeing.length === 0) {
     if (options.blindTrust !== true) throw new HandshakeError('UNTRUSTED_PEER', `no trust source knows ${userId}`);
-    return { source: 'blind', agreeing: [], level: TRUST_LEVELS.Unknown, levelName: 'Unknown', blind: true };
+    return { source: 'blind', agreeing: [], level: TRUST_LEVELS.Unknown, levelName: 'Unknown', blind: true, idBinding: null };
   }
   const best = agreeing.reduce((a, b) => (TRUST_LEVELS[b.level] > TRUST_LEVELS[a.level] ? b : a));
-  return { source: best.name, agreeing: agreeing.map((s) => s.name), level: TRUST_LEVELS[best.level], levelName: best.level, blind: false };
+  return { source: best.name, agreeing: agreeing.map((s) => s.name), level: TRUST_LEVELS[best.level], levelName: best.level, blind: false, idBinding: bindings.length === 0 ? null : bindings.includes('unbound') ? 'unbound' : 'self-certifying' };
 }

@@ -7,6 +7,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { checkClockSkew } from '../../protocol/identity-rules.js';
 import { canonicalJson } from '../../protocol/json.js';
 import type { Clock } from '../clock.js';
+import type { WriteCounter } from '../http/write-budgets.js';
 import { assertPeersId } from '../identity/identity-service.js';
 import { nodeVerify } from '../node-ed25519.js';
 
@@ -14,6 +15,8 @@ export class DeviceService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    /** The per-userId device write budget, told of each stored record. */
+    private readonly budget: WriteCounter,
   ) {}
 
   /** PUT /v1/users/{userId}/devices/{deviceId}: stores a newer device record and returns it. */
@@ -26,7 +29,11 @@ export class DeviceService {
     }
     checkClockSkew(record.updatedAt, this.clock.now());
     await verifyDeviceSignature(record, nodeVerify);
-    if (await storeDeviceIfNewer(this.db.prisma, record, canonicalJson(record))) return record;
+    if (await storeDeviceIfNewer(this.db.prisma, record, canonicalJson(record))) {
+      // Counted once stored (one statement, committed), in this path: refused records never count.
+      await this.budget.committed(userId);
+      return record;
+    }
     // Nothing was written; find out which rule refused it.
     const head = await readHead(this.db.prisma, userId);
     if (head === null) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');

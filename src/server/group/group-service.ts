@@ -7,7 +7,9 @@ import { checkClockSkew } from '../../protocol/identity-rules.js';
 import { canonicalJson } from '../../protocol/json.js';
 import { recordHash } from '../../protocol/signing.js';
 import type { Clock } from '../clock.js';
+import { admitGroupId, type IdPolicy } from '../id-policy.js';
 import { assertPeersId } from '../identity/identity-service.js';
+import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
@@ -22,6 +24,10 @@ export class GroupService {
     private readonly writer: LogWriter,
     subtrees: SubtreeStore,
     private readonly clock: Clock,
+    /** The per-groupId write budget, told of each committed write. */
+    private readonly budget: WriteCounter,
+    /** Which new groupIds this registry admits (config GROUP_IDS). */
+    private readonly idPolicy: IdPolicy,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'groups',
@@ -34,6 +40,9 @@ export class GroupService {
   async register(body: unknown): Promise<AppendResult> {
     const record = await this.admit(body);
     if (record.seq !== 0) throw new ProtocolError('SEQ_MISMATCH', 'the record is not a genesis; updates go to POST /v1/groups/{groupId}');
+    // Admission policy, before anything that reads the registry's state (the group rules read the
+    // admin's identity under the log lock): a squatter learns nothing about whether the id is taken.
+    admitGroupId(this.idPolicy, record);
     return this.append(record, 'genesis');
   }
 
@@ -54,8 +63,11 @@ export class GroupService {
     return record;
   }
 
-  private append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    return this.writer.append(groupLedger, { kind: 'group', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+  /** Appends the record and, once its transaction has committed, counts it against the group's write budget. */
+  private async append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const result = await this.writer.append(groupLedger, { kind: 'group', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+    await this.budget.committed(record.groupId);
+    return result;
   }
 
   /** GET /v1/groups/{groupId}: the chain with the head's inclusion proof and a checkpoint, as JSON. */

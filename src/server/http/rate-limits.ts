@@ -1,26 +1,37 @@
 /**
- * Rate limits as named buckets built from config (express-rate-limit): per-IP reads and writes,
- * and per-userId write budgets in the spirit of did:plc. With Redis configured, every registry
- * process shares the same counters; otherwise each process counts in memory.
+ * Rate limits as named buckets built from config (DESIGN.md §6, "Rate limits"). With Redis
+ * configured, every registry process shares the same counters; otherwise each process counts in
+ * memory.
+ *
+ * - Per client address, reads and writes: express-rate-limit, counting every request on arrival.
+ *   An address only ever spends its own budget. Keyed on the address pinned when the request
+ *   arrived (client-address.ts), never on the socket's, which is gone once a client hangs up.
+ * - Per subject, committed writes only (identity writes per userId, device writes per userId,
+ *   group writes per groupId): checked before the handler, counted by the service right after its
+ *   transaction commits (write-budgets.ts). Recoveries are neither refused nor counted.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisStore } from 'rate-limit-redis';
 import type { Budget, Config } from '../../config.js';
 import { isPeersId } from '../../protocol/ids.js';
+import { clientAddress, pinClientAddress } from './client-address.js';
 import { sendProblem } from './problem.js';
+import { createWriteBudget, policyName, uncounted, type ReadableStore, type WriteCounter } from './write-budgets.js';
 
 export interface RateLimiters {
   ipReads: RequestHandler[];
   ipWrites: RequestHandler[];
-  /** Identity-chain writes per userId; only accepted writes count, and recoveries never do. */
+  /** Identity-chain writes per userId: the check before the handler; recoveries are exempt. */
   userWrites: RequestHandler[];
-  /** Device-record writes per userId; only accepted writes count. */
+  /** Device-record writes per userId: the check before the handler. */
   deviceWrites: RequestHandler[];
-  /** Group-record writes per groupId; only accepted writes count (so only the group's admins spend it). */
+  /** Group-record writes per groupId: the check before the handler (only the group's admins can spend it). */
   groupWrites: RequestHandler[];
+  /** What the services count their committed writes with, one counter per subject budget. */
+  committed: { userWrites: WriteCounter; deviceWrites: WriteCounter; groupWrites: WriteCounter };
 }
 
 export interface RateLimitOptions {
@@ -55,52 +66,39 @@ function groupSubject(req: Request): string | null {
   return typeof subject === 'string' && isPeersId(subject) ? subject : null;
 }
 
-/** Per-user buckets skip requests without a valid subject, then ask the bucket's own rule. */
-function perUser(skip?: (req: Request) => Promise<boolean>): (req: Request) => boolean | Promise<boolean> {
-  return (req) => writeSubject(req) === null || (skip?.(req) ?? false);
-}
-
 /**
- * The skip predicate as the limiters call it: asked once per request however many budgets the
- * bucket has, and never throwing — a failure (say, the database is away) means "do not skip".
+ * The exemption as the budget asks it: never throwing — a failure (say, the database is away)
+ * means "not exempt", so the budget applies.
  */
-function oncePerRequest(skip: (req: Request) => boolean | Promise<boolean>, logger: Logger): (req: Request) => Promise<boolean> {
-  const answers = new WeakMap<Request, Promise<boolean>>();
-  return (req) => {
-    let answer = answers.get(req);
-    if (answer === undefined) {
-      answer = (async () => skip(req))().catch((error: unknown) => {
-        logger.warn({ err: error }, 'rate-limit skip check failed; the budget applies');
-        return false;
-      });
-      answers.set(req, answer);
+function neverThrowing(exempt: (req: Request) => boolean | Promise<boolean>, logger: Logger): (req: Request) => Promise<boolean> {
+  return async (req) => {
+    try {
+      return await exempt(req);
+    } catch (error) {
+      logger.warn({ err: error }, 'rate-limit skip check failed; the budget applies');
+      return false;
     }
-    return answer;
   };
 }
 
-function format(budget: Budget): string {
-  return `${budget.limit}-in-${Math.round(budget.windowMs / 1000)}s`;
-}
-
 export function createRateLimiters(config: Config['rateLimits'], options: RateLimitOptions): RateLimiters {
-  const store = (name: string): Store | undefined =>
+  const { logger } = options;
+  const store = (policy: string): ReadableStore | undefined =>
     options.redis === null
       ? undefined
       : new RedisStore({
-          prefix: `${options.redisPrefix}${name}:`,
+          prefix: `${options.redisPrefix}${policy}:`,
           sendCommand: (command: string, ...args: string[]) => options.redis!.call(command, ...args) as Promise<never>,
         });
 
-  const bucket = (
-    name: string,
-    budgets: Budget[],
-    what: string,
-    extra: { keyGenerator?: (req: Request) => string; countOnlyAccepted?: boolean; skip?: (req: Request) => boolean | Promise<boolean> } = {},
-  ): RequestHandler[] => {
+  /** express-rate-limit reports store failures (which it passes on) through this, not the console. */
+  const limiterLogger = { error: (...args: unknown[]) => logger.warn({ detail: args }, 'rate limiter'), warn: (...args: unknown[]) => logger.warn({ detail: args }, 'rate limiter') };
+
+  /** A per-address bucket: every request counts, keyed on the address pinned at arrival. */
+  const ipBucket = (name: string, budgets: Budget[], what: string): RequestHandler[] => {
     if (!config.enabled) return [];
-    return budgets.map((budget) => {
-      const policy = `${name}-${format(budget)}`;
+    const limiters = budgets.map((budget) => {
+      const policy = policyName(name, budget);
       const s = store(policy);
       return rateLimit({
         windowMs: budget.windowMs,
@@ -109,35 +107,40 @@ export function createRateLimiters(config: Config['rateLimits'], options: RateLi
         legacyHeaders: false,
         identifier: policy,
         ...(s !== undefined ? { store: s } : {}),
-        ...(extra.keyGenerator !== undefined ? { keyGenerator: extra.keyGenerator } : {}),
-        ...(extra.skip !== undefined ? { skip: extra.skip } : {}),
-        skipFailedRequests: extra.countOnlyAccepted ?? false,
+        // pinClientAddress (in front) guarantees an address here; IPv6 clients share a /56, as by default.
+        keyGenerator: (req: Request, res: Response) => ipKeyGenerator(clientAddress(req, res)!, 56),
         // A rate-limit store outage must not take the registry down with it.
         passOnStoreError: true,
+        logger: limiterLogger,
         handler: (_req: Request, res: Response) =>
           sendProblem(res, 'RATE_LIMITED', `too many ${what}: at most ${budget.limit} per ${Math.round(budget.windowMs / 1000)} s; see the RateLimit headers`),
         validate: { keyGeneratorIpFallback: false },
       });
     });
+    return [pinClientAddress(logger), ...limiters];
   };
 
+  const subjectBudget = (name: string, budgets: Budget[], what: string, subjectOf: (req: Request) => string | null, exempt?: (req: Request) => Promise<boolean>) => {
+    if (!config.enabled) return { check: [], counter: uncounted };
+    return createWriteBudget({ name, budgets, what, subjectOf, store, logger, ...(exempt !== undefined ? { exempt } : {}) });
+  };
+
+  const user = subjectBudget(
+    'user-writes',
+    config.userWrites,
+    'writes for this userId',
+    writeSubject,
+    options.skipUserBudget === undefined ? undefined : neverThrowing(options.skipUserBudget, logger),
+  );
+  const device = subjectBudget('device-writes', config.deviceWrites, 'device writes for this userId', writeSubject);
+  const group = subjectBudget('group-writes', config.groupWrites, 'writes for this groupId', groupSubject);
+
   return {
-    ipReads: bucket('ip-reads', config.ipReads, 'requests from this address'),
-    ipWrites: bucket('ip-writes', config.ipWrites, 'writes from this address'),
-    userWrites: bucket('user-writes', config.userWrites, 'writes for this userId', {
-      keyGenerator: (req) => writeSubject(req)!,
-      countOnlyAccepted: true,
-      skip: perUser(options.skipUserBudget === undefined ? undefined : oncePerRequest(options.skipUserBudget, options.logger)),
-    }),
-    deviceWrites: bucket('device-writes', config.deviceWrites, 'device writes for this userId', {
-      keyGenerator: (req) => writeSubject(req)!,
-      countOnlyAccepted: true,
-      skip: perUser(),
-    }),
-    groupWrites: bucket('group-writes', config.groupWrites, 'writes for this groupId', {
-      keyGenerator: (req) => groupSubject(req)!,
-      countOnlyAccepted: true,
-      skip: (req) => groupSubject(req) === null,
-    }),
+    ipReads: ipBucket('ip-reads', config.ipReads, 'requests from this address'),
+    ipWrites: ipBucket('ip-writes', config.ipWrites, 'writes from this address'),
+    userWrites: user.check,
+    deviceWrites: device.check,
+    groupWrites: group.check,
+    committed: { userWrites: user.counter, deviceWrites: device.counter, groupWrites: group.counter },
   };
 }

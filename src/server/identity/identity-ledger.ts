@@ -20,6 +20,11 @@ export interface IdentityWrite extends LogWrite {
   record: IdentityRecord;
   /** Which endpoint it came through: a genesis, or a record for an existing chain. */
   mode: 'genesis' | 'successor';
+  /**
+   * Set by the ledger when it accepts the write: whether it was a recovery (it nullified records).
+   * Recoveries never count against the per-userId write budget (identity-service.ts).
+   */
+  acceptedAs?: 'genesis' | 'update' | 'recovery';
 }
 
 function headOf(entry: StoredIdentityEntry): IdentityHead {
@@ -47,6 +52,7 @@ export class IdentityBatch implements LedgerBatch<IdentityWrite> {
       checkGenesis(record);
       this.chains.set(record.userId, [entry]);
       this.created.set(record.userId, headOf(entry));
+      write.acceptedAs = 'genesis';
     } else {
       if (chain === undefined) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');
       const outcome = checkSuccessor(chain, record, acceptedAt);
@@ -57,6 +63,7 @@ export class IdentityBatch implements LedgerBatch<IdentityWrite> {
       }
       this.chains.set(record.userId, [...chain.slice(0, chain.length - outcome.nullifies.length), entry]);
       (this.created.has(record.userId) ? this.created : this.moved).set(record.userId, headOf(entry));
+      write.acceptedAs = outcome.kind;
     }
     this.records.push({ index, record, hash: write.hash, nullifiedBy: null });
   }

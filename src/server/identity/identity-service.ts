@@ -11,11 +11,13 @@ import type { LogEntry } from '../../protocol/log-entry.js';
 import { recordHash } from '../../protocol/signing.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
+import type { WriteCounter } from '../http/write-budgets.js';
+import { admitUserId, type IdPolicy } from '../id-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
 import { nodeVerify } from '../node-ed25519.js';
-import { identityLedger } from './identity-ledger.js';
+import { identityLedger, type IdentityWrite } from './identity-ledger.js';
 
 /** The audit history (DESIGN.md §6): every record of the user in log order, nullified ones marked. */
 export interface AuditHistory {
@@ -35,6 +37,10 @@ export class IdentityService {
     private readonly writer: LogWriter,
     subtrees: SubtreeStore,
     private readonly clock: Clock,
+    /** The per-userId write budget, told of each committed write that is not a recovery. */
+    private readonly budget: WriteCounter,
+    /** Which new userIds this registry admits (config USER_IDS). */
+    private readonly idPolicy: IdPolicy,
   ) {
     this.bundles = new ChainBundles(db, subtrees, {
       table: 'identities',
@@ -48,6 +54,9 @@ export class IdentityService {
   async register(body: unknown): Promise<AppendResult> {
     const record = await this.admit(body);
     checkGenesis(record);
+    // Admission policy, after the protocol's own genesis rules and before anything that reads the
+    // registry's state: a squatter learns nothing about whether the id is taken.
+    admitUserId(this.idPolicy, record);
     return this.append(record, 'genesis');
   }
 
@@ -68,8 +77,16 @@ export class IdentityService {
     return record;
   }
 
-  private append(record: IdentityRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    return this.writer.append(identityLedger, { kind: 'identity', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+  /**
+   * Appends the record and, once its transaction has committed, counts it against the user's
+   * write budget — here, in the write's own path, so a refused write is never counted whatever
+   * happens to its connection. A recovery is never counted (DESIGN.md §6, "Rate limits").
+   */
+  private async append(record: IdentityRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const write: IdentityWrite = { kind: 'identity', mode, record, canonical: canonicalJson(record), hash: recordHash(record) };
+    const result = await this.writer.append(identityLedger, write);
+    if (write.acceptedAs !== 'recovery') await this.budget.committed(record.userId);
+    return result;
   }
 
   /** GET /v1/users/{userId}/log: every accepted record, nullified ones included and marked. */

@@ -141,6 +141,8 @@ button:hover { filter: brightness(1.1); }
 .tag-revoked { color: var(--bad); background: var(--bad-bg); }
 .tag-nullified { color: var(--warn); background: var(--warn-bg); }
 .tag-current { color: var(--info); background: var(--info-bg); }
+.tag-bound { color: var(--ok); background: var(--ok-bg); }
+.tag-unbound { color: var(--warn); background: var(--warn-bg); }
 
 /* Keys: the fingerprint is what people compare, the key itself is there to copy */
 .keys { margin: 0; }
