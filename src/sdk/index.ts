@@ -55,6 +55,34 @@ export {
 export type { GroupRecord, GroupMember, GroupRole } from '../protocol/group.js';
 export { lookupQuorum, QuorumError, type QuorumAnswer, type QuorumOptions } from './quorum.js';
 export { monitor, type MonitorChange, type MonitorOptions, type MonitorReport } from './monitor.js';
+export {
+  resolveAnchors,
+  anchorDecision,
+  askRegistry,
+  askDocument,
+  lookupOutcome,
+  type Anchor,
+  type AnchorAnswer,
+  type AnchorDecision,
+  type AnchorReason,
+  type AnchorResolution,
+  type AnchorVerdict,
+  type LookupOutcome,
+  type PresentedKeys,
+  type ResolveAnchorsOptions,
+} from './anchors.js';
+export {
+  readAnchorDocument,
+  listsKey,
+  anchorDocumentPath,
+  anchorDocumentUrl,
+  ANCHOR_DOCUMENT_MAX_BYTES,
+  ANCHOR_FETCH_TIMEOUT_MS,
+  ANCHOR_MAX_AGE_SECONDS,
+  type AnchorDocument,
+  type AnchorKey,
+} from '../protocol/peers-anchor.js';
+export { boxKeyBinding, derivedBoxKey, type BoxKeyBinding } from '../protocol/box-key.js';
 export { seal, open, ReplayGuard, type SealedEnvelope, type Sender, type Recipient, type PublicKeys, type OpenedMessage, type OpenOptions } from './sealed.js';
 export { keyFingerprint } from './fingerprint.js';
 export { newPeersId, isPeersId, boundPeersId, idBinding, userIdBinding, groupIdBinding, type IdBinding, type IdKind } from '../protocol/ids.js';

@@ -5,15 +5,18 @@
  * must agree with the peer's keys; a difference is reported, never silently resolved.
  */
 import type { IdBinding } from '../../protocol/ids.js';
+import { lookupOutcome } from '../anchors.js';
 import type { RegistryClient } from '../client.js';
-import { RegistryError } from '../errors.js';
 import { HandshakeError } from './errors.js';
 
-/** The Peers trust levels. */
-export const TRUST_LEVELS = { Untrusted: -10, Unknown: 0, NewUser: 10, NewDevice: 20, Known: 30, Trusted: 50, Self: 100 } as const;
+/**
+ * The Peers trust levels (DESIGN.md §10.5). `Malicious` is the mark a user sets on a peer it
+ * refuses for good; a connection goes through only at `Unknown` or above.
+ */
+export const TRUST_LEVELS = { Malicious: -20, Untrusted: -10, Unknown: 0, NewUser: 10, NewDevice: 20, Known: 30, Trusted: 50, Self: 100 } as const;
 export type TrustLevelName = keyof typeof TRUST_LEVELS;
 
-export type TrustSourceName = 'self' | 'pinned' | 'group' | 'registry' | 'blind';
+export type TrustSourceName = 'self' | 'pinned' | 'group' | 'registry' | 'anchors' | 'blind';
 
 /** Keys a source vouches for. */
 export interface VouchedKeys {
@@ -27,8 +30,12 @@ export interface TrustSource {
   readonly name: TrustSourceName;
   /** The level a match with this source earns. */
   readonly level: TrustLevelName;
-  /** The keys this source vouches for `userId`, or null when it knows nothing of the user. */
-  keysFor(userId: string): Promise<VouchedKeys | null>;
+  /**
+   * The keys this source vouches for `userId`, or null when it knows nothing of the user.
+   * `presented` is what the peer presented: sources that judge a key rather than list one (the
+   * Peers anchors) need it; the others ignore it.
+   */
+  keysFor(userId: string, presented?: VouchedKeys): Promise<VouchedKeys | null>;
 }
 
 /** What the handshake concluded about the other side. */
@@ -70,17 +77,18 @@ export function registryTrust(client: RegistryClient, options: RegistryTrustOpti
     name: 'registry',
     level: 'Known',
     async keysFor(userId) {
-      try {
-        const identity = await client.lookup(userId);
-        if (identity.status !== 'active') throw new HandshakeError('KEY_MISMATCH', `${userId} is revoked in the registry`);
-        if (identity.idBinding !== 'self-certifying' && options.allowUnboundIds !== true) {
-          throw new HandshakeError('UNBOUND_ID', `${userId} is not bound to its genesis in the registry: whoever registered it first holds it (pass allowUnboundIds to accept that)`);
-        }
-        return { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, idBinding: identity.idBinding };
-      } catch (error) {
-        if (error instanceof RegistryError && error.code === 'NOT_FOUND') return null;
-        throw error; // a registry that fails verification vouches for nothing: refuse
+      // The verified lookup an anchor makes (anchors.ts), read as a trust source.
+      const outcome = await lookupOutcome(client, userId);
+      if (outcome.identity === undefined) {
+        if (outcome.reason === 'NOT_FOUND') return null;
+        throw outcome.error; // a registry that fails verification vouches for nothing: refuse
       }
+      const identity = outcome.identity;
+      if (identity.status !== 'active') throw new HandshakeError('KEY_MISMATCH', `${userId} is revoked in the registry`);
+      if (identity.idBinding !== 'self-certifying' && options.allowUnboundIds !== true) {
+        throw new HandshakeError('UNBOUND_ID', `${userId} is not bound to its genesis in the registry: whoever registered it first holds it (pass allowUnboundIds to accept that)`);
+      }
+      return { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, idBinding: identity.idBinding };
     },
   };
 }
@@ -114,7 +122,7 @@ export async function evaluateTrust(
     agreeing.push({ name: 'self', level: 'Self', keysFor: async () => null });
   }
   for (const source of options.sources) {
-    const vouched = await source.keysFor(userId);
+    const vouched = await source.keysFor(userId, presented);
     if (vouched === null) continue;
     if (vouched.publicKey !== presented.publicKey || vouched.publicBoxKey !== presented.publicBoxKey) {
       throw new HandshakeError('KEY_MISMATCH', `the peer's keys for ${userId} differ from what the ${source.name} source vouches for`);
