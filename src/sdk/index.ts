@@ -83,6 +83,15 @@ export {
   type AnchorKey,
 } from '../protocol/peers-anchor.js';
 export { boxKeyBinding, derivedBoxKey, type BoxKeyBinding } from '../protocol/box-key.js';
+export {
+  peersBoxKeyPair,
+  generatePeersIdentityKeys,
+  peersIdentityFromSecretKey,
+  createPeersGenesis,
+  publishPeersIdentity,
+  type PeersIdentity,
+  type PeersGenesisOptions,
+} from './peers-identity.js';
 export { seal, open, ReplayGuard, type SealedEnvelope, type Sender, type Recipient, type PublicKeys, type OpenedMessage, type OpenOptions } from './sealed.js';
 export { keyFingerprint } from './fingerprint.js';
 export { newPeersId, isPeersId, boundPeersId, idBinding, userIdBinding, groupIdBinding, type IdBinding, type IdKind } from '../protocol/ids.js';
