@@ -94,6 +94,7 @@ export {
 } from './peers-identity.js';
 export { seal, open, ReplayGuard, type SealedEnvelope, type Sender, type Recipient, type PublicKeys, type OpenedMessage, type OpenOptions } from './sealed.js';
 export { keyFingerprint } from './fingerprint.js';
+export { sealDeviceAddresses, openDeviceAddresses, deviceAddresses, type SealAddressesOptions, type SealedAddresses } from './device-addresses.js';
 export { newPeersId, isPeersId, boundPeersId, idBinding, userIdBinding, groupIdBinding, type IdBinding, type IdKind } from '../protocol/ids.js';
 export type { IdentityRecord } from '../protocol/identity.js';
 export type { DeviceRecord } from '../protocol/device.js';
