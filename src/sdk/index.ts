@@ -102,3 +102,4 @@ export type { Checkpoint } from '../protocol/checkpoint.js';
 export type { JsonValue } from '../protocol/json.js';
 export type { LogEntry } from '../protocol/log-entry.js';
 export * from './handshake/index.js';
+export { TrustBook, DEVICE_KNOWN_AFTER_MS, type PeerMark, type PeerAssessment, type AssessmentReason, type AssessOptions, type PresentedPeer } from './trust-book.js';

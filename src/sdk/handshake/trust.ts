@@ -7,6 +7,7 @@
 import type { IdBinding } from '../../protocol/ids.js';
 import { lookupOutcome } from '../anchors.js';
 import type { RegistryClient } from '../client.js';
+import type { PeerAssessment, TrustBook } from '../trust-book.js';
 import { HandshakeError } from './errors.js';
 
 /**
@@ -55,6 +56,12 @@ export interface TrustVerdict {
    * Null when no agreeing source knows (pinned keys, a group, blind trust).
    */
   idBinding: IdBinding | null;
+  /**
+   * The peer's Peers trust level from the caller's TrustBook (DESIGN.md §10.5): how well this side
+   * knows the user and the device (new user, new device, known device, marked, self). Present only
+   * when the handshake was given a trust book.
+   */
+  assessment?: PeerAssessment;
 }
 
 export interface RegistryTrustOptions {
@@ -109,6 +116,34 @@ export function groupTrust(keysFor: (userId: string) => Promise<VouchedKeys | nu
  * (another of its own devices earns Self).
  */
 export async function evaluateTrust(
+  userId: string,
+  presented: VouchedKeys & { deviceId?: string },
+  options: { sources: readonly TrustSource[]; blindTrust?: boolean; self?: { userId: string } & VouchedKeys; book?: TrustBook },
+): Promise<TrustVerdict> {
+  // A user's mark is final: a peer marked Malicious or Untrusted is refused before anyone is asked.
+  const mark = options.self?.userId === userId ? null : await options.book?.markOf(userId);
+  if (mark === 'Malicious' || mark === 'Untrusted') throw new HandshakeError('BLOCKED_PEER', `${userId} is marked ${mark}`);
+  const verdict = await sourceVerdict(userId, presented, options);
+  if (options.book === undefined) return verdict;
+  // The sources settled whose keys these are; the book says how well this side knows the peer.
+  if (presented.deviceId === undefined) throw new TypeError('a trust book needs the peer’s deviceId');
+  const assessment = await options.book.assess(
+    { userId, deviceId: presented.deviceId, publicKey: presented.publicKey, publicBoxKey: presented.publicBoxKey },
+    {
+      ...(options.self !== undefined ? { self: options.self } : {}),
+      // Keys that differ from the ones on record replace them only when a source able to establish
+      // a key change vouched for them; blind trust, or a group alone, cannot.
+      acceptKeyChange: verdict.agreeing.some((name) => name === 'registry' || name === 'anchors' || name === 'pinned'),
+    },
+  );
+  if (assessment.level < TRUST_LEVELS.Unknown) {
+    if (assessment.reason === 'MARKED') throw new HandshakeError('BLOCKED_PEER', `${userId} is marked ${assessment.levelName}`);
+    throw new HandshakeError('KEY_MISMATCH', `the peer's keys for ${userId} differ from the ones on record, and no source that can establish a key change vouched for them`);
+  }
+  return { ...verdict, assessment };
+}
+
+async function sourceVerdict(
   userId: string,
   presented: VouchedKeys,
   options: { sources: readonly TrustSource[]; blindTrust?: boolean; self?: { userId: string } & VouchedKeys },
