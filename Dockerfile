@@ -1,5 +1,6 @@
 # peerkeys registry image: build with the dev toolchain, run with production dependencies only.
-FROM node:20-bookworm-slim AS build
+# Node 24 is the current LTS (22 is in maintenance); the project itself runs on Node 20.19 and later.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY prisma ./prisma
@@ -8,7 +9,7 @@ COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,9 +18,12 @@ COPY prisma ./prisma
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml ./
+# DATA_DIR is used only without DATABASE_URL (the embedded database and its generated log key):
+# mount a volume there for that (docker run -v peerkeys-data:/data ...). No VOLUME instruction:
+# with Postgres nothing is written, and an anonymous volume would only hide where data went.
 RUN mkdir -p /data && chown node:node /data
 USER node
-VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# GET /readyz on $HOST:$PORT, over HTTPS when TLS_CERT_FILE is set (src/healthcheck.ts).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
 CMD ["node", "--enable-source-maps", "dist/cli/peerkeys.js", "serve"]

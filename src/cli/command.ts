@@ -5,6 +5,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import type { Config, ReadConfigOptions } from '../config.js';
+import type { Ui } from './output.js';
 
 /** Exit statuses, stable for scripts (listed in `peerkeys --help`). */
 export const EXIT = {
@@ -17,11 +18,23 @@ export const EXIT = {
   FORK: 3,
   /** The registry could not be reached or is unavailable (network, 5xx, 429): try again later. */
   UNREACHABLE: 4,
+  /** `lookup`: the identity is revoked (and --allow-revoked was not given). */
+  REVOKED: 5,
 } as const;
 
-/** A mistake in how a command was called or configured: exit 2, with what to do instead. */
+/**
+ * A mistake in how a command was called or configured: exit 2, with what to do instead. `code`
+ * is the stable code `--json` reports (USAGE unless a more precise one helps a script).
+ */
 export class UsageError extends Error {
   override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly code = 'USAGE',
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
 }
 
 /** What main.ts read from the environment, for the commands. */
@@ -34,10 +47,17 @@ export interface CliEnvironment {
   state?: string | undefined;
   /** PEERKEYS_KEYS */
   keys?: string | undefined;
-  /** Where defaults live: $XDG_CONFIG_HOME/peerkeys, else ~/.config/peerkeys. */
+  /**
+   * The CLI's own folder: keys, pinned registries, state. $PEERKEYS_HOME, else
+   * $XDG_CONFIG_HOME/peerkeys, else ~/.config/peerkeys.
+   */
   configDir: string;
+  /** NO_COLOR is set and not empty (no-color.org), or TERM=dumb. */
+  noColor: boolean;
   /** The registry's configuration from the environment and ./.env (serve, migrate, verify-log, mirror). */
   serverConfig(options?: ReadConfigOptions & { defaults?: Record<string, string> }): Config;
+  /** One variable of that environment as set (./.env included), to tell a setting from a default. */
+  serverVariable(name: string): string | undefined;
 }
 
 export type OptionValues = { [name: string]: string | boolean | string[] | undefined };
@@ -46,6 +66,8 @@ export interface Invocation {
   values: OptionValues;
   positionals: string[];
   env: CliEnvironment;
+  /** Where results, progress and marks go; `ui.json` is --json, which every command takes. */
+  ui: Ui;
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -87,15 +109,20 @@ export function durationOption(values: OptionValues, name: string, fallbackMs: n
 }
 
 /** The lines of help every command that talks to a registry shares. */
-export const REGISTRY_OPTIONS_HELP = `  --registry <url>  the registry's URL (default: $PEERKEYS_REGISTRY)
+export const REGISTRY_OPTIONS_HELP = `  --registry <url|profile>  the registry: a URL, or a profile saved by \`peerkeys pin\`
+                    (default: $PEERKEYS_REGISTRY, else the default profile)
   --vkey <vkey>     the registry's log verifier key, pinned out of band: every checkpoint must be
-                    signed by it (default: $PEERKEYS_VKEY)
-  --state <file>    where this client keeps what it verified (the last checkpoint and heads seen),
-                    so a registry cannot later show it an older or forked log unnoticed
-                    (default: $PEERKEYS_STATE, else ~/.config/peerkeys/state.json)`;
+                    signed by it (default: the profile's, else $PEERKEYS_VKEY, else the one
+                    pinned for that URL)
+  --state <file>    where this client keeps what it verified about each log (the last checkpoint
+                    and heads seen), so a registry cannot later show it an older or forked log
+                    unnoticed (default: $PEERKEYS_STATE, else <config>/state.json)`;
 
 export const KEYS_OPTION_HELP = `  --keys <file>     the identity's keys file, made by \`peerkeys keygen\`
-                    (default: $PEERKEYS_KEYS, else ~/.config/peerkeys/identity.json)`;
+                    (default: $PEERKEYS_KEYS, else <config>/identity.json)`;
+
+/** Every command's --json line. */
+export const JSON_OPTION_HELP = `  --json            print one JSON object on stdout, errors included ({ "error": { "code", ... } })`;
 
 export const REGISTRY_OPTIONS = {
   registry: { type: 'string' },

@@ -8,8 +8,7 @@
  * that makes new keys saves them here BEFORE it submits the record naming them: whatever happens
  * to the request, no key the registry may have accepted is ever lost.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
@@ -18,6 +17,7 @@ import { formatTimestamp } from '../protocol/time.js';
 import { generateIdentityKeys } from '../sdk/identity-keys.js';
 import { boxKeyPairFromSecretKey, signingKeyPairFromSeed, type BoxKeyPair, type SigningKeyPair } from '../sdk/keys.js';
 import { UsageError } from './command.js';
+import { ensurePrivateDir, writePrivateFile } from './private-file.js';
 
 export const KEYS_FILE_FORMAT = 'peerkeys-identity-keys/1';
 
@@ -60,7 +60,7 @@ export class Keyring {
     if (options.force) {
       keyring.save();
     } else {
-      mkdirSync(dirname(path), { recursive: true });
+      ensurePrivateDir(dirname(path));
       try {
         // 'wx': fails if the file exists, so a second keygen never destroys the first one's keys.
         writeFileSync(path, keyring.serialise(), { mode: 0o600, flag: 'wx' });
@@ -129,10 +129,7 @@ export class Keyring {
 
   /** Writes the file: a temporary file with mode 0600, renamed over the old one. */
   save(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temporary, this.serialise(), { mode: 0o600, flag: 'wx' });
-    renameSync(temporary, this.path);
+    writePrivateFile(this.path, this.serialise());
   }
 
   private serialise(): string {

@@ -18,7 +18,7 @@ import { recordHash, type VerifySignature } from '../protocol/signing.js';
 import type { SigningKeyPair } from './keys.js';
 import { createSuccessorRecord } from './records.js';
 import { defaultVerifier } from './crypto.js';
-import { RegistryError, VerificationError } from './errors.js';
+import { ReceiptNotVerifiedError, RegistryError, VerificationError } from './errors.js';
 import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from './group-verify.js';
 import { consistencySchema, problemSchema, userGroupsSchema } from './responses.js';
 import { MemoryStore, type ClientStore } from './store.js';
@@ -180,10 +180,12 @@ export class RegistryClient {
 
   private async write(path: string, record: IdentityRecord): Promise<VerifiedReceipt> {
     const raw = await this.request('POST', path, record);
-    const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
-    await this.acceptCheckpoint(receipt.checkpoint);
-    await this.acceptHead(record.userId, receipt);
-    return receipt;
+    return receiptOf(raw, async () => {
+      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
+      await this.acceptCheckpoint(receipt.checkpoint);
+      await this.acceptHead(record.userId, receipt);
+      return receipt;
+    });
   }
 
   /**
@@ -293,10 +295,12 @@ export class RegistryClient {
 
   private async writeGroup(path: string, record: GroupRecord): Promise<VerifiedReceipt> {
     const raw = await this.request('POST', path, record);
-    const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
-    await this.acceptCheckpoint(receipt.checkpoint);
-    await this.acceptHead(record.groupId, receipt, 'group-head');
-    return receipt;
+    return receiptOf(raw, async () => {
+      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
+      await this.acceptCheckpoint(receipt.checkpoint);
+      await this.acceptHead(record.groupId, receipt, 'group-head');
+      return receipt;
+    });
   }
 
   /** Publishes a device record (see `createDeviceRecord`); returns the record the registry stored. */
@@ -415,7 +419,7 @@ export class RegistryClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new RegistryError(0, 'NETWORK', `could not reach ${this.url}: ${(error as Error).message}`);
+      throw new RegistryError(0, 'NETWORK', `could not reach ${this.url}: ${(error as Error).message}`, { cause: error });
     }
     const text = await response.text();
     if (!response.ok) {
@@ -442,6 +446,20 @@ export class RegistryClient {
 }
 
 
+
+/**
+ * Runs a write answer's checks; a check that fails after the registry accepted the write becomes
+ * a ReceiptNotVerifiedError, naming the index the (unverified) answer claims, if it names one.
+ */
+async function receiptOf(raw: unknown, verify: () => Promise<VerifiedReceipt>): Promise<VerifiedReceipt> {
+  try {
+    return await verify();
+  } catch (error) {
+    if (!(error instanceof VerificationError)) throw error;
+    const claimed = (raw as { index?: unknown } | null)?.index;
+    throw new ReceiptNotVerifiedError(Number.isSafeInteger(claimed) && (claimed as number) >= 0 ? (claimed as number) : null, error);
+  }
+}
 
 /** Registry answers are parsed by the same strict parser as requests (no duplicate keys). */
 function parseResponseJson(text: string): unknown {

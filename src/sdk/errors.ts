@@ -47,9 +47,26 @@ export class VerificationError extends Error {
   constructor(
     readonly code: VerificationCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'VerificationError';
+  }
+}
+
+/**
+ * The registry accepted a write (it answered 2xx) but its receipt did not verify. The record may
+ * well be in the log — at `index`, as the registry claims, when its answer named one — but nothing
+ * proves it, and the answer was not trusted: submitting again may be refused as a duplicate, and a
+ * lookup shows whether the record is there. `code` is the failed check's, `cause` its error.
+ */
+export class ReceiptNotVerifiedError extends VerificationError {
+  constructor(
+    readonly index: number | null,
+    readonly failure: VerificationError,
+  ) {
+    super(failure.code, `accepted${index === null ? '' : ` at index ${index}`}, receipt not verified: ${failure.message}`, { cause: failure });
+    this.name = 'ReceiptNotVerifiedError';
   }
 }
 
@@ -59,8 +76,10 @@ export class RegistryError extends Error {
     readonly status: number,
     readonly code: ErrorCode | 'NETWORK' | 'UNKNOWN',
     message: string,
+    /** For NETWORK: `cause` is what fetch threw (undici's `fetch failed` holds the system error in its own cause). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RegistryError';
   }
 }

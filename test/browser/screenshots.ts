@@ -1,10 +1,12 @@
 /**
- * Screenshots of the lookup page's main states, for the README: `npm run screenshots`.
+ * Screenshots of the lookup page's main states and of the API reference at /docs, for the README:
+ * `npm run screenshots` (both), `npm run screenshots -- page` or `npm run screenshots -- docs`.
  *
  * Starts a registry on a throwaway database (embedded, or a schema in DATABASE_URL), registers the
- * page's test identities, and saves full-page PNGs of each state at a desktop (1280×800) and a
- * phone (390×844) viewport into docs/screenshots/. Keys are fresh on every run, so the images
- * differ in their keys and times only.
+ * page's test identities, and saves PNGs at a desktop (1280×800) and a phone (390×844) viewport
+ * into docs/screenshots/: the lookup page's states full-page; /docs as the first screen and as one
+ * operation with its examples (the whole page is tens of thousands of pixels long). Keys are fresh
+ * on every run, so the lookup page images differ in their keys and times only.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -24,6 +26,12 @@ const VIEWPORTS = {
 if (!HAVE_CHROMIUM) {
   console.error(`no Chromium at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
   process.exit(1);
+}
+
+const only = process.argv[2];
+if (only !== undefined && only !== 'page' && only !== 'docs') {
+  console.error(`usage: screenshots.ts [page|docs] (not "${only}")`);
+  process.exit(2);
 }
 
 mkdirSync(OUT, { recursive: true });
@@ -49,7 +57,7 @@ try {
     { name: 'revoked', url: `${registry.url}/u/${fixtures.bob.userId}` },
     { name: 'recovered', url: `${registry.url}/u/${fixtures.carol.userId}`, only: 'desktop' },
   ];
-  for (const shot of shots) {
+  for (const shot of only === 'docs' ? [] : shots) {
     for (const [width, viewport] of Object.entries(VIEWPORTS)) {
       if (shot.only !== undefined && shot.only !== width) continue;
       const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme: shot.dark === true ? 'dark' : 'light', reducedMotion: 'reduce' });
@@ -65,6 +73,19 @@ try {
       console.log(`wrote ${file.pathname.replace(`${process.cwd()}/`, '')}`);
       await context.close();
     }
+  }
+
+  // The API reference: its first screen, and the operation a client starts with, examples open.
+  for (const [width, viewport] of only === 'page' ? [] : Object.entries(VIEWPORTS)) {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await page.goto(`${registry.url}/docs`);
+    const top = new URL(`docs-${width}.png`, OUT);
+    await page.screenshot({ path: top.pathname });
+    const operation = new URL(`docs-operation-${width}.png`, OUT);
+    await page.locator('#op-registerIdentity').screenshot({ path: operation.pathname });
+    for (const file of [top, operation]) console.log(`wrote ${file.pathname.replace(`${process.cwd()}/`, '')}`);
+    await context.close();
   }
 } finally {
   await browser?.close();

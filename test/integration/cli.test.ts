@@ -2,7 +2,7 @@
 // as written against a real registry; every subcommand has --help; usage errors exit 2; and
 // `log verify` passes on a healthy log, catches a tampered entry, resumes from its cursor and
 // reports a fork.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,23 +73,23 @@ describe("the README's shell session", () => {
         expect(out).toMatch(new RegExp(`^signing key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
         expect(out).toMatch(new RegExp(`^recovery key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
       },
-      register: (out) => expect(out).toMatch(/^registered [0-9a-z]{25} at log index \d+ \(verified in the registry's checkpoint of \d+ entries\)$/m),
-      rotate: (out) => expect(out).toMatch(/^rotated [0-9a-z]{25} \(seq 1\) at log index \d+$/m),
-      device: (out) => expect(out).toMatch(/^published device [0-9a-z]{25} of [0-9a-z]{25}: 192\.168\.1\.20:5000$/m),
+      register: (out) => expect(out).toMatch(/^✔ registered [0-9a-z]{25} at log index \d+ \(verified in the registry's checkpoint of \d+ entries\)$/m),
+      rotate: (out) => expect(out).toMatch(/^✔ rotated [0-9a-z]{25} \(seq 1\) at log index \d+$/m),
+      device: (out) => expect(out).toMatch(/^✔ published device [0-9a-z]{25} of [0-9a-z]{25}: 192\.168\.1\.20:5000$/m),
       revoke: (out) => {
-        expect(out).toMatch(/^revoked [0-9a-z]{25} \(seq 2\) at log index \d+$/m);
+        expect(out).toMatch(/^✔ revoked [0-9a-z]{25} \(seq 2\) at log index \d+$/m);
         revoked = true;
       },
       lookup: (out, line) => {
-        expect(out).toMatch(revoked ? /^status +revoked$/m : /^status +active$/m);
+        expect(out).toMatch(revoked ? /^status +✖ revoked$/m : /^status +✔ active$/m);
         expect(out).toMatch(/^name +Alice$/m);
         expect(out).toMatch(/^id binding +self-certifying \(/m); // keygen made an id derived from its rotation key
         expect(out).toMatch(new RegExp(`^signing key +[A-Za-z0-9_-]{43}  ${FINGERPRINT}$`, 'm'));
-        expect(out).toMatch(/^verified +chain of \d record\(s\), proven in the checkpoint of \d+ entries signed by test\.example\/peerkeys$/m);
+        expect(out).toMatch(/^verified +✔ chain of \d record\(s\), proven in the checkpoint of \d+ entries signed by test\.example\/peerkeys$/m);
         if (!revoked) expect(out).toMatch(/^device +[0-9a-z]{25} active: 192\.168\.1\.20:5000$/m);
         if (line.includes('--history')) expect(out.match(/^ {2}index \d+ {2}seq \d/gm)).toHaveLength(3);
       },
-      log: (out) => expect(out).toMatch(/^log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+$/m),
+      log: (out) => expect(out).toMatch(/^✔ log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+$/m),
     };
     expect(outputs.length).toBeGreaterThanOrEqual(6);
     for (const { line, result } of outputs) {
@@ -100,8 +100,10 @@ describe("the README's shell session", () => {
     expect(revoked).toBe(true);
   });
 
-  it('keeps the keys in a file only its owner can read, and never prints a secret key', () => {
-    const path = join(dir, 'alice.json');
+  it('keeps the keys in a file only its owner can read, in the config folder, and never prints a secret key', () => {
+    expect(readdirSync(dir)).toEqual(['config']); // nothing, let alone a keys file, in the working directory
+    const path = join(dir, 'config', 'peerkeys', 'identity.json');
+    expect(statSync(join(dir, 'config', 'peerkeys')).mode & 0o777).toBe(0o700);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const keys = JSON.parse(readFileSync(path, 'utf8')) as { keys: Array<{ secretKey: string }> };
     expect(keys.keys.length).toBeGreaterThanOrEqual(5); // keygen's four, and rotate's new signing key
@@ -109,7 +111,7 @@ describe("the README's shell session", () => {
   });
 
   it('refuses to overwrite a keys file without --force (exit 2)', async () => {
-    const again = await cli(['keygen', '--keys', 'alice.json']);
+    const again = await cli(['keygen']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
   });
@@ -154,7 +156,7 @@ describe('help and usage', () => {
     expect(noRegistry.stderr).toContain('--registry');
     const badVkey = await cli(['log', 'checkpoint', '--vkey', 'not-a-key']);
     expect(badVkey.code).toBe(2);
-    const noUndo = await cli(['recover', '--keys', 'alice.json']);
+    const noUndo = await cli(['recover']);
     expect(noUndo.code).toBe(2);
     expect(noUndo.stderr).toContain('--undo-from');
   });
@@ -208,7 +210,7 @@ describe('log verify', () => {
     try {
       const tampered = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
       expect(tampered.code, tampered.stderr).toBe(1);
-      expect(tampered.stdout).toMatch(/^log verification FAILED/m);
+      expect(tampered.stdout).toMatch(/^✖ log verification FAILED/m);
       expect(tampered.stdout).toMatch(/^index 1: log entry 1: BAD_SIGNATURE/m);
     } finally {
       proxy.tamper = null;

@@ -387,6 +387,7 @@ describe('responses match their schemas', () => {
     expectDocumented('get', '/openapi.yaml', await client.get('/openapi.yaml'), 200);
     expectDocumented('get', '/docs', await client.get('/docs'), 200);
     expectDocumented('get', '/docs/docs.css', await client.get('/docs/docs.css'), 200);
+    expectDocumented('get', '/favicon.ico', await client.get('/favicon.ico'), 200);
   });
 
   it('serves the lookup page and its assets', async () => {

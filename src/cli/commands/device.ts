@@ -2,16 +2,15 @@
 import { isPeersId, newPeersId } from '../../protocol/ids.js';
 import { formatTimestamp, parseTimestamp } from '../../protocol/time.js';
 import { createDeviceRecord } from '../../sdk/records.js';
-import { KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
+import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
-import { print } from '../output.js';
 import { ownIdentity } from '../own-identity.js';
 import { keysPath, registryClient } from '../registry-target.js';
 
 export const device: Command = {
   name: 'device',
   help: `usage: peerkeys device --address <addr> [--address <addr>...] [--device-id <id>] [--name <name>]
-                       [--expires <time>] [--revoke] [--keys <file>] [--registry <url> --vkey <vkey>]
+                       [--expires <time>] [--revoke] [--keys <file>] [--json] [--registry <url|profile>] [--vkey <vkey>]
 
 Signs a device record with the identity's current signing key (checked against a verified
 lookup) and publishes it. The latest record per device wins; device records are not in the log.
@@ -23,6 +22,7 @@ lookup) and publishes it. The latest record per device wins; device records are 
   --expires <time>  when the record stops counting, RFC 3339 (2027-01-01T00:00:00.000Z)
   --revoke          mark the device revoked
 ${KEYS_OPTION_HELP}
+${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
 
 Exit status: 0 published; 1 refused or not verified; 2 usage; 3 log fork; 4 registry unreachable.`,
@@ -60,8 +60,13 @@ Exit status: 0 published; 1 refused or not verified; 2 usage; 3 log fork; 4 regi
       ...(expiresMs !== undefined ? { expiresAt: formatTimestamp(expiresMs) } : {}),
     });
     const stored = await client.publishDevice(record);
-    print(`published device ${stored.deviceId} of ${stored.userId}${revoked ? ' (revoked)' : ''}: ${stored.addresses.join(' ') || '(no addresses)'}`);
-    if (stringOption(values, 'device-id') === undefined) print(`update it later with --device-id ${stored.deviceId}`);
+    const { ui } = invocation;
+    if (ui.json) {
+      ui.printJson(stored);
+      return 0;
+    }
+    ui.ok(`published device ${stored.deviceId} of ${stored.userId}${revoked ? ' (revoked)' : ''}: ${stored.addresses.join(' ') || '(no addresses)'}`);
+    if (stringOption(values, 'device-id') === undefined) ui.print(`update it later with --device-id ${stored.deviceId}`);
     return 0;
   },
 };

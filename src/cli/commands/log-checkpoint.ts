@@ -1,34 +1,35 @@
 /** `peerkeys log checkpoint`: the registry's latest checkpoint, verified. */
 import { toBase64 } from '../../protocol/encoding.js';
-import { REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, type Command } from '../command.js';
-import { print, printJson } from '../output.js';
+import { JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, type Command } from '../command.js';
 import { registryClient } from '../registry-target.js';
 
 export const logCheckpoint: Command = {
   name: 'log checkpoint',
-  help: `usage: peerkeys log checkpoint [--json] [--registry <url> --vkey <vkey>] [--state <file>]
+  help: `usage: peerkeys log checkpoint [--json] [--registry <url|profile>] [--vkey <vkey>] [--state <file>]
 
 Fetches the registry's latest checkpoint (a C2SP signed note), verifies its signature against the
 pinned key and its consistency with the last checkpoint this client saw (by a consistency proof),
 remembers it in the state file, and prints its size, root and the note itself.
 
-  --json            print { origin, size, root, note }
+${JSON_OPTION_HELP};
+                    the checkpoint is { origin, size, root, note }
 ${REGISTRY_OPTIONS_HELP}
 
 Exit status: 0 verified; 1 not verified; 2 usage; 3 log fork (inconsistent with the checkpoint
 seen before); 4 registry unreachable.`,
-  options: { ...REGISTRY_OPTIONS, json: { type: 'boolean' } },
+  options: { ...REGISTRY_OPTIONS },
   async run(invocation) {
     const checkpoint = await registryClient(invocation).checkpoint();
     const root = toBase64(checkpoint.root);
-    if (invocation.values['json'] === true) {
-      printJson({ origin: checkpoint.origin, size: checkpoint.size, root, note: checkpoint.note });
+    const { ui } = invocation;
+    if (ui.json) {
+      ui.printJson({ origin: checkpoint.origin, size: checkpoint.size, root, note: checkpoint.note });
       return 0;
     }
-    print(`checkpoint of ${checkpoint.size} entries, signed by ${checkpoint.origin}, consistent with the last one this client saw`);
-    print(`root ${root}`);
-    print();
-    process.stdout.write(checkpoint.note);
+    ui.ok(`checkpoint of ${checkpoint.size} entries, signed by ${checkpoint.origin}, consistent with the last one this client saw`);
+    ui.print(`root ${root}`);
+    ui.print();
+    ui.write(checkpoint.note);
     return 0;
   },
 };

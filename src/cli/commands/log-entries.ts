@@ -1,38 +1,39 @@
 /** `peerkeys log entries`: log entries as the registry serves them. */
 import { recordHash } from '../../protocol/signing.js';
 import { RegistryFeed } from '../../mirror/registry-feed.js';
-import { integerOption, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, UsageError, type Command } from '../command.js';
-import { print, printJson } from '../output.js';
+import { integerOption, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, UsageError, type Command } from '../command.js';
 import { registryTarget } from '../registry-target.js';
 
 export const logEntries: Command = {
   name: 'log entries',
-  help: `usage: peerkeys log entries [--start <index>] [--limit <n>] [--json] [--registry <url> --vkey <vkey>]
+  help: `usage: peerkeys log entries [--start <index>] [--limit <n>] [--json] [--registry <url|profile>] [--vkey <vkey>]
 
 Prints log entries from <index>: one line each with the index, acceptance time, kind, subject,
 seq and record hash. They are shown as served: \`peerkeys log verify\` checks them.
 
   --start <index>   the first entry (default 0)
   --limit <n>       how many, 1 to 1000 (default 20)
-  --json            print { entries: [{ index, acceptedAt, record }] } as the API does
+${JSON_OPTION_HELP};
+                    the entries are { entries: [{ index, acceptedAt, record }] }, as the API has them
 ${REGISTRY_OPTIONS_HELP}
 
 Exit status: 0 done; 1 the answer is malformed; 2 usage; 4 registry unreachable.`,
-  options: { ...REGISTRY_OPTIONS, start: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  options: { ...REGISTRY_OPTIONS, start: { type: 'string' }, limit: { type: 'string' } },
   async run(invocation) {
     const start = integerOption(invocation.values, 'start', 0);
     const limit = integerOption(invocation.values, 'limit', 20);
     if (limit < 1 || limit > 1000) throw new UsageError('--limit is 1 to 1000');
     const { url, vkey } = registryTarget(invocation);
     const entries = await new RegistryFeed({ url, vkey }).page(start, limit);
-    if (invocation.values['json'] === true) {
-      printJson({ entries: entries.map(({ index, acceptedAt, record }) => ({ index, acceptedAt, record })) });
+    const { ui } = invocation;
+    if (ui.json) {
+      ui.printJson({ entries: entries.map(({ index, acceptedAt, record }) => ({ index, acceptedAt, record })) });
       return 0;
     }
-    if (entries.length === 0) print(`no entries from index ${start}`);
+    if (entries.length === 0) ui.print(`no entries from index ${start}`);
     for (const { index, acceptedAt, record } of entries) {
       const subject = record['userId'] ?? record['groupId'] ?? '-';
-      print(`${index}  ${acceptedAt}  ${String(record['type'])}  ${String(subject)}  seq ${String(record['seq'])}  ${recordHash(record)}`);
+      ui.print(`${index}  ${acceptedAt}  ${String(record['type'])}  ${String(subject)}  seq ${String(record['seq'])}  ${recordHash(record)}`);
     }
     return 0;
   },

@@ -3,17 +3,24 @@ import type { Config } from '../../config.js';
 import type { Command } from '../command.js';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
+import type { Ui } from '../output.js';
 
-export const MIGRATE_HELP = `usage: peerkeys migrate
+export const MIGRATE_HELP = `usage: peerkeys migrate [--json]
 
 Applies the migrations in prisma/migrations that the database (DATABASE_URL, or the embedded
 database in DATA_DIR) has not seen, and records them in _prisma_migrations as Prisma does.
-The registry also does this by itself at every start.`;
+The registry also does this by itself at every start.
 
-export async function migrateCommand(config: Config): Promise<number> {
+  --json   print { applied: [names], alreadyApplied: n }`;
+
+export async function migrateCommand(config: Config, ui?: Ui): Promise<number> {
   const db = await openDatabase(config.database);
   try {
     const report = await migrate(db);
+    if (ui?.json === true) {
+      ui.printJson({ applied: report.applied, alreadyApplied: report.alreadyApplied });
+      return 0;
+    }
     console.log(
       report.applied.length === 0
         ? `database is up to date (${report.alreadyApplied} migration(s) applied earlier)`
@@ -29,5 +36,5 @@ export const migrateDatabase: Command = {
   name: 'migrate',
   help: MIGRATE_HELP,
   options: {},
-  run: ({ env }) => migrateCommand(env.serverConfig()),
+  run: ({ env, ui }) => migrateCommand(env.serverConfig(), ui),
 };

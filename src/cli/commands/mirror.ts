@@ -2,12 +2,11 @@
 import { createMirror } from '../../mirror/mirror.js';
 import { describeFork, type RoundResult } from '../../mirror/follower.js';
 import { durationOption, EXIT, REGISTRY_OPTIONS, type Command } from '../command.js';
-import { progress } from '../progress.js';
 import { registryTarget } from '../registry-target.js';
 
 export const mirror: Command = {
   name: 'mirror',
-  help: `usage: peerkeys mirror --registry <url> --vkey <vkey> [--interval <time>] [--once]
+  help: `usage: peerkeys mirror [--registry <url|profile>] [--vkey <vkey>] [--interval <time>] [--once] [--json]
 
 Follows a registry and keeps a verified copy of its log in the mirror's own database, and serves
 the same read API from it (lookups, audit histories, devices, checkpoints, proofs, entries, the
@@ -30,10 +29,14 @@ checkpoints, stops following, keeps serving what it verified, and /readyz answer
 reason. It stops the same way, with a clear message, on a record that does not verify or is of a
 kind this version of peerkeys does not know. Restart it once the cause is understood.
 
-  --registry <url>  the registry to follow (default: $PEERKEYS_REGISTRY)
-  --vkey <vkey>     the registry's log verifier key, pinned out of band (default: $PEERKEYS_VKEY)
+  --registry <url|profile>  the registry to follow (default: $PEERKEYS_REGISTRY, else the
+                    default profile of \`peerkeys pin\`)
+  --vkey <vkey>     the registry's log verifier key, pinned out of band (default: the profile's,
+                    else $PEERKEYS_VKEY)
   --interval <time> how often to poll: 10s, 1m, 500ms (default 10s)
   --once            catch up once and exit, without serving (cron jobs, audits)
+  --json            each round's result as one JSON object on stdout ({ status, size, ... });
+                    with --once, the one round's (progress and messages are left out)
 
 The mirror's HTTP server, database and rate limits are configured by the same environment as
 \`peerkeys serve\` (HOST, PORT, DATABASE_URL, DATABASE_SCHEMA, DATA_DIR, TRUST_PROXY, TLS_*,
@@ -45,15 +48,21 @@ or is of an unknown kind; 2 usage or configuration; 3 FORK; 4 registry unreachab
 --once it runs until SIGINT or SIGTERM, and keeps serving after it stops following.`,
   options: { registry: REGISTRY_OPTIONS.registry, vkey: REGISTRY_OPTIONS.vkey, interval: { type: 'string' }, once: { type: 'boolean' } },
   async run(invocation) {
+    const { ui } = invocation;
     const { url, vkey } = registryTarget(invocation);
     const intervalMs = durationOption(invocation.values, 'interval', 10_000);
-    const config = invocation.env.serverConfig({ signsCheckpoints: false, defaults: { DATA_DIR: './mirror-data' } });
-    let bar = progress('copying log entries');
+    const once = invocation.values['once'] === true;
+    const configured = invocation.env.serverConfig({ signsCheckpoints: false, defaults: { DATA_DIR: './mirror-data' } });
+    // --once --json: stdout holds the one result object, so the service's log lines stay out of it.
+    const config = once && ui.json ? { ...configured, logLevel: 'silent' as const } : configured;
+    let bar = ui.progress('copying log entries');
     const { service, follower } = await createMirror({ registryUrl: url, vkey, config, onProgress: (done, total) => bar.update(done, total) });
     let lastRetry: string | null = null;
     const report = (result: RoundResult) => {
+      if (ui.json && once) ui.printJson(result);
+      else if (ui.json) ui.printJsonLine(result); // a stream of rounds: one object a line, between the service's own JSON log lines
       const line = bar;
-      bar = progress('copying log entries'); // each round's rate is its own
+      bar = ui.progress('copying log entries'); // each round's rate is its own
       if (result.status === 'retry') {
         // Once per outage, not once per round.
         if (result.error !== lastRetry) line.finish(`could not follow ${url} (${result.error}); retrying every ${intervalMs / 1000} s`);
@@ -62,15 +71,15 @@ or is of an unknown kind; 2 usage or configuration; 3 FORK; 4 registry unreachab
       }
       if (lastRetry !== null) line.finish(`following ${url} again`);
       lastRetry = null;
-      if (result.status === 'advanced') line.finish(`mirrored entries ${result.from}–${result.size - 1}: now at the registry's checkpoint of ${result.size} entries`);
-      else if (result.status === 'stopped') line.finish(result.reason === 'fork' ? describeFork(result, url) : `STOPPED following ${url}: ${result.message}`);
+      if (result.status === 'advanced') line.finish(`${ui.mark(true, 'err')} mirrored entries ${result.from}–${result.size - 1}: now at the registry's checkpoint of ${result.size} entries`);
+      else if (result.status === 'stopped') line.finish(`${ui.mark(false, 'err')} ${result.reason === 'fork' ? describeFork(result, url) : `STOPPED following ${url}: ${result.message}`}`);
     };
 
-    if (invocation.values['once'] === true) {
+    if (once) {
       try {
         const result = await follower.round();
         report(result);
-        if (result.status === 'current') bar.finish(`up to date: ${result.size} entries, verified`);
+        if (result.status === 'current') bar.finish(`${ui.mark(true, 'err')} up to date: ${result.size} entries, verified`);
         if (result.status === 'stopped') return result.reason === 'fork' ? EXIT.FORK : EXIT.FAILED;
         return result.status === 'retry' ? EXIT.UNREACHABLE : EXIT.OK;
       } finally {

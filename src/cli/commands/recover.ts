@@ -2,15 +2,15 @@
 import { recordHash } from '../../protocol/signing.js';
 import { keyFingerprint } from '../../sdk/fingerprint.js';
 import { generateIdentityKeys } from '../../sdk/identity-keys.js';
-import { KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
+import { EXIT, JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
 import { CommandFailure } from '../failure.js';
 import { Keyring } from '../keys-file.js';
-import { keyLine, print } from '../output.js';
+import { keyJson, keyLine } from '../output.js';
 import { keysPath, registryClient } from '../registry-target.js';
 
 export const recover: Command = {
   name: 'recover',
-  help: `usage: peerkeys recover --undo-from <hash> [--keys <file>] [--name <name>] [--registry <url> --vkey <vkey>]
+  help: `usage: peerkeys recover --undo-from <hash> [--keys <file>] [--name <name>] [--json] [--registry <url|profile>] [--vkey <vkey>]
 
 Undoes the live records of the identity from <hash> on (a thief's rotation, revocation or key
 change) with a recovery record that forks from the record before it. It must be signed by a
@@ -23,6 +23,7 @@ and the audit history, marked nullified.
                     hash, signer and time
   --name <name>     the display name for the recovered identity (default: the earlier one)
 ${KEYS_OPTION_HELP}
+${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
 
 Exit status: 0 recovered; 1 refused (LATE_RECOVERY: the window closed), not verified, or no
@@ -45,6 +46,8 @@ strong enough key in the file; 2 usage; 3 log fork; 4 registry unreachable.`,
       throw new CommandFailure(
         `undoing ${undoFrom} needs a rotation key stronger than the one that signed it (${keyFingerprint(overruledSigner)}): ` +
           `one of ${stronger.length === 0 ? 'none — it was signed by the strongest key' : stronger.map(keyFingerprint).join(', ')}. ${keyring.path} holds none of them.`,
+        EXIT.FAILED,
+        'NO_STRONGER_KEY',
       );
     }
     const fresh = generateIdentityKeys();
@@ -64,11 +67,24 @@ strong enough key in the file; 2 usage; 3 log fork; 4 registry unreachable.`,
       rotationKeys: [fresh.recovery.publicKey, fresh.rotation.publicKey],
       ...(name !== undefined ? { name } : {}),
     });
-    print(`recovered ${keyring.userId} at log index ${receipt.index}: ${identity.entries.length - at} record(s) from ${undoFrom} on are nullified`);
-    print(keyLine('signing key', record.publicKey));
-    print(keyLine('box key', record.publicBoxKey));
-    for (const key of record.rotationKeys) print(keyLine('rotation key', key));
-    print('publish your device records again, and keep the new recovery key offline');
+    const { ui } = invocation;
+    if (ui.json) {
+      ui.printJson({
+        userId: keyring.userId,
+        index: receipt.index,
+        hash: receipt.hash,
+        nullified: identity.entries.length - at,
+        signingKey: keyJson(record.publicKey),
+        boxKey: keyJson(record.publicBoxKey),
+        rotationKeys: record.rotationKeys.map(keyJson),
+      });
+      return 0;
+    }
+    ui.ok(`recovered ${keyring.userId} at log index ${receipt.index}: ${identity.entries.length - at} record(s) from ${undoFrom} on are nullified`);
+    ui.print(keyLine('signing key', record.publicKey));
+    ui.print(keyLine('box key', record.publicBoxKey));
+    for (const key of record.rotationKeys) ui.print(keyLine('rotation key', key));
+    ui.print('publish your device records again, and keep the new recovery key offline');
     return 0;
   },
 };

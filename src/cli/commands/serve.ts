@@ -3,11 +3,12 @@ import type { Config } from '../../config.js';
 import type { Command } from '../command.js';
 import { RegistryService } from '../../service.js';
 
-export const SERVE_HELP = `usage: peerkeys serve
+export const SERVE_HELP = `usage: peerkeys serve [--json]
 
 Starts the registry with the configuration from the environment (and ./.env if present): on
 Postgres when DATABASE_URL is set, otherwise on an embedded database in DATA_DIR (./data).
-See .env.example for every variable. Stops gracefully on SIGINT/SIGTERM.`;
+See .env.example for every variable. Stops gracefully on SIGINT/SIGTERM. Its log is JSON lines
+on stdout; with --json, a configuration error is a JSON object too.`;
 
 export async function serveCommand(config: Config): Promise<void> {
   const service = await RegistryService.create(config);

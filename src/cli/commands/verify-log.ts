@@ -1,10 +1,15 @@
 /** `peerkeys verify-log`: audits the registry's own database (see server/log/log-audit.ts). */
 import type { Config } from '../../config.js';
-import type { Command } from '../command.js';
+import type { Database } from '../../db/database.js';
+import { latestCheckpoint } from '../../db/log-repository.js';
+import { isValidKeyName, parseCheckpointText, parseSignedNote, verifyCheckpointNote } from '../../protocol/checkpoint.js';
+import { EXIT, type Command } from '../command.js';
 import { openDatabase } from '../../db/database.js';
 import { auditLog } from '../../server/log/log-audit.js';
-import { loadLogKey } from '../../server/log/log-key.js';
-import { progress } from '../progress.js';
+import { loadLogKey, type LogKey } from '../../server/log/log-key.js';
+import { nodeVerify } from '../../server/node-ed25519.js';
+import { CommandFailure } from '../failure.js';
+import type { Ui } from '../output.js';
 
 export const VERIFY_LOG_HELP = `usage: peerkeys verify-log [--json]
 
@@ -12,26 +17,60 @@ Re-reads the whole transparency log from the registry's database (DATABASE_URL, 
 database in DATA_DIR), recomputes every leaf, subtree and checkpoint root, re-checks every
 signature and replays every chain. Reports each mismatch with the log index it concerns.
 
+The log's origin is read from its own checkpoints (those the configured key signed): without
+LOG_ORIGIN, the one PUBLIC_URL and PORT would give does not matter. A LOG_ORIGIN that differs
+from the log's is one configuration error (exit 2, ORIGIN_MISMATCH), not a problem per entry.
+
   --json   print the report as JSON on stdout
 
 Exit status: 0 when the log verifies, 1 when it does not, 2 on usage or configuration errors.`;
 
-export async function verifyLogCommand(config: Config, options: { json: boolean }): Promise<number> {
+/**
+ * The key to audit the stored log with: the configured signing key, under the origin the log's
+ * latest checkpoint states — when that key signed that checkpoint under that origin, which is what
+ * shows the origin is the log's own and not an edit of the note. Without LOG_ORIGIN, the origin
+ * PUBLIC_URL and PORT would give is only a default, and the log's own is used; a LOG_ORIGIN that
+ * differs is one configuration error. In every other case the configured key is used, and the
+ * audit reports what does not verify.
+ */
+async function auditKey(db: Database, config: Config, explicitOrigin: string | undefined): Promise<{ key: LogKey; note: string | null }> {
+  const configured = loadLogKey(config.log);
+  const latest = await latestCheckpoint(db.prisma);
+  const parsed = latest === null ? null : parseSignedNote(latest.note);
+  const stated = parsed === null ? null : parseCheckpointText(parsed.text);
+  if (latest === null || stated === null || stated.origin === config.log.origin || !isValidKeyName(stated.origin)) return { key: configured, note: null };
+  const key = loadLogKey({ ...config.log, origin: stated.origin });
+  if ((await verifyCheckpointNote(latest.note, key.noteKey, nodeVerify)) === null) return { key: configured, note: null };
+  if (explicitOrigin !== undefined) {
+    throw new CommandFailure(
+      `configuration error: LOG_ORIGIN is "${explicitOrigin}", but the log in this database is "${stated.origin}": its checkpoints name that origin, signed by the configured key`,
+      EXIT.USAGE,
+      'ORIGIN_MISMATCH',
+      { configuredOrigin: explicitOrigin, logOrigin: stated.origin },
+      `The origin is part of the log's identity (clients pin it with the key): set LOG_ORIGIN=${stated.origin}, or point DATABASE_URL or DATA_DIR at the log you meant.`,
+    );
+  }
+  return {
+    key,
+    note: `the log's origin is ${stated.origin}, read from its checkpoints (LOG_ORIGIN is unset; PUBLIC_URL and PORT here would give ${config.log.origin})`,
+  };
+}
+
+export async function verifyLogCommand(config: Config, options: { ui: Ui; explicitOrigin?: string | undefined }): Promise<number> {
+  const { ui } = options;
   const db = await openDatabase(config.database);
   try {
-    const key = loadLogKey(config.log);
-    const bar = progress('verifying log entries');
+    const { key, note } = await auditKey(db, config, options.explicitOrigin);
+    if (note !== null) ui.note(note);
+    const bar = ui.progress('verifying log entries');
     const report = await auditLog(db, key, { onProgress: (done, total) => bar.update(done, total) });
-    if (options.json) {
-      bar.finish('');
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (ui.json) {
+      ui.printJson({ origin: key.origin, ...report });
     } else if (report.problems.length === 0) {
-      bar.finish(`log verified: ${report.entries} entries, ${report.checkpoints} checkpoints, root ${report.root}`);
+      bar.finish(`${ui.mark(true, 'err')} log verified: ${report.entries} entries, ${report.checkpoints} checkpoints, root ${report.root}`);
     } else {
-      bar.finish(`log verification FAILED: ${report.problems.length} problem(s) in ${report.entries} entries`);
-      for (const problem of report.problems) {
-        process.stdout.write(`${problem.index === null ? 'log' : `index ${problem.index}`}: ${problem.message}\n`);
-      }
+      bar.finish(`${ui.mark(false, 'err')} log verification FAILED: ${report.problems.length} problem(s) in ${report.entries} entries`);
+      for (const problem of report.problems) ui.print(`${problem.index === null ? 'log' : `index ${problem.index}`}: ${problem.message}`);
     }
     return report.problems.length === 0 ? 0 : 1;
   } finally {
@@ -42,6 +81,6 @@ export async function verifyLogCommand(config: Config, options: { json: boolean 
 export const verifyLog: Command = {
   name: 'verify-log',
   help: VERIFY_LOG_HELP,
-  options: { json: { type: 'boolean' } },
-  run: ({ env, values }) => verifyLogCommand(env.serverConfig(), { json: values['json'] === true }),
+  options: {},
+  run: ({ env, ui }) => verifyLogCommand(env.serverConfig(), { ui, explicitOrigin: env.serverVariable('LOG_ORIGIN') }),
 };

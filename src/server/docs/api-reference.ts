@@ -1,7 +1,18 @@
 /**
  * Renders an OpenAPI 3.1 document (openapi.yaml, parsed) as one static HTML page: every operation
- * and every component schema. The page has no scripts and no inline styles, so it lives within
- * the registry's strict Content-Security-Policy (security.ts); its stylesheet is served alongside.
+ * with its examples, and every component schema. The page has no scripts and no inline styles, so
+ * it lives within the registry's strict Content-Security-Policy (security.ts); its stylesheet is
+ * served alongside.
+ *
+ * Operations marked `x-internal: true` (the pages' stylesheets, script and icon) are files the
+ * registry serves, not API operations: they are listed apart, in one short table. The main content
+ * comes before the navigation in the document, so a phone (which shows them one after the other)
+ * starts with the reference itself rather than sixty links.
+ *
+ * Examples (OAS Example Objects, written from a real registry by test/tools/openapi-examples.ts)
+ * are shown under each operation: its request, its success and its problems. An example under a
+ * shared request body or response names the operations it belongs to in `x-operations`, and
+ * `x-request` says which request produced it.
  *
  * Every piece of text from the document is HTML-escaped before it is placed, including attribute
  * values. Descriptions get a very small Markdown subset: blank-line paragraphs, "- " lists and
@@ -74,6 +85,18 @@ function prose(value: unknown): string {
   }
   return out.join('\n');
 }
+
+/** The error codes a response's description names as `CODE`. */
+function documentedCodes(description: unknown): Set<string> {
+  return new Set([...text(description).matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]!));
+}
+
+/** An example's value as shown: text as it is, anything else as indented JSON. */
+function exampleText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}
+
+const REASONS: Record<string, string> = { '200': 'OK', '201': 'Created', '400': 'Bad Request', '404': 'Not Found', '409': 'Conflict', '413': 'Content Too Large', '422': 'Unprocessable Content', '429': 'Too Many Requests', '500': 'Internal Server Error', '503': 'Service Unavailable' };
 
 /** The component name a `#/components/<kind>/<name>` reference points at, or null. */
 function refName(node: Node, kind: string): string | null {
@@ -152,7 +175,7 @@ class Renderer {
     if (all.length === 0) return '';
     const rows = all.map((raw) => {
       const parameter = this.resolve(raw, 'parameters');
-      return `<tr><td><code>${escapeHtml(text(parameter['name']))}</code></td><td>${escapeHtml(text(parameter['in']))}</td><td>${parameter['required'] === true ? 'required' : 'optional'}</td><td>${this.schemaCell(parameter['schema'])}</td><td>${prose(parameter['description'])}</td></tr>`;
+      return `<tr><td><code>${escapeHtml(text(parameter['name']))}</code></td><td data-label="in">${escapeHtml(text(parameter['in']))}</td><td>${parameter['required'] === true ? 'required' : 'optional'}</td><td data-label="schema">${this.schemaCell(parameter['schema'])}</td><td>${prose(parameter['description'])}</td></tr>`;
     });
     return `<h4>Parameters</h4>\n<table><thead><tr><th>name</th><th>in</th><th></th><th>schema</th><th>description</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
   }
@@ -187,9 +210,76 @@ class Renderer {
     const rows = Object.entries(responses).map(([status, raw]) => {
       const response = this.resolve(raw, 'responses');
       const klass = status.startsWith('2') ? 'ok' : status.startsWith('3') ? 'redirect' : 'error';
-      return `<tr><td class="status status-${klass}">${escapeHtml(status)}</td><td>${prose(response['description'])}</td><td class="meta">${this.content(response['content'])}</td><td class="meta">${this.headers(response['headers'])}</td></tr>`;
+      const headers = this.headers(response['headers']);
+      return `<tr><td class="status status-${klass}">${escapeHtml(status)}</td><td>${prose(response['description'])}</td><td class="meta" data-label="content">${this.content(response['content'])}</td><td class="meta"${headers === '' ? '' : ' data-label="headers"'}>${headers}</td></tr>`;
     });
     return `<h4>Responses</h4>\n<table><thead><tr><th>status</th><th>description</th><th>content</th><th>headers</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  }
+
+  /** A media type's examples, references followed, that belong to `operationId`. */
+  private mediaExamples(content: unknown, operationId: string): Array<{ mediaType: string; example: Node }> {
+    if (!isNode(content)) return [];
+    const out: Array<{ mediaType: string; example: Node }> = [];
+    for (const [mediaType, media] of Object.entries(content)) {
+      if (!isNode(media) || !isNode(media['examples'])) continue;
+      for (const raw of Object.values(media['examples'])) {
+        const example = this.resolve(raw, 'examples');
+        const operations = example['x-operations'];
+        if (Array.isArray(operations) && !operations.includes(operationId)) continue;
+        out.push({ mediaType, example });
+      }
+    }
+    return out;
+  }
+
+  private exampleBlock(label: string, klass: string, example: Node, body: string, open: boolean): string {
+    const summary = text(example['summary']);
+    return [
+      `<details class="example"${open ? ' open' : ''}>`,
+      `<summary><span class="status status-${klass}">${label}</span> ${inline(summary)}</summary>`,
+      `<pre><code>${escapeHtml(body)}</code></pre>`,
+      '</details>',
+    ].join('');
+  }
+
+  /**
+   * The operation's examples: the request (its body, or the request line of the success example),
+   * the success response, then each problem the operation documents that has an example (closed).
+   */
+  private examples(operation: Node): string {
+    const operationId = text(operation['operationId']);
+    const responses = isNode(operation['responses']) ? Object.entries(operation['responses']).map(([status, raw]) => [status, this.resolve(raw, 'responses')] as const) : [];
+    const successes: string[] = [];
+    const problems: string[] = [];
+    let requestLine = '';
+    for (const [status, response] of responses) {
+      const ok = status.startsWith('2');
+      const codes = documentedCodes(response['description']);
+      for (const { mediaType, example } of this.mediaExamples(response['content'], operationId)) {
+        const value = example['value'];
+        const code = isNode(value) && typeof value['code'] === 'string' ? value['code'] : null;
+        // A problem shown only where this operation's contract names its code.
+        if (!ok && code !== null && !codes.has(code)) continue;
+        const request = text(example['x-request']);
+        if (ok && requestLine === '') requestLine = request;
+        const statusLine = `HTTP ${status} ${REASONS[status] ?? ''}`.trimEnd();
+        const body = `${request === '' ? '' : `${request}\n→ `}${statusLine}\nContent-Type: ${mediaType}\n\n${exampleText(value)}`;
+        const label = `${escapeHtml(status)}${code === null ? '' : ` <code>${escapeHtml(code)}</code>`}`;
+        (ok ? successes : problems).push(this.exampleBlock(label, ok ? 'ok' : 'error', example, body, ok));
+      }
+    }
+    const requests: string[] = [];
+    if (operation['requestBody'] !== undefined) {
+      const body = this.resolve(operation['requestBody'], 'requestBodies');
+      for (const { mediaType, example } of this.mediaExamples(body['content'], operationId)) {
+        const request = text(example['x-request']);
+        requests.push(this.exampleBlock('request', 'request', example, `${request}\nContent-Type: ${mediaType}\n\n${exampleText(example['value'])}`, true));
+      }
+    } else if (requestLine !== '') {
+      requests.push(this.exampleBlock('request', 'request', { summary: '' }, requestLine, true));
+    }
+    const all = [...requests, ...successes, ...problems];
+    return all.length === 0 ? '' : `<h4>Examples</h4>\n<div class="examples">\n${all.join('\n')}\n</div>`;
   }
 
   private operations(): Array<{ method: string; path: string; operation: Node; pathItem: Node }> {
@@ -219,6 +309,7 @@ class Renderer {
       this.parameters(operation, pathItem),
       this.requestBody(operation),
       this.responses(operation),
+      this.examples(operation),
       '</section>',
     ]
       .filter((part) => part !== '')
@@ -234,7 +325,7 @@ class Renderer {
       const required = new Set(Array.isArray(schema['required']) ? schema['required'].map(String) : []);
       const rows = Object.entries(properties).map(
         ([property, definition]) =>
-          `<tr><td><code>${escapeHtml(property)}</code></td><td>${required.has(property) ? 'required' : 'optional'}</td><td>${this.schemaCell(definition)}</td><td>${isNode(definition) ? prose(definition['description']) : ''}</td></tr>`,
+          `<tr><td><code>${escapeHtml(property)}</code></td><td>${required.has(property) ? 'required' : 'optional'}</td><td data-label="schema">${this.schemaCell(definition)}</td><td>${isNode(definition) ? prose(definition['description']) : ''}</td></tr>`,
       );
       parts.push(`<table><thead><tr><th>property</th><th></th><th>schema</th><th>description</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`);
       const constraints = this.constraints(schema);
@@ -245,21 +336,44 @@ class Renderer {
     return parts.filter((part) => part !== '').join('\n');
   }
 
+  /** The files the registry serves beside the API (`x-internal`): one row each, no operation card. */
+  private internalFiles(internal: Array<{ method: string; path: string; operation: Node }>): string {
+    if (internal.length === 0) return '';
+    const rows = internal.map(({ method, path, operation }) => {
+      const success = isNode(operation['responses']) ? Object.entries(operation['responses']).find(([status]) => status.startsWith('2')) : undefined;
+      const content = success === undefined ? '' : this.content(this.resolve(success[1], 'responses')['content']);
+      return `<tr><td><span class="method method-${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <code class="path">${escapeHtml(path)}</code></td><td>${inline(text(operation['summary']))}</td><td class="meta" data-label="content">${content}</td></tr>`;
+    });
+    return [
+      '<section class="internal" id="files">',
+      '<h2>Other files served</h2>',
+      '<p>The pages\' own stylesheets, script and icon: served by the registry (its Content-Security-Policy allows nothing from elsewhere), cached for five minutes, not rate limited, and not part of the API.</p>',
+      `<table><thead><tr><th>path</th><th>what</th><th>content</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+      '</section>',
+    ].join('\n');
+  }
+
   render(stylesheetHref: string, documentHref: string): string {
     const info = isNode(this.spec['info']) ? this.spec['info'] : {};
     const title = `${text(info['title'])} ${text(info['version'])}`.trim();
-    const operations = this.operations();
+    const all = this.operations();
+    const operations = all.filter(({ operation }) => operation['x-internal'] !== true);
+    const internal = all.filter(({ operation }) => operation['x-internal'] === true);
     const components = isNode(this.spec['components']) ? this.spec['components'] : {};
     const schemas = Object.entries(isNode(components['schemas']) ? components['schemas'] : {}).filter((entry): entry is [string, Node] => isNode(entry[1]));
 
     const toc = [
-      '<nav>',
+      '<nav id="contents" aria-label="Contents">',
       '<h2>Operations</h2>',
-      `<ul>${operations.map(({ method, path, operation }) => `<li><a href="#${this.operationId(method, path, operation)}"><span class="method method-${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> ${escapeHtml(path)}</a></li>`).join('')}</ul>`,
+      `<ul>${operations.map(({ method, path, operation }) => `<li><a href="#${this.operationId(method, path, operation)}"><span class="method method-${escapeHtml(method)}">${escapeHtml(method.toUpperCase())}</span> <span>${escapeHtml(path).replace(/\//g, '/<wbr>')}</span></a></li>`).join('')}</ul>`,
       '<h2>Schemas</h2>',
       `<ul>${schemas.map(([name]) => `<li>${this.schemaLink(name)}</li>`).join('')}</ul>`,
+      internal.length === 0 ? '' : '<h2><a href="#files">Other files served</a></h2>',
+      '<p class="to-top"><a href="#top">Back to the top</a></p>',
       '</nav>',
-    ].join('\n');
+    ]
+      .filter((part) => part !== '')
+      .join('\n');
 
     return [
       '<!doctype html>',
@@ -269,14 +383,15 @@ class Renderer {
       '<meta name="viewport" content="width=device-width, initial-scale=1">',
       `<title>${escapeHtml(title)} — API reference</title>`,
       `<link rel="stylesheet" href="${escapeHtml(stylesheetHref)}">`,
+      '<link rel="icon" href="/favicon.ico">',
       '</head>',
-      '<body>',
+      '<body id="top">',
       '<header>',
       `<h1>${escapeHtml(text(info['title']))} <span class="version">v${escapeHtml(text(info['version']))}</span></h1>`,
       `<p class="summary">${inline(text(info['summary']))}</p>`,
       `<p>The contract: <a href="${escapeHtml(documentHref)}">${escapeHtml(documentHref)}</a> (OpenAPI ${escapeHtml(text(this.spec['openapi']))}).</p>`,
+      '<p class="jump"><a href="#contents">Contents: every operation and schema</a></p>',
       '</header>',
-      toc,
       '<main>',
       `<section class="overview">\n<h2>Overview</h2>\n${prose(info['description'])}\n</section>`,
       '<section class="operations">',
@@ -287,7 +402,9 @@ class Renderer {
       '<h2>Schemas</h2>',
       ...schemas.map(([name, schema]) => this.schema(name, schema)),
       '</section>',
+      this.internalFiles(internal),
       '</main>',
+      toc,
       '</body>',
       '</html>',
       '',

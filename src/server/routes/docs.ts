@@ -1,6 +1,7 @@
 /**
  * GET /openapi.yaml (the contract), GET /docs (the API reference rendered from it, server-side,
- * with no scripts or inline styles: the CSP in security.ts holds) and GET /docs/docs.css.
+ * with no scripts or inline styles: the CSP in security.ts holds), GET /docs/docs.css, and the
+ * site's icon, GET /favicon.ico (browsers ask for it beside /docs and the lookup page alike).
  *
  * openapi.yaml is read and the page built once, when the router is created — never at import
  * time and never per request. The file sits at the package root, which is three levels up from
@@ -10,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { parse } from 'yaml';
 import { renderApiReference } from '../docs/api-reference.js';
+import { favicon } from '../docs/favicon.js';
 import { DOCS_STYLESHEET } from '../docs/stylesheet.js';
 import { cacheBriefly } from '../http/caching.js';
 
@@ -17,6 +19,7 @@ const OPENAPI_FILE = new URL('../../../openapi.yaml', import.meta.url);
 
 const DOCUMENT_PATH = '/openapi.yaml';
 const STYLESHEET_PATH = '/docs/docs.css';
+const FAVICON_PATH = '/favicon.ico';
 
 /** The documentation changes only with a release; five minutes keeps a deploy visible soon. */
 const DOCS_MAX_AGE_SECONDS = 300;
@@ -26,7 +29,7 @@ export function docsRouter(): Router {
   const page = renderApiReference(parse(document), { stylesheet: STYLESHEET_PATH, document: DOCUMENT_PATH });
 
   const router = Router();
-  const serve = (path: string, type: string, body: string) =>
+  const serve = (path: string, type: string, body: string | Buffer) =>
     router.get(path, (_req, res) => {
       cacheBriefly(res, DOCS_MAX_AGE_SECONDS);
       res.type(type).send(body);
@@ -34,5 +37,6 @@ export function docsRouter(): Router {
   serve(DOCUMENT_PATH, 'application/yaml; charset=utf-8', document);
   serve('/docs', 'text/html; charset=utf-8', page);
   serve(STYLESHEET_PATH, 'text/css; charset=utf-8', DOCS_STYLESHEET);
+  serve(FAVICON_PATH, 'image/x-icon', favicon());
   return router;
 }

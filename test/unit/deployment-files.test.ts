@@ -1,0 +1,250 @@
+// The deployment files, checked without a Docker engine (none runs where the tests do):
+// docker-compose.yml against the Compose Specification's schema and against the registry's own
+// configuration, the Dockerfile's instructions, and the build context .dockerignore leaves.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES, readConfig } from '../../src/config.js';
+import { loadLogKey } from '../../src/server/log/log-key.js';
+
+type Node = Record<string, any>;
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+const COMPOSE = parse(read('docker-compose.yml')) as Node;
+const DOCKERFILE = read('Dockerfile');
+const README = read('README.md');
+
+// ajv-formats is CommonJS with `exports.default`; under ESM interop the callable may sit one level down.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+/**
+ * Compose's variable interpolation (compose-spec, "Interpolation"): `${VAR}`, `${VAR:-default}`
+ * (unset or empty), `${VAR-default}` (unset), `${VAR:?error}` (unset or empty: fails),
+ * `${VAR?error}` (unset: fails), and `$$` for a literal `$`.
+ */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (match, name: string | undefined, colon: string, kind: string, argument: string) => {
+    if (match === '$$') return '$';
+    const value = env[name!];
+    const missing = value === undefined || (colon === ':' && value === '');
+    if (kind === '?' && missing) throw new Error(`${name}: ${argument}`);
+    if (kind === '-' && missing) return argument;
+    return value ?? '';
+  });
+}
+
+function interpolateAll(node: unknown, env: Record<string, string>): unknown {
+  if (typeof node === 'string') return interpolate(node, env);
+  if (Array.isArray(node)) return node.map((child) => interpolateAll(child, env));
+  if (typeof node === 'object' && node !== null) return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, interpolateAll(child, env)]));
+  return node;
+}
+
+/** The `.env` the README tells an operator to write, with each `$(command)` standing for its output. */
+function documentedDotEnv(): Record<string, string> {
+  const block = /cat > \.env <<EOF\n([\s\S]*?)\nEOF/.exec(README);
+  expect(block, 'the README shows the .env to write').not.toBeNull();
+  const out: Record<string, string> = {};
+  for (const line of block![1]!.split('\n')) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (match !== null) out[match[1]!] = match[2]!.replace(/\$\([^)]*\)/g, '0123456789abcdef0123456789abcdef');
+  }
+  return out;
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid under the Compose Specification’s schema', () => {
+    // Not strict: the schema is draft-07 with annotations Ajv's strict mode refuses, and it names
+    // its meta-schema by an https URL Ajv registers as http.
+    const { $schema: _metaSchema, ...schema } = JSON.parse(read('test/fixtures/compose-spec/compose-spec.json'));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    expect(validate(COMPOSE), JSON.stringify(validate.errors)).toBe(true);
+    // And the schema does refuse a mistake.
+    expect(validate({ ...COMPOSE, secrets: { log_signing_key: { fil: './secrets/log-signing-key' } } })).toBe(false);
+  });
+
+  it('hands the log signing key over as a secret file, never as an environment variable', () => {
+    const registry = COMPOSE['services']['registry'];
+    expect(registry['secrets']).toEqual(['log_signing_key']);
+    expect(COMPOSE['secrets']).toEqual({ log_signing_key: { file: './secrets/log-signing-key' } });
+    expect(registry['environment']['LOG_SIGNING_KEY_FILE']).toBe('/run/secrets/log_signing_key');
+    expect(registry['environment']['LOG_SIGNING_KEY']).toBeUndefined();
+    expect(read('docker-compose.yml')).not.toMatch(/^\s*LOG_SIGNING_KEY:/m);
+  });
+
+  it('sets only variables the registry reads', () => {
+    const environment = Object.keys(COMPOSE['services']['registry']['environment']);
+    expect(environment.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
+  });
+
+  it('requires LOG_ORIGIN, and with the README’s .env gives a registry that starts with its key and pinned origin', () => {
+    const dotEnv = documentedDotEnv();
+    expect(Object.keys(dotEnv).sort()).toEqual(['LOG_ORIGIN', 'POSTGRES_PASSWORD', 'PUBLIC_URL']);
+    const { LOG_ORIGIN: _origin, ...withoutOrigin } = dotEnv;
+    expect(() => interpolateAll(COMPOSE, withoutOrigin)).toThrow(/^LOG_ORIGIN: /);
+
+    const compose = interpolateAll(COMPOSE, dotEnv) as Node;
+    const environment = compose['services']['registry']['environment'] as Record<string, string>;
+    // The secret, where compose puts it: a seed as `openssl rand -base64 32 | tr …` writes it.
+    const secret = join(mkdtempSync(join(tmpdir(), 'peerkeys-compose-')), 'log_signing_key');
+    writeFileSync(secret, `${Buffer.alloc(32, 9).toString('base64url')}\n`);
+    const config = readConfig({ ...environment, LOG_SIGNING_KEY_FILE: secret });
+    expect(config.database.kind).toBe('postgres');
+    expect(config.log.origin).toBe(dotEnv['LOG_ORIGIN']);
+    expect(loadLogKey(config.log).vkey.startsWith(`${dotEnv['LOG_ORIGIN']}+`)).toBe(true);
+    // A later PUBLIC_URL (a new domain) does not move the origin clients pinned.
+    const moved = interpolateAll(COMPOSE, { ...dotEnv, PUBLIC_URL: 'https://keys.example.net' }) as Node;
+    expect(readConfig({ ...moved['services']['registry']['environment'], LOG_SIGNING_KEY_FILE: secret }).log.origin).toBe(dotEnv['LOG_ORIGIN']);
+    // The published port is the one the registry listens on, whatever PORT says.
+    for (const port of [undefined, '9000']) {
+      const services = (interpolateAll(COMPOSE, port === undefined ? dotEnv : { ...dotEnv, PORT: port }) as Node)['services'];
+      const listening = readConfig({ ...services['registry']['environment'], LOG_SIGNING_KEY_FILE: secret }).http.port;
+      expect(services['registry']['ports']).toEqual([`127.0.0.1:${listening}:${listening}`]);
+    }
+  });
+
+  it('checks health as the image does, with the probe that follows PORT and TLS', () => {
+    const healthcheck = COMPOSE['services']['registry']['healthcheck'];
+    expect(healthcheck['test']).toEqual(['CMD', 'node', 'dist/healthcheck.js']);
+    expect(DOCKERFILE).toContain('CMD ["node", "dist/healthcheck.js"]');
+  });
+});
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+function instructions(): Array<{ keyword: string; args: string }> {
+  return DOCKERFILE.replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword!.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('Dockerfile', () => {
+  it('builds on the current Node LTS, 24, in every stage', () => {
+    const bases = instructions().filter((i) => i.keyword === 'FROM').map((i) => i.args.split(' ')[0]);
+    expect(bases.length).toBe(2);
+    for (const base of bases) expect(base).toMatch(/^node:24(\.\d+)*-bookworm-slim$/);
+  });
+
+  it('declares no VOLUME, runs as the unprivileged node user, and checks its health with the probe', () => {
+    const all = instructions();
+    expect(all.filter((i) => i.keyword === 'VOLUME')).toEqual([]);
+    const user = all.findLastIndex((i) => i.keyword === 'USER');
+    expect(all[user]!.args).toBe('node');
+    expect(user).toBeLessThan(all.findIndex((i) => i.keyword === 'CMD'));
+    expect(all.find((i) => i.keyword === 'HEALTHCHECK')!.args).toMatch(/ CMD \["node", "dist\/healthcheck\.js"\]$/);
+  });
+});
+
+/**
+ * The build context docker sends, under .dockerignore's rules (moby's patternmatcher, as the
+ * Dockerfile reference describes them): patterns in order, the last one matching a path or any
+ * of its parent folders decides, `!` re-includes; `*` and `?` stay within one path segment, `**`
+ * spans any number of them; a leading `/` is dropped.
+ */
+class DockerIgnore {
+  private readonly patterns: Array<{ exclude: boolean; regex: RegExp }>;
+
+  constructor(text: string) {
+    this.patterns = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => {
+        const include = line.startsWith('!');
+        const pattern = (include ? line.slice(1) : line).replace(/^\/+/, '').replace(/\/+$/, '');
+        let source = '';
+        for (let i = 0; i < pattern.length; i++) {
+          const c = pattern[i]!;
+          if (c === '*' && pattern[i + 1] === '*') {
+            source += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
+            i += pattern[i + 2] === '/' ? 2 : 1;
+          } else if (c === '*') source += '[^/]*';
+          else if (c === '?') source += '[^/]';
+          else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+        }
+        return { exclude: !include, regex: new RegExp(`^${source}$`) };
+      });
+  }
+
+  excludes(path: string): boolean {
+    const segments = path.split('/');
+    const candidates = segments.map((_, i) => segments.slice(0, i + 1).join('/'));
+    let excluded = false;
+    for (const { exclude, regex } of this.patterns) if (candidates.some((candidate) => regex.test(candidate))) excluded = exclude;
+    return excluded;
+  }
+}
+
+/** Every file under the worktree, as paths relative to it (node_modules and .git summarised by one file each). */
+function worktreeFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name === 'node_modules' || entry.name === '.git') out.push(`${relative(ROOT, path)}/x`);
+        else walk(path);
+      } else out.push(relative(ROOT, path));
+    }
+  };
+  walk(ROOT);
+  return out;
+}
+
+describe('.dockerignore', () => {
+  const ignore = new DockerIgnore(read('.dockerignore'));
+
+  it('leaves out dependencies, builds, environment files, keys and data', () => {
+    const leftOut = [
+      'node_modules/express/package.json',
+      '.env',
+      '.env.production',
+      'data/log-signing-key',
+      'data/pglite/base/1/1259',
+      'mirror-data/PG_VERSION',
+      'secrets/log-signing-key',
+      'dist/main.js',
+      '.git/HEAD',
+      'test/unit/config.test.ts',
+      'coverage/index.html',
+      'src/db/generated/client.ts',
+      'src/.env',
+      'src/server/tls/key.pem',
+      'prisma/.env',
+    ];
+    expect(leftOut.filter((path) => !ignore.excludes(path))).toEqual([]);
+  });
+
+  it('keeps every file the Dockerfile copies from the context', () => {
+    const sources = instructions()
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(' ').slice(0, -1));
+    expect(sources.sort()).toEqual(['openapi.yaml', 'package-lock.json', 'package.json', 'package-lock.json', 'package.json', 'prisma', 'prisma', 'src', 'tsconfig.json'].sort());
+    const files = worktreeFiles();
+    for (const source of new Set(sources)) {
+      const under = files.filter((file) => file === source || file.startsWith(`${source}/`));
+      expect(under.length, source).toBeGreaterThan(0);
+      const kept = under.filter((file) => !ignore.excludes(file));
+      expect(kept.length, source).toBeGreaterThan(0);
+      // Of what the Dockerfile copies, only generated code is left out.
+      expect(under.filter((file) => ignore.excludes(file) && !file.startsWith('src/db/generated/')), source).toEqual([]);
+    }
+  });
+
+  it('sends none of this worktree’s node_modules, dist, .env or data', () => {
+    const sent = worktreeFiles().filter((file) => !ignore.excludes(file));
+    expect(sent.filter((file) => /^(node_modules|dist|data|\.git|test|docs)\//.test(file) || /(^|\/)\.env$/.test(file))).toEqual([]);
+    expect(sent.length).toBeGreaterThan(50);
+  });
+});
