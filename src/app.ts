@@ -23,6 +23,8 @@ import type { Metrics } from './server/metrics.js';
 import { healthRouter } from './server/routes/health.js';
 import { logRouter } from './server/routes/log.js';
 import { pageRouter } from './server/routes/page.js';
+import { peersRouter } from './server/routes/peers.js';
+import { AnchorDocuments } from './server/peers/anchor-documents.js';
 import { usersRouter } from './server/routes/users.js';
 
 export interface AppDeps {
@@ -67,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(usersRouter(deps.identities, deps.devices, deps.limits));
   app.use(groupsRouter(deps.groups, deps.limits));
   app.use(logRouter(deps.log, deps.logKey, deps.limits));
+  app.use(peersRouter(new AnchorDocuments(deps.db, deps.config.http.publicUrl), deps.limits));
   app.use(docsRouter());
   app.use(pageRouter(deps.logKey, deps.limits));
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { fromBase64Url } from './encoding.js';
 import { ProtocolError } from './errors.js';
 import { parseRecord } from './records.js';
+import { sealedAddressesSchema } from './sealed-addresses.js';
 import {
   codePointLength,
   displayNameSchema,
@@ -21,7 +22,7 @@ export const MAX_DEVICE_ADDRESSES = 16;
 export const MAX_ADDRESS_LENGTH = 256;
 
 /** An address as a peer dials it ("https://host:port", "192.168.1.2:5000"): printable, no spaces. */
-const addressSchema = z
+export const addressSchema = z
   .string()
   .refine((text) => {
     const length = codePointLength(text);
@@ -35,6 +36,8 @@ export const deviceRecordSchema = z
     userId: peersIdSchema,
     deviceId: peersIdSchema,
     addresses: z.array(addressSchema).max(MAX_DEVICE_ADDRESSES).refine(distinct, 'addresses must be distinct'),
+    /** Addresses only the listed recipients can read (DESIGN.md §3.1); covered by `sig` like the rest. */
+    sealedAddresses: sealedAddressesSchema.optional(),
     name: displayNameSchema(64).optional(),
     status: statusSchema,
     updatedAt: timestampSchema,

@@ -2,6 +2,7 @@
  * Asking several registries at once — the design's "ask many of its already-trusted peers": keys
  * are returned only when every registry that answers verifiably says the same thing.
  */
+import { lookupOutcome } from './anchors.js';
 import type { RegistryClient } from './client.js';
 import { VerificationError } from './errors.js';
 import type { VerifiedIdentity } from './verify.js';
@@ -27,6 +28,8 @@ export class QuorumError extends VerificationError {
 export interface QuorumOptions {
   /** How many registries must answer and agree (default: all of them). */
   minAgreeing?: number;
+  /** Bounds each registry's lookup, in ms (default: none); one that takes longer answers `TIMEOUT`. */
+  timeoutMs?: number;
 }
 
 /**
@@ -37,20 +40,22 @@ export interface QuorumOptions {
 export async function lookupQuorum(clients: readonly RegistryClient[], userId: string, options: QuorumOptions = {}): Promise<VerifiedIdentity> {
   if (clients.length === 0) throw new TypeError('lookupQuorum needs at least one registry');
   const needed = options.minAgreeing ?? clients.length;
-  const settled = await Promise.allSettled(clients.map((client) => client.lookup(userId)));
-  const answers: QuorumAnswer[] = settled.map((result, i) => {
+  // The same verified lookup, classified the same way, as an anchor's (anchors.ts).
+  const outcomes = await Promise.all(clients.map((client) => lookupOutcome(client, userId, options.timeoutMs)));
+  const answers: QuorumAnswer[] = outcomes.map((outcome, i) => {
     const registry = clients[i]!.url;
-    if (result.status === 'fulfilled') {
-      const { head, publicKey, publicBoxKey, status } = result.value;
+    if (outcome.identity !== undefined) {
+      const { head, publicKey, publicBoxKey, status } = outcome.identity;
       return { registry, identity: { headHash: head.hash, publicKey, publicBoxKey, status } };
     }
-    const error = result.reason as { code?: unknown; message?: unknown };
-    return { registry, error: { code: typeof error.code === 'string' ? error.code : 'UNKNOWN', message: String(error.message) } };
+    const error = outcome.error as { code?: unknown; message?: unknown };
+    const code = outcome.reason === 'TIMEOUT' ? 'TIMEOUT' : typeof error.code === 'string' ? error.code : 'UNKNOWN';
+    return { registry, error: { code, message: String(error.message) } };
   });
   const views = new Set(answers.filter((a) => a.identity !== undefined).map((a) => JSON.stringify(a.identity)));
   const agreeing = answers.filter((a) => a.identity !== undefined).length;
   const describe = () => answers.map((a) => `${a.registry}: ${a.identity ? `head ${a.identity.headHash}, key ${a.identity.publicKey}` : a.error!.code}`).join('; ');
   if (views.size > 1) throw new QuorumError(`registries disagree about ${userId}: ${describe()}`, answers);
   if (agreeing < needed) throw new QuorumError(`only ${agreeing} of ${clients.length} registries verifiably answered for ${userId} (${needed} needed): ${describe()}`, answers);
-  return (settled.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<VerifiedIdentity>).value;
+  return outcomes.find((o) => o.identity !== undefined)!.identity!;
 }

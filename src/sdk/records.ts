@@ -10,6 +10,7 @@ import { identitySigningInput } from '../protocol/identity.js';
 import { boundPeersId, newPeersId } from '../protocol/ids.js';
 import { recordHash } from '../protocol/signing.js';
 import { formatTimestamp } from '../protocol/time.js';
+import { sealDeviceAddresses } from './device-addresses.js';
 import { signerFor, type BoxKeyPair, type SigningKeyPair } from './keys.js';
 
 /**
@@ -120,6 +121,11 @@ export interface DeviceOptions {
   userId: string;
   deviceId?: string;
   addresses: string[];
+  /**
+   * Addresses only `recipients` (box keys, e.g. a group's members or the user's contacts) can read;
+   * the registry stores them sealed (DESIGN.md §3.1).
+   */
+  sealedAddresses?: { addresses: string[]; recipients: string[] };
   name?: string;
   status?: 'active' | 'revoked';
   updatedAt?: string;
@@ -130,11 +136,13 @@ export interface DeviceOptions {
 
 /** Builds and signs a device record with the user's current signing key. */
 export async function createDeviceRecord(options: DeviceOptions): Promise<DeviceRecord> {
+  const deviceId = options.deviceId ?? newPeersId();
   const unsigned: UnsignedDeviceRecord = {
     type: 'device',
     userId: options.userId,
-    deviceId: options.deviceId ?? newPeersId(),
+    deviceId,
     addresses: options.addresses,
+    ...(options.sealedAddresses !== undefined ? { sealedAddresses: sealDeviceAddresses({ userId: options.userId, deviceId, ...options.sealedAddresses }) } : {}),
     ...(options.name !== undefined ? { name: options.name } : {}),
     status: options.status ?? 'active',
     updatedAt: options.updatedAt ?? formatTimestamp(Date.now()),

@@ -8,6 +8,7 @@ import { fromBase64Url } from '../protocol/encoding.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../protocol/identity.js';
 import { IdentityReplay, checkLiveChain, type IdentityChainEntry } from '../protocol/identity-rules.js';
+import { boxKeyBinding, type BoxKeyBinding } from '../protocol/box-key.js';
 import { userIdBinding, type IdBinding } from '../protocol/ids.js';
 import { logLeafHash, type LogEntry } from '../protocol/log-entry.js';
 import { verifyConsistency, verifyInclusion } from '../protocol/merkle.js';
@@ -38,6 +39,11 @@ export interface VerifiedIdentity {
    * admits any Peers id); whoever registered it first holds it, which may not be whom you expect.
    */
   idBinding: IdBinding;
+  /**
+   * Whether `publicBoxKey` is the box key derived from `publicKey` (as ed2curve derives it), which
+   * is what Peers hosts expect of a Peers identity (DESIGN.md §10.3): `derived`, or `independent`.
+   */
+  boxKeyBinding: BoxKeyBinding;
   /** The head record's log index, hash and seq. */
   head: { index: number; hash: string; seq: number; acceptedAt: string };
   /** The live chain, genesis first. */
@@ -150,6 +156,7 @@ export async function verifyLookupBundle(raw: unknown, userId: string, key: Note
     ...truth,
     ...(record.name !== undefined ? { name: record.name } : {}),
     idBinding: userIdBinding(entries[0]!.record),
+    boxKeyBinding: boxKeyBinding(record.publicKey, record.publicBoxKey),
     head: { index: head.index, hash: chain[chain.length - 1]!.hash, seq: record.seq, acceptedAt: head.acceptedAt },
     entries,
     checkpoint,

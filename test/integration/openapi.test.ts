@@ -244,6 +244,11 @@ describe('responses match their schemas', () => {
     expect(list.body.devices).toEqual([device]);
   });
 
+  it('serves the Peers anchor document (200), and 404 for an unknown user', async () => {
+    expectDocumented('get', '/peers/v1/{userId}.json', await client.get(`/peers/v1/${alice.userId}.json`), 200);
+    expectDocumented('get', '/peers/v1/{userId}.json', await client.get(`/peers/v1/${newPeersId()}.json`), 404);
+  });
+
   describe('groups', () => {
     let founder: Person;
     let admin: Person;

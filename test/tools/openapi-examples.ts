@@ -116,6 +116,21 @@ async function generate(): Promise<Record<string, Example>> {
     body('deviceRecord', 'A device and where it listens, signed by the user’s current key', 'PUT', devicePath, ['putDevice'], device);
     await capture('putDevice', 'The stored record', 'PUT', devicePath, 200, { body: device });
     await capture('listDevices', 'One device', 'GET', `/v1/users/${alice.userId}/devices`, 200);
+    const bobBox = generateIdentityKeys().box;
+    const sealedDevice = await createDeviceRecord({
+      userId: alice.userId,
+      addresses: [],
+      sealedAddresses: { addresses: ['192.168.1.20:3341'], recipients: [bobBox.publicKey] },
+      name: 'phone',
+      signingKey: newSigning,
+    });
+    const sealedPath = `/v1/users/${alice.userId}/devices/${sealedDevice.deviceId}`;
+    body('deviceRecordSealed', 'A device whose address only one box key can read (DESIGN.md §3.1)', 'PUT', sealedPath, ['putDevice'], sealedDevice);
+    const stored = await send('PUT', sealedPath, sealedDevice);
+    if (stored.status !== 200) throw new Error(`sealed device: ${stored.status} ${stored.text}`);
+
+    // --- Peers ------------------------------------------------------------------------------
+    await capture('getPeersAnchorDocument', 'Alice’s anchor document: her current signing key, since her rotation', 'GET', `/peers/v1/${alice.userId}.json`, 200);
 
     // --- groups -----------------------------------------------------------------------------
     const bob = await person('Bob');
@@ -149,7 +164,7 @@ async function generate(): Promise<Record<string, Example>> {
 
     // --- problems: 400 ----------------------------------------------------------------------
     await capture('MalformedBody', 'A body with a duplicate key', 'POST', '/v1/users', 400, { body: '{"type":"identity","type":"identity"}', operations: WRITES });
-    await capture('MalformedUserId', 'A userId that is not a Peers id', 'GET', '/v1/users/not-a-peers-id', 400, { operations: ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'listUserGroups'] });
+    await capture('MalformedUserId', 'A userId that is not a Peers id', 'GET', '/v1/users/not-a-peers-id', 400, { operations: ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'listUserGroups', 'getPeersAnchorDocument'] });
     await capture('MalformedGroupId', 'A groupId that is not a Peers id', 'GET', '/v1/groups/not-a-peers-id', 400, { operations: ['lookupGroup'] });
     await capture('MalformedInclusionQuery', 'An index that is not less than the size', 'GET', '/v1/log/proof/inclusion?index=3&size=3', 400, { operations: ['getInclusionProof'] });
     await capture('MalformedConsistencyQuery', '`from` greater than `to`', 'GET', '/v1/log/proof/consistency?from=2&to=1', 400, { operations: ['getConsistencyProof'] });
@@ -160,7 +175,7 @@ async function generate(): Promise<Record<string, Example>> {
     await capture('InvalidGroupRecord', 'A group record without a name', 'POST', '/v1/groups', 400, { body: { ...groupGenesis, name: '' }, operations: ['createGroup', 'submitGroupRecord'] });
 
     // --- 404 ----------------------------------------------------------------------------------
-    await capture('UserNotFound', 'No identity with this userId', 'GET', `/v1/users/${newPeersId()}`, 404, { operations: ['lookupIdentity', 'getIdentityHistory', 'listDevices'] });
+    await capture('UserNotFound', 'No identity with this userId', 'GET', `/v1/users/${newPeersId()}`, 404, { operations: ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'getPeersAnchorDocument'] });
     const stranger = generateIdentityKeys();
     const strangerGenesis = await createIdentityRecord(stranger);
     const strangerUpdate = await createSuccessorRecord({ previous: strangerGenesis, signingKey: stranger.signing, signer: stranger.rotation });
@@ -208,7 +223,7 @@ async function generate(): Promise<Record<string, Example>> {
     // --- 429 and 503, from other processes on the same database -----------------------------
     const limited = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed, env: { LOG_ORIGIN: 'keys.example.org/peerkeys', RATE_LIMITS: 'on', RATE_LIMIT_IP_READS: '1/1m', RATE_LIMIT_IP_WRITES: '1/1m' } });
     try {
-      const reads = ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'listUserGroups', 'lookupGroup', 'getRegistryInfo', 'getCheckpoint', 'getInclusionProof', 'getConsistencyProof', 'getLogEntries', 'getLookupPage', 'getIdentityPage'];
+      const reads = ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'listUserGroups', 'lookupGroup', 'getRegistryInfo', 'getCheckpoint', 'getInclusionProof', 'getConsistencyProof', 'getLogEntries', 'getLookupPage', 'getIdentityPage', 'getPeersAnchorDocument'];
       await request(limited.url, 'GET', '/v1/registry');
       const readLimited = await request(limited.url, 'GET', '/v1/registry');
       if (readLimited.status !== 429) throw new Error(`rate limits: ${readLimited.status}`);

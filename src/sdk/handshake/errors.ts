@@ -13,6 +13,10 @@ export type HandshakeCode =
    * whoever registered it first holds it. `registryTrust` vouches for such ids only when told to.
    */
   | 'UNBOUND_ID'
+  /** An anchor on record for the peer's userId vetoes its key (the Peers rule, DESIGN.md §10.2). */
+  | 'ANCHOR_VETO'
+  /** The user marked the peer Malicious or Untrusted (DESIGN.md §10.5). */
+  | 'BLOCKED_PEER'
   /** The peer is not the user the caller meant to reach. */
   | 'UNEXPECTED_PEER'
   /** Signed addresses do not match what this side sees: a relay (man in the middle) is between. */

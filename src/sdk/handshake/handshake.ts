@@ -33,6 +33,7 @@ import {
   type HandshakeStep,
 } from './messages.js';
 import { Inbox, type HandshakeTransport } from './transport.js';
+import type { TrustBook } from '../trust-book.js';
 import { evaluateTrust, type TrustSource, type TrustVerdict } from './trust.js';
 
 /** This side: its device info (addresses included) and secret keys. */
@@ -48,6 +49,12 @@ interface CommonOptions {
   trust: readonly TrustSource[];
   /** Accept a peer no source knows; the result then says `blind: true`. Off unless chosen. */
   blindTrust?: boolean;
+  /**
+   * The Peers trust levels of the peers this side meets (DESIGN.md §10.5): given, the verdict
+   * carries the peer's `assessment`, and a peer marked Malicious or Untrusted, or presenting keys
+   * other than the ones on record without a source that can establish the change, is refused.
+   */
+  trustBook?: TrustBook;
   now?: () => number;
   /** Per step (default 10 s). */
   timeoutMs?: number;
@@ -214,7 +221,7 @@ export function clientHandshake(transport: HandshakeTransport, options: ClientHa
     if (body.clientNonce !== hello.nonce) fail('NONCE_MISMATCH', 'the server-hello does not answer this hello');
     checkFresh(body.timestamp, now());
     if (!anyPeer && body.device.userId !== expected) fail('UNEXPECTED_PEER', `expected ${String(expected)}, reached ${body.device.userId}`);
-    const trust = await evaluateTrust(body.device.userId, body.device, { sources: options.trust, ...(options.blindTrust !== undefined ? { blindTrust: options.blindTrust } : {}), self: me.device });
+    const trust = await evaluateTrust(body.device.userId, body.device, { sources: options.trust, ...(options.blindTrust !== undefined ? { blindTrust: options.blindTrust } : {}), ...(options.trustBook !== undefined ? { book: options.trustBook } : {}), self: me.device });
 
     // Address checks are made now but enforced after client-auth is sent, so that the server
     // learns of the relay too (what it receives is signed, boxed for the server, and harmless).
@@ -282,7 +289,7 @@ export function serverHandshake(transport: HandshakeTransport, options: ServerHa
     if (!verified('client', auth, opened.signature, auth.device.publicKey)) fail('BAD_SIGNATURE', 'client-auth is not signed by the key it names');
     if (auth.clientNonce !== hello.nonce || auth.serverNonce !== body.serverNonce) fail('NONCE_MISMATCH', 'client-auth does not answer this handshake');
     checkFresh(auth.timestamp, now());
-    const trust = await evaluateTrust(auth.device.userId, auth.device, { sources: options.trust, ...(options.blindTrust !== undefined ? { blindTrust: options.blindTrust } : {}), self: me.device });
+    const trust = await evaluateTrust(auth.device.userId, auth.device, { sources: options.trust, ...(options.blindTrust !== undefined ? { blindTrust: options.blindTrust } : {}), ...(options.trustBook !== undefined ? { book: options.trustBook } : {}), self: me.device });
     if (!addressAmong(auth.dialledAddress, me.device.addresses)) {
       fail('ADDRESS_MISMATCH', `the client dialled ${auth.dialledAddress}, which is not one of this side's addresses: a relay is in between`);
     }

@@ -5,15 +5,19 @@
  * must agree with the peer's keys; a difference is reported, never silently resolved.
  */
 import type { IdBinding } from '../../protocol/ids.js';
+import { lookupOutcome } from '../anchors.js';
 import type { RegistryClient } from '../client.js';
-import { RegistryError } from '../errors.js';
+import type { PeerAssessment, TrustBook } from '../trust-book.js';
 import { HandshakeError } from './errors.js';
 
-/** The Peers trust levels. */
-export const TRUST_LEVELS = { Untrusted: -10, Unknown: 0, NewUser: 10, NewDevice: 20, Known: 30, Trusted: 50, Self: 100 } as const;
+/**
+ * The Peers trust levels (DESIGN.md §10.5). `Malicious` is the mark a user sets on a peer it
+ * refuses for good; a connection goes through only at `Unknown` or above.
+ */
+export const TRUST_LEVELS = { Malicious: -20, Untrusted: -10, Unknown: 0, NewUser: 10, NewDevice: 20, Known: 30, Trusted: 50, Self: 100 } as const;
 export type TrustLevelName = keyof typeof TRUST_LEVELS;
 
-export type TrustSourceName = 'self' | 'pinned' | 'group' | 'registry' | 'blind';
+export type TrustSourceName = 'self' | 'pinned' | 'group' | 'registry' | 'anchors' | 'blind';
 
 /** Keys a source vouches for. */
 export interface VouchedKeys {
@@ -27,8 +31,12 @@ export interface TrustSource {
   readonly name: TrustSourceName;
   /** The level a match with this source earns. */
   readonly level: TrustLevelName;
-  /** The keys this source vouches for `userId`, or null when it knows nothing of the user. */
-  keysFor(userId: string): Promise<VouchedKeys | null>;
+  /**
+   * The keys this source vouches for `userId`, or null when it knows nothing of the user.
+   * `presented` is what the peer presented: sources that judge a key rather than list one (the
+   * Peers anchors) need it; the others ignore it.
+   */
+  keysFor(userId: string, presented?: VouchedKeys): Promise<VouchedKeys | null>;
 }
 
 /** What the handshake concluded about the other side. */
@@ -48,6 +56,12 @@ export interface TrustVerdict {
    * Null when no agreeing source knows (pinned keys, a group, blind trust).
    */
   idBinding: IdBinding | null;
+  /**
+   * The peer's Peers trust level from the caller's TrustBook (DESIGN.md §10.5): how well this side
+   * knows the user and the device (new user, new device, known device, marked, self). Present only
+   * when the handshake was given a trust book.
+   */
+  assessment?: PeerAssessment;
 }
 
 export interface RegistryTrustOptions {
@@ -70,17 +84,18 @@ export function registryTrust(client: RegistryClient, options: RegistryTrustOpti
     name: 'registry',
     level: 'Known',
     async keysFor(userId) {
-      try {
-        const identity = await client.lookup(userId);
-        if (identity.status !== 'active') throw new HandshakeError('KEY_MISMATCH', `${userId} is revoked in the registry`);
-        if (identity.idBinding !== 'self-certifying' && options.allowUnboundIds !== true) {
-          throw new HandshakeError('UNBOUND_ID', `${userId} is not bound to its genesis in the registry: whoever registered it first holds it (pass allowUnboundIds to accept that)`);
-        }
-        return { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, idBinding: identity.idBinding };
-      } catch (error) {
-        if (error instanceof RegistryError && error.code === 'NOT_FOUND') return null;
-        throw error; // a registry that fails verification vouches for nothing: refuse
+      // The verified lookup an anchor makes (anchors.ts), read as a trust source.
+      const outcome = await lookupOutcome(client, userId);
+      if (outcome.identity === undefined) {
+        if (outcome.reason === 'NOT_FOUND') return null;
+        throw outcome.error; // a registry that fails verification vouches for nothing: refuse
       }
+      const identity = outcome.identity;
+      if (identity.status !== 'active') throw new HandshakeError('KEY_MISMATCH', `${userId} is revoked in the registry`);
+      if (identity.idBinding !== 'self-certifying' && options.allowUnboundIds !== true) {
+        throw new HandshakeError('UNBOUND_ID', `${userId} is not bound to its genesis in the registry: whoever registered it first holds it (pass allowUnboundIds to accept that)`);
+      }
+      return { publicKey: identity.publicKey, publicBoxKey: identity.publicBoxKey, idBinding: identity.idBinding };
     },
   };
 }
@@ -102,6 +117,34 @@ export function groupTrust(keysFor: (userId: string) => Promise<VouchedKeys | nu
  */
 export async function evaluateTrust(
   userId: string,
+  presented: VouchedKeys & { deviceId?: string },
+  options: { sources: readonly TrustSource[]; blindTrust?: boolean; self?: { userId: string } & VouchedKeys; book?: TrustBook },
+): Promise<TrustVerdict> {
+  // A user's mark is final: a peer marked Malicious or Untrusted is refused before anyone is asked.
+  const mark = options.self?.userId === userId ? null : await options.book?.markOf(userId);
+  if (mark === 'Malicious' || mark === 'Untrusted') throw new HandshakeError('BLOCKED_PEER', `${userId} is marked ${mark}`);
+  const verdict = await sourceVerdict(userId, presented, options);
+  if (options.book === undefined) return verdict;
+  // The sources settled whose keys these are; the book says how well this side knows the peer.
+  if (presented.deviceId === undefined) throw new TypeError('a trust book needs the peer’s deviceId');
+  const assessment = await options.book.assess(
+    { userId, deviceId: presented.deviceId, publicKey: presented.publicKey, publicBoxKey: presented.publicBoxKey },
+    {
+      ...(options.self !== undefined ? { self: options.self } : {}),
+      // Keys that differ from the ones on record replace them only when a source able to establish
+      // a key change vouched for them; blind trust, or a group alone, cannot.
+      acceptKeyChange: verdict.agreeing.some((name) => name === 'registry' || name === 'anchors' || name === 'pinned'),
+    },
+  );
+  if (assessment.level < TRUST_LEVELS.Unknown) {
+    if (assessment.reason === 'MARKED') throw new HandshakeError('BLOCKED_PEER', `${userId} is marked ${assessment.levelName}`);
+    throw new HandshakeError('KEY_MISMATCH', `the peer's keys for ${userId} differ from the ones on record, and no source that can establish a key change vouched for them`);
+  }
+  return { ...verdict, assessment };
+}
+
+async function sourceVerdict(
+  userId: string,
   presented: VouchedKeys,
   options: { sources: readonly TrustSource[]; blindTrust?: boolean; self?: { userId: string } & VouchedKeys },
 ): Promise<TrustVerdict> {
@@ -114,7 +157,7 @@ export async function evaluateTrust(
     agreeing.push({ name: 'self', level: 'Self', keysFor: async () => null });
   }
   for (const source of options.sources) {
-    const vouched = await source.keysFor(userId);
+    const vouched = await source.keysFor(userId, presented);
     if (vouched === null) continue;
     if (vouched.publicKey !== presented.publicKey || vouched.publicBoxKey !== presented.publicBoxKey) {
       throw new HandshakeError('KEY_MISMATCH', `the peer's keys for ${userId} differ from what the ${source.name} source vouches for`);
