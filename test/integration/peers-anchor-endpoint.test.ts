@@ -1,7 +1,7 @@
 // GET /peers/v1/{userId}.json: peerkeys as a Peers https anchor (DESIGN.md §10), against the
 // contract in openapi.yaml and the Peers bounds (64 KiB, no redirect, Cache-Control max-age=60,
 // the per-address read budget).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { canonicalJson } from '../../src/protocol/json.js';
 import { ANCHOR_DOCUMENT_MAX_BYTES, listsKey, readAnchorDocument } from '../../src/protocol/peers-anchor.js';
@@ -21,8 +21,8 @@ let client: ReturnType<typeof api>;
 beforeAll(async () => {
   registry = await startTestRegistry({ env: { PUBLIC_URL } });
   client = api(registry.url);
-});
-afterAll(() => registry?.close());
+}, 120_000);
+afterAll(() => registry?.close(), 120_000);
 
 async function accept(identity: TestIdentity, record = identity.head): Promise<string> {
   const reply = record.seq === 0 ? await client.post('/v1/users', record) : await client.post(`/v1/users/${identity.userId}`, record);
@@ -38,7 +38,7 @@ describe('the anchor document of an identity', () => {
   beforeAll(async () => {
     alice = await newIdentity({ name: 'Alice' });
     genesisAt = await accept(alice);
-  });
+  }, 120_000);
 
   it('lists the head’s signing key, issued when the registry accepted the genesis, as the contract says', async () => {
     const reply = await client.get(`/peers/v1/${alice.userId}.json`);

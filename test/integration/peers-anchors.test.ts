@@ -3,7 +3,7 @@
 // confirm / veto / abstain, and the decision for every combination of the Peers table.
 import { gzipSync } from 'node:zlib';
 import nacl from 'tweetnacl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { anchorDecision, askDocument, resolveAnchors, type AnchorVerdict, type ResolveAnchorsOptions } from '../../src/sdk/anchors.js';
@@ -47,11 +47,11 @@ beforeAll(async () => {
   await live.submit(rotation);
   alice.records.push(rotation);
   alice.signing = signing;
-});
+}, 120_000);
 afterAll(async () => {
   await documents?.close();
   await registry?.close();
-});
+}, 120_000);
 
 function anchorDocument(userId: string, keys: string[]) {
   return { version: 1, userId, keys: keys.map((publicKey) => ({ publicKey, issuedAt: '2026-11-24T21:00:00.000Z' })), anchors: [], updatedAt: '2026-11-24T21:00:00.000Z' };
@@ -137,8 +137,8 @@ describe('a registry anchor', () => {
     let proxy: TamperingProxy;
     beforeAll(async () => {
       proxy = await startTamperingProxy(registry.url);
-    });
-    afterAll(() => proxy.close());
+    }, 120_000);
+    afterAll(() => proxy.close(), 120_000);
 
     it('vetoes (UNVERIFIABLE) when its answer fails verification: a forged head key cannot confirm', async () => {
       const forged = generateSigningKeyPair().publicKey;
@@ -168,8 +168,8 @@ describe('a document anchor, answer by answer (the Peers table, and the cases it
   let server: AnchorServer;
   beforeAll(async () => {
     server = await startAnchorServer();
-  });
-  afterAll(() => server.close());
+  }, 120_000);
+  afterAll(() => server.close(), 120_000);
 
   const key = () => alice.signing.publicKey;
   const ask = async (handler: Parameters<AnchorServer['route']>[1], presented: Parameters<typeof askDocument>[2] = { publicKey: key() }, extra: ResolveAnchorsOptions = {}) => {

@@ -1,14 +1,14 @@
 // docs/examples/peers-interop.mjs runs as written against a real registry, from the built package.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 let registry: TestRegistry;
 beforeAll(async () => {
   registry = await startTestRegistry();
-});
-afterAll(() => registry.close());
+}, 120_000);
+afterAll(() => registry.close(), 120_000);
 
 it('the Peers interop example: derived box key, anchors accepted, a sealed address only Bob opens, aging', async () => {
   const root = new URL('../..', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 // A Peers identity — a userId made at random and tweetnacl's 64-byte secret key — published as a
 // genesis, then read back through the anchor document and the SDK (DESIGN.md §10.3).
 import nacl from 'tweetnacl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64, toBase64Url } from '../../src/protocol/encoding.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { resolveAnchors } from '../../src/sdk/anchors.js';
@@ -20,11 +20,11 @@ const clientOf = async (registry: TestRegistry) => new RegistryClient({ url: reg
 
 beforeAll(async () => {
   [open, strict] = await Promise.all([startTestRegistry({ env: { USER_IDS: 'any' } }), startTestRegistry()]);
-});
+}, 120_000);
 afterAll(async () => {
   await open?.close();
   await strict?.close();
-});
+}, 120_000);
 
 describe('importing a Peers identity', () => {
   // As a Peers host keeps it: a random 25-character id and encodeBase64(secretKey).

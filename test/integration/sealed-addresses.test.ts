@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import nacl from 'tweetnacl';
 import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { deviceSigningInput, type DeviceRecord } from '../../src/protocol/device.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { newPeersId } from '../../src/protocol/ids.js';
@@ -73,11 +73,11 @@ beforeAll(async () => {
     signingKey: alice.keys.signing,
   });
   expect(await client.publishDevice(device)).toEqual(device);
-});
+}, 120_000);
 afterAll(async () => {
   await new Promise<void>((resolve) => sockets?.close(() => resolve()));
   await registry?.close();
-});
+}, 120_000);
 
 describe('who reads a sealed address', () => {
   it('Bob and Carol, the recipients, open it from the verified device list', async () => {

@@ -2,7 +2,7 @@
 // it, checked against an independent computation, and Peers secret keys read as tweetnacl makes them.
 import { createHash } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { boxKeyBinding, derivedBoxKey } from '../../src/protocol/box-key.js';
 import { toBase64, toBase64Url } from '../../src/protocol/encoding.js';
 import { newPeersId } from '../../src/protocol/ids.js';

@@ -2,7 +2,7 @@
 // limits the registry enforces.
 import { createHash } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DEVICE_MAX_BYTES, deviceSigningInput, parseDeviceRecord, type DeviceRecord } from '../../src/protocol/device.js';
 import { fromBase64Url, toBase64Url } from '../../src/protocol/encoding.js';
 import { newPeersId } from '../../src/protocol/ids.js';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { HandshakeError } from '../../src/sdk/handshake/errors.js';
 import { clientHandshake, serverHandshake, type HandshakeIdentity } from '../../src/sdk/handshake/handshake.js';
@@ -26,7 +26,7 @@ function peer(userId = newPeersId()) {
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'trust-book-'));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+afterAll(() => rmSync(folder, { recursive: true, force: true }), 120_000);
 
 describe('the levels', () => {
   it('are the Peers numbers, with Malicious below Untrusted', () => {
