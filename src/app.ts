@@ -15,7 +15,7 @@ import { readOnly } from './server/http/read-only.js';
 import type { RateLimiters } from './server/http/rate-limits.js';
 import { requestLog } from './server/http/request-log.js';
 import { cors, securityHeaders } from './server/http/security.js';
-import type { LogKey } from './server/log/log-key.js';
+import type { LogKey } from './node/log-key.js';
 import type { LogReader } from './server/log/log-reader.js';
 import { docsRouter } from './server/routes/docs.js';
 import { groupsRouter } from './server/routes/groups.js';

@@ -19,10 +19,10 @@ import { createMetrics } from './server/metrics.js';
 import { GroupService } from './server/group/group-service.js';
 import { createRateLimiters } from './server/http/rate-limits.js';
 import { IdentityService } from './server/identity/identity-service.js';
-import { loadLogKey, type LogKey } from './server/log/log-key.js';
+import { loadLogKey, type LogKey } from './node/log-key.js';
 import { LogReader } from './server/log/log-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
-import { SubtreeStore } from './server/log/subtree-store.js';
+import { SubtreeStore } from './db/subtree-store.js';
 
 export interface ServiceOverrides {
   clock?: Clock;

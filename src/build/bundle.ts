@@ -21,7 +21,7 @@ const forBrowsers = {
 
 /** A browser bundle must hold no server, database, CLI or Node-only code. */
 function assertBrowserOnly(name: string, inputs: string[]): void {
-  const nodeOnly = inputs.filter((input) => input.startsWith('node:') || /src\/(server|db|cli)\//.test(input));
+  const nodeOnly = inputs.filter((input) => input.startsWith('node:') || /src\/(server|db|cli|node|mirror)\//.test(input));
   if (nodeOnly.length > 0) throw new Error(`the ${name} pulled in server or Node-only code: ${nodeOnly.join(', ')}`);
 }
 

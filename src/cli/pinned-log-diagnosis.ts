@@ -14,7 +14,7 @@ import { parseCheckpointText, parseSignedNote, parseVerifierKey, verifyCheckpoin
 import { toBase64, toHex } from '../protocol/encoding.js';
 import { ReceiptNotVerifiedError, VerificationError } from '../sdk/errors.js';
 import { registryInfoSchema } from '../sdk/responses.js';
-import { nodeVerify } from '../server/node-ed25519.js';
+import { nodeVerify } from '../node/node-ed25519.js';
 import { EXIT, type Invocation } from './command.js';
 import { CommandFailure } from './failure.js';
 import { StateFile } from './log-state.js';

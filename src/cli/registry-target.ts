@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { parseVerifierKey, type NoteKey } from '../protocol/checkpoint.js';
 import { RegistryClient } from '../sdk/client.js';
-import { nodeVerify } from '../server/node-ed25519.js';
+import { nodeVerify } from '../node/node-ed25519.js';
 import { stringOption, UsageError, type Invocation } from './command.js';
 import { StateFile } from './log-state.js';
 import { isProfileName, RegistryProfiles } from './registry-profiles.js';

@@ -16,7 +16,7 @@ import { recordHash } from '../protocol/signing.js';
 import { groupLedger, type GroupWrite } from '../server/group/group-ledger.js';
 import { identityLedger, type IdentityWrite } from '../server/identity/identity-ledger.js';
 import type { Ledger, LogWrite } from '../server/log/log-writer.js';
-import { nodeVerify } from '../server/node-ed25519.js';
+import { nodeVerify } from '../node/node-ed25519.js';
 
 /** An entry whose record passed its kind's schema and signature checks. */
 export interface AdmittedEntry {

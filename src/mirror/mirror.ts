@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { verifierLogKey } from '../server/log/log-key.js';
+import { verifierLogKey } from '../node/log-key.js';
 import { RegistryService } from '../service.js';
 import { MirrorFollower } from './follower.js';
 import { RegistryFeed } from './registry-feed.js';

@@ -15,7 +15,7 @@ import { VerificationError } from '../sdk/errors.js';
 import { consistencySchema, entrySchema } from '../sdk/responses.js';
 import type { ClientStore } from '../sdk/store.js';
 import { verifyCheckpoint, type VerifiedCheckpoint } from '../sdk/verify.js';
-import { nodeVerify } from '../server/node-ed25519.js';
+import { nodeVerify } from '../node/node-ed25519.js';
 
 /** The most entries GET /v1/log/entries gives at once (DESIGN.md §6). */
 export const ENTRIES_PAGE = 1000;

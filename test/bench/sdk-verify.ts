@@ -6,7 +6,7 @@
 import { noteKey } from '../../src/protocol/checkpoint.js';
 import { RegistryClient, createIdentityRecord, createSuccessorRecord, generateIdentityKeys, generateSigningKeyPair, tweetnaclVerify, verifyLookupBundle, webCryptoVerifier } from '../../src/sdk/index.js';
 import type { VerifySignature } from '../../src/protocol/signing.js';
-import { nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { startTestRegistry } from '../helpers/registry.js';
 
 const registry = await startTestRegistry();

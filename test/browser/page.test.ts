@@ -13,7 +13,7 @@ import { keyFingerprint } from '../../src/sdk/index.js';
 import { sendProblem } from '../../src/server/http/problem.js';
 import { createRateLimiters } from '../../src/server/http/rate-limits.js';
 import { securityHeaders } from '../../src/server/http/security.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { pageRouter } from '../../src/server/routes/page.js';
 import { HAVE_CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { request } from '../helpers/http.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { generateBoxKeyPair, generateSigningKeyPair, type BoxKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';
 import { createGenesisRecord, createSuccessorRecord, type SuccessorOptions } from '../../src/sdk/records.js';
-import { nodeSigner } from '../../src/server/node-ed25519.js';
+import { nodeSigner } from '../../src/node/node-ed25519.js';
 
 export interface TestIdentity {
   signing: SigningKeyPair;

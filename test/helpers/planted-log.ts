@@ -9,9 +9,9 @@ import { canonicalJson } from '../../src/protocol/json.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { systemClock } from '../../src/server/clock.js';
 import { identityLedger } from '../../src/server/identity/identity-ledger.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
-import { SubtreeStore } from '../../src/server/log/subtree-store.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
 import type { TestRegistry } from './registry.js';
 
 /** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */

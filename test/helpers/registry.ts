@@ -12,7 +12,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import { readConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/server/clock.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { RegistryService } from '../../src/service.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 import { api, type Client } from './http.js';

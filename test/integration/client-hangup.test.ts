@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readConfig } from '../../src/config.js';
 import { newPeersId } from '../../src/protocol/ids.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { RegistryService } from '../../src/service.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { createDeviceRecord } from '../../src/sdk/records.js';

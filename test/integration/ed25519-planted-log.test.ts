@@ -11,7 +11,7 @@ import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { RegistryClient } from '../../src/sdk/client.js';
 import { tweetnaclVerify, webCryptoVerifier } from '../../src/sdk/crypto.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
-import { nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { cleanEnv, peerkeys } from '../helpers/cli.js';
 import { expectVerification } from '../helpers/errors.js';
 import { constructedSigner, defectiveSignerFor, genesisWith } from '../helpers/forged-records.js';

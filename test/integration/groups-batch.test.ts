@@ -16,9 +16,9 @@ import { systemClock } from '../../src/server/clock.js';
 import { groupLedger } from '../../src/server/group/group-ledger.js';
 import { identityLedger } from '../../src/server/identity/identity-ledger.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
-import { SubtreeStore } from '../../src/server/log/subtree-store.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
 

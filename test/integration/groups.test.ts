@@ -10,7 +10,7 @@ import { RegistryClient, createSuccessorRecord, generateSigningKeyPair, withMemb
 import { persistGroupChanges } from '../../src/db/group-repository.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
 import { LogWriter, type Ledger, type LogWrite } from '../../src/server/log/log-writer.js';
-import { SubtreeStore } from '../../src/server/log/subtree-store.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { systemClock } from '../../src/server/clock.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import { api } from '../helpers/http.js';

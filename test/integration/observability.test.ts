@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readConfig } from '../../src/config.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { RegistryService } from '../../src/service.js';
 import { api } from '../helpers/http.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';

@@ -14,7 +14,7 @@ import { createSuccessorRecord } from '../../src/sdk/records.js';
 import { identityLedger } from '../../src/server/identity/identity-ledger.js';
 import { auditLog } from '../../src/server/log/log-audit.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
-import { SubtreeStore } from '../../src/server/log/subtree-store.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
 import type { Reply } from '../helpers/http.js';
 import { expectProblem, logSize, type Client } from '../helpers/hostile-http.js';
 import { newIdentity, type TestIdentity } from '../helpers/identities.js';

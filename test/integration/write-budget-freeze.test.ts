@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readConfig } from '../../src/config.js';
-import { logKeyFromSeed } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { RegistryService } from '../../src/service.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';

@@ -20,7 +20,7 @@ import {
 import { toBase64, toHex, utf8 } from '../../src/protocol/encoding.js';
 import type { SignMessage } from '../../src/protocol/signing.js';
 import { publicKeyBytes, signerFor, signingKeyPairFromSeed, type SigningKeyPair } from '../../src/sdk/keys.js';
-import { nodeSigner, nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeSigner, nodeVerify } from '../../src/node/node-ed25519.js';
 import { hex } from '../helpers/bytes.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
 import { expectWith } from '../helpers/expect-with.js';

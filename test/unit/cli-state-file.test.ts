@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { defaultCursorPath, StateFile } from '../../src/cli/log-state.js';
 import { signCheckpoint } from '../../src/protocol/checkpoint.js';
-import { logKeyFromSeed, type LogKey } from '../../src/server/log/log-key.js';
+import { logKeyFromSeed, type LogKey } from '../../src/node/log-key.js';
 
 const root = mkdtempSync(join(tmpdir(), 'peerkeys-state-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }), 120_000);

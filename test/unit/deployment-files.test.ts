@@ -9,7 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, readConfig } from '../../src/config.js';
-import { loadLogKey } from '../../src/server/log/log-key.js';
+import { loadLogKey } from '../../src/node/log-key.js';
 import { expectWith } from '../helpers/expect-with.js';
 
 type Node = Record<string, any>;

@@ -14,7 +14,7 @@ import {
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { canonicalBytes, type VerifySignature } from '../../src/protocol/signing.js';
 import { createDeviceRecord } from '../../src/sdk/records.js';
-import { nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { SMALL_ORDER_ED25519, b64url } from '../helpers/bytes.js';
 import { T0, USER_ID, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';

@@ -16,7 +16,7 @@ import {
 import { formatVerifierKey, noteKey, parseVerifierKey } from '../../src/protocol/checkpoint.js';
 import { parseIdentityRecord, verifyIdentitySignatures } from '../../src/protocol/identity.js';
 import { tweetnaclVerify, webCryptoVerifier } from '../../src/sdk/crypto.js';
-import { nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { codeOf, codeOfSync } from '../helpers/errors.js';
 import { constructedSigner, defectiveSignerFor, genesisWith, keyOnly } from '../helpers/forged-records.js';
 import { fromLe, hex, L, le32, P } from '../helpers/bytes.js';

@@ -16,7 +16,7 @@ import { parseJson } from '../../src/protocol/json.js';
 import { canonicalBytes } from '../../src/protocol/signing.js';
 import { createGroupGenesis, createGroupUpdate, signGroupRecord } from '../../src/sdk/group-records.js';
 import { signerFor } from '../../src/sdk/keys.js';
-import { nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { T0, boxKey, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';
 import { codeOf } from '../helpers/errors.js';

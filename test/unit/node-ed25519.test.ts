@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from '@jest/globals';
 import { hasCanonicalScalar } from '../../src/protocol/signing.js';
-import { nodeSigner, nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeSigner, nodeVerify } from '../../src/node/node-ed25519.js';
 import { L, SMALL_ORDER_ED25519, fromLe, hex, le32 } from '../helpers/bytes.js';
 
 /** tweetnacl's own verdict (it throws on wrong lengths, which these tests never pass it). */

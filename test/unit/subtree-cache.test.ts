@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SubtreeCache } from '../../src/server/log/subtree-cache.js';
+import { SubtreeCache } from '../../src/db/subtree-cache.js';
 
 const hash = (n: number) => new Uint8Array(32).fill(n % 256);
 

@@ -5,7 +5,7 @@ import { formatTimestamp } from '../../protocol/time.js';
 import { parseJson } from '../../protocol/json.js';
 import { RegistryError, VerificationError } from '../../sdk/errors.js';
 import { registryInfoSchema } from '../../sdk/responses.js';
-import { nodeVerify } from '../../server/node-ed25519.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 import { EXIT, JSON_OPTION_HELP, stringOption, UsageError, type Command } from '../command.js';
 import { CommandFailure } from '../failure.js';
 import { vkeyFingerprint } from '../output.js';

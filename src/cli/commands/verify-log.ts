@@ -6,8 +6,8 @@ import { isValidKeyName, parseCheckpointText, parseSignedNote, verifyCheckpointN
 import { EXIT, type Command } from '../command.js';
 import { openDatabase } from '../../db/database.js';
 import { auditLog } from '../../server/log/log-audit.js';
-import { loadLogKey, type LogKey } from '../../server/log/log-key.js';
-import { nodeVerify } from '../../server/node-ed25519.js';
+import { loadLogKey, type LogKey } from '../../node/log-key.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 import { CommandFailure } from '../failure.js';
 import type { Ui } from '../output.js';
 

@@ -9,7 +9,7 @@ import { canonicalJson } from '../../protocol/json.js';
 import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import { assertPeersId } from '../identity/identity-service.js';
-import { nodeVerify } from '../node-ed25519.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 
 export class DeviceService {
   constructor(

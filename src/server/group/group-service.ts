@@ -12,8 +12,8 @@ import { assertPeersId } from '../identity/identity-service.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
-import type { SubtreeStore } from '../log/subtree-store.js';
-import { nodeVerify } from '../node-ed25519.js';
+import type { SubtreeStore } from '../../db/subtree-store.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 import { groupLedger } from './group-ledger.js';
 
 export class GroupService {

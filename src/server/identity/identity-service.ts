@@ -15,8 +15,8 @@ import type { WriteCounter } from '../http/write-budgets.js';
 import { admitUserId, type IdPolicy } from '../id-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
-import type { SubtreeStore } from '../log/subtree-store.js';
-import { nodeVerify } from '../node-ed25519.js';
+import type { SubtreeStore } from '../../db/subtree-store.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 import { identityLedger, type IdentityWrite } from './identity-ledger.js';
 
 /** The audit history (DESIGN.md §6): every record of the user in log order, nullified ones marked. */

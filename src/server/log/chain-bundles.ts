@@ -18,7 +18,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
 import { GenerationalCache } from '../generational-cache.js';
-import type { SubtreeStore } from './subtree-store.js';
+import type { SubtreeStore } from '../../db/subtree-store.js';
 
 /** What differs between kinds of chain. */
 export interface ChainSource<R> {

@@ -20,9 +20,9 @@ import { logLeafHash } from '../../protocol/log-entry.js';
 import { appendToFrontier, rootFromFrontier, subtreeKey, type StoredSubtree } from '../../protocol/merkle.js';
 import { recordHash } from '../../protocol/signing.js';
 import { formatTimestamp } from '../../protocol/time.js';
-import { nodeVerify } from '../node-ed25519.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 import { GroupAudit } from './group-audit.js';
-import type { LogKey } from './log-key.js';
+import type { LogKey } from '../../node/log-key.js';
 
 export interface AuditProblem {
   /** The log index concerned, or null for problems of the log as a whole. */

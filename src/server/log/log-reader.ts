@@ -6,7 +6,7 @@ import type { JsonObject } from '../../protocol/json.js';
 import type { LogEntry } from '../../protocol/log-entry.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
-import type { SubtreeStore } from './subtree-store.js';
+import type { SubtreeStore } from '../../db/subtree-store.js';
 
 export const MAX_ENTRIES_PAGE = 1000;
 

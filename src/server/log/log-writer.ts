@@ -22,10 +22,10 @@ import { appendToFrontier, inclusionProofRanges, rootFromFrontier } from '../../
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
-import { nodeVerify } from '../node-ed25519.js';
+import { nodeVerify } from '../../node/node-ed25519.js';
 import { isUniqueViolation } from '../database-errors.js';
-import type { LogKey } from './log-key.js';
-import type { SubtreeStore } from './subtree-store.js';
+import type { LogKey } from '../../node/log-key.js';
+import type { SubtreeStore } from '../../db/subtree-store.js';
 
 /** A record on its way into the log. */
 export interface LogWrite {

@@ -4,7 +4,7 @@ import { toBase64Url } from '../../protocol/encoding.js';
 import { cacheBriefly, cacheImmutable } from '../http/caching.js';
 import { integerParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
-import type { LogKey } from '../log/log-key.js';
+import type { LogKey } from '../../node/log-key.js';
 import type { LogReader } from '../log/log-reader.js';
 
 export const REGISTRY_VERSION = '1';

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { cacheBriefly } from '../http/caching.js';
 import type { RateLimiters } from '../http/rate-limits.js';
-import type { LogKey } from '../log/log-key.js';
+import type { LogKey } from '../../node/log-key.js';
 import { loadPageScript } from '../page/assets.js';
 import { PAGE_SCRIPT_PATH, PAGE_STYLESHEET_PATH, renderLookupPage } from '../page/html.js';
 import { PAGE_STYLESHEET } from '../page/stylesheet.js';

@@ -6,7 +6,7 @@
  * being held once it would pass `maxPerLevel` subtrees — the lowest levels go first, and a proof
  * then reads only those few hashes from the database.
  */
-import type { Subtree } from '../../protocol/merkle.js';
+import type { Subtree } from '../protocol/merkle.js';
 
 const HASH_BYTES = 32;
 const INITIAL_SLOTS = 1024;

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Config } from '../../config.js';
-import { formatVerifierKey, noteKey, parseVerifierKey, type NoteKey } from '../../protocol/checkpoint.js';
-import { fromBase64Url, toBase64Url } from '../../protocol/encoding.js';
-import type { SignMessage } from '../../protocol/signing.js';
-import { nodeSigner } from '../node-ed25519.js';
+import type { Config } from '../config.js';
+import { formatVerifierKey, noteKey, parseVerifierKey, type NoteKey } from '../protocol/checkpoint.js';
+import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
+import type { SignMessage } from '../protocol/signing.js';
+import { nodeSigner } from './node-ed25519.js';
 
 export interface LogKey {
   origin: string;

@@ -3,9 +3,9 @@
  * subtree never changes, so caching it is safe in any number of processes (DESIGN.md §9) — but
  * only once its transaction has committed: `remember` is called after commit, never before.
  */
-import type { DbClient } from '../../db/client.js';
-import { readSubtrees } from '../../db/log-repository.js';
-import { toBase64Url } from '../../protocol/encoding.js';
+import type { DbClient } from './client.js';
+import { readSubtrees } from './log-repository.js';
+import { toBase64Url } from '../protocol/encoding.js';
 import {
   consistencyProofRanges,
   frontier,
@@ -16,7 +16,7 @@ import {
   type LeafRange,
   type StoredSubtree,
   type Subtree,
-} from '../../protocol/merkle.js';
+} from '../protocol/merkle.js';
 import { SubtreeCache } from './subtree-cache.js';
 
 export interface Proof {
