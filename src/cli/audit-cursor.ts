@@ -16,9 +16,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
 import type { IdentityRecord } from '../protocol/identity.js';
-import { IdentityReplay, RECOVERY_WINDOW_MS, type IdentityLogEntry } from '../protocol/identity-rules.js';
+import { RECOVERY_WINDOW_MS, type IdentityLogEntry } from '../protocol/identity-rules.js';
 import type { GroupRecord } from '../protocol/group.js';
-import { GroupReplay, type GroupChainEntry } from '../protocol/group-rules.js';
+import { groupKind, identityKind, LedgerState } from '../ledger/index.js';
 import type { StoredSubtree } from '../protocol/merkle.js';
 import { UsageError } from './command.js';
 
@@ -34,8 +34,8 @@ export interface AuditCursor {
   pending: Array<{ size: number; root: Uint8Array }>;
   /** The latest acceptance time seen, in ms. */
   latestAcceptedAt: number;
-  replays: Map<string, IdentityReplay>;
-  groups: Map<string, GroupReplay<GroupChainEntry & { index: number }>>;
+  /** The chains' state as the replay left it (identities' live chains, groups' heads). */
+  ledger: LedgerState;
 }
 
 const b64 = z.string().transform((text, ctx) => fromBase64Url(text, 32) ?? (ctx.addIssue({ code: 'custom', message: 'not a hash' }), z.NEVER));
@@ -52,7 +52,7 @@ const fileSchema = z.strictObject({
 });
 
 export function freshCursor(vkey: string): AuditCursor {
-  return { vkey, size: 0, frontier: [], pending: [], latestAcceptedAt: 0, replays: new Map(), groups: new Map() };
+  return { vkey, size: 0, frontier: [], pending: [], latestAcceptedAt: 0, ledger: new LedgerState() };
 }
 
 /** The cursor saved at `path`, or null when there is none. */
@@ -67,55 +67,45 @@ export function loadCursor(path: string): AuditCursor | null {
   const parsed = fileSchema.safeParse(safeJson(text));
   if (!parsed.success) throw new UsageError(`${path} is not a log verify cursor: delete it, or pass --from-start`);
   const data = parsed.data;
-  const replays = new Map<string, IdentityReplay>();
+  const ledger = new LedgerState();
+  // The records were verified when they were first read; the cursor is this machine's own file.
+  const chains = ledger.of(identityKind).chains;
   for (const [userId, entries] of Object.entries(data.identities)) {
-    const replay = new IdentityReplay();
-    // The records were verified when they were first read; the cursor is this machine's own file.
-    replay.live.push(...entries.map((e) => ({ index: e.index, acceptedAt: e.acceptedAt, hash: e.hash, record: e.record as IdentityRecord })));
-    replays.set(userId, replay);
+    chains.set(userId, entries.map((e) => ({ index: e.index, acceptedAt: e.acceptedAt, hash: e.hash, record: e.record as IdentityRecord })));
   }
-  const groups = new Map<string, GroupReplay<GroupChainEntry & { index: number }>>();
-  for (const [groupId, head] of Object.entries(data.groups)) {
-    const replay = new GroupReplay<GroupChainEntry & { index: number }>();
-    replay.chain.push({ index: head.index, hash: head.hash, record: head.record as GroupRecord });
-    groups.set(groupId, replay);
-  }
+  // A group's acceptance time is never read by its rules (groups have no recovery window).
+  const heads = ledger.of(groupKind).heads;
+  for (const [groupId, head] of Object.entries(data.groups)) heads.set(groupId, { index: head.index, acceptedAt: 0, hash: head.hash, record: head.record as GroupRecord });
   return {
     vkey: data.vkey,
     size: data.size,
     frontier: data.frontier.map(([level, index, hash]) => ({ level, index, hash })),
     pending: data.pending,
     latestAcceptedAt: data.latestAcceptedAt,
-    replays,
-    groups,
+    ledger,
   };
 }
 
 /** Drops the replay state no later record can need (see above), in place. */
 export function pruneReplays(cursor: AuditCursor): void {
   const cutoff = cursor.latestAcceptedAt - RECOVERY_WINDOW_MS - SLACK_MS;
-  for (const replay of cursor.replays.values()) {
-    const live = replay.live;
+  const identities = cursor.ledger.of(identityKind);
+  for (const live of identities.chains.values()) {
     let keepFrom = live.length - 1;
     // live[i] is still needed while its successor live[i + 1] was accepted after the cutoff.
     while (keepFrom > 0 && live[keepFrom]!.acceptedAt > cutoff) keepFrom--;
     if (keepFrom > 0) live.splice(0, keepFrom);
-    replay.nullifiedBy.clear(); // only for reporting histories; a verifier of the whole log does not need it
   }
-  // Group rules look at the head only (groups have no recovery).
-  for (const replay of cursor.groups.values()) replay.chain.splice(0, replay.chain.length - 1);
+  identities.nullifiedBy.clear(); // only for the registry's tables; a verifier of the whole log does not need it
 }
 
 /** Writes the cursor atomically (a temporary file renamed over the old one). */
 export function saveCursor(path: string, cursor: AuditCursor): void {
   pruneReplays(cursor);
   const identities: Record<string, Array<Omit<IdentityLogEntry, 'acceptedAt'> & { acceptedAt: number }>> = {};
-  for (const [userId, replay] of cursor.replays) identities[userId] = replay.live.map((e) => ({ index: e.index, acceptedAt: e.acceptedAt, hash: e.hash, record: e.record }));
+  for (const [userId, live] of cursor.ledger.of(identityKind).chains) identities[userId] = live.map((e) => ({ index: e.index, acceptedAt: e.acceptedAt, hash: e.hash, record: e.record }));
   const groups: Record<string, { index: number; hash: string; record: unknown }> = {};
-  for (const [groupId, replay] of cursor.groups) {
-    const head = replay.head;
-    if (head !== undefined) groups[groupId] = { index: head.index, hash: head.hash, record: head.record };
-  }
+  for (const [groupId, head] of cursor.ledger.of(groupKind).heads) groups[groupId] = { index: head.index, hash: head.hash, record: head.record };
   const body = {
     format: FORMAT,
     vkey: cursor.vkey,

@@ -1,8 +1,8 @@
 /**
  * `peerkeys log verify`: re-verifies a registry's whole log from its public API alone, trusting
- * nothing but the pinned key. It pages through /v1/log/entries, checks every record by itself
- * (schema, signatures: mirror/entry-kinds.ts), replays every identity and group chain in log order
- * (the registry's own rules, with its acceptance times), recomputes the tree, and
+ * nothing but the pinned key. It replays /v1/log/entries (src/ledger/replay.ts: every record
+ * checked by itself, every identity and group chain replayed in log order by the registry's own
+ * rules with its acceptance times, the tree recomputed), and
  * requires the root at each checkpoint's size to be that checkpoint's root. Every checkpoint it
  * fetches is verified against the pinned key and checked for consistency with the last one this
  * client saw (RegistryClient and its state file).
@@ -11,13 +11,9 @@
  * interrupted run — or tomorrow's — continues where the last one stopped.
  */
 import { bytesEqual, toBase64 } from '../protocol/encoding.js';
-import { ProtocolError } from '../protocol/errors.js';
-import type { GroupRecord } from '../protocol/group.js';
-import { GroupReplay, type GroupChainEntry } from '../protocol/group-rules.js';
-import type { IdentityRecord } from '../protocol/identity.js';
-import { IdentityReplay } from '../protocol/identity-rules.js';
-import { appendToFrontier, rootFromFrontier, verifyConsistency } from '../protocol/merkle.js';
-import { admitEntry, InvalidEntry, UnknownEntryKind, type AdmittedEntry } from '../mirror/entry-kinds.js';
+import { replayLog } from '../ledger/index.js';
+import { nodeVerify } from '../node/node-ed25519.js';
+import { rootFromFrontier, verifyConsistency } from '../protocol/merkle.js';
 import type { RegistryFeed } from '../mirror/registry-feed.js';
 import { freshCursor, loadCursor, saveCursor, type AuditCursor } from './audit-cursor.js';
 import { UsageError } from './command.js';
@@ -51,26 +47,6 @@ export interface LogVerifyReport {
   fork: string | null;
   problems: Array<{ index: number | null; message: string }>;
 }
-
-/** Replays one entry's record by its kind's chain rules; kinds without chains need none. */
-type ChainReplay = (entry: AdmittedEntry, cursor: AuditCursor) => void;
-
-const CHAIN_REPLAYS: Record<string, ChainReplay> = {
-  identity(entry, cursor) {
-    const record = entry.write.record as IdentityRecord;
-    const replay = cursor.replays.get(record.userId) ?? new IdentityReplay();
-    cursor.replays.set(record.userId, replay);
-    replay.apply({ record, hash: entry.write.hash, acceptedAt: entry.acceptedAtMs, index: entry.index });
-  },
-  group(entry, cursor) {
-    const record = entry.write.record as GroupRecord;
-    const replay = cursor.groups.get(record.groupId) ?? new GroupReplay<GroupChainEntry & { index: number }>();
-    cursor.groups.set(record.groupId, replay);
-    // The signing admin's identity as the log stood just before this entry (DESIGN.md §4).
-    const admin = cursor.replays.get(record.adminId)?.live.at(-1);
-    replay.apply({ record, hash: entry.write.hash, index: entry.index }, admin === undefined ? null : { publicKey: admin.record.publicKey, status: admin.record.status });
-  },
-};
 
 export async function verifyRemoteLog(options: LogVerifyOptions): Promise<LogVerifyReport> {
   const { feed } = options;
@@ -131,27 +107,27 @@ export async function verifyRemoteLog(options: LogVerifyOptions): Promise<LogVer
     }
   };
 
-  for await (const page of feed.entries(cursor.size, target)) {
-    for (const entry of page) {
-      try {
-        const admitted = await admitEntry(entry);
-        CHAIN_REPLAYS[admitted.write.kind]?.(admitted, cursor);
-      } catch (error) {
-        recordsOk = false;
-        if (error instanceof InvalidEntry || error instanceof UnknownEntryKind) problem(entry.index, error.message);
-        else if (error instanceof ProtocolError) problem(entry.index, `the chain rules refuse this record when replayed (${error.code}): ${error.message}`);
-        else throw error;
-      }
-      // A bad record still takes its place in the tree, so the roots stay comparable.
-      cursor.frontier = appendToFrontier(cursor.frontier, [entry.leaf]).frontier;
-      cursor.size++;
+  await replayLog(feed, {
+    ledger: cursor.ledger,
+    verify: nodeVerify,
+    from: { size: cursor.size, frontier: cursor.frontier },
+    to: target,
+    onProblem: (error) => {
+      recordsOk = false;
+      problem(error.index, error.message);
+    },
+    onEntry: ({ entry }, tree) => {
+      cursor.size = tree.size;
+      cursor.frontier = tree.frontier;
       cursor.latestAcceptedAt = Math.max(cursor.latestAcceptedAt, entry.acceptedAtMs);
       checkRoot();
-    }
-    // Only a clean prefix is remembered: a re-run checks a bad page again.
-    if (recordsOk && fork === null) saveCursor(options.cursorPath, cursor);
-    options.onProgress?.(cursor.size, target);
-  }
+    },
+    onPage: () => {
+      // Only a clean prefix is remembered: a re-run checks a bad page again.
+      if (recordsOk && fork === null) saveCursor(options.cursorPath, cursor);
+      options.onProgress?.(cursor.size, target);
+    },
+  });
 
   // Every checkpoint fetched must be consistent: the one fetched now with the one at the start.
   await feed.client.checkpoint();

@@ -1,6 +1,6 @@
 /** Raw reads for auditing the stored log: everything, in pages, exactly as stored. */
 import { type DbClient, toSafeNumber } from './client.js';
-import type { StoredCheckpoint, StoredLogEntry } from './log-repository.js';
+import type { StoredCheckpoint } from './log-repository.js';
 
 export interface StoredIdentityRow {
   index: number;
@@ -8,11 +8,6 @@ export interface StoredIdentityRow {
   seq: number;
   hash: string;
   nullifiedBy: number | null;
-}
-
-export async function readEntriesPage(db: DbClient, start: number, limit: number): Promise<StoredLogEntry[]> {
-  const rows = await db.logEntry.findMany({ where: { index: { gte: BigInt(start) } }, orderBy: { index: 'asc' }, take: limit });
-  return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind as StoredLogEntry['kind'], acceptedAt: r.acceptedAt, record: r.record }));
 }
 
 export async function readIdentityRows(db: DbClient, indexes: number[]): Promise<Map<number, StoredIdentityRow>> {

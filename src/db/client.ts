@@ -10,3 +10,11 @@ export function toSafeNumber(value: bigint | number): number {
   if (!Number.isSafeInteger(n)) throw new RangeError(`${value} is beyond 2^53`);
   return n;
 }
+
+/**
+ * `rows` in slices of at most `size`: keeps each statement well under Postgres's 65,535 bind
+ * parameters (a mirror copies thousands of records in one transaction).
+ */
+export function* chunks<T>(rows: readonly T[], size = 1000): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+}

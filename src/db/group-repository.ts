@@ -1,7 +1,7 @@
 /** Group chains: every accepted record, each group's head, and the members of each head. */
 import type { GroupMember, GroupRecord } from '../protocol/group.js';
 import type { GroupChainEntry } from '../protocol/group-rules.js';
-import { type DbClient, toSafeNumber } from './client.js';
+import { chunks, type DbClient, toSafeNumber } from './client.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
 export interface StoredGroupEntry extends GroupChainEntry {
@@ -73,14 +73,14 @@ function memberRows(head: GroupHead) {
 
 /** Writes one batch's group changes. The caller holds the log lock and inserted the log entries. */
 export async function persistGroupChanges(tx: DbClient, changes: GroupChanges): Promise<void> {
-  if (changes.created.length > 0) {
+  for (const created of chunks(changes.created)) {
     await tx.group.createMany({
-      data: changes.created.map((h) => ({ groupId: h.record.groupId, headIndex: BigInt(h.index), headHash: h.hash, seq: h.record.seq, name: h.record.name })),
+      data: created.map((h) => ({ groupId: h.record.groupId, headIndex: BigInt(h.index), headHash: h.hash, seq: h.record.seq, name: h.record.name })),
     });
   }
-  if (changes.records.length > 0) {
+  for (const records of chunks(changes.records)) {
     await tx.groupRecord.createMany({
-      data: changes.records.map(({ index, hash, record }) => ({
+      data: records.map(({ index, hash, record }) => ({
         logIndex: BigInt(index),
         groupId: record.groupId,
         seq: record.seq,
@@ -100,9 +100,7 @@ export async function persistGroupChanges(tx: DbClient, changes: GroupChanges): 
   // The members of a moved head replace the old head's: a member list is at most 500 rows.
   if (changes.moved.length > 0) await tx.groupMember.deleteMany({ where: { groupId: { in: changes.moved.map((h) => h.record.groupId) } } });
   const members = [...changes.created, ...changes.moved].flatMap(memberRows);
-  for (let i = 0; i < members.length; i += MEMBER_ROWS_PER_STATEMENT) {
-    await tx.groupMember.createMany({ data: members.slice(i, i + MEMBER_ROWS_PER_STATEMENT) });
-  }
+  for (const rows of chunks(members, MEMBER_ROWS_PER_STATEMENT)) await tx.groupMember.createMany({ data: rows });
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Identity chains: every accepted record, which of them are live, and each user's head. */
 import type { IdentityRecord } from '../protocol/identity.js';
 import type { IdentityChainEntry } from '../protocol/identity-rules.js';
-import { type DbClient, toSafeNumber } from './client.js';
+import { chunks, type DbClient, toSafeNumber } from './client.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
 export interface StoredIdentityEntry extends IdentityChainEntry {
@@ -122,14 +122,14 @@ export async function persistIdentityChanges(tx: DbClient, changes: IdentityChan
       data: { nullifiedBy: BigInt(by), liveSeq: null, livePrev: null },
     });
   }
-  if (changes.created.length > 0) {
+  for (const created of chunks(changes.created)) {
     await tx.identity.createMany({
-      data: changes.created.map((h) => ({ userId: h.userId, headIndex: BigInt(h.index), headHash: h.hash, status: h.status, publicKey: h.publicKey })),
+      data: created.map((h) => ({ userId: h.userId, headIndex: BigInt(h.index), headHash: h.hash, status: h.status, publicKey: h.publicKey })),
     });
   }
-  if (changes.records.length > 0) {
+  for (const records of chunks(changes.records)) {
     await tx.identityRecord.createMany({
-      data: changes.records.map(({ index, record, hash, nullifiedBy }) => ({
+      data: records.map(({ index, record, hash, nullifiedBy }) => ({
         logIndex: BigInt(index),
         userId: record.userId,
         seq: record.seq,

@@ -13,7 +13,8 @@ export interface StoredCheckpoint {
 
 export interface StoredLogEntry {
   index: number;
-  kind: 'identity' | 'group';
+  /** The record's type: its entry kind (DESIGN.md §5). */
+  kind: string;
   acceptedAt: Date;
   /** Canonical JSON of the record. */
   record: string;
@@ -85,6 +86,6 @@ export async function readEntries(db: DbClient, start: number, limit: number): P
     orderBy: { index: 'asc' },
     take: limit,
   });
-  return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind as StoredLogEntry['kind'], acceptedAt: r.acceptedAt, record: r.record }));
+  return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind, acceptedAt: r.acceptedAt, record: r.record }));
 }
 

@@ -6,10 +6,11 @@
  *   2. check it against the checkpoint the mirror holds: the same root at the same size, the
  *      mirror's own root at a smaller size (an older view, e.g. a lagging replica), or a
  *      consistency proof to a larger one;
- *   3. page through /v1/log/entries from the mirror's size (its log_state.size is its cursor) to
- *      the checkpoint's, checking each record by itself (entry-kinds.ts) and recomputing the tree;
+ *   3. replay /v1/log/entries from the mirror's size (its log_state.size is its cursor) to the
+ *      checkpoint's (src/ledger/replay.ts): each record checked by itself, the chain rules applied
+ *      in log order against the chains the mirror holds, and the tree recomputed;
  *   4. require the recomputed root to be the checkpoint's root, then commit the range in one
- *      transaction in which the ledgers apply the chain rules in log order (mirror-log.ts).
+ *      transaction (mirror-log.ts).
  *
  * A checkpoint inconsistent with the one the mirror holds, or entries that are all valid records
  * but do not produce the checkpoint's root, is a FORK: the registry has shown two histories. A
@@ -25,15 +26,14 @@ import type { Database } from '../db/database.js';
 import { latestCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
 import { verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual } from '../protocol/encoding.js';
-import type { IdentityRecord } from '../protocol/identity.js';
-import { appendToFrontier, rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
+import { rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
 import { RegistryError, VerificationError } from '../sdk/errors.js';
-import type { VerifiedCheckpoint } from '../sdk/verify.js';
 import { SubtreeStore } from '../db/subtree-store.js';
+import { databaseStateStore } from '../db/ledger-store.js';
+import { ForkDetected, identityKind, InvalidEntry, LedgerState, replayLog, UnknownEntryKind } from '../ledger/index.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { DeviceCopier } from './device-copy.js';
-import { admitEntry, InvalidEntry, UnknownEntryKind, type AdmittedEntry } from './entry-kinds.js';
-import { appendVerifiedRange } from './mirror-log.js';
+import { appendVerifiedRange, type VerifiedRange } from './mirror-log.js';
 import { EntriesBehind, type RegistryFeed } from './registry-feed.js';
 
 /** Why a follower stopped: `fork` (exit 3 for `peerkeys mirror --once`), `invalid` or `unsupported`. */
@@ -61,16 +61,7 @@ export interface FollowerOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Two signed views of the log that cannot both be true. */
-class ForkDetected extends Error {
-  constructor(
-    message: string,
-    readonly held: StoredCheckpoint,
-    readonly served: VerifiedCheckpoint,
-  ) {
-    super(message);
-  }
-}
+const NO_CHECKPOINT = '(none: this mirror held no checkpoint yet)\n';
 
 export class MirrorFollower {
   private stop: StoppedResult | null = null;
@@ -154,7 +145,7 @@ export class MirrorFollower {
       // An equal or older view: it must be what the mirror itself has at that size.
       const root = served.size === size ? held.root : rootFromFrontier(await this.subtrees.frontier(served.size, db.prisma));
       if (!bytesEqual(root, served.root)) {
-        throw new ForkDetected(`the registry's checkpoint of size ${served.size} has a different root from the log this mirror verified`, held, served);
+        throw new ForkDetected(`the registry's checkpoint of size ${served.size} has a different root from the log this mirror verified`, held.note, served.note);
       }
       this.synced = true;
       return { result: { status: 'current', size }, touched: [] };
@@ -162,29 +153,40 @@ export class MirrorFollower {
     if (held !== null && size > 0) {
       const proof = await feed.consistencyProof(size, served.size);
       if (!verifyConsistency(size, served.size, proof, held.root, served.root)) {
-        throw new ForkDetected(`the registry's checkpoint of size ${served.size} is not consistent with the checkpoint of size ${size} this mirror holds`, held, served);
+        throw new ForkDetected(`the registry's checkpoint of size ${served.size} is not consistent with the checkpoint of size ${size} this mirror holds`, held.note, served.note);
       }
     }
 
-    let frontier: StoredSubtree[] = await this.subtrees.frontier(size, db.prisma);
-    const entries: AdmittedEntry[] = [];
+    const ledger = new LedgerState(databaseStateStore(db.prisma));
+    const entries: VerifiedRange['entries'] = [];
     const completed: StoredSubtree[] = [];
-    for await (const page of feed.entries(size, served.size)) {
-      for (const entry of page) entries.push(await admitEntry(entry));
-      const step = appendToFrontier(frontier, page.map((e) => e.leaf));
-      frontier = step.frontier;
-      completed.push(...step.completed);
-      this.options.onProgress?.(entries.length, served.size - size);
-    }
-    if (!bytesEqual(rootFromFrontier(frontier), served.root)) {
+    // A record wrong by itself stops the round at once; one the chain rules refuse is reported after
+    // the root check, so that records which each verify but are not the signed log are a fork.
+    let refused: InvalidEntry | null = null;
+    const tree = await replayLog(feed, {
+      ledger,
+      verify: nodeVerify,
+      from: { size, frontier: await this.subtrees.frontier(size, db.prisma) },
+      to: served.size,
+      onProblem: (problem) => {
+        if (!(problem instanceof InvalidEntry && problem.stage === 'chain')) throw problem;
+        refused ??= problem;
+      },
+      onPage: (page, done) => {
+        for (const { entry, write, decision } of page) if (write !== null && decision !== null) entries.push({ write, index: entry.index, acceptedAtMs: entry.acceptedAtMs });
+        completed.push(...done);
+        this.options.onProgress?.(entries.length, served.size - size);
+      },
+    });
+    if (!bytesEqual(rootFromFrontier(tree.frontier), served.root)) {
       // Each record verified by itself, yet they are not the log the registry signed.
-      const emptyHeld = held ?? { size: 0, root: rootFromFrontier([]), note: '(none: this mirror held no checkpoint yet)\n' };
-      throw new ForkDetected(`the entries the registry serves do not produce the root of its checkpoint of size ${served.size}`, emptyHeld, served);
+      throw new ForkDetected(`the entries the registry serves do not produce the root of its checkpoint of size ${served.size}`, held?.note ?? NO_CHECKPOINT, served.note);
     }
-    await appendVerifiedRange(db, { from: size, entries, completed, checkpoint: { size: served.size, root: served.root, note: served.note } });
+    if (refused !== null) throw refused;
+    await appendVerifiedRange(db, { from: size, ledger, entries, completed, checkpoint: { size: served.size, root: served.root, note: served.note } });
     this.subtrees.remember(completed);
     this.synced = true;
-    const touched = new Set(entries.filter((e) => e.write.kind === 'identity').map((e) => (e.write.record as IdentityRecord).userId));
+    const touched = new Set(entries.filter((e) => e.write.type === identityKind.type).map((e) => e.write.decision!.head.id));
     return { result: { status: 'advanced', from: size, size: served.size }, touched: [...touched] };
   }
 
@@ -204,7 +206,7 @@ export class MirrorFollower {
       return this.stop;
     };
     if (error instanceof ForkDetected) {
-      return stopped('fork', `FORK: ${error.message}`, { held: error.held.note, served: error.served.note });
+      return stopped('fork', `FORK: ${error.message}`, { held: error.held, served: error.served });
     }
     if (error instanceof UnknownEntryKind) return stopped('unsupported', error.message);
     if (error instanceof InvalidEntry) return stopped('invalid', `the registry's log holds an invalid record: ${error.message}`);

@@ -1,14 +1,14 @@
 /**
  * A registry's public log as a follower (the mirror, `peerkeys log verify`) reads it over HTTP:
  * the latest checkpoint, verified against the pinned key; consistency proofs; and the entries in
- * pages, checked for shape and order, each with its leaf hash. Everything is attacker-controlled
+ * pages, checked for shape and order — the HTTP LogSource of a replay (src/ledger/replay.ts). Everything is attacker-controlled
  * input until checked: responses are parsed by the SDK's strict JSON parser (RegistryClient).
  */
 import { z } from 'zod';
+import type { LogSource, SourceEntry } from '../ledger/index.js';
 import type { NoteKey } from '../protocol/checkpoint.js';
 import { fromBase64Url } from '../protocol/encoding.js';
 import type { JsonObject } from '../protocol/json.js';
-import { logLeafHash } from '../protocol/log-entry.js';
 import { parseTimestamp } from '../protocol/time.js';
 import { RegistryClient } from '../sdk/client.js';
 import { VerificationError } from '../sdk/errors.js';
@@ -20,13 +20,9 @@ import { nodeVerify } from '../node/node-ed25519.js';
 /** The most entries GET /v1/log/entries gives at once (DESIGN.md §6). */
 export const ENTRIES_PAGE = 1000;
 
-/** One log entry as fetched, with the leaf hash it contributes to the tree (DESIGN.md §5). */
-export interface FetchedEntry {
-  index: number;
-  acceptedAt: string;
-  acceptedAtMs: number;
+/** One log entry as fetched: its record is a JSON object, not yet checked as a record. */
+export interface FetchedEntry extends SourceEntry {
   record: JsonObject;
-  leaf: Uint8Array;
 }
 
 /**
@@ -45,7 +41,7 @@ export class EntriesBehind extends Error {
 
 const entriesPageSchema = z.object({ entries: z.array(entrySchema).max(ENTRIES_PAGE) });
 
-export class RegistryFeed {
+export class RegistryFeed implements LogSource {
   /** The SDK client used for requests; its store keeps the last checkpoint seen (log verify). */
   readonly client: RegistryClient;
 
@@ -92,12 +88,12 @@ export class RegistryFeed {
       if (entry.index !== index) invalid(`asked for entry ${index}, the registry answered with entry ${entry.index}`);
       const acceptedAtMs = parseTimestamp(entry.acceptedAt) ?? invalid(`entry ${index} has a malformed acceptedAt`);
       const record = entry.record as JsonObject;
-      return { index, acceptedAt: entry.acceptedAt, acceptedAtMs, record, leaf: logLeafHash(entry.acceptedAt, record) };
+      return { index, acceptedAt: entry.acceptedAt, acceptedAtMs, record };
     });
   }
 
-  /** Entries `start` to `end - 1`, a page at a time. */
-  async *entries(start: number, end: number, pageSize = ENTRIES_PAGE): AsyncGenerator<FetchedEntry[]> {
+  /** Entries `start` to `end - 1`, a page at a time (the LogSource a replay reads). */
+  async *pages(start: number, end: number, pageSize = ENTRIES_PAGE): AsyncGenerator<FetchedEntry[]> {
     let next = start;
     while (next < end) {
       const page = await this.page(next, Math.min(pageSize, end - next));

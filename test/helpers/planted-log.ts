@@ -8,7 +8,7 @@ import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { canonicalJson } from '../../src/protocol/json.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { systemClock } from '../../src/server/clock.js';
-import { identityLedger } from '../../src/server/identity/identity-ledger.js';
+import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
@@ -18,5 +18,5 @@ import type { TestRegistry } from './registry.js';
 export function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
   const writer = new LogWriter(db, new SubtreeStore(db.prisma), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
-  return writer.append(identityLedger, { kind: 'identity', mode: record.seq === 0 ? 'genesis' : 'successor', record, canonical: canonicalJson(record), hash: recordHash(record) });
+  return writer.append(new Write(identityKind, record));
 }

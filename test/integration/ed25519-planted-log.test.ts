@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { RegistryClient } from '../../src/sdk/client.js';
 import { tweetnaclVerify, webCryptoVerifier } from '../../src/sdk/crypto.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
+import { auditLog } from '../../src/db/log-audit.js';
 import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { cleanEnv, peerkeys } from '../helpers/cli.js';
 import { expectVerification } from '../helpers/errors.js';

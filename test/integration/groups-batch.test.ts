@@ -13,9 +13,8 @@ import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.
 import { createSuccessorRecord } from '../../src/sdk/records.js';
 import { createGroupGenesis, createGroupUpdate, groupMember } from '../../src/sdk/group-records.js';
 import { systemClock } from '../../src/server/clock.js';
-import { groupLedger } from '../../src/server/group/group-ledger.js';
-import { identityLedger } from '../../src/server/identity/identity-ledger.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
+import { auditLog } from '../../src/db/log-audit.js';
+import { groupKind, identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
@@ -36,8 +35,8 @@ afterAll(async () => {
   await database?.close();
 }, 120_000);
 
-const identityWrite = (record: IdentityRecord, mode: 'genesis' | 'successor') => ({ kind: 'identity' as const, mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
-const groupWrite = (record: GroupRecord, mode: 'genesis' | 'successor') => ({ kind: 'group' as const, mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+const identityWrite = (record: IdentityRecord, mode: 'genesis' | 'successor') => new Write(identityKind, record, mode);
+const groupWrite = (record: GroupRecord, mode: 'genesis' | 'successor') => new Write(groupKind, record, mode);
 
 /** What an append settles to: the result, or the refusal's code. */
 function settle(promise: Promise<AppendResult>): Promise<AppendResult | string> {
@@ -52,7 +51,7 @@ function settle(promise: Promise<AppendResult>): Promise<AppendResult | string> 
  * after it wait and share the next batch.
  */
 function blocker(record: IdentityRecord): Promise<AppendResult> {
-  return writer.append(identityLedger, identityWrite(record, 'genesis'));
+  return writer.append(identityWrite(record, 'genesis'));
 }
 
 describe('an admin’s rotation and a group record by that admin in one batch', () => {
@@ -71,21 +70,21 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
   beforeAll(async () => {
     const keys = generateIdentityKeys();
     const genesis = await createIdentityRecord(keys);
-    await writer.append(identityLedger, identityWrite(genesis, 'genesis'));
+    await writer.append(identityWrite(genesis, 'genesis'));
     admin = { keys, head: genesis, signing: keys.signing };
     group = await createGroupGenesis({
       name: 'Batch',
       members: [groupMember({ userId: genesis.userId, publicKey: keys.signing.publicKey, publicBoxKey: keys.box.publicKey }, 'founder')],
       signer: { userId: genesis.userId, signingKey: keys.signing },
     });
-    await writer.append(groupLedger, groupWrite(group, 'genesis'));
+    await writer.append(groupWrite(group, 'genesis'));
   }, 120_000);
 
   it('a group record after the rotation needs the new key, and gets it within the batch', async () => {
     const { signing, record } = await rotation();
     const withNew = await update(signing, 'after rotation, new key');
     const first = blocker(await createIdentityRecord(generateIdentityKeys()));
-    const [rotated, grouped] = await Promise.all([settle(writer.append(identityLedger, identityWrite(record, 'successor'))), settle(writer.append(groupLedger, groupWrite(withNew, 'successor')))]);
+    const [rotated, grouped] = await Promise.all([settle(writer.append(identityWrite(record, 'successor'))), settle(writer.append(groupWrite(withNew, 'successor')))]);
     await first;
     expectWith(typeof rotated, String(rotated)).toBe('object');
     expectWith(typeof grouped, String(grouped)).toBe('object');
@@ -101,7 +100,7 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
     const { signing, record } = await rotation();
     const withOld = await update(oldKey, 'after rotation, old key');
     const first = blocker(await createIdentityRecord(generateIdentityKeys()));
-    const [rotated, grouped] = await Promise.all([settle(writer.append(identityLedger, identityWrite(record, 'successor'))), settle(writer.append(groupLedger, groupWrite(withOld, 'successor')))]);
+    const [rotated, grouped] = await Promise.all([settle(writer.append(identityWrite(record, 'successor'))), settle(writer.append(groupWrite(withOld, 'successor')))]);
     await first;
     expectWith(typeof rotated, String(rotated)).toBe('object');
     expect(grouped).toBe('UNAUTHORIZED_SIGNER');
@@ -113,7 +112,7 @@ describe('an admin’s rotation and a group record by that admin in one batch', 
     const { signing, record } = await rotation();
     const withOld = await update(oldKey, 'before rotation, old key');
     const first = blocker(await createIdentityRecord(generateIdentityKeys()));
-    const [grouped, rotated] = await Promise.all([settle(writer.append(groupLedger, groupWrite(withOld, 'successor'))), settle(writer.append(identityLedger, identityWrite(record, 'successor')))]);
+    const [grouped, rotated] = await Promise.all([settle(writer.append(groupWrite(withOld, 'successor'))), settle(writer.append(identityWrite(record, 'successor')))]);
     await first;
     const [g, r] = [grouped as AppendResult, rotated as AppendResult];
     expectWith(typeof g, String(grouped)).toBe('object');

@@ -7,9 +7,9 @@ import { newPeersId } from '../../src/protocol/ids.js';
 import { canonicalJson } from '../../src/protocol/json.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { RegistryClient, createSuccessorRecord, generateSigningKeyPair, withMember, withoutMember } from '../../src/sdk/index.js';
-import { persistGroupChanges } from '../../src/db/group-repository.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
-import { LogWriter, type Ledger, type LogWrite } from '../../src/server/log/log-writer.js';
+import { groupKind, Write, type EntryKind, type GroupState } from '../../src/ledger/index.js';
+import { auditLog } from '../../src/db/log-audit.js';
+import { LogWriter } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { systemClock } from '../../src/server/clock.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
@@ -217,18 +217,16 @@ describe('a group from founding to a member’s rotation', () => {
   it('a record the registry should have refused (the admin’s old key) fails the SDK and verify-log', async () => {
     const oldKey = await rotate(registry.app, alice);
     const bad = await groupUpdate(group, alice, group.members, oldKey);
-    // A broken registry: a second writer on the same database whose ledger accepts any group record.
+    // A broken registry: a second writer on the same database whose group rules accept any record.
     const writer = new LogWriter(registry.database.db, new SubtreeStore(registry.database.db.prisma), registry.service.logKey, systemClock);
-    const broken: Ledger<LogWrite & { record: GroupRecord }> = {
-      async open(tx) {
-        const accepted: Array<{ index: number; hash: string; record: GroupRecord }> = [];
-        return {
-          decide: (write, index) => void accepted.push({ index, hash: write.hash, record: write.record }),
-          persist: () => persistGroupChanges(tx, { created: [], moved: accepted, records: accepted }),
-        };
+    const broken: EntryKind<GroupRecord, GroupState> = {
+      ...groupKind,
+      decide(state, write, at) {
+        state.heads.set(write.record.groupId, { record: write.record, hash: write.hash, index: at.index, acceptedAt: at.acceptedAt });
+        return { change: 'update', head: groupKind.head(state, write.record.groupId)! };
       },
     };
-    const result = await writer.append(broken, { kind: 'group', record: bad, canonical: canonicalJson(bad), hash: recordHash(bad) });
+    const result = await writer.append(new Write(broken, bad));
     await expectVerification(sdk().group(group.groupId), 'BAD_GROUP_SIGNER');
     const report = await auditLog(registry.database.db, registry.service.logKey);
     // The record itself, and the stored head that the replay (which refused it) does not reach.

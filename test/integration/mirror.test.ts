@@ -10,7 +10,7 @@ import type { MirrorFollower, RoundResult } from '../../src/mirror/follower.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { RegistryClient } from '../../src/sdk/client.js';
 import { createDeviceRecord, createSuccessorRecord } from '../../src/sdk/records.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
+import { auditLog } from '../../src/db/log-audit.js';
 import { verifierLogKey } from '../../src/node/log-key.js';
 import { cleanEnv, peerkeys } from '../helpers/cli.js';
 import { DATABASE_URL } from '../helpers/database.js';

@@ -11,8 +11,8 @@ import { recordHash } from '../../src/protocol/signing.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
-import { identityLedger } from '../../src/server/identity/identity-ledger.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
+import { auditLog } from '../../src/db/log-audit.js';
+import { identityKind, Write } from '../../src/ledger/index.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import type { Reply } from '../helpers/http.js';
@@ -261,7 +261,7 @@ describe('recovery by a stronger rotation key (clock under test control)', () =>
     const db = registry.database.db;
     const writer = new LogWriter(db, new SubtreeStore(db.prisma), registry.service.logKey, clock);
     const append = (record: IdentityRecord, mode: 'genesis' | 'successor' = 'successor') =>
-      writer.append(identityLedger, { kind: 'identity', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+      writer.append(new Write(identityKind, record, mode));
 
     const ivan = await h.register(2);
     const [strong, weak] = ivan.rotation as [SigningKeyPair, SigningKeyPair];

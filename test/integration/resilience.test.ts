@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '../../src/db/database.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
+import { auditLog } from '../../src/db/log-audit.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { api } from '../helpers/http.js';
 import { newIdentity } from '../helpers/identities.js';

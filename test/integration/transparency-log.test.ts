@@ -8,7 +8,7 @@ import { logLeafHash } from '../../src/protocol/log-entry.js';
 import { appendToFrontier, rootFromFrontier, verifyConsistency, verifyInclusion, type StoredSubtree } from '../../src/protocol/merkle.js';
 import type { VerifySignature } from '../../src/protocol/signing.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';
-import { auditLog } from '../../src/server/log/log-audit.js';
+import { auditLog } from '../../src/db/log-audit.js';
 import { cleanEnv, peerkeys, ROOT } from '../helpers/cli.js';
 import { postgresUrl } from '../helpers/database.js';
 import { api } from '../helpers/http.js';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { freshCursor, loadCursor, pruneReplays, saveCursor } from '../../src/cli/audit-cursor.js';
+import { identityKind } from '../../src/ledger/index.js';
 import { IdentityReplay, RECOVERY_WINDOW_MS } from '../../src/protocol/identity-rules.js';
 import { appendToFrontier } from '../../src/protocol/merkle.js';
 import { recordHash } from '../../src/protocol/signing.js';
@@ -31,7 +32,8 @@ describe('the log verify cursor', () => {
   it('keeps a record only while a recovery may still fork from it, and always the head', async () => {
     const replay = await replayOfThree();
     const t0 = replay.live[0]!.acceptedAt;
-    const cursor = { ...freshCursor('vkey'), replays: new Map([['u', replay]]) };
+    const cursor = freshCursor('vkey');
+    cursor.ledger.of(identityKind).chains.set('u', replay.live);
 
     // The third record came 99 hours after the second: within the window (and a day of slack) of now.
     cursor.latestAcceptedAt = t0 + 150 * HOUR;
@@ -52,14 +54,14 @@ describe('the log verify cursor', () => {
     cursor.pending = [{ size: 9, root: new Uint8Array(32).fill(9) }];
     const replay = await replayOfThree();
     cursor.latestAcceptedAt = replay.live[2]!.acceptedAt;
-    cursor.replays.set(replay.live[0]!.record.userId, replay);
+    cursor.ledger.of(identityKind).chains.set(replay.live[0]!.record.userId, replay.live);
     saveCursor(path, cursor);
 
     const loaded = loadCursor(path)!;
     expect(loaded.size).toBe(3);
     expect(loaded.frontier).toEqual(cursor.frontier);
     expect(loaded.pending).toEqual(cursor.pending);
-    expect(loaded.replays.get(replay.live[0]!.record.userId)!.live).toEqual(replay.live);
+    expect(loaded.ledger.of(identityKind).chains.get(replay.live[0]!.record.userId)).toEqual(replay.live);
     expect(loadCursor(join(dir, 'none.json'))).toBeNull();
   });
 });

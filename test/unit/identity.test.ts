@@ -12,7 +12,7 @@ import {
 import { parseJson } from '../../src/protocol/json.js';
 import { canonicalBytes, recordHash, type VerifySignature } from '../../src/protocol/signing.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
-import { nodeVerify } from '../../src/server/node-ed25519.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { P, SMALL_ORDER_ED25519, b64url, le32 } from '../helpers/bytes.js';
 import { boxKey, genesis, signingKey } from '../helpers/fixed-identities.js';
 import { naclVerify } from '../helpers/tweetnacl-verify.js';

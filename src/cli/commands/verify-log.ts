@@ -1,11 +1,11 @@
-/** `peerkeys verify-log`: audits the registry's own database (see server/log/log-audit.ts). */
+/** `peerkeys verify-log`: audits the registry's own database (see db/log-audit.ts). */
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { latestCheckpoint } from '../../db/log-repository.js';
 import { isValidKeyName, parseCheckpointText, parseSignedNote, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { EXIT, type Command } from '../command.js';
 import { openDatabase } from '../../db/database.js';
-import { auditLog } from '../../server/log/log-audit.js';
+import { auditLog } from '../../db/log-audit.js';
 import { loadLogKey, type LogKey } from '../../node/log-key.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
 import { CommandFailure } from '../failure.js';

@@ -1,11 +1,10 @@
 /** Submitting group records and answering group lookups (DESIGN.md §4, §6). */
 import type { Database } from '../../db/database.js';
+import { groupKind, Write } from '../../ledger/index.js';
 import { readGroupsOf, type UserGroup } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
 import { checkClockSkew } from '../../protocol/identity-rules.js';
-import { canonicalJson } from '../../protocol/json.js';
-import { recordHash } from '../../protocol/signing.js';
 import type { Clock } from '../clock.js';
 import { admitGroupId, type IdPolicy } from '../id-policy.js';
 import { assertPeersId } from '../identity/identity-service.js';
@@ -14,7 +13,6 @@ import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
-import { groupLedger } from './group-ledger.js';
 
 export class GroupService {
   private readonly bundles: ChainBundles<GroupRecord>;
@@ -65,7 +63,7 @@ export class GroupService {
 
   /** Appends the record and, once its transaction has committed, counts it against the group's write budget. */
   private async append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const result = await this.writer.append(groupLedger, { kind: 'group', mode, record, canonical: canonicalJson(record), hash: recordHash(record) });
+    const result = await this.writer.append(new Write(groupKind, record, mode));
     await this.budget.committed(record.groupId);
     return result;
   }

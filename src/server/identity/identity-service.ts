@@ -1,14 +1,13 @@
 /** Submitting identity records and answering lookups (DESIGN.md §2, §6). */
 import type { Database } from '../../db/database.js';
+import { identityKind, Write } from '../../ledger/index.js';
 import { isForkPoint, readHistory } from '../../db/identity-repository.js';
 import { fromBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
 import { checkClockSkew, checkGenesis } from '../../protocol/identity-rules.js';
 import { isPeersId } from '../../protocol/ids.js';
-import { canonicalJson } from '../../protocol/json.js';
 import type { LogEntry } from '../../protocol/log-entry.js';
-import { recordHash } from '../../protocol/signing.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
@@ -17,7 +16,6 @@ import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
-import { identityLedger, type IdentityWrite } from './identity-ledger.js';
 
 /** The audit history (DESIGN.md §6): every record of the user in log order, nullified ones marked. */
 export interface AuditHistory {
@@ -83,9 +81,9 @@ export class IdentityService {
    * happens to its connection. A recovery is never counted (DESIGN.md §6, "Rate limits").
    */
   private async append(record: IdentityRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const write: IdentityWrite = { kind: 'identity', mode, record, canonical: canonicalJson(record), hash: recordHash(record) };
-    const result = await this.writer.append(identityLedger, write);
-    if (write.acceptedAs !== 'recovery') await this.budget.committed(record.userId);
+    const write = new Write(identityKind, record, mode);
+    const result = await this.writer.append(write);
+    if (write.decision?.change !== 'recovery') await this.budget.committed(record.userId);
     return result;
   }
 

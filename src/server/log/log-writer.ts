@@ -5,16 +5,17 @@
  * under load many records share one transaction, one lock acquisition and one signed checkpoint,
  * and a lone write is never delayed by a timer. Each batch is one database transaction:
  *
- *   lock the sequencer row → let each ledger decide its writes against fresh state → insert the
- *   leaves, the completed subtrees and the ledgers' rows → sign and insert the checkpoint for the
- *   new size → commit.
+ *   lock the sequencer row → load the chains the writes touch (one read per kind) → decide each
+ *   write in order by its entry kind's rules (src/ledger/) → insert the leaves, the completed
+ *   subtrees and the chains' rows → sign and insert the checkpoint for the new size → commit.
  *
  * So a record and its leaf commit together or not at all, indexes have no gaps, and every size has
  * exactly one checkpoint. Writers in other processes wait on the same row lock.
  */
 import type { Database } from '../../db/database.js';
-import type { DbClient } from '../../db/client.js';
+import { databaseStateStore, persistDecided } from '../../db/ledger-store.js';
 import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
+import { LedgerState, type LogWrite } from '../../ledger/index.js';
 import { signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { logLeafHash } from '../../protocol/log-entry.js';
@@ -27,71 +28,6 @@ import { isUniqueViolation } from '../database-errors.js';
 import type { LogKey } from '../../node/log-key.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 
-/** A record on its way into the log. */
-export interface LogWrite {
-  kind: 'identity' | 'group';
-  record: object;
-  /** Canonical JSON of the record. */
-  canonical: string;
-  /** recordHash(record) */
-  hash: string;
-}
-
-/** One ledger's share of a batch: decides its writes in order, then persists what it accepted. */
-export interface LedgerBatch<W extends LogWrite> {
-  /** Accepts `write` at log `index` (updating the batch's view of the state) or throws a ProtocolError. */
-  decide(write: W, index: number, acceptedAt: number): void;
-  /** Writes everything accepted; called once, after the log entries exist. */
-  persist(): Promise<void>;
-}
-
-/** The rules and tables of one kind of chained record (identities, groups). */
-export interface Ledger<W extends LogWrite, B extends LedgerBatch<W> = LedgerBatch<W>> {
-  /**
-   * Reads, inside the batch's transaction and under the log lock, the state the writes need.
-   * `ledgers` gives the other ledgers' shares of the same batch (see BatchLedgers).
-   */
-  open(tx: DbClient, writes: W[], ledgers: BatchLedgers): Promise<B>;
-}
-
-/**
- * The ledgers' shares of the batch being decided, for a ledger whose rules read another ledger's
- * state (a group record must be signed by its admin's current identity key). Writes are decided
- * one at a time in log order, so while the write at index i is decided, another ledger's share
- * reflects exactly that ledger's writes before i: what the state was just before i, as a verifier
- * replaying the log sees it. Ask during `decide`; during `open` a share may not be open yet.
- */
-export interface BatchLedgers {
-  /** `ledger`'s share of this batch, or undefined when the batch holds none of its writes. */
-  of<B extends LedgerBatch<never>>(ledger: Ledger<never, B>): B | undefined;
-}
-
-/** The ledgers of one batch, opened together so that each sees the others' shares (BatchLedgers). */
-export interface OpenedLedgers {
-  /** Accepts `write` at `index` through its ledger, or throws the ledger's ProtocolError. */
-  decide(ledger: Ledger<LogWrite>, write: LogWrite, index: number, acceptedAt: number): void;
-  /** Persists every ledger's accepted writes; call once, after the log entries are inserted. */
-  persist(): Promise<void>;
-}
-
-/**
- * Opens the ledgers of `writes` inside a transaction that holds the log lock. Shared by the
- * registry's LogWriter and a mirror's copy of another registry's log, so both apply the rules alike.
- */
-export async function openLedgers(tx: DbClient, writes: ReadonlyArray<{ ledger: Ledger<LogWrite>; write: LogWrite }>): Promise<OpenedLedgers> {
-  const opened = new Map<Ledger<LogWrite>, LedgerBatch<LogWrite>>();
-  const ledgers: BatchLedgers = { of: (ledger) => opened.get(ledger as unknown as Ledger<LogWrite>) as never };
-  for (const ledger of new Set(writes.map((w) => w.ledger))) {
-    opened.set(ledger, await ledger.open(tx, writes.filter((w) => w.ledger === ledger).map((w) => w.write), ledgers));
-  }
-  return {
-    decide: (ledger, write, index, acceptedAt) => opened.get(ledger)!.decide(write, index, acceptedAt),
-    async persist() {
-      for (const batch of opened.values()) await batch.persist();
-    },
-  };
-}
-
 /** What a write's response carries (DESIGN.md §6). */
 export interface AppendResult {
   index: number;
@@ -102,7 +38,6 @@ export interface AppendResult {
 }
 
 interface Pending {
-  ledger: Ledger<LogWrite>;
   write: LogWrite;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
@@ -153,9 +88,9 @@ export class LogWriter {
   }
 
   /** Decides and, if accepted, logs one write; resolves once it is committed with its proof. */
-  append<W extends LogWrite>(ledger: Ledger<W>, write: W): Promise<AppendResult> {
+  append(write: LogWrite): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ ledger: ledger as unknown as Ledger<LogWrite>, write, resolve, reject });
+      this.queue.push({ write, resolve, reject });
       this.kick();
     });
   }
@@ -195,7 +130,7 @@ export class LogWriter {
     this.subtrees.remember(outcome.completed);
     if (outcome.accepted.length > 0) {
       this.metrics?.batchSize.observe(outcome.accepted.length);
-      for (const { pending } of outcome.accepted) this.metrics?.appended.inc({ kind: pending.write.kind });
+      for (const { pending } of outcome.accepted) this.metrics?.appended.inc({ kind: pending.write.type });
     }
     for (const { pending, error } of outcome.refused) pending.reject(error);
     if (outcome.checkpoint === null) return;
@@ -222,13 +157,14 @@ export class LogWriter {
         const size = await lockLog(tx);
         const now = this.clock.now();
         const acceptedAt = formatTimestamp(now);
-        const opened = await openLedgers(tx, batch);
+        const ledger = new LedgerState(databaseStateStore(tx));
+        await ledger.prepare(batch.map((p) => p.write));
         const accepted: BatchOutcome['accepted'] = [];
         const refused: BatchOutcome['refused'] = [];
         for (const pending of batch) {
           const index = size + accepted.length;
           try {
-            opened.decide(pending.ledger, pending.write, index, now);
+            ledger.decide(pending.write, { index, acceptedAt: now });
             accepted.push({ pending, index });
           } catch (error) {
             if (!(error instanceof ProtocolError)) throw error;
@@ -246,10 +182,10 @@ export class LogWriter {
 
         await insertEntries(
           tx,
-          accepted.map(({ pending, index }) => ({ index, kind: pending.write.kind, acceptedAt: new Date(now), record: pending.write.canonical })),
+          accepted.map(({ pending, index }) => ({ index, kind: pending.write.type, acceptedAt: new Date(now), record: pending.write.canonical })),
         );
         await insertSubtrees(tx, completed);
-        await opened.persist();
+        await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
         await insertCheckpoint(tx, checkpoint);
         await setLogSize(tx, newSize);
         return { accepted, refused, acceptedAt, checkpoint, completed };

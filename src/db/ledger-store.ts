@@ -1,0 +1,95 @@
+/**
+ * The ledger's state in the registry's tables (identities, groups and their records): loaded for
+ * the chains a batch touches, under the log lock, and written back once the batch is decided.
+ * Shared by the registry's LogWriter and a mirror's copy of another registry's log, so both keep
+ * the same tables the same way.
+ */
+import { groupKind, identityKind, isWriteOf, type ChainRef, type EntryKind, type KindRecord, type Write, type LedgerState, type LogWrite, type StateStore } from '../ledger/index.js';
+import type { GroupState, IdentityState } from '../ledger/index.js';
+import type { GroupRecord } from '../protocol/group.js';
+import type { IdentityRecord } from '../protocol/identity.js';
+import type { DbClient } from './client.js';
+import { persistGroupChanges, readGroupHeads, type GroupHead } from './group-repository.js';
+import { persistIdentityChanges, readLiveChains, type IdentityHead, type NewIdentityRecord } from './identity-repository.js';
+
+/** An accepted write and where it went in the log. */
+export interface DecidedWrite {
+  write: LogWrite;
+  index: number;
+}
+
+/** Reads, through `db`, the stored chains a batch's writes read: one statement per kind. */
+export function databaseStateStore(db: DbClient): StateStore {
+  return {
+    async load(ledger, refs) {
+      const ids = (kind: string) => [...new Set(refs.filter((r: ChainRef) => r.kind === kind).map((r) => r.id))];
+      const userIds = ids(identityKind.type);
+      const groupIds = ids(groupKind.type);
+      if (userIds.length > 0) {
+        const chains = ledger.of(identityKind).chains;
+        for (const [userId, chain] of await readLiveChains(db, userIds)) chains.set(userId, chain);
+      }
+      if (groupIds.length > 0) {
+        const heads = ledger.of(groupKind).heads;
+        for (const [groupId, head] of await readGroupHeads(db, groupIds)) heads.set(groupId, head);
+      }
+    },
+  };
+}
+
+/**
+ * Writes what `decided` changed, as `ledger` now holds it: every record, each touched chain's head,
+ * and the stored records a recovery among them nullified. The caller holds the log lock and has
+ * inserted the log entries.
+ */
+export async function persistDecided(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void> {
+  const identities = ofKind(decided, identityKind);
+  const groups = ofKind(decided, groupKind);
+  if (identities.length > 0) await persistIdentities(tx, ledger, identities);
+  if (groups.length > 0) await persistGroups(tx, ledger, groups);
+}
+
+function ofKind<R extends KindRecord, S>(decided: readonly DecidedWrite[], kind: EntryKind<R, S>): Array<{ write: Write<R, S>; index: number }> {
+  return decided.flatMap(({ write, index }) => (isWriteOf(write, kind) ? [{ write, index }] : []));
+}
+
+/** Chains whose genesis is among `decided`, and the others `decided` moved, each once. */
+function createdAndMoved(decided: ReadonlyArray<{ write: LogWrite }>): { created: Set<string>; moved: Set<string> } {
+  const created = new Set<string>();
+  const moved = new Set<string>();
+  for (const { write } of decided) {
+    const head = write.decision!.head;
+    if (write.decision!.change === 'genesis') created.add(head.id);
+    else if (!created.has(head.id)) moved.add(head.id);
+  }
+  return { created, moved };
+}
+
+async function persistIdentities(tx: DbClient, ledger: LedgerState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): Promise<void> {
+  const state = ledger.of(identityKind);
+  const indexes = new Set(decided.map((d) => d.index));
+  const records: NewIdentityRecord[] = decided.map(({ write, index }) => ({
+    index,
+    record: write.record,
+    hash: write.hash,
+    nullifiedBy: state.nullifiedBy.get(index) ?? null,
+  }));
+  const nullified = [...state.nullifiedBy].filter(([gone, by]) => indexes.has(by) && !indexes.has(gone)).map(([index, by]) => ({ index, by }));
+  const head = (userId: string): IdentityHead => {
+    const entry = state.chains.get(userId)!.at(-1)!;
+    return { userId, index: entry.index, hash: entry.hash, status: entry.record.status, publicKey: entry.record.publicKey };
+  };
+  const { created, moved } = createdAndMoved(decided);
+  await persistIdentityChanges(tx, { created: [...created].map(head), moved: [...moved].map(head), records, nullified });
+}
+
+async function persistGroups(tx: DbClient, ledger: LedgerState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): Promise<void> {
+  const state = ledger.of(groupKind);
+  const head = (groupId: string): GroupHead => state.heads.get(groupId)!;
+  const { created, moved } = createdAndMoved(decided);
+  await persistGroupChanges(tx, {
+    created: [...created].map(head),
+    moved: [...moved].map(head),
+    records: decided.map(({ write, index }) => ({ index, hash: write.hash, record: write.record })),
+  });
+}
