@@ -46,6 +46,11 @@ function check(id: CheckId, mark: Mark, detail: string): Check {
   return { id, title: TITLES[id], mark, detail };
 }
 
+/** The key id a vkey names (`<origin>+<key id>+<key>`), to compare at a glance; '?' when it names none. */
+function keyId(vkey: string): string {
+  return /^[^+]+\+([0-9a-f]{8})\+/.exec(vkey)?.[1] ?? '?';
+}
+
 function day(iso: string): string {
   return iso.slice(0, 10);
 }
@@ -63,7 +68,13 @@ export function registryKeyCheck(pin: PinCheck): Check {
           : `The registry presents the same key as on this browser’s first visit (${day(pin.pin.pinnedAt)}).`,
       );
     case 'changed':
-      return check('registry-key', 'failed', pin.presented === null ? 'The registry presents no valid key, but this browser pinned one.' : 'The registry presents a different key from the one this browser pinned.');
+      return check(
+        'registry-key',
+        'failed',
+        pin.presented === null
+          ? `The registry presents no valid key, but this browser pinned one (key id ${keyId(pin.pin.vkey)}).`
+          : `The registry presents a different key from the one this browser pinned: pinned key id ${keyId(pin.pin.vkey)}, presented key id ${keyId(pin.presented)}.`,
+      );
     case 'no-key':
       return check('registry-key', 'failed', 'The registry presents no valid key to pin.');
     case 'unpinned':

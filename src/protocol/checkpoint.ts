@@ -120,22 +120,42 @@ export function parseCheckpointText(text: string): Checkpoint | null {
 }
 
 /**
- * Verifies a checkpoint note against a pinned key. Signature lines from other keys are ignored
- * (witness cosignatures may come later); a line claiming the pinned key must verify. Returns the
- * checkpoint, or null with no partial result.
+ * Why a checkpoint note did not verify, as Go's golang.org/x/mod/sumdb/note `Open` tells apart:
+ * - `MALFORMED`: not a signed note, or its text is not a checkpoint;
+ * - `WRONG_ORIGIN`: a checkpoint of another log (its origin is not the pinned key's name);
+ * - `UNKNOWN_KEY`: no signature line by the pinned key (another key signed it): `keyIds` lists
+ *   the key ids (8 hex digits) of the lines it does have, for telling a changed key from damage;
+ * - `BAD_SIGNATURE`: a line claims the pinned key and its signature does not verify.
  */
-export async function verifyCheckpointNote(note: string, key: NoteKey, verify: VerifySignature): Promise<Checkpoint | null> {
+export type CheckpointFailure =
+  | { reason: 'MALFORMED' | 'WRONG_ORIGIN' | 'BAD_SIGNATURE' }
+  | { reason: 'UNKNOWN_KEY'; keyIds: string[] };
+
+export type OpenedCheckpoint = { ok: true; checkpoint: Checkpoint } | ({ ok: false } & CheckpointFailure);
+
+/**
+ * Verifies a checkpoint note against a pinned key and says why when it does not. Signature lines
+ * from other keys are ignored (witness cosignatures may come later); a line claiming the pinned
+ * key must verify. Never throws on attacker input.
+ */
+export async function openCheckpointNote(note: string, key: NoteKey, verify: VerifySignature): Promise<OpenedCheckpoint> {
   const parsed = parseSignedNote(note);
-  if (parsed === null) return null;
-  const checkpoint = parseCheckpointText(parsed.text);
-  if (checkpoint === null || checkpoint.origin !== key.name) return null;
+  const checkpoint = parsed === null ? null : parseCheckpointText(parsed.text);
+  if (parsed === null || checkpoint === null) return { ok: false, reason: 'MALFORMED' };
+  if (checkpoint.origin !== key.name) return { ok: false, reason: 'WRONG_ORIGIN' };
   const ours = parsed.signatures.filter((s) => s.name === key.name && bytesEqual(s.keyId, key.keyId));
-  if (ours.length === 0) return null;
+  if (ours.length === 0) return { ok: false, reason: 'UNKNOWN_KEY', keyIds: parsed.signatures.map((s) => toHex(s.keyId)) };
   const message = utf8(parsed.text);
   for (const candidate of ours) {
-    if (candidate.signature.length !== 64 || !(await verify(key.publicKey, message, candidate.signature))) return null;
+    if (candidate.signature.length !== 64 || !(await verify(key.publicKey, message, candidate.signature))) return { ok: false, reason: 'BAD_SIGNATURE' };
   }
-  return checkpoint;
+  return { ok: true, checkpoint };
+}
+
+/** openCheckpointNote for callers that need only the checkpoint: null when it does not verify. */
+export async function verifyCheckpointNote(note: string, key: NoteKey, verify: VerifySignature): Promise<Checkpoint | null> {
+  const opened = await openCheckpointNote(note, key, verify);
+  return opened.ok ? opened.checkpoint : null;
 }
 
 /** Decodes note bytes received from the network (strict UTF-8). */

@@ -20,7 +20,7 @@ import { createSuccessorRecord } from './records.js';
 import { defaultVerifier } from './crypto.js';
 import { ReceiptNotVerifiedError, RegistryError, VerificationError } from './errors.js';
 import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from './group-verify.js';
-import { consistencySchema, problemSchema, userGroupsSchema } from './responses.js';
+import { consistencySchema, problemSchema, proofSchema, userGroupsSchema, type InclusionProof } from './responses.js';
 import { MemoryStore, type ClientStore } from './store.js';
 import {
   verifyCheckpoint,
@@ -123,10 +123,16 @@ export class RegistryClient {
     for (const entry of entries) {
       if (entry.index < (options.from ?? 0)) continue;
       if (entry.index >= checkpoint.size) throw new VerificationError('INVALID_RESPONSE', `history entry ${entry.index} is beyond the checkpoint of size ${checkpoint.size}`);
-      const proof = await this.request('GET', `/v1/log/proof/inclusion?index=${entry.index}&size=${checkpoint.size}`);
-      verifyEntryInclusion(entry.index, entry.acceptedAt, entry.record, proof as { index: number; size: number; hashes: string[] }, checkpoint);
+      verifyEntryInclusion(entry.index, entry.acceptedAt, entry.record, await this.inclusionProof(entry.index, checkpoint.size), checkpoint);
     }
     return { entries, checkpoint };
+  }
+
+  /** GET /v1/log/proof/inclusion, its shape checked (attacker-controlled until verified). */
+  private async inclusionProof(index: number, size: number): Promise<InclusionProof> {
+    const parsed = proofSchema.safeParse(await this.request('GET', `/v1/log/proof/inclusion?index=${index}&size=${size}`));
+    if (!parsed.success) throw new VerificationError('INVALID_RESPONSE', `the inclusion proof of entry ${index} in the tree of ${size} entries is malformed`);
+    return parsed.data;
   }
 
   /** Reads a value this client keeps in its store (namespaced by the registry's origin). */
@@ -206,7 +212,7 @@ export class RegistryClient {
     const proofs = await Promise.all(
       indexes
         .filter((index) => index !== headIndex && index < size)
-        .map(async (index) => [index, (await this.request('GET', `/v1/log/proof/inclusion?index=${index}&size=${size}`)) as { index: number; size: number; hashes: string[] }] as const),
+        .map(async (index) => [index, await this.inclusionProof(index, size)] as const),
     );
     const group = await verifyGroupBundle(raw, groupId, this.key, await this.verifier, { adminHistories: new Map(histories), entryProofs: new Map(proofs) });
     await this.acceptCheckpoint(group.checkpoint);

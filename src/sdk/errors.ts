@@ -3,6 +3,8 @@
  * check: nothing from that answer was returned. A `RegistryError` is the registry refusing a
  * request (its problem+json code). Branch on `code`, never on the message.
  */
+import type { CheckpointFailure, NoteKey } from '../protocol/checkpoint.js';
+import { toHex } from '../protocol/encoding.js';
 import type { ErrorCode } from '../protocol/errors.js';
 
 export type VerificationCode =
@@ -51,6 +53,36 @@ export class VerificationError extends Error {
   ) {
     super(message, options);
     this.name = 'VerificationError';
+  }
+}
+
+const CHECKPOINT_FAILURES: Record<CheckpointFailure['reason'], string> = {
+  MALFORMED: 'the checkpoint is not a well-formed signed checkpoint',
+  WRONG_ORIGIN: 'the checkpoint is for another log than',
+  UNKNOWN_KEY: 'the checkpoint is not signed by the pinned key of',
+  BAD_SIGNATURE: 'the checkpoint has a bad signature by the pinned key of',
+};
+
+/**
+ * A checkpoint that does not verify against the pinned key (code BAD_CHECKPOINT), with why
+ * (`reason`, as Go's note.Open tells) and, for UNKNOWN_KEY, the pinned and presented key ids.
+ */
+export class CheckpointError extends VerificationError {
+  readonly reason: CheckpointFailure['reason'];
+  /** The pinned key's id (8 hex digits). */
+  readonly pinnedKeyId: string;
+  /** The key ids of the note's signature lines, for UNKNOWN_KEY; empty otherwise. */
+  readonly presentedKeyIds: string[];
+
+  constructor(failure: CheckpointFailure, key: NoteKey) {
+    const pinnedKeyId = toHex(key.keyId);
+    const presentedKeyIds = failure.reason === 'UNKNOWN_KEY' ? failure.keyIds : [];
+    const ids = failure.reason === 'UNKNOWN_KEY' ? ` (pinned key id ${pinnedKeyId}, presented ${presentedKeyIds.join(', ') || 'none'})` : '';
+    super('BAD_CHECKPOINT', `${CHECKPOINT_FAILURES[failure.reason]}${failure.reason === 'MALFORMED' ? '' : ` ${key.name}`}${ids} [${failure.reason}]`);
+    this.name = 'CheckpointError';
+    this.reason = failure.reason;
+    this.pinnedKeyId = pinnedKeyId;
+    this.presentedKeyIds = presentedKeyIds;
   }
 }
 

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from './client.js';
-export { ReceiptNotVerifiedError, RegistryError, VerificationError, type VerificationCode } from './errors.js';
+export { CheckpointError, ReceiptNotVerifiedError, RegistryError, VerificationError, type VerificationCode } from './errors.js';
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';

@@ -58,3 +58,4 @@ export const problemSchema = z.object({ status: z.int(), code: z.string(), detai
 
 export type LookupBundleResponse = z.output<typeof lookupBundleSchema>;
 export type WriteResultResponse = z.output<typeof writeResultSchema>;
+export type InclusionProof = z.output<typeof proofSchema>;

@@ -3,7 +3,7 @@
  * lookup page and the tests (the sigstore-js way). Every function takes the pinned registry key
  * and a signature verifier, and either returns verified data or throws a VerificationError.
  */
-import { verifyCheckpointNote, type Checkpoint, type NoteKey } from '../protocol/checkpoint.js';
+import { openCheckpointNote, type Checkpoint, type NoteKey } from '../protocol/checkpoint.js';
 import { fromBase64Url } from '../protocol/encoding.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../protocol/identity.js';
@@ -14,7 +14,7 @@ import { logLeafHash, type LogEntry } from '../protocol/log-entry.js';
 import { verifyConsistency, verifyInclusion } from '../protocol/merkle.js';
 import { recordHash, type VerifySignature } from '../protocol/signing.js';
 import { parseTimestamp } from '../protocol/time.js';
-import { VerificationError } from './errors.js';
+import { CheckpointError, VerificationError } from './errors.js';
 import { historySchema, lookupBundleSchema, writeResultSchema } from './responses.js';
 
 /** A checkpoint whose signature was verified, with the note it came in. */
@@ -70,9 +70,9 @@ function proofHashes(hashes: string[]): Uint8Array[] {
 
 /** Verifies a checkpoint note's signature against the pinned registry key. */
 export async function verifyCheckpoint(note: string, key: NoteKey, verify: VerifySignature): Promise<VerifiedCheckpoint> {
-  const checkpoint = await verifyCheckpointNote(note, key, verify);
-  if (checkpoint === null) fail('BAD_CHECKPOINT', `the checkpoint is malformed, not for ${key.name}, or not signed by the pinned registry key`);
-  return { ...checkpoint, note };
+  const opened = await openCheckpointNote(note, key, verify);
+  if (!opened.ok) throw new CheckpointError(opened, key);
+  return { ...opened.checkpoint, note };
 }
 
 /** Verifies that `leafRecord`, accepted at `acceptedAt`, is entry `index` of the checkpoint's tree. */

@@ -136,6 +136,15 @@ describe('a lying registry is caught', () => {
     await expectVerification(client.lookup(target.userId), 'BAD_INCLUSION_PROOF');
   });
 
+  it('an inclusion proof whose hashes are not a list: a VerificationError, not a TypeError', async () => {
+    fresh();
+    proxy.tamper = ({ path, body }) => {
+      if (path.startsWith('/v1/log/proof/inclusion') && typeof body === 'object') (body as { hashes: unknown }).hashes = 'not a list';
+      return body;
+    };
+    await expectVerification(client.history(target.userId), 'INVALID_RESPONSE');
+  });
+
   it('a checkpoint signed by another key: BAD_CHECKPOINT', async () => {
     fresh();
     const impostor = nacl.sign.keyPair();

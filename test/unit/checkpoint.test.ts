@@ -14,6 +14,7 @@ import {
   parseVerifierKey,
   signCheckpoint,
   verifyCheckpointNote,
+  openCheckpointNote,
   type Checkpoint,
   type NoteKey,
 } from '../../src/protocol/checkpoint.js';
@@ -227,6 +228,21 @@ describe('signCheckpoint', () => {
     expect(parsed!.signatures[0]!.name).toBe('PeterNeumann');
     expect(parsed!.signatures[0]!.keyId).toEqual(peterKey.keyId);
     expect(naclVerify(peterKey.publicKey, utf8(GO.text), parsed!.signatures[0]!.signature)).toBe(true);
+  });
+});
+
+describe('openCheckpointNote', () => {
+  const open = (note: string) => openCheckpointNote(note, key, naclVerify);
+
+  it('says why a note does not verify, as Go’s note.Open tells apart', async () => {
+    const note = await signCheckpoint(checkpoint, key, sign);
+    expect(await open(note)).toEqual({ ok: true, checkpoint });
+    expect(await open('not a note')).toEqual({ ok: false, reason: 'MALFORMED' });
+    expect(await open(note.replace('\n12345\n', '\nmany\n'))).toEqual({ ok: false, reason: 'MALFORMED' });
+    expect(await open(await signCheckpoint({ ...checkpoint, origin: 'other.example/peerkeys' }, key, sign))).toEqual({ ok: false, reason: 'WRONG_ORIGIN' });
+    const other = noteKey(ORIGIN, publicKeyBytes(otherKey));
+    expect(await open(await signCheckpoint(checkpoint, other, signerFor(otherKey)))).toEqual({ ok: false, reason: 'UNKNOWN_KEY', keyIds: [toHex(other.keyId)] });
+    expect(await open(note.replace('\n12345\n', '\n12346\n'))).toEqual({ ok: false, reason: 'BAD_SIGNATURE' });
   });
 });
 
