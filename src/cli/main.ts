@@ -35,7 +35,7 @@ const SECTIONS: Array<[string, CommandEntry[]]> = [
     [
       { name: 'serve', summary: 'run the registry', load: async () => (await import('./commands/serve.js')).serve },
       { name: 'migrate', summary: 'apply database migrations', load: async () => (await import('./commands/migrate.js')).migrateDatabase },
-      { name: 'verify-log', summary: "audit the registry's log in its own database", load: async () => (await import('./commands/verify-log.js')).verifyLog },
+      { name: 'verify-log', summary: "audit the registry's log in its own database (= log verify --database)", load: async () => (await import('./commands/verify-log.js')).verifyLog },
       { name: 'mirror', summary: 'follow a registry: keep a verified copy of its log and serve it read-only', load: async () => (await import('./commands/mirror.js')).mirror },
     ],
   ],
@@ -64,7 +64,7 @@ const SECTIONS: Array<[string, CommandEntry[]]> = [
       { name: 'lookup', summary: "a user's verified keys, fingerprints and devices", load: async () => (await import('./commands/lookup.js')).lookup },
       { name: 'log checkpoint', summary: "the registry's latest checkpoint, verified", load: async () => (await import('./commands/log-checkpoint.js')).logCheckpoint },
       { name: 'log entries', summary: 'log entries as the registry serves them', load: async () => (await import('./commands/log-entries.js')).logEntries },
-      { name: 'log verify', summary: "re-verify the registry's whole log from its public API", load: async () => (await import('./commands/log-verify.js')).logVerify },
+      { name: 'log verify', summary: "re-verify the registry's whole log from its public API (--database: its own database)", load: async () => (await import('./commands/log-verify.js')).logVerify },
     ],
   ],
 ];

@@ -1,6 +1,10 @@
-/** `peerkeys log verify`: re-verifies a registry's whole log from its public API (see log-verifier.ts). */
+/**
+ * `peerkeys log verify`: re-verifies a registry's whole log — from its public API (log-verifier.ts),
+ * or with --database from the registry's own database (verify-log.ts, also `peerkeys verify-log`).
+ * Both replay the log through src/ledger/replay.ts.
+ */
 import { RegistryFeed } from '../../mirror/registry-feed.js';
-import { EXIT, integerOption, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
+import { EXIT, integerOption, UsageError, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { defaultCursorPath } from '../log-state.js';
 import { verifyRemoteLog } from '../log-verifier.js';
 import { logStore, registryTarget, statePath } from '../registry-target.js';
@@ -9,8 +13,14 @@ export const logVerify: Command = {
   name: 'log verify',
   help: `usage: peerkeys log verify [--cursor <file>] [--from-start] [--max-entries <n>] [--json]
                           [--registry <url|profile>] [--vkey <vkey>] [--state <file>]
+       peerkeys log verify --database [--json]      (the same as: peerkeys verify-log)
 
-Audits a registry from outside, trusting nothing but the pinned key: pages through every log
+Two sources, one check: without --database, a client's audit of any registry through its
+public API; with --database, the operator's audit of the registry's own database (DATABASE_URL
+or DATA_DIR), which also checks the stored subtrees and tables — see \`peerkeys verify-log --help\`
+for that form and its exit statuses (0, 1, 2).
+
+From the public API, it audits a registry from outside, trusting nothing but the pinned key: pages through every log
 entry, checks every record's schema and signatures, replays every identity chain by the
 registry's own rules, recomputes the Merkle tree, and requires the root at each checkpoint's size
 to be that checkpoint's root. Every checkpoint fetched is verified against the pinned key and
@@ -36,9 +46,17 @@ served; 4 registry unreachable.`,
     cursor: { type: 'string' },
     'from-start': { type: 'boolean' },
     'max-entries': { type: 'string' },
+    database: { type: 'boolean' },
   },
   async run(invocation) {
-    const { values, ui } = invocation;
+    const { values, ui, env } = invocation;
+    if (values['database'] === true) {
+      const client = Object.keys(values).filter((name) => name !== 'database' && name !== 'json' && values[name] !== undefined);
+      if (client.length > 0) throw new UsageError(`--database audits the registry's own database: it takes no --${client.join(', --')}`);
+      // Loaded only here: the database's modules take seconds to load, which an API audit need not wait for.
+      const { verifyLogCommand } = await import('./verify-log.js');
+      return verifyLogCommand(env.serverConfig(), { ui, explicitOrigin: env.serverVariable('LOG_ORIGIN') });
+    }
     const target = registryTarget(invocation);
     const cursorPath = stringOption(values, 'cursor') ?? defaultCursorPath(statePath(invocation), target.key);
     const maxEntries = values['max-entries'] === undefined ? undefined : integerOption(values, 'max-entries', 0);

@@ -1,4 +1,7 @@
-/** `peerkeys verify-log`: audits the registry's own database (see db/log-audit.ts). */
+/**
+ * `peerkeys verify-log`, the same as `peerkeys log verify --database`: audits the registry's own
+ * database (see db/log-audit.ts). Kept under its name for the scripts that run it.
+ */
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { latestCheckpoint } from '../../db/log-repository.js';
@@ -12,8 +15,9 @@ import { CommandFailure } from '../failure.js';
 import type { Ui } from '../output.js';
 
 export const VERIFY_LOG_HELP = `usage: peerkeys verify-log [--json]
+       (the same as: peerkeys log verify --database [--json])
 
-Re-reads the whole transparency log from the registry's database (DATABASE_URL, or the embedded
+The operator's audit: re-reads the whole transparency log from the registry's database (DATABASE_URL, or the embedded
 database in DATA_DIR), recomputes every leaf, subtree and checkpoint root, re-checks every
 signature and replays every chain. Reports each mismatch with the log index it concerns.
 
@@ -22,6 +26,9 @@ LOG_ORIGIN, the one PUBLIC_URL and PORT would give does not matter. A LOG_ORIGIN
 from the log's is one configuration error (exit 2, ORIGIN_MISMATCH), not a problem per entry.
 
   --json   print the report as JSON on stdout
+
+A client's audit of a registry it does not run is \`peerkeys log verify\` (its public API, trusting
+only the pinned key). Both replay the log with the same code.
 
 Exit status: 0 when the log verifies, 1 when it does not, 2 on usage or configuration errors.`;
 
