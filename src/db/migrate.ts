@@ -25,6 +25,28 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
+/** Why migrating stopped, for operators' scripts and tests (DESIGN.md §9): never the message. */
+export type MigrationErrorCode =
+  /** A migration started earlier never finished and was not marked rolled back. */
+  | 'MIGRATION_UNRESOLVED'
+  /** An applied migration's file was changed afterwards (its checksum differs). */
+  | 'MIGRATION_EDITED'
+  /** A migration's SQL failed: nothing of it was applied (it runs in the transaction). */
+  | 'MIGRATION_FAILED';
+
+export class MigrationError extends Error {
+  constructor(
+    readonly code: MigrationErrorCode,
+    /** The migration concerned. */
+    readonly migration: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'MigrationError';
+  }
+}
+
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: number;
@@ -39,7 +61,7 @@ export async function migrate(database: Database, migrations: Migration[] = read
     );
     const failed = rows.find((row) => row.finished_at === null && row.rolled_back_at === null);
     if (failed !== undefined) {
-      throw new Error(`migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back`);
+      throw new MigrationError('MIGRATION_UNRESOLVED', failed.migration_name, `migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back`);
     }
     const done = new Map(rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row.checksum]));
     const applied: string[] = [];
@@ -47,11 +69,15 @@ export async function migrate(database: Database, migrations: Migration[] = read
       const checksum = done.get(migration.name);
       if (checksum !== undefined) {
         if (checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.name} was edited after it was applied (checksum differs); add a new migration instead`);
+          throw new MigrationError('MIGRATION_EDITED', migration.name, `migration ${migration.name} was edited after it was applied (checksum differs); add a new migration instead`);
         }
         continue;
       }
-      await sql.exec(migration.sql);
+      try {
+        await sql.exec(migration.sql);
+      } catch (error) {
+        throw new MigrationError('MIGRATION_FAILED', migration.name, `migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+      }
       await sql.query(
         `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), 1)`,
         [randomUUID(), migration.checksum, migration.name],

@@ -27,10 +27,10 @@ import { latestCheckpoint, type StoredCheckpoint } from '../db/log-repository.js
 import { verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual } from '../protocol/encoding.js';
 import { rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
-import { RegistryError, VerificationError } from '../sdk/errors.js';
+import { RegistryError, VerificationError, type VerificationCode } from '../sdk/errors.js';
 import { SubtreeStore } from '../db/subtree-store.js';
 import { databaseStateStore } from '../db/ledger-store.js';
-import { ForkDetected, identityKind, InvalidEntry, LedgerState, replayLog, UnknownEntryKind } from '../ledger/index.js';
+import { ForkDetected, identityKind, InvalidEntry, LedgerState, replayLog, UnknownEntryKind, type LedgerErrorCode } from '../ledger/index.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { DeviceCopier } from './device-copy.js';
 import { appendVerifiedRange, type VerifiedRange } from './mirror-log.js';
@@ -46,8 +46,12 @@ export type RoundResult =
   | { status: 'current'; size: number }
   /** The registry could not be read; the next round tries again. */
   | { status: 'retry'; size: number; error: string }
-  /** Following stopped for good. For a fork, both checkpoints: the evidence. */
-  | { status: 'stopped'; reason: StopReason; size: number; message: string; held?: string; served?: string };
+  /**
+   * Following stopped for good; `code` says why (FORK_DETECTED, UNKNOWN_ENTRY_KIND, INVALID_ENTRY,
+   * or the SDK's verification code for an answer that does not verify). For a fork, both
+   * checkpoints: the evidence.
+   */
+  | { status: 'stopped'; reason: StopReason; code: LedgerErrorCode | VerificationCode; size: number; message: string; held?: string; served?: string };
 
 export type StoppedResult = Extract<RoundResult, { status: 'stopped' }>;
 
@@ -200,17 +204,17 @@ export class MirrorFollower {
   }
 
   private outcome(error: unknown, size: number): RoundResult {
-    const stopped = (reason: StopReason, message: string, evidence: { held?: string; served?: string } = {}): StoppedResult => {
-      this.stop = { status: 'stopped', reason, size, message, ...evidence };
-      this.options.logger?.error({ reason, size, registry: this.registryUrl, ...evidence }, `mirror stopped following: ${message}`);
+    const stopped = (reason: StopReason, code: StoppedResult['code'], message: string, evidence: { held?: string; served?: string } = {}): StoppedResult => {
+      this.stop = { status: 'stopped', reason, code, size, message, ...evidence };
+      this.options.logger?.error({ reason, code, size, registry: this.registryUrl, ...evidence }, `mirror stopped following: ${message}`);
       return this.stop;
     };
     if (error instanceof ForkDetected) {
-      return stopped('fork', `FORK: ${error.message}`, { held: error.held, served: error.served });
+      return stopped('fork', error.code, `FORK: ${error.message}`, { held: error.held, served: error.served });
     }
-    if (error instanceof UnknownEntryKind) return stopped('unsupported', error.message);
-    if (error instanceof InvalidEntry) return stopped('invalid', `the registry's log holds an invalid record: ${error.message}`);
-    if (error instanceof VerificationError) return stopped('invalid', `the registry's answer does not verify (${error.code}): ${error.message}`);
+    if (error instanceof UnknownEntryKind) return stopped('unsupported', error.code, error.message);
+    if (error instanceof InvalidEntry) return stopped('invalid', error.code, `the registry's log holds an invalid record: ${error.message}`);
+    if (error instanceof VerificationError) return stopped('invalid', error.code, `the registry's answer does not verify (${error.code}): ${error.message}`);
     if (error instanceof RegistryError || error instanceof EntriesBehind) return { status: 'retry', size, error: error.message };
     // Not the registry's doing (this mirror's database, say): logged, and tried again next round.
     this.options.logger?.error({ err: error }, 'mirror round failed');

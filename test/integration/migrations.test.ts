@@ -31,7 +31,7 @@ describe('migrations', () => {
     const { db, close } = await openTestDatabase();
     try {
       const edited = readMigrations().map((m, i) => (i === 0 ? { ...m, checksum: '0'.repeat(64) } : m));
-      await expect(migrate(db, edited)).rejects.toThrow(/edited after it was applied/);
+      await expect(migrate(db, edited)).rejects.toMatchObject({ code: 'MIGRATION_EDITED' });
     } finally {
       await close();
     }

@@ -317,7 +317,7 @@ describe('what else stops a mirror', () => {
       // acceptedAt is in the leaf, not in the record's signatures: only the root can catch this.
       if (entry.index === 2) entry.acceptedAt = new Date(Date.parse(entry.acceptedAt) + 1).toISOString();
     });
-    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'fork', size: 0 });
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'fork', code: 'FORK_DETECTED', size: 0 });
     expect((result as { message: string }).message).toContain('do not produce the root');
     expect(ready).toBe(503);
   });
@@ -326,7 +326,7 @@ describe('what else stops a mirror', () => {
     const { result, ready } = await roundThrough((entry) => {
       if (entry.index === 1) entry.record['name'] = 'Mallory';
     });
-    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid', size: 0 });
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid', code: 'INVALID_ENTRY', size: 0 });
     expect((result as { message: string }).message).toContain('log entry 1');
     expect(ready).toBe(503);
   });
@@ -335,7 +335,7 @@ describe('what else stops a mirror', () => {
     const { result } = await roundThrough((entry) => {
       if (entry.index === 3) entry.record['type'] = 'widget';
     });
-    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'unsupported', size: 0 });
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'unsupported', code: 'UNKNOWN_ENTRY_KIND', size: 0 });
     expect((result as { message: string }).message).toMatch(/log entry 3 is a "widget" record, a kind this version of peerkeys cannot verify/);
   });
 

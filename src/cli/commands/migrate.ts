@@ -1,8 +1,9 @@
 /** `peerkeys migrate`: applies pending migrations to the configured database and exits. */
 import type { Config } from '../../config.js';
-import type { Command } from '../command.js';
+import { EXIT, type Command } from '../command.js';
+import { CommandFailure } from '../failure.js';
 import { openDatabase } from '../../db/database.js';
-import { migrate } from '../../db/migrate.js';
+import { migrate, MigrationError, type MigrationReport } from '../../db/migrate.js';
 import type { Ui } from '../output.js';
 
 export const MIGRATE_HELP = `usage: peerkeys migrate [--json]
@@ -16,7 +17,13 @@ The registry also does this by itself at every start.
 export async function migrateCommand(config: Config, ui?: Ui): Promise<number> {
   const db = await openDatabase(config.database);
   try {
-    const report = await migrate(db);
+    let report: MigrationReport;
+    try {
+      report = await migrate(db);
+    } catch (error) {
+      if (error instanceof MigrationError) throw new CommandFailure(error.message, EXIT.FAILED, error.code, { migration: error.migration });
+      throw error;
+    }
     if (ui?.json === true) {
       ui.printJson({ applied: report.applied, alreadyApplied: report.alreadyApplied });
       return 0;
