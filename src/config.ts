@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { fromBase64Url } from './protocol/encoding.js';
 import { isValidKeyName } from './protocol/checkpoint.js';
 import type { DatabaseConfig } from './db/database.js';
-import { ID_POLICIES, type IdPolicy } from './server/id-policy.js';
+import { ID_POLICIES, type IdPolicy } from './server/admission-policy.js';
 
 /** A rate budget: at most `limit` requests per `windowMs`. */
 export interface Budget {

@@ -15,7 +15,7 @@ import { replayLog } from '../ledger/index.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { rootFromFrontier, verifyConsistency } from '../protocol/merkle.js';
 import type { RegistryFeed } from '../mirror/registry-feed.js';
-import { freshCursor, loadCursor, saveCursor, type AuditCursor } from './audit-cursor.js';
+import { freshCursor, loadCursor, saveCursor } from './audit-cursor.js';
 import { UsageError } from './command.js';
 
 export interface LogVerifyOptions {

@@ -2,11 +2,6 @@
 import type { DeviceRecord } from '../protocol/device.js';
 import type { DbClient } from './client.js';
 
-export interface StoredDevice {
-  record: DeviceRecord;
-  updatedAt: Date;
-}
-
 export async function readDevice(db: DbClient, userId: string, deviceId: string): Promise<DeviceRecord | null> {
   const row = await db.device.findUnique({ where: { userId_deviceId: { userId, deviceId } }, select: { record: true } });
   return row === null ? null : (JSON.parse(row.record) as DeviceRecord);

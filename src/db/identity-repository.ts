@@ -105,14 +105,6 @@ export async function readHead(db: DbClient, userId: string): Promise<IdentityHe
   return { userId, index: toSafeNumber(row.headIndex), hash: row.headHash, status: row.status as IdentityHead['status'], publicKey: row.publicKey };
 }
 
-/** The heads of the given users; users without an identity are absent. */
-export async function readHeads(db: DbClient, userIds: string[]): Promise<Map<string, IdentityHead>> {
-  const rows = await db.identity.findMany({ where: { userId: { in: userIds } } });
-  return new Map(
-    rows.map((row) => [row.userId, { userId: row.userId, index: toSafeNumber(row.headIndex), hash: row.headHash, status: row.status as IdentityHead['status'], publicKey: row.publicKey }]),
-  );
-}
-
 /** Writes one batch's identity changes. The caller holds the log lock and inserted the log entries. */
 export async function persistIdentityChanges(tx: DbClient, changes: IdentityChanges): Promise<void> {
   // Nullify first: the recovery record takes over the nullified record's live seq and prev.

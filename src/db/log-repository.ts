@@ -75,11 +75,6 @@ export async function latestCheckpoint(db: DbClient): Promise<StoredCheckpoint |
   return row === null ? null : toCheckpoint(row);
 }
 
-export async function checkpointOfSize(db: DbClient, size: number): Promise<StoredCheckpoint | null> {
-  const row = await db.logCheckpoint.findUnique({ where: { size: BigInt(size) } });
-  return row === null ? null : toCheckpoint(row);
-}
-
 export async function readEntries(db: DbClient, start: number, limit: number): Promise<StoredLogEntry[]> {
   const rows = await db.logEntry.findMany({
     where: { index: { gte: BigInt(start) } },

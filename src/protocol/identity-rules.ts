@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from './errors.js';
 import type { IdentityRecord } from './identity.js';
-import { MAX_CLOCK_SKEW_MS, parseTimestamp } from './time.js';
+import { parseTimestamp } from './time.js';
 
 /** How long after the overruled record's acceptance a stronger rotation key may still fork. */
 export const RECOVERY_WINDOW_MS = 72 * 60 * 60 * 1000;
@@ -33,14 +33,6 @@ export interface SuccessorOutcome<E extends IdentityChainEntry = IdentityChainEn
 
 function time(text: string): number {
   return parseTimestamp(text)!; // schema-checked before any rule runs
-}
-
-/** A submitted record's own time must be within 5 minutes of the server's clock. */
-export function checkClockSkew(createdAt: string, now: number): void {
-  const skew = Math.abs(time(createdAt) - now);
-  if (skew > MAX_CLOCK_SKEW_MS) {
-    throw new ProtocolError('CLOCK_SKEW', `the record's time is ${Math.round(skew / 1000)} s from the server's clock; at most ${MAX_CLOCK_SKEW_MS / 1000} s are allowed`);
-  }
 }
 
 /** Genesis: seq 0, prev null, active (the schema guarantees these together), self-authorised. */

@@ -5,7 +5,7 @@
  * A user or group id is *self-certifying* when those 15 characters are derived from the key that
  * signed the chain's genesis: then nobody but the holder of that key can register a genesis for
  * the id, however early the id leaks. Whether a registry insists on it is its admission policy
- * (server/id-policy.ts); whether an id is bound is a fact any client can check from the genesis.
+ * (server/admission-policy.ts); whether an id is bound is a fact any client can check from the genesis.
  *
  * Derivation, byte for byte (DESIGN.md §1 is the normative text; test/vectors/ids.json the
  * known answers):

@@ -11,8 +11,8 @@ import { strictEd25519 } from '../protocol/ed25519.js';
 import type { VerifySignature } from '../protocol/signing.js';
 
 /**
- * Verification with tweetnacl: pure JavaScript, runs anywhere, about 200 signatures a second.
- * Synchronous, so the SDK's own synchronous checks (sealed messages, handshakes) use it too.
+ * Verification with tweetnacl: pure JavaScript, runs anywhere, and far slower than a native
+ * verifier (`npm run bench:sdk` measures both). Synchronous, so the SDK's own synchronous checks (sealed messages, handshakes) use it too.
  */
 export const tweetnaclVerify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean = strictEd25519((publicKey, message, signature) =>
   nacl.sign.detached.verify(message, signature, publicKey),

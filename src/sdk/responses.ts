@@ -56,6 +56,4 @@ export const registryInfoSchema = z.object({ origin: z.string(), publicKey: b64,
 
 export const problemSchema = z.object({ status: z.int(), code: z.string(), detail: z.string().optional() });
 
-export type LookupBundleResponse = z.output<typeof lookupBundleSchema>;
-export type WriteResultResponse = z.output<typeof writeResultSchema>;
 export type InclusionProof = z.output<typeof proofSchema>;

@@ -5,8 +5,6 @@
  * the database, DESIGN.md §9), with real leaves, subtrees and a checkpoint signed by the log key.
  */
 import type { IdentityRecord } from '../../src/protocol/identity.js';
-import { canonicalJson } from '../../src/protocol/json.js';
-import { recordHash } from '../../src/protocol/signing.js';
 import { systemClock } from '../../src/server/clock.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';

@@ -6,8 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GroupRecord } from '../../src/protocol/group.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
-import { canonicalJson } from '../../src/protocol/json.js';
-import { recordHash } from '../../src/protocol/signing.js';
 import { createIdentityRecord, generateIdentityKeys, type IdentityKeys } from '../../src/sdk/identity-keys.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';

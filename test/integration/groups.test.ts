@@ -4,7 +4,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { GroupRecord } from '../../src/protocol/group.js';
 import { newPeersId } from '../../src/protocol/ids.js';
-import { canonicalJson } from '../../src/protocol/json.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { RegistryClient, createSuccessorRecord, generateSigningKeyPair, withMember, withoutMember } from '../../src/sdk/index.js';
 import { groupKind, Write, type EntryKind, type GroupState } from '../../src/ledger/index.js';

@@ -6,7 +6,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { RECOVERY_WINDOW_MS } from '../../src/protocol/identity-rules.js';
-import { canonicalJson } from '../../src/protocol/json.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';

@@ -1,6 +1,6 @@
 // Self-certifying ids (DESIGN.md §1): the known answers in test/vectors/ids.json (made by an
 // independent Python implementation, make-id-vectors.py) replayed by the protocol functions and by
-// the SDK's record builders, and the admission policy that refuses unbound ids (server/id-policy.ts).
+// the SDK's record builders, and the admission policy that refuses unbound ids (server/admission-policy.ts).
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from '@jest/globals';
@@ -16,7 +16,7 @@ import {
   idBinding as sdkIdBinding,
   signingKeyPairFromSeed,
 } from '../../src/sdk/index.js';
-import { admitGroupId, admitUserId } from '../../src/server/id-policy.js';
+import { admitGroupId, admitUserId } from '../../src/server/admission-policy.js';
 import { codeOfSync } from '../helpers/errors.js';
 
 interface ValidVector {
@@ -126,7 +126,7 @@ describe('idBinding on attacker-controlled input', () => {
   });
 });
 
-describe('the admission policy (server/id-policy.ts, config USER_IDS and GROUP_IDS)', () => {
+describe('the admission policy (server/admission-policy.ts, config USER_IDS and GROUP_IDS)', () => {
   const bound = VECTORS.valid.find((v) => v.kind === 'user')!;
   const boundGroup = VECTORS.valid.find((v) => v.kind === 'group')!;
   const unbound = VECTORS.unbound.find((v) => v.kind === 'user')!;

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   RECOVERY_WINDOW_MS,
-  checkClockSkew,
   checkGenesis,
   checkLiveChain,
   checkSuccessor,
   type IdentityChainEntry,
 } from '../../src/protocol/identity-rules.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
+import { checkClockSkew } from '../../src/server/admission-policy.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { formatTimestamp, parseTimestamp } from '../../src/protocol/time.js';
 import type { SigningKeyPair } from '../../src/sdk/keys.js';

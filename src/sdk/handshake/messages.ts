@@ -64,15 +64,11 @@ export const boxedSchema = z.strictObject({
 
 export const confirmBodySchema = z.strictObject({ clientNonce: nonce, serverNonce: nonce, transcript: hashSchema });
 
-export const abortSchema = z.strictObject({ type: z.literal('peerkeys/abort'), code: z.string().max(40) });
-
 export const frameSchema = z.strictObject({ type: z.literal('peerkeys/frame'), seq: z.int().min(0), box: z.string().max(1_400_000) });
 
 export type Hello = z.output<typeof helloSchema>;
 export type ServerHello = z.output<typeof serverHelloSchema>;
-export type ServerHelloBody = z.output<typeof serverHelloBodySchema>;
 export type ClientAuthBody = z.output<typeof clientAuthBodySchema>;
-export type ConfirmBody = z.output<typeof confirmBodySchema>;
 
 export type HandshakeStep = 'server' | 'client' | 'confirm';
 

@@ -4,11 +4,10 @@ import { readCurrentDevices, readDevice, storeDeviceIfNewer } from '../../db/dev
 import { readHead } from '../../db/identity-repository.js';
 import { checkDeviceUpdate, parseDeviceRecord, verifyDeviceSignature, type DeviceRecord } from '../../protocol/device.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { checkClockSkew } from '../../protocol/identity-rules.js';
 import { canonicalJson } from '../../protocol/json.js';
 import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
-import { assertPeersId } from '../identity/identity-service.js';
+import { assertPeersId, checkClockSkew } from '../admission-policy.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
 
 export class DeviceService {

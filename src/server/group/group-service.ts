@@ -4,10 +4,8 @@ import { groupKind, Write } from '../../ledger/index.js';
 import { readGroupsOf, type UserGroup } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
-import { checkClockSkew } from '../../protocol/identity-rules.js';
 import type { Clock } from '../clock.js';
-import { admitGroupId, type IdPolicy } from '../id-policy.js';
-import { assertPeersId } from '../identity/identity-service.js';
+import { admitGroupId, assertPathId, assertPeersId, checkClockSkew, type IdPolicy } from '../admission-policy.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
@@ -48,7 +46,7 @@ export class GroupService {
   async submit(groupId: string, body: unknown): Promise<AppendResult> {
     assertPeersId(groupId, 'groupId');
     const record = await this.admit(body);
-    if (record.groupId !== groupId) throw new ProtocolError('INVALID_RECORD', 'the record’s groupId differs from the one in the path');
+    assertPathId(record.groupId, groupId, 'groupId');
     if (record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/groups');
     return this.append(record, 'successor');
   }

@@ -1,17 +1,15 @@
 /** Submitting identity records and answering lookups (DESIGN.md §2, §6). */
 import type { Database } from '../../db/database.js';
 import { identityKind, Write } from '../../ledger/index.js';
-import { isForkPoint, readHistory } from '../../db/identity-repository.js';
-import { fromBase64Url } from '../../protocol/encoding.js';
+import { readHistory } from '../../db/identity-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
-import { checkClockSkew, checkGenesis } from '../../protocol/identity-rules.js';
-import { isPeersId } from '../../protocol/ids.js';
+import { checkGenesis } from '../../protocol/identity-rules.js';
 import type { LogEntry } from '../../protocol/log-entry.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
-import { admitUserId, type IdPolicy } from '../id-policy.js';
+import { admitUserId, assertPathId, assertPeersId, checkClockSkew, isForkAttempt, type IdPolicy } from '../admission-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
@@ -21,10 +19,6 @@ import { nodeVerify } from '../../node/node-ed25519.js';
 export interface AuditHistory {
   userId: string;
   entries: Array<LogEntry<IdentityRecord> & { nullified: boolean }>;
-}
-
-export function assertPeersId(text: string, what: string): void {
-  if (!isPeersId(text)) throw new ProtocolError('MALFORMED', `${what} is not a Peers id (25 characters of [0-9a-z])`);
 }
 
 export class IdentityService {
@@ -62,7 +56,7 @@ export class IdentityService {
   async submit(userId: string, body: unknown): Promise<AppendResult> {
     assertPeersId(userId, 'userId');
     const record = await this.admit(body);
-    if (record.userId !== userId) throw new ProtocolError('INVALID_RECORD', 'the record’s userId differs from the one in the path');
+    assertPathId(record.userId, userId, 'userId');
     if (record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/users');
     return this.append(record, 'successor');
   }
@@ -98,20 +92,9 @@ export class IdentityService {
     };
   }
 
-  /**
-   * Whether a write to POST /v1/users/{userId} is a fork attempt: its `prev` names a live record
-   * of this user that is not the head. Such a write is either a recovery or refused, so the
-   * per-user write budget never applies to it (a thief must not be able to spend the budget the
-   * owner needs to recover). Read before the write is decided, so it is only a hint for the rate
-   * limiter — but a safe one: a fork point never becomes the head again, so a write this lets
-   * past the budget can only be accepted as a recovery. Comparing `prev` with the head instead
-   * would let a rotation-key holder pipeline a chain of updates whose `prev`s are not stored yet.
-   */
-  async isForkAttempt(userId: string, body: unknown): Promise<boolean> {
-    if (!isPeersId(userId) || typeof body !== 'object' || body === null) return false;
-    const prev = (body as { prev?: unknown }).prev;
-    if (typeof prev !== 'string' || fromBase64Url(prev, 32) === null) return false;
-    return isForkPoint(this.db.prisma, userId, prev);
+  /** Whether a write to POST /v1/users/{userId} is a fork attempt (admission-policy.ts). */
+  isForkAttempt(userId: string, body: unknown): Promise<boolean> {
+    return isForkAttempt(this.db.prisma, userId, body);
   }
 
   /** GET /v1/users/{userId}: the live chain with the head's inclusion proof and a checkpoint, as JSON. */

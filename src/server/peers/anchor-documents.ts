@@ -11,7 +11,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { canonicalJson } from '../../protocol/json.js';
 import { ANCHOR_DOCUMENT_MAX_BYTES, anchorDocumentUrl, type AnchorDocument } from '../../protocol/peers-anchor.js';
 import { formatTimestamp } from '../../protocol/time.js';
-import { assertPeersId } from '../identity/identity-service.js';
+import { assertPeersId } from '../admission-policy.js';
 
 export class AnchorDocuments {
   constructor(
