@@ -1,4 +1,4 @@
-// The dependency rule of the source tree (docs/DESIGN.md, "Code layout"), checked on the import
+// The dependency rule of the source tree (README.md, "Development": Layout), checked on the import
 // statements themselves: the server stands on shared foundations, never the other way round.
 //   - mirror/, cli/, sdk/, page/, protocol/ and ledger/ import nothing from server/;
 //   - protocol/ imports nothing of ours outside protocol/;
