@@ -18,20 +18,62 @@ export interface DecidedWrite {
   index: number;
 }
 
+/**
+ * How one entry kind's state is kept in tables: loaded for the chains of `ids`, and written back
+ * for the writes of a batch. A kind without tables (a log-only kind) needs none: its entries are
+ * in the log, and every follower replays it from there.
+ */
+interface KindTables<R extends KindRecord, S> {
+  kind: EntryKind<R, S>;
+  load(db: DbClient, state: S, ids: string[]): Promise<void>;
+  persist(tx: DbClient, state: S, decided: ReadonlyArray<{ write: Write<R, S>; index: number }>): Promise<void>;
+}
+
+const identityTables: KindTables<IdentityRecord, IdentityState> = {
+  kind: identityKind,
+  async load(db, state, userIds) {
+    for (const [userId, chain] of await readLiveChains(db, userIds)) state.chains.set(userId, chain);
+  },
+  persist: persistIdentities,
+};
+
+const groupTables: KindTables<GroupRecord, GroupState> = {
+  kind: groupKind,
+  async load(db, state, groupIds) {
+    for (const [groupId, head] of await readGroupHeads(db, groupIds)) state.heads.set(groupId, head);
+  },
+  persist: persistGroups,
+};
+
+/** Each kind's tables, by kind type: one load and one persist per kind and batch, whatever its size. */
+const TABLES: ReadonlyMap<string, BoundTables> = new Map([
+  [identityKind.type, bind(identityTables)],
+  [groupKind.type, bind(groupTables)],
+]);
+
+interface BoundTables {
+  load(db: DbClient, ledger: LedgerState, ids: string[]): Promise<void>;
+  persist(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void>;
+}
+
+/** Binds a kind's tables to its state in a ledger and to its writes among a batch's. */
+function bind<R extends KindRecord, S>(tables: KindTables<R, S>): BoundTables {
+  return {
+    load: (db: DbClient, ledger: LedgerState, ids: string[]) => tables.load(db, ledger.of(tables.kind), ids),
+    async persist(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]) {
+      const mine = ofKind(decided, tables.kind);
+      if (mine.length > 0) await tables.persist(tx, ledger.of(tables.kind), mine);
+    },
+  };
+}
+
 /** Reads, through `db`, the stored chains a batch's writes read: one statement per kind. */
 export function databaseStateStore(db: DbClient): StateStore {
   return {
     async load(ledger, refs) {
-      const ids = (kind: string) => [...new Set(refs.filter((r: ChainRef) => r.kind === kind).map((r) => r.id))];
-      const userIds = ids(identityKind.type);
-      const groupIds = ids(groupKind.type);
-      if (userIds.length > 0) {
-        const chains = ledger.of(identityKind).chains;
-        for (const [userId, chain] of await readLiveChains(db, userIds)) chains.set(userId, chain);
-      }
-      if (groupIds.length > 0) {
-        const heads = ledger.of(groupKind).heads;
-        for (const [groupId, head] of await readGroupHeads(db, groupIds)) heads.set(groupId, head);
+      for (const [type, tables] of TABLES) {
+        const ids = [...new Set(refs.filter((r: ChainRef) => r.kind === type).map((r) => r.id))];
+        if (ids.length > 0) await tables.load(db, ledger, ids);
       }
     },
   };
@@ -43,10 +85,7 @@ export function databaseStateStore(db: DbClient): StateStore {
  * inserted the log entries.
  */
 export async function persistDecided(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void> {
-  const identities = ofKind(decided, identityKind);
-  const groups = ofKind(decided, groupKind);
-  if (identities.length > 0) await persistIdentities(tx, ledger, identities);
-  if (groups.length > 0) await persistGroups(tx, ledger, groups);
+  for (const tables of TABLES.values()) await tables.persist(tx, ledger, decided);
 }
 
 function ofKind<R extends KindRecord, S>(decided: readonly DecidedWrite[], kind: EntryKind<R, S>): Array<{ write: Write<R, S>; index: number }> {
@@ -65,8 +104,7 @@ function createdAndMoved(decided: ReadonlyArray<{ write: LogWrite }>): { created
   return { created, moved };
 }
 
-async function persistIdentities(tx: DbClient, ledger: LedgerState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): Promise<void> {
-  const state = ledger.of(identityKind);
+async function persistIdentities(tx: DbClient, state: IdentityState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): Promise<void> {
   const indexes = new Set(decided.map((d) => d.index));
   const records: NewIdentityRecord[] = decided.map(({ write, index }) => ({
     index,
@@ -83,8 +121,7 @@ async function persistIdentities(tx: DbClient, ledger: LedgerState, decided: Rea
   await persistIdentityChanges(tx, { created: [...created].map(head), moved: [...moved].map(head), records, nullified });
 }
 
-async function persistGroups(tx: DbClient, ledger: LedgerState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): Promise<void> {
-  const state = ledger.of(groupKind);
+async function persistGroups(tx: DbClient, state: GroupState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): Promise<void> {
   const head = (groupId: string): GroupHead => state.heads.get(groupId)!;
   const { created, moved } = createdAndMoved(decided);
   await persistGroupChanges(tx, {
