@@ -1,0 +1,139 @@
+/** RegistryClient's group calls: verified groups (signers checked against their admins' histories), group writes. */
+import type { GroupMember, GroupRecord, GroupRole } from '../../protocol/group.js';
+import { isPeersId } from '../../protocol/ids.js';
+import type { IdentityLogEntry } from '../../protocol/identity-rules.js';
+import { parseTimestamp } from '../../protocol/time.js';
+import { RegistryError, VerificationError } from '../errors.js';
+import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from '../group-verify.js';
+import { userGroupsSchema } from '../responses.js';
+import { verifyWriteResult, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
+import { IdentityClient } from './identities.js';
+import { receiptOf } from './state.js';
+
+/** A member's keys as a verified group pins them (see RegistryClient.keysFromGroup). */
+export interface GroupMemberKeys {
+  groupId: string;
+  userId: string;
+  publicKey: string;
+  publicBoxKey: string;
+  role: GroupRole;
+  /** The verified group they come from. */
+  group: VerifiedGroup;
+}
+
+export class GroupClient extends IdentityClient {
+  /**
+   * Looks up a group and verifies everything about it: every record's schema and signature, the
+   * chain's links and role rules, that each record's signer was its admin's registry key just
+   * before the record's log index (from the admin's verified audit history, itself checked
+   * against a verified lookup of the admin), every entry's inclusion in the log, the head's proof,
+   * the checkpoint's signature and its consistency with the last one seen.
+   * Costs one request per record and per admin's identity record (inclusion proofs), besides the
+   * bundle and one lookup and history per admin.
+   * @throws VerificationError when any check fails (`BAD_GROUP_SIGNER` for a signer the registry
+   * should have refused); RegistryError when the registry refuses (404 `NOT_FOUND`).
+   */
+  async group(groupId: string): Promise<VerifiedGroup> {
+    const raw = await this.request('GET', `/v1/groups/${encodeURIComponent(groupId)}`);
+    const { adminIds, indexes, headIndex, size } = groupBundleAdmins(raw);
+    const histories = await Promise.all(adminIds.map(async (adminId) => [adminId, isPeersId(adminId) ? await this.adminHistory(adminId) : []] as const));
+    const proofs = await Promise.all(
+      indexes
+        .filter((index) => index !== headIndex && index < size)
+        .map(async (index) => [index, await this.inclusionProof(index, size)] as const),
+    );
+    const group = await verifyGroupBundle(raw, groupId, this.key, await this.verifier, { adminHistories: new Map(histories), entryProofs: new Map(proofs) });
+    await this.acceptCheckpoint(group.checkpoint);
+    await this.acceptHead(groupId, group.head, 'group-head');
+    return group;
+  }
+
+  /**
+   * An admin's verified audit history, for the signer check: each entry proven in the log, and
+   * containing the head a verified lookup gives (so the registry cannot leave off the admin's
+   * latest records unnoticed by a client that has seen them). Empty when the user has no identity.
+   */
+  private async adminHistory(userId: string): Promise<IdentityLogEntry[]> {
+    let identity: VerifiedIdentity;
+    try {
+      identity = await this.lookup(userId);
+    } catch (error) {
+      if (error instanceof RegistryError && error.status === 404) return [];
+      throw error;
+    }
+    const { entries } = await this.history(userId);
+    if (!entries.some((e) => e.index === identity.head.index && e.hash === identity.head.hash)) {
+      throw new VerificationError('INVALID_RESPONSE', `the audit history of ${userId} lacks the head its lookup proved`);
+    }
+    return entries.map((e) => ({ index: e.index, hash: e.hash, record: e.record, acceptedAt: parseTimestamp(e.acceptedAt)! }));
+  }
+
+  /**
+   * A member's keys as a verified group pins them, or null when the group does not list the user.
+   * These are the keys the group vouches for; they may differ from the member's own identity
+   * (`crossCheckGroupMember` compares the two).
+   */
+  async keysFromGroup(groupId: string, userId: string): Promise<GroupMemberKeys | null> {
+    const group = await this.group(groupId);
+    const member = group.members.find((m) => m.userId === userId);
+    if (member === undefined) return null;
+    return { groupId, userId, publicKey: member.publicKey, publicBoxKey: member.publicBoxKey, role: member.role, group };
+  }
+
+  /**
+   * Compares the keys a verified group pins for `userId` with the member's own verified identity
+   * chain, and reports — never resolves — a difference: `outdated` after a rotation the group has
+   * not caught up with, `mismatch` for keys the member never had, `revoked`, `unregistered`.
+   * Pass `group` to reuse a group verified a moment ago.
+   */
+  async crossCheckGroupMember(groupId: string, userId: string, options: { group?: VerifiedGroup } = {}): Promise<MemberCrossCheck> {
+    const group = options.group ?? (await this.group(groupId));
+    if (group.groupId !== groupId) throw new TypeError(`the group given is ${group.groupId}, not ${groupId}`);
+    let identity: VerifiedIdentity | null;
+    try {
+      identity = await this.lookup(userId);
+    } catch (error) {
+      if (!(error instanceof RegistryError && error.status === 404)) throw error;
+      identity = null;
+    }
+    return crossCheckMember(group, userId, identity);
+  }
+
+  /**
+   * The groups whose head lists `userId`, each verified (`group`), with the user's entry. The
+   * registry's list is only an index: a group it leaves out cannot be detected here, and a listed
+   * group whose verified head no longer lists the user (it moved meanwhile) is left out.
+   */
+  async groupsOf(userId: string): Promise<Array<{ group: VerifiedGroup; member: GroupMember }>> {
+    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/groups`);
+    const parsed = userGroupsSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.userId !== userId) throw new VerificationError('INVALID_RESPONSE', 'the answer is not the list of groups of this user');
+    const found: Array<{ group: VerifiedGroup; member: GroupMember }> = [];
+    for (const { groupId } of parsed.data.groups) {
+      const group = await this.group(groupId);
+      const member = group.members.find((m) => m.userId === userId);
+      if (member !== undefined) found.push({ group, member });
+    }
+    return found;
+  }
+
+  /** Submits a group genesis (see `createGroupGenesis`) and verifies the registry's receipt. */
+  registerGroup(record: GroupRecord): Promise<VerifiedReceipt> {
+    return this.writeGroup('/v1/groups', record);
+  }
+
+  /** Submits a group update (see `createGroupUpdate`) and verifies the receipt. */
+  submitGroup(record: GroupRecord): Promise<VerifiedReceipt> {
+    return this.writeGroup(`/v1/groups/${encodeURIComponent(record.groupId)}`, record);
+  }
+
+  private async writeGroup(path: string, record: GroupRecord): Promise<VerifiedReceipt> {
+    const raw = await this.request('POST', path, record);
+    return receiptOf(raw, async () => {
+      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
+      await this.acceptCheckpoint(receipt.checkpoint);
+      await this.acceptHead(record.groupId, receipt, 'group-head');
+      return receipt;
+    });
+  }
+}

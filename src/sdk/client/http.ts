@@ -1,0 +1,92 @@
+/** RegistryClient's HTTP layer: the registry's URL and pinned key, requests, problem answers as RegistryErrors, strict JSON. */
+import { parseVerifierKey, type NoteKey } from '../../protocol/checkpoint.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { parseJson } from '../../protocol/json.js';
+import type { VerifySignature } from '../../protocol/signing.js';
+import { defaultVerifier } from '../crypto.js';
+import { RegistryError, VerificationError } from '../errors.js';
+import { problemSchema, proofSchema, type InclusionProof } from '../responses.js';
+import { MemoryStore, type ClientStore } from '../store.js';
+
+export interface RegistryClientOptions {
+  /** The registry's base URL, e.g. `https://keys.example.org`. */
+  url: string;
+  /**
+   * The registry's log verifier key (C2SP vkey, as `GET /v1/registry` shows it), obtained out of
+   * band and pinned: every checkpoint must be signed by it.
+   */
+  vkey: string;
+  /** Where verified state is kept between calls (default: memory). */
+  store?: ClientStore;
+  /** Signature verification (default: WebCrypto Ed25519 when available, else tweetnacl). */
+  verify?: VerifySignature;
+  /** A fetch implementation (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+export class RegistryHttp {
+  /** The registry's base URL, without a trailing slash. */
+  readonly url: string;
+  /** The pinned log key. */
+  readonly key: NoteKey;
+  protected readonly store: ClientStore;
+  private readonly fetcher: typeof fetch;
+  protected readonly verifier: Promise<VerifySignature>;
+
+  constructor(options: RegistryClientOptions) {
+    const key = parseVerifierKey(options.vkey);
+    if (key === null) throw new TypeError('vkey is not a valid C2SP Ed25519 verifier key (<name>+<hex id>+<base64 key>)');
+    this.url = options.url.replace(/\/+$/, '');
+    this.key = key;
+    this.store = options.store ?? new MemoryStore();
+    this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.verifier = options.verify !== undefined ? Promise.resolve(options.verify) : defaultVerifier();
+  }
+
+  /** One HTTP request; problem answers become RegistryErrors, bodies are parsed strictly. */
+  async request(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.fetcher(this.url + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new RegistryError(0, 'NETWORK', `could not reach ${this.url}: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let code: RegistryError['code'] = 'UNKNOWN';
+      let detail = text.slice(0, 300);
+      try {
+        const problem = problemSchema.safeParse(parseResponseJson(text));
+        if (problem.success) {
+          code = problem.data.code as ErrorCode;
+          detail = problem.data.detail ?? detail;
+        }
+      } catch {
+        // not a problem document
+      }
+      throw new RegistryError(response.status, code, `${method} ${path}: ${response.status} ${code}: ${detail}`);
+    }
+    if (as === 'text') return text;
+    try {
+      return parseResponseJson(text);
+    } catch {
+      throw new VerificationError('INVALID_RESPONSE', `${method} ${path}: the answer is not valid JSON`);
+    }
+  }
+
+  /** GET /v1/log/proof/inclusion, its shape checked (attacker-controlled until verified). */
+  protected async inclusionProof(index: number, size: number): Promise<InclusionProof> {
+    const parsed = proofSchema.safeParse(await this.request('GET', `/v1/log/proof/inclusion?index=${index}&size=${size}`));
+    if (!parsed.success) throw new VerificationError('INVALID_RESPONSE', `the inclusion proof of entry ${index} in the tree of ${size} entries is malformed`);
+    return parsed.data;
+  }
+}
+
+/** Registry answers are parsed by the same strict parser as requests (no duplicate keys). */
+function parseResponseJson(text: string): unknown {
+  return parseJson(text, 64);
+}

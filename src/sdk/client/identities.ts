@@ -1,0 +1,91 @@
+/** RegistryClient's identity calls: verified lookups and histories, registering, updating and recovering an identity. */
+import type { IdentityRecord } from '../../protocol/identity.js';
+import { recordHash } from '../../protocol/signing.js';
+import type { SigningKeyPair } from '../keys.js';
+import { createSuccessorRecord } from '../records.js';
+import { VerificationError } from '../errors.js';
+import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult, type VerifiedCheckpoint, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
+import { receiptOf, VerifiedState } from './state.js';
+
+export class IdentityClient extends VerifiedState {
+  /**
+   * Looks up a user's keys and verifies everything about them: every record of the chain (schema,
+   * signatures, proof of possession, links, seq, times), the head's inclusion proof, the
+   * checkpoint's signature and its consistency with the last checkpoint this client saw.
+   * @throws VerificationError when any check fails; RegistryError when the registry refuses.
+   */
+  async lookup(userId: string): Promise<VerifiedIdentity> {
+    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}`);
+    const identity = await verifyLookupBundle(raw, userId, this.key, await this.verifier);
+    await this.acceptCheckpoint(identity.checkpoint);
+    await this.acceptHead(userId, identity.head);
+    return identity;
+  }
+
+  /**
+   * The identity's full audit history, nullified records included and marked, verified from the
+   * log: every record's signatures, the chain replayed in log order (so the nullified marks must
+   * be right), and each entry's inclusion in a verified checkpoint. `from` skips entries below a
+   * log index (their inclusion was checked before), though all are still replayed.
+   */
+  async history(userId: string, options: { from?: number } = {}): Promise<{ entries: VerifiedHistoryEntry[]; checkpoint: VerifiedCheckpoint }> {
+    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/log`);
+    const entries = await verifyHistory(raw, userId, await this.verifier);
+    const checkpoint = await this.checkpoint();
+    for (const entry of entries) {
+      if (entry.index < (options.from ?? 0)) continue;
+      if (entry.index >= checkpoint.size) throw new VerificationError('INVALID_RESPONSE', `history entry ${entry.index} is beyond the checkpoint of size ${checkpoint.size}`);
+      verifyEntryInclusion(entry.index, entry.acceptedAt, entry.record, await this.inclusionProof(entry.index, checkpoint.size), checkpoint);
+    }
+    return { entries, checkpoint };
+  }
+
+  /**
+   * Recovers an identity after a theft (DESIGN.md §2): overrules the live records from `undoFrom`
+   * on (e.g. `monitor(...).unexpected[0].hash`) with a new record that forks from the record
+   * before it, signed by `signer` — a rotation key stronger (earlier in that record's rotation
+   * keys) than the one that signed `undoFrom`. Possible within 72 hours of `undoFrom`'s acceptance.
+   */
+  async recover(options: {
+    userId: string;
+    undoFrom: string;
+    signer: SigningKeyPair;
+    signingKey: SigningKeyPair;
+    boxKey?: { publicKey: string };
+    rotationKeys?: string[];
+    name?: string | null;
+  }): Promise<{ record: IdentityRecord; receipt: VerifiedReceipt }> {
+    const identity = await this.lookup(options.userId);
+    const at = identity.entries.findIndex((e) => recordHash(e.record) === options.undoFrom);
+    if (at < 1) throw new TypeError('undoFrom must be the hash of a live record after the genesis');
+    const record = await createSuccessorRecord({
+      previous: identity.entries[at - 1]!.record,
+      signingKey: options.signingKey,
+      signer: options.signer,
+      ...(options.boxKey !== undefined ? { boxKey: options.boxKey } : {}),
+      ...(options.rotationKeys !== undefined ? { rotationKeys: options.rotationKeys } : {}),
+      ...(options.name !== undefined ? { name: options.name } : {}),
+    });
+    return { record, receipt: await this.submit(record) };
+  }
+
+  /** Submits a genesis record (see `createGenesisRecord`) and verifies the registry's receipt. */
+  register(record: IdentityRecord): Promise<VerifiedReceipt> {
+    return this.write('/v1/users', record);
+  }
+
+  /** Submits an update, rotation, revocation or recovery and verifies the receipt. */
+  submit(record: IdentityRecord): Promise<VerifiedReceipt> {
+    return this.write(`/v1/users/${encodeURIComponent(record.userId)}`, record);
+  }
+
+  private async write(path: string, record: IdentityRecord): Promise<VerifiedReceipt> {
+    const raw = await this.request('POST', path, record);
+    return receiptOf(raw, async () => {
+      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
+      await this.acceptCheckpoint(receipt.checkpoint);
+      await this.acceptHead(record.userId, receipt);
+      return receipt;
+    });
+  }
+}

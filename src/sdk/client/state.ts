@@ -1,0 +1,114 @@
+/** What a RegistryClient remembers between calls: the last verified checkpoint and heads, each new answer checked against them. */
+import type { Checkpoint } from '../../protocol/checkpoint.js';
+import { fromBase64, toBase64 } from '../../protocol/encoding.js';
+import { ReceiptNotVerifiedError, RegistryError, VerificationError } from '../errors.js';
+import { consistencySchema } from '../responses.js';
+import { verifyCheckpoint, verifyCheckpointsConsistent, type VerifiedCheckpoint, type VerifiedReceipt } from '../verify.js';
+import { RegistryHttp } from './http.js';
+
+/** The last verified head of an identity, to detect answers older than ones already seen. */
+interface SeenHead {
+  index: number;
+  hash: string;
+}
+
+interface SavedCheckpoint {
+  size: number;
+  root: string;
+  note: string;
+}
+
+export class VerifiedState extends RegistryHttp {
+  /** Serialises updates of the stored checkpoint across concurrent calls. */
+  private checkpointQueue: Promise<unknown> = Promise.resolve();
+
+  /** Reads a value this client keeps in its store (namespaced by the registry's origin). */
+  async loadState(name: string): Promise<string | null> {
+    return (await this.store.get(`${name}:${this.key.name}`)) ?? null;
+  }
+
+  /** Keeps a value in this client's store (namespaced by the registry's origin). */
+  async saveState(name: string, value: string): Promise<void> {
+    await this.store.set(`${name}:${this.key.name}`, value);
+  }
+
+  /** Fetches the latest checkpoint, verifies it and its consistency with the last one seen. */
+  async checkpoint(): Promise<VerifiedCheckpoint> {
+    const note = await this.request('GET', '/v1/log/checkpoint', undefined, 'text');
+    const checkpoint = await verifyCheckpoint(note as string, this.key, await this.verifier);
+    await this.acceptCheckpoint(checkpoint);
+    return checkpoint;
+  }
+
+  /** The last checkpoint this client verified (from its store), or null. */
+  async lastCheckpoint(): Promise<Checkpoint | null> {
+    const saved = await this.store.get(`checkpoint:${this.key.name}`);
+    if (saved === null || saved === undefined) return null;
+    const parsed = JSON.parse(saved) as SavedCheckpoint;
+    return { origin: this.key.name, size: parsed.size, root: fromBase64(parsed.root, 32)! };
+  }
+
+  /**
+   * Checks a newly verified checkpoint against the last one seen: same size, same root; otherwise
+   * a consistency proof (in whichever direction) must verify. Keeps the larger of the two.
+   */
+  protected acceptCheckpoint(checkpoint: VerifiedCheckpoint): Promise<void> {
+    const task = this.checkpointQueue.then(async () => {
+      const last = await this.lastCheckpoint();
+      if (last !== null) {
+        if (last.size === checkpoint.size) {
+          if (toBase64(last.root) !== toBase64(checkpoint.root)) throw new VerificationError('LOG_FORK', `two different checkpoints of size ${last.size}: the log was forked`);
+          return;
+        }
+        const [from, to] = last.size < checkpoint.size ? [last.size, checkpoint.size] : [checkpoint.size, last.size];
+        if (from > 0) {
+          const raw = await this.request('GET', `/v1/log/proof/consistency?from=${from}&to=${to}`).catch((error: unknown) => {
+            if (!(error instanceof RegistryError && error.code === 'NOT_FOUND')) throw error;
+            // The registry has no tree of size `to`. If that is the checkpoint this client saw
+            // before, the registry (or a replica behind it) serves an older view: retry or ask
+            // another. If it is the registry's own checkpoint, it signed what it cannot back.
+            throw checkpoint.size < last.size
+              ? new VerificationError('STALE_ANSWER', `the registry cannot show its log reaching the ${last.size} entries this client saw before; its view is older (a lagging replica, or a rolled-back log)`)
+              : new VerificationError('LOG_FORK', `the registry signed a checkpoint of size ${checkpoint.size} but cannot prove it extends the one of size ${last.size} this client saw`);
+          });
+          const proof = consistencySchema.safeParse(raw);
+          if (!proof.success || proof.data.from !== from || proof.data.to !== to) throw new VerificationError('INVALID_RESPONSE', 'the consistency answer is malformed');
+          verifyCheckpointsConsistent(last, checkpoint, proof.data.hashes);
+        }
+        if (checkpoint.size < last.size) return; // an older view (a lagging replica): consistent, keep ours
+      }
+      const saved: SavedCheckpoint = { size: checkpoint.size, root: toBase64(checkpoint.root), note: checkpoint.note };
+      await this.store.set(`checkpoint:${this.key.name}`, JSON.stringify(saved));
+    });
+    this.checkpointQueue = task.catch(() => {});
+    return task;
+  }
+
+  /** Refuses an identity (or group) answer older than one already verified (a head's log index only grows). */
+  protected async acceptHead(userId: string, head: SeenHead, kind: 'head' | 'group-head' = 'head'): Promise<void> {
+    const key = `${kind}:${this.key.name}:${userId}`;
+    const saved = await this.store.get(key);
+    if (saved !== null && saved !== undefined) {
+      const seen = JSON.parse(saved) as SeenHead;
+      if (head.index < seen.index) {
+        throw new VerificationError('STALE_ANSWER', `the registry answered with ${userId}'s record at log index ${head.index}, but this client already saw index ${seen.index}`);
+      }
+      if (head.index === seen.index && head.hash !== seen.hash) throw new VerificationError('LOG_FORK', `two different records at log index ${head.index}`);
+    }
+    await this.store.set(key, JSON.stringify({ index: head.index, hash: head.hash } satisfies SeenHead));
+  }
+}
+
+/**
+ * Runs a write answer's checks; a check that fails after the registry accepted the write becomes
+ * a ReceiptNotVerifiedError, naming the index the (unverified) answer claims, if it names one.
+ */
+export async function receiptOf(raw: unknown, verify: () => Promise<VerifiedReceipt>): Promise<VerifiedReceipt> {
+  try {
+    return await verify();
+  } catch (error) {
+    if (!(error instanceof VerificationError)) throw error;
+    const claimed = (raw as { index?: unknown } | null)?.index;
+    throw new ReceiptNotVerifiedError(Number.isSafeInteger(claimed) && (claimed as number) >= 0 ? (claimed as number) : null, error);
+  }
+}
