@@ -78,9 +78,14 @@ export class KeyMap {
     this.setPath(mapKeyPath(key), encodeMapValue(value));
   }
 
-  /** Applies a batch of updates in order (a later update of a key wins) and returns the new root. */
+  /**
+   * Applies a batch of updates in order (a later update of a key wins) and returns the new root.
+   * All or nothing: every update is read and encoded first, so one that is invalid (or an
+   * iterator, like the fold's, that throws) leaves the map as it was.
+   */
   apply(updates: Iterable<MapUpdate>): Uint8Array {
-    for (const { key, value } of updates) this.set(key, value);
+    const encoded = Array.from(updates, ({ key, value }) => [mapKeyPath(key), encodeMapValue(value)] as const);
+    for (const [path, valueBytes] of encoded) this.setPath(path, valueBytes);
     return this.root();
   }
 

@@ -10,9 +10,9 @@
  * (the leaf sits at the shortest prefix of its path that no other key shares), and any other
  * subtree is a node over its two halves. The same construction as the IETF KEYTRANS prefix tree
  * (draft-ietf-keytrans-protocol §"Prefix Tree") and Diem's Jellyfish Merkle tree, chosen over a
- * full-depth 256-level tree with per-level empty hashes (Trillian's map, CONIKS) because a proof
- * then costs about log2(n) hashes instead of 256, in the browser too; docs/key-map.md says why
- * that is as safe. Leaves bind their full path, so a leaf is only ever valid where its path leads.
+ * full-depth 256-level tree with per-level empty hashes (Trillian's map) because a proof then
+ * costs about log2(n) hashes instead of 256, in the browser too; docs/key-map.md §7 says why that
+ * is as safe. Leaves bind their full path, so a leaf is only ever valid where its path leads.
  *
  * Everything here is pure and browser-safe. Proofs and their bytes are attacker-controlled: every
  * failure is a KeyMapError with a stable code, never another exception.

@@ -28,6 +28,7 @@ import {
 import type { LogEntry } from '../../src/protocol/log-entry.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { parseTimestamp } from '../../src/protocol/time.js';
+import { codeOfThrown } from '../helpers/errors.js';
 import {
   buildAll,
   fromHex,
@@ -48,15 +49,7 @@ const invalidProofs = loadVector<InvalidProofsFile>('invalid-proofs.json');
 const logFold = loadVector<LogFoldFile>('log-fold.json');
 
 /** The KeyMapError code `run` throws, or 'ok'; any other exception fails the test. */
-function mapCode(run: () => unknown): KeyMapErrorCode | 'ok' {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof KeyMapError)) throw error;
-    return error.code;
-  }
-}
+const mapCode = (run: () => unknown): KeyMapErrorCode | 'ok' => codeOfThrown(KeyMapError, run);
 
 const valueJson = (v: MapValue | null) => (v === null ? null : { recordHash: toHex(v.recordHash), index: v.index, seq: v.seq, status: v.status });
 
@@ -70,9 +63,9 @@ describe('key-map vectors: encodings.json', () => {
 
   it('encodes values and decodes them back, and the empty hash is 32 zero bytes', () => {
     expect(toHex(MAP_EMPTY_HASH)).toBe(encodings.emptyHash);
-    for (const v of encodings.values) {
-      expect(toHex(encodeMapValue(valueFromJson(v)))).toBe(v.valueBytes);
-      expect(valueJson(decodeMapValue(fromHex(v.valueBytes)))).toEqual(valueFromJsonShape(v));
+    for (const { valueBytes, ...value } of encodings.values) {
+      expect(toHex(encodeMapValue(valueFromJson(value)))).toBe(valueBytes);
+      expect(valueJson(decodeMapValue(fromHex(valueBytes)))).toEqual(value);
     }
   });
 
@@ -86,10 +79,6 @@ describe('key-map vectors: encodings.json', () => {
     for (const v of encodings.invalidValues) expect([v.why, mapCode(() => decodeMapValue(fromHex(v.valueBytes)))]).toEqual([v.why, v.code]);
   });
 });
-
-function valueFromJsonShape(v: { recordHash: string; index: number; seq: number; status: string }) {
-  return { recordHash: v.recordHash, index: v.index, seq: v.seq, status: v.status };
-}
 
 describe('key-map vectors: maps.json', () => {
   it.each(maps.maps.map((m) => [m.name, m] as const))('%s: the root after each batch, and every proof', (_name, m) => {
@@ -220,6 +209,17 @@ describe('KeyMap', () => {
     expect(map.root()).toEqual(MAP_EMPTY_HASH);
     expect(map.size).toBe(0);
     expect(map.get({ kind: 'user', id: testId(1) })).toBeNull();
+  });
+
+  it('applies a batch all or nothing: an invalid update, or a fold that throws, changes nothing', () => {
+    const map = new KeyMap();
+    const root = map.apply([update('user', 1, 0)]);
+    const bad = { ...update('user', 3, 2), value: { ...update('user', 3, 2).value, seq: -1 } };
+    expect(mapCode(() => map.apply([update('user', 2, 1), bad]))).toBe('MAP_VALUE_INVALID');
+    expect(mapCode(() => map.apply([update('user', 2, 1), { key: { kind: 'user', id: 'Bob' }, value: update('user', 2, 1).value }]))).toBe('MAP_KEY_INVALID');
+    const entries = logFold.entries.map(({ index, acceptedAt, record }) => ({ index, acceptedAt, record }));
+    expect(mapCode(() => map.apply(mapUpdatesOf([entries[0]!, entries[2]!])))).toBe('MAP_ENTRY_INVALID');
+    expect([map.size, toHex(map.root())]).toEqual([1, toHex(root)]);
   });
 
   it('counts keys, not updates', () => {
@@ -367,10 +367,10 @@ describe('key-map properties', () => {
     );
     fc.assert(
       fc.property(bytesArb, fc.constantFrom(testId(1), testId(2), testId(9)), (bytes, id) => {
-        let answer: MapValue | null | 'refused' = 'refused';
-        const code = mapCode(() => (answer = verifyMapProof(root, { kind: 'user', id }, bytes)));
+        const out: { answer?: MapValue | null } = {};
+        const code = mapCode(() => (out.answer = verifyMapProof(root, { kind: 'user', id }, bytes)));
         if (code !== 'ok') return;
-        expect(valueJson(answer as MapValue | null)).toEqual(valueJson(map.get({ kind: 'user', id })));
+        expect(valueJson(out.answer ?? null)).toEqual(valueJson(map.get({ kind: 'user', id })));
       }),
       { numRuns: 2000 },
     );

@@ -33,6 +33,7 @@ import type { LogEntry } from '../../../src/protocol/log-entry.js';
 import { formatTimestamp, parseTimestamp } from '../../../src/protocol/time.js';
 import { createGroupGenesis, createGroupUpdate, groupMember } from '../../../src/sdk/group-records.js';
 import { createGenesisRecord, createSuccessorRecord } from '../../../src/sdk/records.js';
+import { codeOfThrown } from '../../helpers/errors.js';
 import { boxKey, signingKey, T0 } from '../../helpers/fixed-identities.js';
 
 // ---- JSON shapes ----
@@ -424,11 +425,5 @@ export function loadVector<T>(name: VectorFile): T {
 
 /** The code verifyMapProof answers for a case: 'ok' or the KeyMapError's code. */
 export function verifyCode(root: string, key: KeyJson, proof: string): string {
-  try {
-    verifyMapProof(fromHex(root), key, fromHex(proof));
-    return 'ok';
-  } catch (error) {
-    if (error instanceof KeyMapError) return error.code;
-    throw error;
-  }
+  return codeOfThrown(KeyMapError, () => verifyMapProof(fromHex(root), key, fromHex(proof)));
 }
