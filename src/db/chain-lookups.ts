@@ -67,7 +67,7 @@ export async function readChainLookup(db: Pick<Database, 'query'>, table: ChainT
           CASE WHEN h.head_index <> a.cached THEN
             (SELECT coalesce(json_agg(json_build_array(p.pos, p.idx, p.ms, p.record) ORDER BY p.pos), '[]'::json) FROM (${page}) p)
           END)), '[]'::json)
-          FROM unnest($1::text[], $2::bigint[], $3::int[]) WITH ORDINALITY AS a(id, cached, start, ord) JOIN ${table} h ON h.${id} = a.id
+          FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS a(id, cached, start, ord) JOIN ${table} h ON h.${id} = a.id
          -- repeated as a filter so the planner reads the primary key, not the whole table
          WHERE h.${id} = ANY($1::text[])) AS chains`,
     [asks.map((a) => a.id), asks.map((a) => a.cachedHead), asks.map((a) => a.start), bounds.maxItems, bounds.maxBytes],

@@ -218,7 +218,7 @@ describe('every list is cut by bytes, always holds an item, and following next g
     expect(alone!.next).toBeUndefined();
   });
 
-  it('refuses a start that is not one value of the list’s kind with 400 MALFORMED', async () => {
+  it('refuses a start that is not one value of the list’s kind with 400 MALFORMED, and answers any other', async () => {
     for (const path of [
       `/v1/users/${alice.userId}?start=-1`,
       `/v1/users/${alice.userId}?start=1&start=2`,
@@ -228,6 +228,17 @@ describe('every list is cut by bytes, always holds an item, and following next g
       `/v1/groups/${big.groupId}?start=x`,
     ]) {
       expectProblem(await registry.api.get(path), 400, 'MALFORMED', path);
+    }
+    // The largest start there is: an empty page, not a fault.
+    for (const [path, list] of [
+      [`/v1/users/${alice.userId}`, 'entries'],
+      [`/v1/groups/${big.groupId}`, 'entries'],
+      [`/v1/users/${alice.userId}/log`, 'entries'],
+      ['/v1/log/entries', 'entries'],
+    ] as const) {
+      const reply = await registry.api.get(`${path}?start=9007199254740991`);
+      expectWith(reply.status, `${path}: ${reply.text.slice(0, 200)}`).toBe(200);
+      expect(reply.body[list]).toEqual([]);
     }
     // Past the end of an existing history is an empty page; a history nobody has is still 404.
     expectProblem(await registry.api.get(`/v1/users/${newPeersId()}/log?start=5`), 404, 'NOT_FOUND');
