@@ -98,8 +98,3 @@ export class GenerationalCache<K, V> {
     }
   }
 }
-
-/** What a string takes in V8's heap, near enough: a byte a character when all are Latin-1, else two. */
-export function heapBytesOf(text: string): number {
-  return /[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length;
-}

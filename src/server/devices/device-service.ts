@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import { assertPeersId } from '../identity/identity-service.js';
 import { nodeVerify } from '../node-ed25519.js';
-import { cutPage, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 
 export class DeviceService {
   private readonly bounds: PageBounds;
@@ -48,13 +48,13 @@ export class DeviceService {
     throw new ProtocolError('STALE_DEVICE', 'a newer device record was stored at the same moment');
   }
 
-  /** GET /v1/users/{userId}/devices: the user's current device records from deviceId `start` on — a page of them, as JSON text. */
-  async listJson(userId: string, start = ''): Promise<string> {
+  /** GET /v1/users/{userId}/devices: the user's current device records from deviceId `start` on — a page of them, as JSON bytes. */
+  async listJson(userId: string, start = ''): Promise<Buffer> {
     assertPeersId(userId, 'userId');
     const rows = await readCurrentDevicesPage(this.db, userId, start, new Date(this.clock.now()), this.bounds);
     // Only an empty page asks whether the user exists (a user with no current device is an empty list).
     if (rows.length === 0 && (await readHead(this.db.prisma, userId)) === null) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');
-    const page = cutPage(rows, (row) => row.record, (row) => row.deviceId, this.bounds);
-    return `{"userId":"${userId}",${pageMembers('devices', page)}}`;
+    const page = cutPage(rows, (row) => (row.record === null ? null : [row.record]), (row) => row.deviceId, this.bounds);
+    return jsonBuffer([`{"userId":"${userId}",`, ...pageMembers('devices', page), '}']);
   }
 }

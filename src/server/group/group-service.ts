@@ -14,7 +14,7 @@ import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
 import { nodeVerify } from '../node-ed25519.js';
-import { cutPage, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import { groupLedger } from './group-ledger.js';
 
 export class GroupService {
@@ -70,22 +70,22 @@ export class GroupService {
     return result;
   }
 
-  /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON. */
-  lookupJson(groupId: string, start = 0): Promise<string> {
+  /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
+  lookupJson(groupId: string, start = 0): Promise<Buffer> {
     assertPeersId(groupId, 'groupId');
     return this.bundles.bundleJson(groupId, start);
   }
 
   /**
    * GET /v1/users/{userId}/groups: the groups whose head lists the user, from groupId `start` on —
-   * a page of them, as JSON text. An index, not proof: a client verifies a group it cares about
+   * a page of them, as JSON bytes. An index, not proof: a client verifies a group it cares about
    * with GET /v1/groups/{groupId}. The user need not have an identity here (groups may pin keys of
    * users registered elsewhere), so an unknown user is an empty list, not a 404.
    */
-  async groupsOfJson(userId: string, start = ''): Promise<string> {
+  async groupsOfJson(userId: string, start = ''): Promise<Buffer> {
     assertPeersId(userId, 'userId');
     const rows = await readGroupsOfPage(this.db, userId, start, this.bounds);
-    const page = cutPage(rows, (row) => (row.group === null ? null : JSON.stringify(row.group)), (row) => row.groupId, this.bounds);
-    return `{"userId":"${userId}",${pageMembers('groups', page)}}`;
+    const page = cutPage(rows, (row) => (row.group === null ? null : [JSON.stringify(row.group)]), (row) => row.groupId, this.bounds);
+    return jsonBuffer([`{"userId":"${userId}",`, ...pageMembers('groups', page), '}']);
   }
 }

@@ -16,7 +16,7 @@ import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../log/subtree-store.js';
 import { nodeVerify } from '../node-ed25519.js';
-import { cutPage, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import { identityLedger, type IdentityWrite } from './identity-ledger.js';
 
 export function assertPeersId(text: string, what: string): void {
@@ -93,20 +93,20 @@ export class IdentityService {
 
   /**
    * GET /v1/users/{userId}/log: every accepted record, nullified ones included and marked, in log
-   * order from log index `start` — one page of them, as JSON text (DESIGN.md §6, "Pages").
+   * order from log index `start` — one page of them, as JSON bytes (DESIGN.md §6, "Pages").
    */
-  async historyJson(userId: string, start = 0): Promise<string> {
+  async historyJson(userId: string, start = 0): Promise<Buffer> {
     assertPeersId(userId, 'userId');
     const rows = await readHistoryPage(this.db, userId, start, this.bounds);
     // Only an empty page asks whether the user exists: past the end of a history is an empty page.
     if (rows.length === 0 && (await readHead(this.db.prisma, userId)) === null) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');
     const page = cutPage(
       rows,
-      (e) => (e.record === null ? null : `{"index":${e.index},"acceptedAt":"${formatTimestamp(e.acceptedAt!)}","record":${e.record},"nullified":${e.nullified!}}`),
+      (e) => (e.record === null ? null : [`{"index":${e.index},"acceptedAt":"${formatTimestamp(e.acceptedAt!)}","record":`, e.record, `,"nullified":${e.nullified!}}`]),
       (e) => e.index,
       this.bounds,
     );
-    return `{"userId":"${userId}",${pageMembers('entries', page)}}`;
+    return jsonBuffer([`{"userId":"${userId}",`, ...pageMembers('entries', page), '}']);
   }
 
   /**
@@ -125,8 +125,8 @@ export class IdentityService {
     return isForkPoint(this.db.prisma, userId, prev);
   }
 
-  /** GET /v1/users/{userId}: the live chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON. */
-  lookupJson(userId: string, start = 0): Promise<string> {
+  /** GET /v1/users/{userId}: the live chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
+  lookupJson(userId: string, start = 0): Promise<Buffer> {
     assertPeersId(userId, 'userId');
     return this.bundles.bundleJson(userId, start);
   }

@@ -10,8 +10,8 @@
  * - A page of a chain at a given head index never changes (a recovery makes a new head with a new
  *   index), so its JSON is cached by head index in any number of processes, in a cache bounded by
  *   bytes (generational-cache.ts). Records are spliced in as their stored canonical text, which is
- *   valid JSON the registry verified before it accepted it; only the head is parsed, for the
- *   bundle's summary fields.
+ *   valid JSON the registry verified before it accepted it, straight into the page's bytes
+ *   (pages.ts); only the head is parsed, for the bundle's summary fields.
  * - Proofs come from the subtree cache; the tail of the answer (proof and checkpoint) is kept
  *   with the page until a newer checkpoint is read.
  */
@@ -20,8 +20,8 @@ import { readChainLookup, type ChainAsk, type ChainPageRow, type ChainTable } fr
 import { ProtocolError } from '../../protocol/errors.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
-import { GenerationalCache, heapBytesOf } from '../generational-cache.js';
-import { cutPage, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
+import { GenerationalCache } from '../generational-cache.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import type { SubtreeStore } from './subtree-store.js';
 
 /** What differs between kinds of chain. */
@@ -35,10 +35,10 @@ export interface ChainSource<R> {
 
 interface CachedPage {
   headIndex: number;
-  /** The page's JSON up to and including the entries and `next`, without the closing brace. */
-  prefix: string;
+  /** The page's JSON bytes up to and including the entries and `next`, without the closing brace. */
+  prefix: Buffer;
   /** The rest of the last answer served — proof and checkpoint — and the checkpoint it is for. */
-  tail?: { checkpoint: string; text: string };
+  tail?: { checkpoint: string; bytes: Buffer };
 }
 
 /** What a tail may take: a proof of at most 64 hashes and a checkpoint note. */
@@ -48,7 +48,7 @@ const TAIL_BYTES = 4096;
 export type LookupCache = GenerationalCache<string, CachedPage>;
 
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 20_000, bytes }, (page) => heapBytesOf(page.prefix) + TAIL_BYTES);
+  return new GenerationalCache<string, CachedPage>({ entries: 20_000, bytes }, (page) => page.prefix.length + TAIL_BYTES);
 }
 
 /** How lookups and lists are served: the shared cache of lookup pages, and the page bound (DESIGN.md §6, "Pages"). */
@@ -100,28 +100,28 @@ export class ChainBundles<R> {
     });
   }
 
-  /** The page of `id`'s lookup bundle whose entries start at seq `start`, as JSON text; NOT_FOUND when it has no chain. */
-  async bundleJson(id: string, start = 0): Promise<string> {
+  /** The page of `id`'s lookup bundle whose entries start at seq `start`, as JSON bytes; NOT_FOUND when it has no chain. */
+  async bundleJson(id: string, start = 0): Promise<Buffer> {
     const answer = await this.rounds.get(`${id} ${start}`);
     if (answer === undefined) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
     const { page, checkpoint } = answer;
     if (page.tail?.checkpoint !== checkpoint.note) {
       const hashes = await this.subtrees.inclusionProof(page.headIndex, checkpoint.size);
       const text = `,"proof":${JSON.stringify({ index: page.headIndex, size: checkpoint.size, hashes })},"checkpoint":${JSON.stringify(checkpoint.note)}}`;
-      page.tail = { checkpoint: checkpoint.note, text };
+      page.tail = { checkpoint: checkpoint.note, bytes: Buffer.from(text) };
     }
-    return page.prefix + page.tail.text;
+    return Buffer.concat([page.prefix, page.tail.bytes]);
   }
 
-  private prefix(id: string, head: string, rows: ChainPageRow[], bounds: PageBounds): string {
+  private prefix(id: string, head: string, rows: ChainPageRow[], bounds: PageBounds): Buffer {
     const summary = JSON.stringify(this.source.summary(id, JSON.parse(head) as R));
     const opening = summary === '{}' ? '{' : `${summary.slice(0, -1)},`;
     const page = cutPage(
       rows,
-      (e) => (e.record === null ? null : `{"index":${e.index},"acceptedAt":${JSON.stringify(formatTimestamp(e.acceptedAt!))},"record":${e.record}}`),
+      (e) => (e.record === null ? null : [`{"index":${e.index},"acceptedAt":"${formatTimestamp(e.acceptedAt!)}","record":`, e.record, '}']),
       (e) => e.seq,
       bounds,
     );
-    return opening + pageMembers('entries', page);
+    return jsonBuffer([opening, ...pageMembers('entries', page)]);
   }
 }

@@ -4,12 +4,12 @@ import { latestCheckpoint, readEntryPage, type StoredCheckpoint } from '../../db
 import { ProtocolError } from '../../protocol/errors.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
-import { cutPage, MAX_PAGE_ITEMS, pageMembers, type Page } from '../pages.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type Page } from '../pages.js';
 import type { SubtreeStore } from './subtree-store.js';
 
-/** A page of `GET /v1/log/entries` as JSON text, and whether the log goes on after it. */
+/** A page of `GET /v1/log/entries` as JSON bytes, and whether the log goes on after it. */
 export interface EntriesPage {
-  json: string;
+  json: Buffer;
   /** Whether `next` is set: then the page holds entries that exist and never change (DESIGN.md §9). */
   continues: boolean;
 }
@@ -67,10 +67,10 @@ export class LogReader {
     const rows = await readEntryPage(this.db, start, bounds);
     const page: Page<number> = cutPage(
       rows,
-      (row) => (row.record === null ? null : `{"index":${row.index},"acceptedAt":"${formatTimestamp(row.acceptedAt!)}","record":${row.record}}`),
+      (row) => (row.record === null ? null : [`{"index":${row.index},"acceptedAt":"${formatTimestamp(row.acceptedAt!)}","record":`, row.record, '}']),
       (row) => row.index,
       bounds,
     );
-    return { json: `{${pageMembers('entries', page)}}`, continues: page.next !== undefined };
+    return { json: jsonBuffer(['{', ...pageMembers('entries', page), '}']), continues: page.next !== undefined };
   }
 }
