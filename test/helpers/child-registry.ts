@@ -19,6 +19,8 @@ export interface ChildRegistry {
   pid: number;
   /** The process's resident set size now, in bytes (Linux: /proc/<pid>/status). */
   rss(): number;
+  /** The CPU time the process has used so far, user and system, in ms (Linux: /proc/<pid>/stat, at 100 ticks a second). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,11 @@ export async function startChildRegistry(env: Record<string, string> = {}): Prom
       const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
       if (kb === null) throw new Error('no VmRSS in /proc/<pid>/status');
       return Number(kb[1]) * 1024;
+    },
+    cpuMs() {
+      // Fields 14 and 15 (utime, stime) after the command name, which is in parentheses.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     stop,
   };
