@@ -7,11 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import pg from 'pg';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { cleanEnv, PEERKEYS, ROOT } from './cli.js';
-import { postgresUrl } from './database.js';
+import { postgresUrl, sql } from './database.js';
+import { freePort } from './private-postgres.js';
 import { waitFor } from './wait.js';
 
 export interface ChildRegistry {
@@ -22,25 +21,6 @@ export interface ChildRegistry {
   /** The CPU time the process has used so far, user and system, in ms (Linux: /proc/<pid>/stat, at 100 ticks a second). */
   cpuMs(): number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function sql(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Starts `peerkeys serve` with `env` on top of a test configuration; resolves once /readyz answers 200. */
