@@ -20,7 +20,8 @@ import { createSuccessorRecord } from './records.js';
 import { defaultVerifier } from './crypto.js';
 import { ReceiptNotVerifiedError, RegistryError, VerificationError } from './errors.js';
 import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from './group-verify.js';
-import { consistencySchema, problemSchema, userGroupsSchema } from './responses.js';
+import { fetchAllPages, joinPages } from './pages.js';
+import { consistencySchema, LIST_CAPS, problemSchema, userGroupsSchema } from './responses.js';
 import { MemoryStore, type ClientStore } from './store.js';
 import {
   verifyCheckpoint,
@@ -103,8 +104,10 @@ export class RegistryClient {
    * @throws VerificationError when any check fails; RegistryError when the registry refuses.
    */
   async lookup(userId: string): Promise<VerifiedIdentity> {
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}`);
-    const identity = await verifyLookupBundle(raw, userId, this.key, await this.verifier);
+    const identity = await this.acrossPages(async (seen) => {
+      const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}`, 'entries', LIST_CAPS.chain, seen);
+      return verifyLookupBundle(raw, userId, this.key, await this.verifier);
+    });
     await this.acceptCheckpoint(identity.checkpoint);
     await this.acceptHead(userId, identity.head);
     return identity;
@@ -117,8 +120,10 @@ export class RegistryClient {
    * log index (their inclusion was checked before), though all are still replayed.
    */
   async history(userId: string, options: { from?: number } = {}): Promise<{ entries: VerifiedHistoryEntry[]; checkpoint: VerifiedCheckpoint }> {
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/log`);
-    const entries = await verifyHistory(raw, userId, await this.verifier);
+    const entries = await this.acrossPages(async (seen) => {
+      const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}/log`, 'entries', LIST_CAPS.history, seen);
+      return verifyHistory(raw, userId, await this.verifier);
+    });
     const checkpoint = await this.checkpoint();
     for (const entry of entries) {
       if (entry.index < (options.from ?? 0)) continue;
@@ -200,7 +205,14 @@ export class RegistryClient {
    * should have refused); RegistryError when the registry refuses (404 `NOT_FOUND`).
    */
   async group(groupId: string): Promise<VerifiedGroup> {
-    const raw = await this.request('GET', `/v1/groups/${encodeURIComponent(groupId)}`);
+    const group = await this.acrossPages(async (seen) => this.verifiedGroup(groupId, await this.list(`/v1/groups/${encodeURIComponent(groupId)}`, 'entries', LIST_CAPS.chain, seen)));
+    await this.acceptCheckpoint(group.checkpoint);
+    await this.acceptHead(groupId, group.head, 'group-head');
+    return group;
+  }
+
+  /** Verifies a whole group bundle (all its pages joined), fetching the evidence it needs. */
+  private async verifiedGroup(groupId: string, raw: unknown): Promise<VerifiedGroup> {
     const { adminIds, indexes, headIndex, size } = groupBundleAdmins(raw);
     const histories = await Promise.all(adminIds.map(async (adminId) => [adminId, isPeersId(adminId) ? await this.adminHistory(adminId) : []] as const));
     const proofs = await Promise.all(
@@ -208,10 +220,7 @@ export class RegistryClient {
         .filter((index) => index !== headIndex && index < size)
         .map(async (index) => [index, (await this.request('GET', `/v1/log/proof/inclusion?index=${index}&size=${size}`)) as { index: number; size: number; hashes: string[] }] as const),
     );
-    const group = await verifyGroupBundle(raw, groupId, this.key, await this.verifier, { adminHistories: new Map(histories), entryProofs: new Map(proofs) });
-    await this.acceptCheckpoint(group.checkpoint);
-    await this.acceptHead(groupId, group.head, 'group-head');
-    return group;
+    return verifyGroupBundle(raw, groupId, this.key, await this.verifier, { adminHistories: new Map(histories), entryProofs: new Map(proofs) });
   }
 
   /**
@@ -271,7 +280,7 @@ export class RegistryClient {
    * group whose verified head no longer lists the user (it moved meanwhile) is left out.
    */
   async groupsOf(userId: string): Promise<Array<{ group: VerifiedGroup; member: GroupMember }>> {
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/groups`);
+    const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}/groups`, 'groups', LIST_CAPS.groups);
     const parsed = userGroupsSchema.safeParse(raw);
     if (!parsed.success || parsed.data.userId !== userId) throw new VerificationError('INVALID_RESPONSE', 'the answer is not the list of groups of this user');
     const found: Array<{ group: VerifiedGroup; member: GroupMember }> = [];
@@ -317,9 +326,7 @@ export class RegistryClient {
    */
   async devices(userId: string, identity?: VerifiedIdentity): Promise<DeviceRecord[]> {
     const owner = identity ?? (await this.lookup(userId));
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/devices`);
-    const list = (raw as { devices?: unknown }).devices;
-    if (!Array.isArray(list)) throw new VerificationError('INVALID_RESPONSE', 'the devices answer has no list');
+    const list = (await this.list(`/v1/users/${encodeURIComponent(userId)}/devices`, 'devices', LIST_CAPS.devices))['devices'] as unknown[];
     const verify = await this.verifier;
     const verified: DeviceRecord[] = [];
     for (const item of list) {
@@ -407,6 +414,31 @@ export class RegistryClient {
       if (head.index === seen.index && head.hash !== seen.hash) throw new VerificationError('LOG_FORK', `two different records at log index ${head.index}`);
     }
     await this.store.set(key, JSON.stringify({ index: head.index, hash: head.hash } satisfies SeenHead));
+  }
+
+  /**
+   * A whole list (DESIGN.md §6, "Pages"): `path` and every page after it, by `next`, joined into
+   * one answer whose `list` holds the items of all pages; `seen.pages` is told how many there were.
+   */
+  async list(path: string, list: string, maxItems: number, seen?: { pages: number }): Promise<Record<string, unknown>> {
+    const pages = await fetchAllPages((page) => this.request('GET', page), path, list, maxItems);
+    if (seen !== undefined) seen.pages = pages.length;
+    return joinPages(pages, list);
+  }
+
+  /**
+   * Runs `read` (fetch a list and verify it) once more if it fails verification after following
+   * several pages: the list may have moved between them (a recovery, a lagging replica). A
+   * registry that serves a bad list fails the second time too.
+   */
+  private async acrossPages<T>(read: (seen: { pages: number }) => Promise<T>): Promise<T> {
+    const seen = { pages: 0 };
+    try {
+      return await read(seen);
+    } catch (error) {
+      if (!(error instanceof VerificationError) || seen.pages < 2) throw error;
+      return read({ pages: 0 });
+    }
   }
 
   /** One HTTP request; problem answers become RegistryErrors, bodies are parsed strictly. */
