@@ -47,6 +47,15 @@ export interface Config {
   };
   /** Which new user and group ids are admitted (DESIGN.md §1): self-certifying only, or any Peers id. */
   ids: { users: IdPolicy; groups: IdPolicy };
+  /** Bounds on what a process holds and sends (DESIGN.md §6, "Pages"; §9). */
+  limits: {
+    /** The most bytes of items one page of a list carries (its first item excepted). */
+    pageBytes: number;
+    /** The in-process cache of lookup pages, in bytes (identities and groups share it). */
+    lookupCacheBytes: number;
+    /** The in-process cache of Merkle subtree hashes, in bytes. */
+    subtreeCacheBytes: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -72,6 +81,9 @@ const budgets = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A size in bytes: a plain positive integer, at most 2^40. */
+const bytes = z.coerce.number().int().min(1).max(2 ** 40);
 
 const optionalText = z
   .string()
@@ -102,6 +114,9 @@ export const environmentSchema = z.object({
   RATE_LIMIT_GROUP_WRITES: budgets.default(parseBudgets('60/1h,300/1d')),
   USER_IDS: z.enum(ID_POLICIES).default('self-certifying'),
   GROUP_IDS: z.enum(ID_POLICIES).default('self-certifying'),
+  PAGE_MAX_BYTES: bytes.default(1024 * 1024),
+  LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
+  SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -172,6 +187,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
       redisUrl: e.REDIS_URL ?? null,
     },
     ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
+    limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -20,6 +20,7 @@ import { GroupService } from './server/group/group-service.js';
 import { createRateLimiters } from './server/http/rate-limits.js';
 import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
+import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
 import { SubtreeStore } from './db/subtree-store.js';
@@ -66,7 +67,7 @@ export class RegistryService {
       const report = await migrate(db);
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
       const logKey = overrides.logKey ?? loadLogKey(config.log);
-      const subtrees = new SubtreeStore(db.prisma);
+      const subtrees = new SubtreeStore(db.prisma, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);
       const writer = new LogWriter(db, subtrees, logKey, clock, metrics);
       // A mirror's log grows only by its follower copying the registry's entries and checkpoints;
@@ -89,15 +90,17 @@ export class RegistryService {
         },
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
-      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users);
+      // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
+      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes };
+      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const app = createApp({
         config,
         db,
         logKey,
         identities,
-        devices: new DeviceService(db, clock, limits.committed.deviceWrites),
-        groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups),
-        log: new LogReader(db, subtrees),
+        devices: new DeviceService(db, clock, limits.committed.deviceWrites, config.limits.pageBytes),
+        groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads),
+        log: new LogReader(db, subtrees, config.limits.pageBytes),
         limits,
         logger,
         metrics,

@@ -2,6 +2,8 @@
 import type { GroupMember, GroupRecord } from '../protocol/group.js';
 import type { GroupChainEntry } from '../protocol/group-rules.js';
 import { chunks, type DbClient, toSafeNumber } from './client.js';
+import type { Database } from './database.js';
+import { pageSql } from './pages.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
 export interface StoredGroupEntry extends GroupChainEntry {
@@ -57,14 +59,23 @@ export async function readGroupHeads(db: DbClient, groupIds: string[]): Promise<
   return heads;
 }
 
-/** The groups whose head lists `userId`: one read of the group_members(user_id) index. */
-export async function readGroupsOf(db: DbClient, userId: string): Promise<UserGroup[]> {
-  const rows = await db.groupMember.findMany({
-    where: { userId },
-    orderBy: { groupId: 'asc' },
-    select: { groupId: true, role: true, group: { select: { name: true, headIndex: true } } },
-  });
-  return rows.map((row) => ({ groupId: row.groupId, name: row.group.name, role: row.role as GroupMember['role'], headIndex: toSafeNumber(row.group.headIndex) }));
+/**
+ * The groups whose head lists `userId`, from groupId `start` on in groupId order, cut to a page
+ * (db/pages.ts): the row after the page has only its groupId. One read of the group_members(user_id) index.
+ */
+export async function readGroupsOfPage(db: Pick<Database, 'query'>, userId: string, start: string, bounds: { maxItems: number; maxBytes: number }): Promise<Array<{ groupId: string; group: UserGroup | null }>> {
+  // An item is {"groupId":…,"name":…,"role":…,"headIndex":…}: 100 bytes besides the name, which JSON may escape to twice its length.
+  const source = `SELECT m.group_id AS pos, 2 * octet_length(g.name) + 100 AS size, g.name, m.role, g.head_index
+                    FROM group_members m JOIN groups g ON g.group_id = m.group_id
+                   WHERE m.user_id = $1 AND m.group_id >= $2`;
+  const rows = await db.query<{ pos: string; name: string | null; role: string | null; head_index: bigint | number | string | null }>(
+    pageSql(source, ['name', 'role', 'head_index'], { maxItems: '$3', maxBytes: '$4' }),
+    [userId, start, bounds.maxItems, bounds.maxBytes],
+  );
+  return rows.map((r) => ({
+    groupId: r.pos,
+    group: r.name === null ? null : { groupId: r.pos, name: r.name, role: r.role as GroupMember['role'], headIndex: toSafeNumber(BigInt(r.head_index!)) },
+  }));
 }
 
 function memberRows(head: GroupHead) {

@@ -2,6 +2,8 @@
 import type { IdentityRecord } from '../protocol/identity.js';
 import type { IdentityChainEntry } from '../protocol/identity-rules.js';
 import { chunks, type DbClient, toSafeNumber } from './client.js';
+import type { Database } from './database.js';
+import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
 export interface StoredIdentityEntry extends IdentityChainEntry {
@@ -82,10 +84,29 @@ export async function readLiveChains(db: DbClient, userIds: string[]): Promise<M
   return chains;
 }
 
-/** Every record of a user in log order, nullified ones included. */
-export async function readHistory(db: DbClient, userId: string): Promise<HistoryEntry[]> {
-  const rows = await db.identityRecord.findMany({ where: { userId }, orderBy: { logIndex: 'asc' }, select: RECORD_FIELDS });
-  return rows.map(toEntry);
+/**
+ * A row of a page of a user's history (db/pages.ts): the record as stored (canonical JSON) and
+ * whether a recovery nullified it — all null but `index` for the row after the page.
+ */
+export interface HistoryPageRow {
+  index: number;
+  /** ms since the epoch */
+  acceptedAt: number | null;
+  record: string | null;
+  nullified: boolean | null;
+}
+
+/** The user's records from log index `start` on, in log order, cut to a page. */
+export async function readHistoryPage(db: Pick<Database, 'query'>, userId: string, start: number, bounds: { maxItems: number; maxBytes: number }): Promise<HistoryPageRow[]> {
+  const source = `SELECT r.log_index AS pos, octet_length(e.record) + ${RECORD_ITEM_OVERHEAD} AS size, floor(extract(epoch FROM e.accepted_at) * 1000)::bigint AS ms,
+                         e.record, r.nullified_by IS NOT NULL AS nullified
+                    FROM identity_records r JOIN log_entries e ON e.index = r.log_index
+                   WHERE r.user_id = $1 AND r.log_index >= $2`;
+  const rows = await db.query<{ pos: bigint | number | string; ms: bigint | number | string | null; record: string | null; nullified: boolean | null }>(
+    pageSql(source, ['ms', 'record', 'nullified'], { maxItems: '$3', maxBytes: '$4' }),
+    [userId, start, bounds.maxItems, bounds.maxBytes],
+  );
+  return rows.map((r) => ({ index: toSafeNumber(BigInt(r.pos)), acceptedAt: r.ms === null ? null : toSafeNumber(BigInt(r.ms)), record: r.record, nullified: r.nullified }));
 }
 
 /**

@@ -4,6 +4,8 @@
  */
 import type { StoredSubtree, Subtree } from '../protocol/merkle.js';
 import { type DbClient, toSafeNumber } from './client.js';
+import type { Database } from './database.js';
+import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 export interface StoredCheckpoint {
   size: number;
@@ -84,3 +86,24 @@ export async function readEntries(db: DbClient, start: number, limit: number): P
   return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind, acceptedAt: r.acceptedAt, record: r.record }));
 }
 
+/**
+ * A row of a page of log entries (db/pages.ts): `record` (canonical JSON) and `acceptedAt` are
+ * null for the row after the page, which only says where the next page starts.
+ */
+export interface EntryPageRow {
+  index: number;
+  /** ms since the epoch */
+  acceptedAt: number | null;
+  record: string | null;
+}
+
+/** Entries from `start` in index order, cut to a page of at most `maxItems` entries and about `maxBytes` bytes. */
+export async function readEntryPage(db: Pick<Database, 'query'>, start: number, bounds: { maxItems: number; maxBytes: number }): Promise<EntryPageRow[]> {
+  const source = `SELECT index AS pos, octet_length(record) + ${RECORD_ITEM_OVERHEAD} AS size, floor(extract(epoch FROM accepted_at) * 1000)::bigint AS ms, record
+                    FROM log_entries WHERE index >= $1`;
+  const rows = await db.query<{ pos: bigint | number | string; ms: bigint | number | string | null; record: string | null }>(
+    pageSql(source, ['ms', 'record'], { maxItems: '$2', maxBytes: '$3' }),
+    [start, bounds.maxItems, bounds.maxBytes],
+  );
+  return rows.map((r) => ({ index: toSafeNumber(BigInt(r.pos)), acceptedAt: r.ms === null ? null : toSafeNumber(BigInt(r.ms)), record: r.record }));
+}

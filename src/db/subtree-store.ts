@@ -24,9 +24,15 @@ export interface Proof {
 }
 
 export class SubtreeStore {
-  private readonly cache = new SubtreeCache();
+  private readonly cache: SubtreeCache;
 
-  constructor(private readonly db: DbClient) {}
+  /** `cacheBytes`: the bound of the in-process cache (config SUBTREE_CACHE_BYTES). */
+  constructor(
+    private readonly db: DbClient,
+    cacheBytes?: number,
+  ) {
+    this.cache = new SubtreeCache(cacheBytes);
+  }
 
   /** Adds committed subtrees to the cache. */
   remember(subtrees: readonly StoredSubtree[]): void {

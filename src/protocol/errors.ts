@@ -41,3 +41,32 @@ export class ProtocolError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
+
+/**
+ * What is wrong with a key-map key, value, proof or log entry (docs/key-map.md). Not an HTTP
+ * answer: proofs are checked by clients, and the fold runs over a log already admitted. Every
+ * failure of a map function on attacker-controlled bytes is one of these, never a TypeError.
+ */
+export type KeyMapErrorCode =
+  /** A key that is not (user | group, Peers id). */
+  | 'MAP_KEY_INVALID'
+  /** A value with a field out of range, or value bytes that are not exactly a value's encoding. */
+  | 'MAP_VALUE_INVALID'
+  /** Proof bytes that are not exactly a proof's encoding (type, bitmap, length, a sibling, a value). */
+  | 'MAP_PROOF_MALFORMED'
+  /** A proof of absence whose leaf is not off the key's path where the proof puts it, or is the key's own. */
+  | 'MAP_PROOF_KEY_MISMATCH'
+  /** A well-formed proof that does not lead to the root it was checked against. */
+  | 'MAP_PROOF_ROOT_MISMATCH'
+  /** A log entry the fold cannot read: an unknown kind, a field it needs missing or out of range, out of order. */
+  | 'MAP_ENTRY_INVALID';
+
+export class KeyMapError extends Error {
+  constructor(
+    readonly code: KeyMapErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KeyMapError';
+  }
+}

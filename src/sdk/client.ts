@@ -6,6 +6,7 @@
 import type { DeviceRecord } from '../protocol/device.js';
 import { parseDeviceRecord, verifyDeviceSignature } from '../protocol/device.js';
 import { VerificationError } from './errors.js';
+import { LIST_CAPS } from './responses.js';
 import type { VerifiedIdentity } from './verify.js';
 import { GroupClient } from './client/groups.js';
 
@@ -32,9 +33,7 @@ export class RegistryClient extends GroupClient {
    */
   async devices(userId: string, identity?: VerifiedIdentity): Promise<DeviceRecord[]> {
     const owner = identity ?? (await this.lookup(userId));
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/devices`);
-    const list = (raw as { devices?: unknown }).devices;
-    if (!Array.isArray(list)) throw new VerificationError('INVALID_RESPONSE', 'the devices answer has no list');
+    const list = (await this.list(`/v1/users/${encodeURIComponent(userId)}/devices`, 'devices', LIST_CAPS.devices))['devices'] as unknown[];
     const verify = await this.verifier;
     const verified: DeviceRecord[] = [];
     for (const item of list) {

@@ -8,6 +8,12 @@ import { z } from 'zod';
 const index = z.int().min(0);
 const b64 = z.string().max(100);
 
+/**
+ * The most items a client takes from one list, over all its pages (DESIGN.md §6, "Pages"): a
+ * registry cannot keep a client fetching forever.
+ */
+export const LIST_CAPS = { chain: 100_000, history: 1_000_000, groups: 100_000, devices: 100_000 } as const;
+
 export const proofSchema = z.object({ index, size: index, hashes: z.array(b64).max(64) });
 
 export const entrySchema = z.object({ index, acceptedAt: z.string().max(24), record: z.record(z.string(), z.unknown()) });
@@ -18,28 +24,28 @@ export const lookupBundleSchema = z.object({
   publicKey: z.string(),
   publicBoxKey: z.string(),
   rotationKeys: z.array(z.string()),
-  entries: z.array(entrySchema).min(1).max(100_000),
+  entries: z.array(entrySchema).min(1).max(LIST_CAPS.chain),
   proof: proofSchema,
   checkpoint: z.string().max(65_536),
 });
 
 export const historySchema = z.object({
   userId: z.string(),
-  entries: z.array(entrySchema.extend({ nullified: z.boolean() })).max(1_000_000),
+  entries: z.array(entrySchema.extend({ nullified: z.boolean() })).max(LIST_CAPS.history),
 });
 
 export const groupBundleSchema = z.object({
   groupId: z.string(),
   name: z.string(),
   members: z.array(z.unknown()).max(500),
-  entries: z.array(entrySchema).min(1).max(100_000),
+  entries: z.array(entrySchema).min(1).max(LIST_CAPS.chain),
   proof: proofSchema,
   checkpoint: z.string().max(65_536),
 });
 
 export const userGroupsSchema = z.object({
   userId: z.string(),
-  groups: z.array(z.object({ groupId: z.string(), name: z.string(), role: z.string(), headIndex: index })).max(100_000),
+  groups: z.array(z.object({ groupId: z.string(), name: z.string(), role: z.string(), headIndex: index })).max(LIST_CAPS.groups),
 });
 
 export const writeResultSchema = z.object({

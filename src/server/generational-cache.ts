@@ -4,27 +4,97 @@
  * copies the entry into the young one; when the young one is full it becomes the old one and the
  * previous old one is dropped. A strict LRU instead re-inserts the entry on every hit, which costs
  * more than the lookup itself on a Map of many entries.
+ *
+ * Bounded by bytes as well as by count: each entry is charged `sizeOf(value)` bytes (the caller's
+ * estimate of what the value holds, plus KEY_OVERHEAD for the key and the Map's slot), and each
+ * generation holds at most half of the capacity of each. An entry larger than half the byte
+ * capacity is not kept at all. An entry replaced in the young generation is charged only once.
  */
-export class GenerationalCache<K, V> {
-  private young = new Map<K, V>();
-  private old = new Map<K, V>();
+export interface CacheCapacity {
+  /** The most entries held. */
+  entries: number;
+  /** The most bytes held, as `sizeOf` counts them. */
+  bytes: number;
+}
 
-  /** Holds at most `capacity` entries: each generation at most half of them. */
-  constructor(private readonly capacity: number) {}
+/** What an entry costs besides its value: the key, the Map's slot and the value's object header. */
+export const KEY_OVERHEAD = 128;
+
+class Generation<K, V> {
+  readonly values = new Map<K, { value: V; bytes: number }>();
+  bytes = 0;
+
+  set(key: K, value: V, bytes: number): void {
+    const old = this.values.get(key);
+    if (old !== undefined) this.bytes -= old.bytes;
+    this.values.set(key, { value, bytes });
+    this.bytes += bytes;
+  }
+}
+
+export class GenerationalCache<K, V> {
+  private young = new Generation<K, V>();
+  private old = new Generation<K, V>();
+  private readonly capacity: CacheCapacity;
+
+  /** `capacity`: a count alone (each entry then costs 0 bytes), or a count and a byte bound with the value's size. */
+  constructor(
+    capacity: number | CacheCapacity,
+    private readonly sizeOf: (value: V) => number = () => 0,
+  ) {
+    this.capacity = typeof capacity === 'number' ? { entries: capacity, bytes: Number.POSITIVE_INFINITY } : capacity;
+  }
 
   get(key: K): V | undefined {
-    const value = this.young.get(key);
-    if (value !== undefined) return value;
-    const aged = this.old.get(key);
-    if (aged !== undefined) this.set(key, aged);
-    return aged;
+    const held = this.young.values.get(key);
+    if (held !== undefined) return held.value;
+    const aged = this.old.values.get(key);
+    if (aged !== undefined) this.place(key, aged.value, aged.bytes);
+    return aged?.value;
   }
 
   set(key: K, value: V): void {
-    this.young.set(key, value);
-    if (this.young.size >= Math.max(1, this.capacity / 2)) {
-      this.old = this.young;
-      this.young = new Map();
+    this.place(key, value, this.sizeOf(value) + KEY_OVERHEAD);
+  }
+
+  /** The bytes held by both generations, as charged. */
+  get bytes(): number {
+    return this.young.bytes + this.old.bytes;
+  }
+
+  /** The entries held by both generations (a key in both counts twice). */
+  get size(): number {
+    return this.young.values.size + this.old.values.size;
+  }
+
+  private place(key: K, value: V, bytes: number): void {
+    const half = { entries: Math.max(1, this.capacity.entries / 2), bytes: this.capacity.bytes / 2 };
+    if (bytes > half.bytes) {
+      // Too large to keep; a stale copy must not be served instead of the value just set.
+      this.drop(key);
+      return;
+    }
+    // Make room first, so that a generation never holds more than its half.
+    if (this.young.bytes - (this.young.values.get(key)?.bytes ?? 0) + bytes > half.bytes) this.age();
+    this.young.set(key, value, bytes);
+    if (this.young.values.size >= half.entries || this.young.bytes >= half.bytes) this.age();
+  }
+
+  private age(): void {
+    this.old = this.young;
+    this.young = new Generation();
+  }
+
+  private drop(key: K): void {
+    const young = this.young.values.get(key);
+    if (young !== undefined) {
+      this.young.bytes -= young.bytes;
+      this.young.values.delete(key);
+    }
+    const old = this.old.values.get(key);
+    if (old !== undefined) {
+      this.old.bytes -= old.bytes;
+      this.old.values.delete(key);
     }
   }
 }

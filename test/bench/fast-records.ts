@@ -1,11 +1,13 @@
 /**
- * Signed identity records made with Node's crypto (OpenSSL), for seeding benchmarks quickly:
- * tweetnacl would spend minutes on 100,000 signatures. Same protocol functions, same records.
+ * Signed identity and group records made with Node's crypto (OpenSSL), for seeding benchmarks and
+ * load tests quickly: tweetnacl would spend minutes on 100,000 signatures. Same protocol
+ * functions, same records.
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { toBase64Url } from '../../src/protocol/encoding.js';
+import { groupSigningInput, type GroupMember, type GroupRecord, type UnsignedGroupRecord } from '../../src/protocol/group.js';
 import { identitySigningInput, type IdentityRecord, type UnsignedIdentityRecord } from '../../src/protocol/identity.js';
-import { boundPeersId } from '../../src/protocol/ids.js';
+import { boundPeersId, newPeersId } from '../../src/protocol/ids.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
 
@@ -85,4 +87,29 @@ export function fastRotation(identity: FastIdentity): IdentityRecord {
     signing,
     identity.rotation,
   );
+}
+
+/** 499 members besides a founder: random ids and keys (members need not be registered). */
+export function fastMembers(count: number): GroupMember[] {
+  return Array.from({ length: count }, () => ({ userId: newPeersId(), publicKey: fastSigningKey().publicKey, publicBoxKey: fastBoxKey(), role: 'reader' as const }));
+}
+
+/**
+ * A group genesis founded by `founder` (a registered identity, listed first as founder) with
+ * `others` as members, created at `createdAt` (ms): a self-certifying groupId, so two groups of
+ * one founder need distinct times.
+ */
+export function fastGroupGenesis(founder: FastIdentity, name: string, others: GroupMember[], createdAt: number): GroupRecord {
+  const unsigned: UnsignedGroupRecord = {
+    type: 'group',
+    groupId: boundPeersId('group', founder.signing.publicKey, createdAt),
+    seq: 0,
+    prev: null,
+    name,
+    members: [{ userId: founder.head.userId, publicKey: founder.signing.publicKey, publicBoxKey: founder.head.publicBoxKey, role: 'founder' }, ...others],
+    createdAt: formatTimestamp(createdAt),
+    adminId: founder.head.userId,
+    signer: founder.signing.publicKey,
+  };
+  return { ...unsigned, sig: toBase64Url(sign(null, groupSigningInput(unsigned), founder.signing.privateKey)) };
 }

@@ -30,7 +30,8 @@ export function postgresUrl(): string | null {
   return embedded[(worker - 1) % embedded.length]!;
 }
 
-async function sql(url: string, statement: string): Promise<void> {
+/** Runs one statement on its own connection to `url`. */
+export async function sql(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

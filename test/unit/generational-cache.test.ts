@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { GenerationalCache } from '../../src/server/generational-cache.js';
+import { GenerationalCache, KEY_OVERHEAD } from '../../src/server/generational-cache.js';
+import { lookupCache } from '../../src/server/log/chain-bundles.js';
 
 describe('GenerationalCache', () => {
   it('keeps what was used recently and drops what was not, within its capacity', () => {
@@ -27,5 +28,64 @@ describe('GenerationalCache', () => {
     const held = Array.from({ length: 1000 }, (_, i) => cache.get(i)).filter((v) => v !== undefined);
     expect(held.length).toBeLessThanOrEqual(100);
     expect(cache.get(999)).toBe(999);
+  });
+});
+
+describe('GenerationalCache bounded by bytes', () => {
+  const sized = (bytes: number, entries = 1000) => new GenerationalCache<string, string>({ entries, bytes }, (value) => value.length);
+
+  it('never holds more bytes than its capacity, whatever the sizes of what comes', () => {
+    const cache = sized(10_000);
+    for (let i = 0; i < 500; i++) {
+      cache.set(`k${i % 40}`, 'x'.repeat((i * 397) % 4000));
+      expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    }
+    // The newest value is always held when it fits.
+    cache.set('last', 'y'.repeat(3000));
+    expect(cache.get('last')).toBe('y'.repeat(3000));
+  });
+
+  it('charges each entry its size and KEY_OVERHEAD, and a key set again in the young generation once', () => {
+    const cache = sized(100_000);
+    cache.set('a', 'x'.repeat(1000));
+    expect(cache.bytes).toBe(1000 + KEY_OVERHEAD);
+    cache.set('a', 'x'.repeat(2000));
+    expect(cache.bytes).toBe(2000 + KEY_OVERHEAD);
+    expect(cache.size).toBe(1);
+  });
+
+  it('keeps no value larger than half its bytes, and then serves no older value of that key', () => {
+    const cache = sized(1000);
+    cache.set('a', 'small');
+    cache.set('a', 'x'.repeat(600));
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.bytes).toBe(0);
+  });
+
+  it('ages the young generation when the next value would pass its half', () => {
+    const cache = sized(2 * (400 + KEY_OVERHEAD) + 10);
+    cache.set('a', 'x'.repeat(400));
+    cache.set('b', 'x'.repeat(400)); // no room beside a: a ages, b is young
+    expect(cache.get('b')).toBe('x'.repeat(400));
+    cache.set('c', 'x'.repeat(400)); // b ages, a (old and unused) is dropped
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('c')).toBe('x'.repeat(400));
+  });
+});
+
+describe('the lookup cache', () => {
+  it('holds at most its bytes of lookup pages, however many come', () => {
+    const cache = lookupCache(200_000);
+    for (let i = 0; i < 1000; i++) {
+      cache.set(`groups ${i} 0`, { headIndex: i, prefix: Buffer.alloc(10_000) });
+      expect(cache.bytes).toBeLessThanOrEqual(200_000);
+    }
+    expect(cache.get('groups 999 0')?.headIndex).toBe(999);
+  });
+
+  it('charges a page its bytes', () => {
+    const cache = lookupCache(1_000_000);
+    cache.set('groups a 0', { headIndex: 1, prefix: Buffer.from('\u20ac'.repeat(1000)) });
+    expect(cache.bytes).toBeGreaterThanOrEqual(3000);
   });
 });

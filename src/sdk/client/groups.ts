@@ -5,7 +5,7 @@ import type { IdentityLogEntry } from '../../protocol/identity-rules.js';
 import { parseTimestamp } from '../../protocol/time.js';
 import { RegistryError, VerificationError } from '../errors.js';
 import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from '../group-verify.js';
-import { userGroupsSchema } from '../responses.js';
+import { LIST_CAPS, userGroupsSchema } from '../responses.js';
 import { verifyWriteResult, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
 import { IdentityClient } from './identities.js';
 import { receiptOf } from './state.js';
@@ -34,7 +34,14 @@ export class GroupClient extends IdentityClient {
    * should have refused); RegistryError when the registry refuses (404 `NOT_FOUND`).
    */
   async group(groupId: string): Promise<VerifiedGroup> {
-    const raw = await this.request('GET', `/v1/groups/${encodeURIComponent(groupId)}`);
+    const group = await this.acrossPages(async (seen) => this.verifiedGroup(groupId, await this.list(`/v1/groups/${encodeURIComponent(groupId)}`, 'entries', LIST_CAPS.chain, seen)));
+    await this.acceptCheckpoint(group.checkpoint);
+    await this.acceptHead(groupId, group.head, 'group-head');
+    return group;
+  }
+
+  /** Verifies a whole group bundle (all its pages joined), fetching the evidence it needs. */
+  private async verifiedGroup(groupId: string, raw: unknown): Promise<VerifiedGroup> {
     const { adminIds, indexes, headIndex, size } = groupBundleAdmins(raw);
     const histories = await Promise.all(adminIds.map(async (adminId) => [adminId, isPeersId(adminId) ? await this.adminHistory(adminId) : []] as const));
     const proofs = await Promise.all(
@@ -42,10 +49,7 @@ export class GroupClient extends IdentityClient {
         .filter((index) => index !== headIndex && index < size)
         .map(async (index) => [index, await this.inclusionProof(index, size)] as const),
     );
-    const group = await verifyGroupBundle(raw, groupId, this.key, await this.verifier, { adminHistories: new Map(histories), entryProofs: new Map(proofs) });
-    await this.acceptCheckpoint(group.checkpoint);
-    await this.acceptHead(groupId, group.head, 'group-head');
-    return group;
+    return verifyGroupBundle(raw, groupId, this.key, await this.verifier, { adminHistories: new Map(histories), entryProofs: new Map(proofs) });
   }
 
   /**
@@ -105,7 +109,7 @@ export class GroupClient extends IdentityClient {
    * group whose verified head no longer lists the user (it moved meanwhile) is left out.
    */
   async groupsOf(userId: string): Promise<Array<{ group: VerifiedGroup; member: GroupMember }>> {
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/groups`);
+    const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}/groups`, 'groups', LIST_CAPS.groups);
     const parsed = userGroupsSchema.safeParse(raw);
     if (!parsed.success || parsed.data.userId !== userId) throw new VerificationError('INVALID_RESPONSE', 'the answer is not the list of groups of this user');
     const found: Array<{ group: VerifiedGroup; member: GroupMember }> = [];

@@ -5,6 +5,7 @@ import { parseJson } from '../../protocol/json.js';
 import type { VerifySignature } from '../../protocol/signing.js';
 import { defaultVerifier } from '../crypto.js';
 import { RegistryError, VerificationError } from '../errors.js';
+import { fetchAllPages, joinPages } from '../pages.js';
 import { problemSchema, proofSchema, type InclusionProof } from '../responses.js';
 import { MemoryStore, type ClientStore } from '../store.js';
 
@@ -75,6 +76,31 @@ export class RegistryHttp {
       return parseResponseJson(text);
     } catch {
       throw new VerificationError('INVALID_RESPONSE', `${method} ${path}: the answer is not valid JSON`);
+    }
+  }
+
+  /**
+   * A whole list (DESIGN.md §6, "Pages"): `path` and every page after it, by `next`, joined into
+   * one answer whose `list` holds the items of all pages; `seen.pages` is told how many there were.
+   */
+  async list(path: string, list: string, maxItems: number, seen?: { pages: number }): Promise<Record<string, unknown>> {
+    const pages = await fetchAllPages((page) => this.request('GET', page), path, list, maxItems);
+    if (seen !== undefined) seen.pages = pages.length;
+    return joinPages(pages, list);
+  }
+
+  /**
+   * Runs `read` (fetch a list and verify it) once more if it fails verification after following
+   * several pages: the list may have moved between them (a recovery, a lagging replica). A
+   * registry that serves a bad list fails the second time too.
+   */
+  protected async acrossPages<T>(read: (seen: { pages: number }) => Promise<T>): Promise<T> {
+    const seen = { pages: 0 };
+    try {
+      return await read(seen);
+    } catch (error) {
+      if (!(error instanceof VerificationError) || seen.pages < 2) throw error;
+      return read({ pages: 0 });
     }
   }
 

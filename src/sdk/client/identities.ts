@@ -4,6 +4,7 @@ import { recordHash } from '../../protocol/signing.js';
 import type { SigningKeyPair } from '../keys.js';
 import { createSuccessorRecord } from '../records.js';
 import { VerificationError } from '../errors.js';
+import { LIST_CAPS } from '../responses.js';
 import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult, type VerifiedCheckpoint, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
 import { receiptOf, VerifiedState } from './state.js';
 
@@ -15,8 +16,10 @@ export class IdentityClient extends VerifiedState {
    * @throws VerificationError when any check fails; RegistryError when the registry refuses.
    */
   async lookup(userId: string): Promise<VerifiedIdentity> {
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}`);
-    const identity = await verifyLookupBundle(raw, userId, this.key, await this.verifier);
+    const identity = await this.acrossPages(async (seen) => {
+      const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}`, 'entries', LIST_CAPS.chain, seen);
+      return verifyLookupBundle(raw, userId, this.key, await this.verifier);
+    });
     await this.acceptCheckpoint(identity.checkpoint);
     await this.acceptHead(userId, identity.head);
     return identity;
@@ -29,8 +32,10 @@ export class IdentityClient extends VerifiedState {
    * log index (their inclusion was checked before), though all are still replayed.
    */
   async history(userId: string, options: { from?: number } = {}): Promise<{ entries: VerifiedHistoryEntry[]; checkpoint: VerifiedCheckpoint }> {
-    const raw = await this.request('GET', `/v1/users/${encodeURIComponent(userId)}/log`);
-    const entries = await verifyHistory(raw, userId, await this.verifier);
+    const entries = await this.acrossPages(async (seen) => {
+      const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}/log`, 'entries', LIST_CAPS.history, seen);
+      return verifyHistory(raw, userId, await this.verifier);
+    });
     const checkpoint = await this.checkpoint();
     for (const entry of entries) {
       if (entry.index < (options.from ?? 0)) continue;

@@ -1,19 +1,21 @@
 /** Submitting group records and answering group lookups (DESIGN.md §4, §6). */
 import type { Database } from '../../db/database.js';
 import { groupKind, Write } from '../../ledger/index.js';
-import { readGroupsOf, type UserGroup } from '../../db/group-repository.js';
+import { readGroupsOfPage } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
 import type { Clock } from '../clock.js';
 import { admitGroupId, assertPathId, assertPeersId, checkClockSkew, type IdPolicy } from '../admission-policy.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
-import { ChainBundles } from '../log/chain-bundles.js';
+import { ChainBundles, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 
 export class GroupService {
   private readonly bundles: ChainBundles<GroupRecord>;
+  private readonly bounds: PageBounds;
 
   constructor(
     private readonly db: Database,
@@ -24,12 +26,10 @@ export class GroupService {
     private readonly budget: WriteCounter,
     /** Which new groupIds this registry admits (config GROUP_IDS). */
     private readonly idPolicy: IdPolicy,
+    reads: ReadBounds,
   ) {
-    this.bundles = new ChainBundles(db, subtrees, {
-      table: 'groups',
-      what: 'group',
-      summary: (groupId, head) => ({ groupId, name: head.name, members: head.members }),
-    });
+    this.bounds = { maxItems: MAX_PAGE_ITEMS, maxBytes: reads.pageBytes };
+    this.bundles = new ChainBundles(db, subtrees, { table: 'groups', what: 'group', summary: (groupId, head) => ({ groupId, name: head.name, members: head.members }) }, reads);
   }
 
   /** POST /v1/groups: a genesis record. */
@@ -66,20 +66,22 @@ export class GroupService {
     return result;
   }
 
-  /** GET /v1/groups/{groupId}: the chain with the head's inclusion proof and a checkpoint, as JSON. */
-  lookupJson(groupId: string): Promise<string> {
+  /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
+  lookupJson(groupId: string, start = 0): Promise<Buffer> {
     assertPeersId(groupId, 'groupId');
-    return this.bundles.bundleJson(groupId);
+    return this.bundles.bundleJson(groupId, start);
   }
 
   /**
-   * GET /v1/users/{userId}/groups: the groups whose head lists the user. An index, not proof: a
-   * client verifies a group it cares about with GET /v1/groups/{groupId}. The user need not have
-   * an identity here (groups may pin keys of users registered elsewhere), so an unknown user is an
-   * empty list, not a 404.
+   * GET /v1/users/{userId}/groups: the groups whose head lists the user, from groupId `start` on —
+   * a page of them, as JSON bytes. An index, not proof: a client verifies a group it cares about
+   * with GET /v1/groups/{groupId}. The user need not have an identity here (groups may pin keys of
+   * users registered elsewhere), so an unknown user is an empty list, not a 404.
    */
-  async groupsOf(userId: string): Promise<{ userId: string; groups: UserGroup[] }> {
+  async groupsOfJson(userId: string, start = ''): Promise<Buffer> {
     assertPeersId(userId, 'userId');
-    return { userId, groups: await readGroupsOf(this.db.prisma, userId) };
+    const rows = await readGroupsOfPage(this.db, userId, start, this.bounds);
+    const page = cutPage(rows, (row) => (row.group === null ? null : [JSON.stringify(row.group)]), (row) => row.groupId, this.bounds);
+    return jsonBuffer([`{"userId":"${userId}",`, ...pageMembers('groups', page), '}']);
   }
 }

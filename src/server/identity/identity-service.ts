@@ -1,28 +1,23 @@
 /** Submitting identity records and answering lookups (DESIGN.md §2, §6). */
 import type { Database } from '../../db/database.js';
 import { identityKind, Write } from '../../ledger/index.js';
-import { readHistory } from '../../db/identity-repository.js';
+import { readHead, readHistoryPage } from '../../db/identity-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
 import { checkGenesis } from '../../protocol/identity-rules.js';
-import type { LogEntry } from '../../protocol/log-entry.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import { admitUserId, assertPathId, assertPeersId, checkClockSkew, isForkAttempt, type IdPolicy } from '../admission-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
-import { ChainBundles } from '../log/chain-bundles.js';
+import { ChainBundles, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
-
-/** The audit history (DESIGN.md §6): every record of the user in log order, nullified ones marked. */
-export interface AuditHistory {
-  userId: string;
-  entries: Array<LogEntry<IdentityRecord> & { nullified: boolean }>;
-}
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 
 export class IdentityService {
   private readonly bundles: ChainBundles<IdentityRecord>;
+  private readonly bounds: PageBounds;
 
   constructor(
     private readonly db: Database,
@@ -33,13 +28,20 @@ export class IdentityService {
     private readonly budget: WriteCounter,
     /** Which new userIds this registry admits (config USER_IDS). */
     private readonly idPolicy: IdPolicy,
+    reads: ReadBounds,
   ) {
-    this.bundles = new ChainBundles(db, subtrees, {
-      table: 'identities',
-      what: 'identity',
-      // The head's keys, for convenience (DESIGN.md §6); clients verify them against the chain.
-      summary: (userId, head) => ({ userId, status: head.status, publicKey: head.publicKey, publicBoxKey: head.publicBoxKey, rotationKeys: head.rotationKeys }),
-    });
+    this.bounds = { maxItems: MAX_PAGE_ITEMS, maxBytes: reads.pageBytes };
+    this.bundles = new ChainBundles(
+      db,
+      subtrees,
+      {
+        table: 'identities',
+        what: 'identity',
+        // The head's keys, for convenience (DESIGN.md §6); clients verify them against the chain.
+        summary: (userId, head) => ({ userId, status: head.status, publicKey: head.publicKey, publicBoxKey: head.publicBoxKey, rotationKeys: head.rotationKeys }),
+      },
+      reads,
+    );
   }
 
   /** POST /v1/users: a genesis record. */
@@ -81,15 +83,22 @@ export class IdentityService {
     return result;
   }
 
-  /** GET /v1/users/{userId}/log: every accepted record, nullified ones included and marked. */
-  async history(userId: string): Promise<AuditHistory> {
+  /**
+   * GET /v1/users/{userId}/log: every accepted record, nullified ones included and marked, in log
+   * order from log index `start` — one page of them, as JSON bytes (DESIGN.md §6, "Pages").
+   */
+  async historyJson(userId: string, start = 0): Promise<Buffer> {
     assertPeersId(userId, 'userId');
-    const rows = await readHistory(this.db.prisma, userId);
-    if (rows.length === 0) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');
-    return {
-      userId,
-      entries: rows.map((e) => ({ index: e.index, acceptedAt: formatTimestamp(e.acceptedAt), record: e.record, nullified: e.nullifiedBy !== null })),
-    };
+    const rows = await readHistoryPage(this.db, userId, start, this.bounds);
+    // Only an empty page asks whether the user exists: past the end of a history is an empty page.
+    if (rows.length === 0 && (await readHead(this.db.prisma, userId)) === null) throw new ProtocolError('NOT_FOUND', 'no identity with this userId');
+    const page = cutPage(
+      rows,
+      (e) => (e.record === null ? null : [`{"index":${e.index},"acceptedAt":"${formatTimestamp(e.acceptedAt!)}","record":`, e.record, `,"nullified":${e.nullified!}}`]),
+      (e) => e.index,
+      this.bounds,
+    );
+    return jsonBuffer([`{"userId":"${userId}",`, ...pageMembers('entries', page), '}']);
   }
 
   /** Whether a write to POST /v1/users/{userId} is a fork attempt (admission-policy.ts). */
@@ -97,9 +106,9 @@ export class IdentityService {
     return isForkAttempt(this.db.prisma, userId, body);
   }
 
-  /** GET /v1/users/{userId}: the live chain with the head's inclusion proof and a checkpoint, as JSON. */
-  lookupJson(userId: string): Promise<string> {
+  /** GET /v1/users/{userId}: the live chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
+  lookupJson(userId: string, start = 0): Promise<Buffer> {
     assertPeersId(userId, 'userId');
-    return this.bundles.bundleJson(userId);
+    return this.bundles.bundleJson(userId, start);
   }
 }

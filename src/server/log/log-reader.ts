@@ -1,14 +1,18 @@
 /** Read side of the transparency log: checkpoints, proofs and entries (DESIGN.md §5–6). */
 import type { Database } from '../../db/database.js';
-import { latestCheckpoint, readEntries, type StoredCheckpoint } from '../../db/log-repository.js';
+import { latestCheckpoint, readEntryPage, type StoredCheckpoint } from '../../db/log-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import type { JsonObject } from '../../protocol/json.js';
-import type { LogEntry } from '../../protocol/log-entry.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
+import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type Page } from '../pages.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 
-export const MAX_ENTRIES_PAGE = 1000;
+/** A page of `GET /v1/log/entries` as JSON bytes, and whether the log goes on after it. */
+export interface EntriesPage {
+  json: Buffer;
+  /** Whether `next` is set: then the page holds entries that exist and never change (DESIGN.md §9). */
+  continues: boolean;
+}
 
 export class LogReader {
   /** Concurrent requests for the latest checkpoint share one query per round. */
@@ -17,6 +21,8 @@ export class LogReader {
   constructor(
     private readonly db: Database,
     private readonly subtrees: SubtreeStore,
+    /** The most bytes of entries a page holds (config PAGE_MAX_BYTES). */
+    private readonly pageBytes: number,
   ) {
     this.latestRounds = new Coalescer(async () => new Map([['latest', await latestCheckpoint(db.prisma)]]));
   }
@@ -50,9 +56,21 @@ export class LogReader {
     return { from, to, hashes: await this.subtrees.consistencyProof(from, to) };
   }
 
-  async entries(start: number, limit: number): Promise<LogEntry[]> {
-    if (limit < 1 || limit > MAX_ENTRIES_PAGE) throw new ProtocolError('MALFORMED', `limit must be 1 to ${MAX_ENTRIES_PAGE}`);
-    const rows = await readEntries(this.db.prisma, start, limit);
-    return rows.map((row) => ({ index: row.index, acceptedAt: formatTimestamp(row.acceptedAt.getTime()), record: JSON.parse(row.record) as JsonObject }));
+  /**
+   * Up to `limit` entries from `start`, and at most `pageBytes` of them (DESIGN.md §6, "Pages").
+   * Records are spliced in as their stored canonical text, which the registry verified before it
+   * accepted it: nothing is parsed.
+   */
+  async entries(start: number, limit: number): Promise<EntriesPage> {
+    if (limit < 1 || limit > MAX_PAGE_ITEMS) throw new ProtocolError('MALFORMED', `limit must be 1 to ${MAX_PAGE_ITEMS}`);
+    const bounds = { maxItems: limit, maxBytes: this.pageBytes };
+    const rows = await readEntryPage(this.db, start, bounds);
+    const page: Page<number> = cutPage(
+      rows,
+      (row) => (row.record === null ? null : [`{"index":${row.index},"acceptedAt":"${formatTimestamp(row.acceptedAt!)}","record":`, row.record, '}']),
+      (row) => row.index,
+      bounds,
+    );
+    return { json: jsonBuffer(['{', ...pageMembers('entries', page), '}']), continues: page.next !== undefined };
   }
 }

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { GroupService } from '../group/group-service.js';
 import { jsonBody } from '../http/body.js';
 import { cacheBriefly, noStore } from '../http/caching.js';
-import { pathParam } from '../http/query.js';
+import { integerParam, pathParam, peersIdParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
 
 export function groupsRouter(groups: GroupService, limits: RateLimiters): Router {
@@ -22,15 +22,15 @@ export function groupsRouter(groups: GroupService, limits: RateLimiters): Router
   });
 
   router.get('/v1/groups/:groupId', ...limits.ipReads, async (req, res) => {
-    const bundle = await groups.lookupJson(pathParam(req, 'groupId'));
+    const bundle = await groups.lookupJson(pathParam(req, 'groupId'), integerParam(req, 'start', 0));
     cacheBriefly(res);
     res.type('application/json').send(bundle);
   });
 
   router.get('/v1/users/:userId/groups', ...limits.ipReads, async (req, res) => {
-    const list = await groups.groupsOf(pathParam(req, 'userId'));
+    const list = await groups.groupsOfJson(pathParam(req, 'userId'), peersIdParam(req, 'start', ''));
     cacheBriefly(res);
-    res.json(list);
+    res.type('application/json').send(list);
   });
 
   return router;

@@ -36,12 +36,11 @@ export function logRouter(log: LogReader, key: LogKey, limits: RateLimiters): Ro
   });
 
   router.get('/v1/log/entries', ...limits.ipReads, async (req, res) => {
-    const limit = integerParam(req, 'limit', 100);
-    const entries = await log.entries(integerParam(req, 'start'), limit);
-    // A full page never changes; the last, partial page grows as records arrive.
-    if (entries.length === limit) cacheImmutable(res);
+    const page = await log.entries(integerParam(req, 'start'), integerParam(req, 'limit', 100));
+    // A page the log goes on after holds entries that exist and never change; the last page grows.
+    if (page.continues) cacheImmutable(res);
     else cacheBriefly(res);
-    res.json({ entries });
+    res.type('application/json').send(page.json);
   });
 
   return router;

@@ -4,7 +4,7 @@ import type { DeviceService } from '../devices/device-service.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import { jsonBody } from '../http/body.js';
 import { cacheBriefly, noStore } from '../http/caching.js';
-import { pathParam } from '../http/query.js';
+import { integerParam, pathParam, peersIdParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
 
 export function usersRouter(identities: IdentityService, devices: DeviceService, limits: RateLimiters): Router {
@@ -23,15 +23,15 @@ export function usersRouter(identities: IdentityService, devices: DeviceService,
   });
 
   router.get('/v1/users/:userId', ...limits.ipReads, async (req, res) => {
-    const bundle = await identities.lookupJson(pathParam(req, 'userId'));
+    const bundle = await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0));
     cacheBriefly(res);
     res.type('application/json').send(bundle);
   });
 
   router.get('/v1/users/:userId/log', ...limits.ipReads, async (req, res) => {
-    const history = await identities.history(pathParam(req, 'userId'));
+    const history = await identities.historyJson(pathParam(req, 'userId'), integerParam(req, 'start', 0));
     cacheBriefly(res);
-    res.json(history);
+    res.type('application/json').send(history);
   });
 
   router.put('/v1/users/:userId/devices/:deviceId', ...limits.ipWrites, ...jsonBody, ...limits.deviceWrites, async (req, res) => {
@@ -41,9 +41,9 @@ export function usersRouter(identities: IdentityService, devices: DeviceService,
   });
 
   router.get('/v1/users/:userId/devices', ...limits.ipReads, async (req, res) => {
-    const list = await devices.list(pathParam(req, 'userId'));
+    const list = await devices.listJson(pathParam(req, 'userId'), peersIdParam(req, 'start', ''));
     cacheBriefly(res);
-    res.json(list);
+    res.type('application/json').send(list);
   });
 
   return router;

@@ -1,0 +1,152 @@
+/**
+ * The prover's side of the key map (docs/key-map.md): the whole tree in memory, updated in
+ * batches, with the root after each batch and a proof for any key, present or not.
+ *
+ * The tree is kept exactly in the canonical shape the format defines: a leaf at the shortest
+ * prefix of its path that no other key shares, a node only where at least two keys lie below.
+ * Keys are only ever added or changed (the log has no deletions), so an insert either replaces a
+ * leaf's value, fills an empty child, or splits a leaf into a short chain of nodes ending where
+ * the two paths part — the shape stays canonical without any rebalancing.
+ *
+ * Hashes are computed lazily: an update clears the cached hash of every node on its path, and
+ * `root()` rehashes only the cleared nodes, so a batch of many keys shares the work on common
+ * ancestors (as Trillian's HStar3 does level by level). Building n keys from scratch costs about
+ * 2n hashes plus one per key for its path.
+ */
+import { bytesEqual } from './encoding.js';
+import {
+  decodeMapValue,
+  encodeMapProof,
+  encodeMapValue,
+  mapKeyPath,
+  mapLeafHash,
+  mapNodeHash,
+  MAP_EMPTY_HASH,
+  pathBit,
+  type MapKey,
+  type MapProof,
+  type MapUpdate,
+  type MapValue,
+} from './key-map.js';
+
+interface Leaf {
+  readonly leaf: true;
+  readonly path: Uint8Array;
+  valueBytes: Uint8Array;
+  hash: Uint8Array | null;
+}
+
+interface Branch {
+  readonly leaf: false;
+  left: TreeNode | null;
+  right: TreeNode | null;
+  hash: Uint8Array | null;
+}
+
+type TreeNode = Leaf | Branch;
+
+function branch(left: TreeNode | null, right: TreeNode | null): Branch {
+  return { leaf: false, left, right, hash: null };
+}
+
+/** The chain of nodes that holds two leaves whose paths agree on their first `depth` bits. */
+function split(a: Leaf, b: Leaf, depth: number): Branch {
+  let d = depth;
+  while (pathBit(a.path, d) === pathBit(b.path, d)) d++; // the paths differ, so d < 256
+  let node = pathBit(a.path, d) === 0 ? branch(a, b) : branch(b, a);
+  for (let i = d - 1; i >= depth; i--) node = pathBit(a.path, i) === 0 ? branch(node, null) : branch(null, node);
+  return node;
+}
+
+function hashOf(node: TreeNode | null): Uint8Array {
+  if (node === null) return MAP_EMPTY_HASH;
+  if (node.hash === null) node.hash = node.leaf ? mapLeafHash(node.path, node.valueBytes) : mapNodeHash(hashOf(node.left), hashOf(node.right));
+  return node.hash;
+}
+
+export class KeyMap {
+  private top: TreeNode | null = null;
+  private count = 0;
+
+  /** How many keys the map holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Sets `key` to `value`. The root is recomputed at the next root() or proof. */
+  set(key: MapKey, value: MapValue): void {
+    this.setPath(mapKeyPath(key), encodeMapValue(value));
+  }
+
+  /**
+   * Applies a batch of updates in order (a later update of a key wins) and returns the new root.
+   * All or nothing: every update is read and encoded first, so one that is invalid (or an
+   * iterator, like the fold's, that throws) leaves the map as it was.
+   */
+  apply(updates: Iterable<MapUpdate>): Uint8Array {
+    const encoded = Array.from(updates, ({ key, value }) => [mapKeyPath(key), encodeMapValue(value)] as const);
+    for (const [path, valueBytes] of encoded) this.setPath(path, valueBytes);
+    return this.root();
+  }
+
+  /** The map's root: MAP_EMPTY_HASH for the empty map. */
+  root(): Uint8Array {
+    return hashOf(this.top);
+  }
+
+  private setPath(path: Uint8Array, valueBytes: Uint8Array): void {
+    const fresh: Leaf = { leaf: true, path, valueBytes, hash: null };
+    let parent: Branch | null = null;
+    let side = 0;
+    let node = this.top;
+    for (let depth = 0; ; depth++) {
+      if (node === null || node.leaf) {
+        let replacement: TreeNode = fresh;
+        if (node !== null && bytesEqual(node.path, path)) {
+          node.valueBytes = valueBytes;
+          node.hash = null;
+          return;
+        }
+        if (node !== null) replacement = split(node, fresh, depth);
+        if (parent === null) this.top = replacement;
+        else if (side === 0) parent.left = replacement;
+        else parent.right = replacement;
+        this.count++;
+        return;
+      }
+      node.hash = null;
+      parent = node;
+      side = pathBit(path, depth);
+      node = side === 0 ? node.left : node.right;
+    }
+  }
+
+  /** The value of `key`, or null when the map does not hold it. */
+  get(key: MapKey): MapValue | null {
+    const path = mapKeyPath(key);
+    let node = this.top;
+    for (let depth = 0; node !== null && !node.leaf; depth++) node = pathBit(path, depth) === 0 ? node.left : node.right;
+    return node !== null && bytesEqual(node.path, path) ? decodeMapValue(node.valueBytes) : null;
+  }
+
+  /** The proof of `key`'s value, or of its absence, against the current root. */
+  prove(key: MapKey): MapProof {
+    hashOf(this.top);
+    const path = mapKeyPath(key);
+    const siblings: Uint8Array[] = [];
+    let node = this.top;
+    for (let depth = 0; node !== null && !node.leaf; depth++) {
+      const right = pathBit(path, depth) === 1;
+      siblings.push(hashOf(right ? node.left : node.right));
+      node = right ? node.right : node.left;
+    }
+    if (node === null) return { siblings, terminal: { kind: 'empty' } };
+    const value = decodeMapValue(node.valueBytes);
+    return bytesEqual(node.path, path) ? { siblings, terminal: { kind: 'present', value } } : { siblings, terminal: { kind: 'other', path: node.path.slice(), value } };
+  }
+
+  /** prove(key) in the byte format of docs/key-map.md. */
+  proveBytes(key: MapKey): Uint8Array {
+    return encodeMapProof(this.prove(key));
+  }
+}
