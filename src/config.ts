@@ -114,7 +114,7 @@ export const environmentSchema = z.object({
   RATE_LIMIT_GROUP_WRITES: budgets.default(parseBudgets('60/1h,300/1d')),
   USER_IDS: z.enum(ID_POLICIES).default('self-certifying'),
   GROUP_IDS: z.enum(ID_POLICIES).default('self-certifying'),
-  PAGE_MAX_BYTES: bytes.default(1024 * 1024),
+  PAGE_MAX_BYTES: bytes.default(256 * 1024),
   LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
   SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -5,7 +5,7 @@
 //
 // The registry here has a page budget of 2 KiB: an identity record (about 800 bytes) is two to a
 // page, a group of twenty members (about 4 KB) is a page by itself. A second registry on the same
-// database, with the default budget of 1 MiB, gives each list whole, to compare with.
+// database, with the default budget of 256 KiB, gives each list whole, to compare with.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DeviceRecord } from '../../src/protocol/device.js';
 import type { GroupRecord } from '../../src/protocol/group.js';
