@@ -1,5 +1,8 @@
 /** Runs the built `peerkeys` executable (npm test builds dist/ first) and collects what it says. */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const PEERKEYS = `${ROOT}dist/cli/peerkeys.js`;
@@ -31,4 +34,25 @@ export function run(file: string, args: string[], options: { cwd: string; env: N
 
 export function peerkeys(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun> {
   return run(process.execPath, [PEERKEYS, ...args], options);
+}
+
+/**
+ * Runs several command lines in ONE Node process, one after another, through the executable's own
+ * entry point (test/helpers/cli-batch.mjs): each with its own environment and working directory,
+ * its exit status and output captured as if it had run alone. For tests that run every command
+ * for its help or a usage error: starting Node and loading the CLI costs about 0.3 s of CPU per
+ * command line, which such tests paid some eighty times. Tests of what a command does, or of the
+ * process itself (a terminal, signals, a server), run it as its own process with peerkeys().
+ */
+export async function peerkeysBatch(runs: Array<{ args: string[]; cwd: string; env: NodeJS.ProcessEnv }>): Promise<CliRun[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'peerkeys-batch-'));
+  try {
+    const batch = join(dir, 'batch.json');
+    writeFileSync(batch, JSON.stringify(runs));
+    const result = await run(process.execPath, [`${ROOT}test/helpers/cli-batch.mjs`, batch], { cwd: ROOT, env: cleanEnv({}) });
+    if (result.code !== 0) throw new Error(`cli-batch.mjs exited ${result.code}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as CliRun[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -39,7 +39,9 @@ function noteKeyId(note: string): string {
 }
 
 beforeAll(async () => {
-  [first, second] = await Promise.all([startTestRegistry(), startTestRegistry()]);
+  // One after another (see id-squatting.test.ts): starts that queue for the embedded database can time out.
+  first = await startTestRegistry();
+  second = await startTestRegistry();
   dir = mkdtempSync(join(tmpdir(), 'peerkeys-pin-'));
 }, 120_000);
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cleanEnv, peerkeys, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
+import { cleanEnv, peerkeys, peerkeysBatch, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { expectWith } from '../helpers/expect-with.js';
 
@@ -31,6 +31,11 @@ afterAll(async () => {
 
 function cli(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
   return peerkeys(args, { cwd: dir, env: { ...env, ...extra } });
+}
+
+/** Command lines that only ask for help or make a usage error, run in one process (peerkeysBatch). */
+function cliBatch(lines: string[][]): Promise<CliRun[]> {
+  return peerkeysBatch(lines.map((args) => ({ args, cwd: dir, env })));
 }
 
 /** stdout of a --json run: exactly one JSON object, and nothing else. */
@@ -58,7 +63,7 @@ describe('--json', () => {
   it('every command takes it: a usage error is one JSON object on stdout, nothing on stderr, exit 2', async () => {
     const commands = await listedCommands();
     expect(commands.length).toBeGreaterThanOrEqual(17);
-    const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--no-such-flag', '--json'])));
+    const results = await cliBatch(commands.map((name) => [...name.split(' '), '--no-such-flag', '--json']));
     results.forEach((result, i) => {
       expectWith(result.code, commands[i]).toBe(2);
       expectWith(one(result), commands[i]).toMatchObject({ exit: 2, error: { code: 'UNKNOWN_OPTION', option: '--no-such-flag' } });
@@ -130,24 +135,24 @@ describe('help, version, and mistakes', () => {
   it('--version, and `peerkeys help <command>` as `<command> --help`', async () => {
     const version = await cli(['--version']);
     expect(version.stdout).toBe(`peerkeys ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
-    for (const name of ['lookup', 'log verify', 'state forget', 'pin']) {
-      const viaHelp = await cli(['help', ...name.split(' ')]);
-      expect(viaHelp.code).toBe(0);
-      expect(viaHelp.stdout).toBe((await cli([...name.split(' '), '--help'])).stdout);
-    }
-    const unknown = await cli(['help', 'lokup']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('did you mean `peerkeys lookup`?');
+    const names = ['lookup', 'log verify', 'state forget', 'pin'];
+    const [unknown, ...helps] = await cliBatch([['help', 'lokup'], ...names.flatMap((name) => [['help', ...name.split(' ')], [...name.split(' '), '--help']])]);
+    names.forEach((name, i) => {
+      const [viaHelp, viaFlag] = [helps[2 * i]!, helps[2 * i + 1]!];
+      expectWith(viaHelp.code, name).toBe(0);
+      expectWith(viaHelp.stdout, name).toBe(viaFlag.stdout);
+    });
+    expect(unknown!.code).toBe(2);
+    expect(unknown!.stderr).toContain('did you mean `peerkeys lookup`?');
   });
 
   it('a bad flag is named, with the closest one; so is a bad command', async () => {
-    const flag = await cli(['lookup', '--registy', registry.url]);
-    expect(flag.code).toBe(2);
-    expect(flag.stderr).toContain("Unknown option '--registy'; did you mean --registry?");
-    expect(one(await cli(['log', 'verify', '--from-strat', '--json']))).toMatchObject({ error: { code: 'UNKNOWN_OPTION', option: '--from-strat', suggestion: '--from-start' } });
-    const command = await cli(['log', 'verfy', '--json']);
-    expect(command.code).toBe(2);
-    expect(one(command)).toMatchObject({ error: { code: 'UNKNOWN_COMMAND', suggestion: 'log verify' } });
+    const [flag, option, command] = await cliBatch([['lookup', '--registy', registry.url], ['log', 'verify', '--from-strat', '--json'], ['log', 'verfy', '--json']]);
+    expect(flag!.code).toBe(2);
+    expect(flag!.stderr).toContain("Unknown option '--registy'; did you mean --registry?");
+    expect(one(option!)).toMatchObject({ error: { code: 'UNKNOWN_OPTION', option: '--from-strat', suggestion: '--from-start' } });
+    expect(command!.code).toBe(2);
+    expect(one(command!)).toMatchObject({ error: { code: 'UNKNOWN_COMMAND', suggestion: 'log verify' } });
   });
 });
 

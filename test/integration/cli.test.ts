@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cleanEnv, peerkeys, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
+import { cleanEnv, peerkeys, peerkeysBatch, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
 import { foundGroup, groupUpdate, registeredPerson } from '../helpers/groups.js';
 import { newIdentity } from '../helpers/identities.js';
 import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
@@ -37,6 +37,13 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}): Promi
   const result = await peerkeys(args, { cwd: dir, env: { ...env, ...extraEnv } });
   printed.push(result.stdout, result.stderr);
   return result;
+}
+
+/** Command lines that only ask for help or make a usage error, run in one process (peerkeysBatch). */
+async function cliBatch(lines: Array<{ args: string[]; env?: Record<string, string> }>): Promise<CliRun[]> {
+  const results = await peerkeysBatch(lines.map(({ args, env: extraEnv = {} }) => ({ args, cwd: dir, env: { ...env, ...extraEnv } })));
+  for (const result of results) printed.push(result.stdout, result.stderr);
+  return results;
 }
 
 /** The README's tested session: the ```sh block after the cli-session marker, one command a line. */
@@ -129,35 +136,39 @@ describe('help and usage', () => {
     expect(commands).toEqual(
       expect.arrayContaining(['serve', 'migrate', 'verify-log', 'mirror', 'keygen', 'register', 'rotate', 'revoke', 'recover', 'device', 'lookup', 'log checkpoint', 'log entries', 'log verify']),
     );
-    const help = (await cli(['--help'])).stdout;
-    for (const code of ['0', '1', '2', '3', '4']) expect(help).toMatch(new RegExp(`^ {2}${code} {2}\\S`, 'm'));
-    const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--help'])));
+    const [help, log, ...results] = await cliBatch([{ args: ['--help'] }, { args: ['log', '--help'] }, ...commands.map((name) => ({ args: [...name.split(' '), '--help'] }))]);
+    for (const code of ['0', '1', '2', '3', '4']) expect(help!.stdout).toMatch(new RegExp(`^ {2}${code} {2}\\S`, 'm'));
     results.forEach((result, i) => {
       expectWith(result.code, commands[i]).toBe(0);
       expectWith(result.stdout, commands[i]).toMatch(new RegExp(`^usage: peerkeys ${commands[i]}\\b`));
     });
-    expect((await cli(['log', '--help'])).code).toBe(0);
+    expect(log!.code).toBe(0);
   });
 
   it('an unknown flag, an unknown command or a missing argument exits 2 and says what to do', async () => {
     const commands = await listedCommands();
-    const results = await Promise.all(commands.map((name) => cli([...name.split(' '), '--no-such-flag'])));
+    const [none, log, noRegistry, badVkey, noUndo, ...results] = await cliBatch([
+      { args: [] },
+      { args: ['log'] },
+      { args: ['lookup', '0000000000aaaaaaaaaaaaaaa'], env: { PEERKEYS_REGISTRY: '' } },
+      { args: ['log', 'checkpoint', '--vkey', 'not-a-key'] },
+      { args: ['recover'] },
+      ...commands.map((name) => ({ args: [...name.split(' '), '--no-such-flag'] })),
+    ]);
     results.forEach((result, i) => {
       expectWith(result.code, commands[i]).toBe(2);
       expectWith(result.stderr, commands[i]).toMatch(/Unknown option '--no-such-flag'/);
     });
+    // One of them as a process of its own: the status is the process's exit status.
     expect((await cli(['frobnicate'])).code).toBe(2);
-    expect((await cli([])).code).toBe(2);
-    expect((await cli(['log'])).code).toBe(2);
+    expect(none!.code).toBe(2);
+    expect(log!.code).toBe(2);
 
-    const noRegistry = await cli(['lookup', '0000000000aaaaaaaaaaaaaaa'], { PEERKEYS_REGISTRY: '' });
-    expect(noRegistry.code).toBe(2);
-    expect(noRegistry.stderr).toContain('--registry');
-    const badVkey = await cli(['log', 'checkpoint', '--vkey', 'not-a-key']);
-    expect(badVkey.code).toBe(2);
-    const noUndo = await cli(['recover']);
-    expect(noUndo.code).toBe(2);
-    expect(noUndo.stderr).toContain('--undo-from');
+    expect(noRegistry!.code).toBe(2);
+    expect(noRegistry!.stderr).toContain('--registry');
+    expect(badVkey!.code).toBe(2);
+    expect(noUndo!.code).toBe(2);
+    expect(noUndo!.stderr).toContain('--undo-from');
   });
 
   it('a registry that cannot be reached exits 4; one that refuses exits 1 with its code', async () => {

@@ -24,7 +24,11 @@ let other: TestRegistry; // a second registry with the default policy
 let legacy: TestRegistry; // an operator serving existing Peers accounts: USER_IDS=any, GROUP_IDS=any
 
 beforeAll(async () => {
-  [strict, other, legacy] = await Promise.all([startTestRegistry(), startTestRegistry(), startTestRegistry({ env: { USER_IDS: 'any', GROUP_IDS: 'any' } })]);
+  // One after another: on the embedded database, registries starting together queue for its one
+  // session, and on a busy machine a start could wait longer than a transaction may wait to begin.
+  strict = await startTestRegistry();
+  other = await startTestRegistry();
+  legacy = await startTestRegistry({ env: { USER_IDS: 'any', GROUP_IDS: 'any' } });
 }, 120_000);
 afterAll(() => Promise.all([strict, other, legacy].map((r) => r?.close())), 120_000);
 

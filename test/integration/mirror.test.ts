@@ -1,6 +1,7 @@
-// peerkeys mirror (README "Mirrors"): a mirror follows a registry through 1,000 writes into its own
-// database, the SDK pinned to the REGISTRY's key verifies lookups from the mirror exactly as from
-// the registry, and a registry that rewrites its history stops the mirror, loudly.
+// peerkeys mirror (README "Mirrors"): a mirror follows a registry through 250 writes (1,000 in CI
+// and `npm run test:long`: MIRROR_TEST_WRITES) into its own database, the SDK pinned to the
+// REGISTRY's key verifies lookups from the mirror exactly as from the registry, and a registry
+// that rewrites its history stops the mirror, loudly.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { createDeviceRecord, createSuccessorRecord } from '../../src/sdk/records
 import { auditLog } from '../../src/db/log-audit.js';
 import { verifierLogKey } from '../../src/node/log-key.js';
 import { cleanEnv, peerkeys } from '../helpers/cli.js';
-import { DATABASE_URL } from '../helpers/database.js';
+import { postgresUrl } from '../helpers/database.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, nextRecord, quickSigningKeyPair, type TestIdentity } from '../helpers/identities.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, type Person } from '../helpers/groups.js';
@@ -23,7 +24,7 @@ import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-p
 import { expectWith } from '../helpers/expect-with.js';
 import { waitFor } from '../helpers/wait.js';
 
-const WRITES = Number(process.env['MIRROR_TEST_WRITES'] ?? 1000);
+const WRITES = Number(process.env['MIRROR_TEST_WRITES'] ?? 250);
 
 let registry: TestRegistry;
 let vkey: string;
@@ -64,25 +65,29 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-/** A place for a CLI mirror's own database: a fresh Postgres schema, or an embedded one in a folder. */
+/**
+ * A place for a CLI mirror's own database: a fresh schema in the Postgres the suites use
+ * (DATABASE_URL, or this Jest worker's embedded server), as a mirror in production would have.
+ * (`peerkeys mirror --once` on an embedded database in a DATA_DIR: cli-scripting.test.ts.)
+ */
 async function cliMirrorDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const folder = mkdtempSync(join(tmpdir(), 'peerkeys-mirror-'));
-  if (DATABASE_URL === undefined || DATABASE_URL === '') {
+  const url = postgresUrl();
+  if (url === null) {
+    const folder = mkdtempSync(join(tmpdir(), 'peerkeys-mirror-'));
     return { env: { DATA_DIR: join(folder, 'data') }, drop: async () => rmSync(folder, { recursive: true, force: true }) };
   }
   const schema = `test_cli_mirror_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE SCHEMA "${schema}"`);
   await admin.end();
   return {
-    env: { DATABASE_URL, DATABASE_SCHEMA: schema },
+    env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
     async drop() {
-      const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+      const cleanup = new pg.Client({ connectionString: url });
       await cleanup.connect();
       await cleanup.query(`DROP SCHEMA "${schema}" CASCADE`);
       await cleanup.end();
-      rmSync(folder, { recursive: true, force: true });
     },
   };
 }

@@ -19,7 +19,9 @@ let strict: TestRegistry; // the default policy
 const clientOf = async (registry: TestRegistry) => new RegistryClient({ url: registry.url, vkey: (await api(registry.url).get('/v1/registry')).body.vkey });
 
 beforeAll(async () => {
-  [open, strict] = await Promise.all([startTestRegistry({ env: { USER_IDS: 'any' } }), startTestRegistry()]);
+  // One after another (see id-squatting.test.ts): starts that queue for the embedded database can time out.
+  open = await startTestRegistry({ env: { USER_IDS: 'any' } });
+  strict = await startTestRegistry();
 }, 120_000);
 afterAll(async () => {
   await open?.close();

@@ -16,7 +16,9 @@ import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identitie
 import { startTestRegistry, useTestRegistry } from '../helpers/registry.js';
 import { expectWith } from '../helpers/expect-with.js';
 
-const WRITES = Number(process.env['LOG_TEST_WRITES'] ?? 1000);
+// 250 writes by default (a tree eight levels deep, every proof shape); CI and `npm run test:long`
+// write 1,000 (LOG_TEST_WRITES).
+const WRITES = Number(process.env['LOG_TEST_WRITES'] ?? 250);
 const verify: VerifySignature = (key, message, signature) => nacl.sign.detached.verify(message, signature, key);
 
 const registry = useTestRegistry();
@@ -155,7 +157,14 @@ describe('verify-log catches tampering in the database', () => {
     await prisma.logEntry.update({ where: { index: BigInt(target) }, data: { record: flipped } });
     const recordReport = await auditLog(registry.database.db, registry.service.logKey);
     expect(recordReport.problems.length).toBeGreaterThan(0);
-    expect(recordReport.problems.every((p) => p.index === target || p.index === null || p.index > target)).toBe(true);
+    // Nothing before the changed entry is blamed, except the stored subtrees that hold it (each
+    // named by its first entry; reported once a page of entries is read, so only when the report
+    // has room left for them).
+    const holdsTarget = (message: string) => {
+      const span = /subtree over entries (\d+)–(\d+)/.exec(message);
+      return span !== null && Number(span[1]) <= target && target <= Number(span[2]);
+    };
+    expect(recordReport.problems.filter((p) => p.index !== null && p.index < target && !holdsTarget(p.message))).toEqual([]);
     expect(recordReport.problems[0]!.index).toBe(target);
     await prisma.logEntry.update({ where: { index: BigInt(target) }, data: { record: row.record } });
     expect((await auditLog(registry.database.db, registry.service.logKey)).problems).toEqual([]);
