@@ -4,7 +4,7 @@
  * pages, checked for shape and order, each with its leaf hash. Everything is attacker-controlled
  * input until checked: responses are parsed by the SDK's strict JSON parser (RegistryClient).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NoteKey } from '../protocol/checkpoint.js';
 import { fromBase64Url } from '../protocol/encoding.js';
 import type { JsonObject } from '../protocol/json.js';
