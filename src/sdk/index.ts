@@ -13,7 +13,8 @@ export { ReceiptNotVerifiedError, RegistryError, VerificationError, type Verific
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
-export { defaultVerifier, tweetnaclVerify, webCryptoVerifier } from './crypto.js';
+export { defaultVerifier, webCryptoVerifier } from './crypto.js';
+export { tweetnaclVerify } from './tweetnacl-verify.js';
 export {
   generateSigningKeyPair,
   generateBoxKeyPair,
