@@ -2,7 +2,7 @@
  * peerkeys SDK: look up and verify peers' keys, manage your own identity, seal messages.
  *
  * ```ts
- * import { RegistryClient } from 'peerkeys/sdk';
+ * import { RegistryClient } from '@peerkeys/sdk';
  * const registry = new RegistryClient({ url: 'https://keys.example.org', vkey: PINNED_VKEY });
  * const bob = await registry.lookup(bobsUserId); // verified, or it throws
  * ```
