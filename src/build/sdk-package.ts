@@ -168,13 +168,16 @@ const manifest = {
   types: './cjs/sdk/index.d.ts',
   // For resolvers that predate "exports" (TypeScript's moduleResolution "node10").
   typesVersions: { '*': { lookup: ['./cjs/sdk/lookup.d.ts'], node: ['./cjs/sdk/node/index.d.ts'], browser: ['./cjs/sdk/index.d.ts'] } },
-  files: ['esm', 'cjs', 'browser', 'THIRD_PARTY_LICENSES.txt'],
+  files: ['esm', 'cjs', 'browser', 'examples', 'THIRD_PARTY_LICENSES.txt'],
   dependencies: Object.fromEntries(DEPENDENCIES.map((name) => [name, range(name)])),
   peerDependencies: Object.fromEntries(PEER_DEPENDENCIES.map((name) => [name, range(name)])),
   peerDependenciesMeta: Object.fromEntries(PEER_DEPENDENCIES.map((name) => [name, { optional: true }])),
 };
 writeFileSync(`${OUT}/package.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-cpSync('docs/sdk.md', `${OUT}/README.md`);
+// The guide is the README; its examples come along, and links to the rest of the repository's
+// docs, which the package does not have, become plain text.
+cpSync('docs/examples', `${OUT}/examples`, { recursive: true });
+writeFileSync(`${OUT}/README.md`, readFileSync('docs/sdk.md', 'utf8').replace(/\[([^\]]+)\]\((?!https?:|#|examples\/)[^)]+\)/g, '$1'));
 writeFileSync(
   `${OUT}/THIRD_PARTY_LICENSES.txt`,
   BUNDLED.map((name) => {
