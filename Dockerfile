@@ -1,5 +1,6 @@
 # peerkeys registry image: build with the dev toolchain, run with production dependencies only.
-# Node 24 is the current LTS (22 is in maintenance); the project itself runs on Node 20.19 and later.
+# Node 24: an LTS line, supported until April 2028 (26 is the active LTS; package.json's engines
+# say which versions the project runs on, the README which were tested).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,14 +8,14 @@ COPY prisma ./prisma
 RUN npm ci
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build
+RUN npm run build:server
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY prisma ./prisma
-# The generated Prisma client is compiled into dist/; skip the postinstall generate here.
+# The generated Prisma client is compiled into dist/. No install script is needed: run none.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml ./

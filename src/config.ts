@@ -3,7 +3,7 @@
  * turned into one typed, nested Config. Nothing else reads process.env; tests build a Config
  * directly or through `readConfig` with a plain object.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64Url } from './protocol/encoding.js';
 import { isValidKeyName } from './protocol/checkpoint.js';
 import type { DatabaseConfig } from './db/database.js';

@@ -1,6 +1,7 @@
 // Two peers and a registry on localhost (see docs/handshake.md):
 //   npm start                                           # terminal 1: the registry
-//   node docs/examples/peers-handshake.mjs http://127.0.0.1:8080
+//   npm install @peerkeys/sdk socket.io socket.io-client
+//   node peers-handshake.mjs http://127.0.0.1:8080
 // Alice listens with socket.io, Bob connects; each checks the other's keys against the registry,
 // the addresses in the signed handshake are compared, and they talk over the secure channel.
 import http from 'node:http';
@@ -14,7 +15,7 @@ import {
   createIdentityRecord,
   generateIdentityKeys,
   registryTrust,
-} from 'peerkeys/sdk';
+} from '@peerkeys/sdk';
 
 const url = process.argv[2] ?? 'http://127.0.0.1:8080';
 const { vkey } = await (await fetch(`${url}/v1/registry`)).json(); // pin it out of band in a real app

@@ -1,6 +1,7 @@
 // Peers compatibility (docs/DESIGN.md §10) against a registry on localhost:
 //   npm start                                           # terminal 1: the registry
-//   node docs/examples/peers-interop.mjs http://127.0.0.1:8080
+//   npm install @peerkeys/sdk
+//   node peers-interop.mjs http://127.0.0.1:8080
 // Alice gets a Peers-style identity (box key derived from the signing key), the registry's anchor
 // document confirms her key by the Peers rule, she seals her LAN address to Bob only, and Bob's
 // trust book grades her as Peers would.
@@ -14,7 +15,7 @@ import {
   generatePeersIdentityKeys,
   openDeviceAddresses,
   resolveAnchors,
-} from 'peerkeys/sdk';
+} from '@peerkeys/sdk';
 
 const url = process.argv[2] ?? 'http://127.0.0.1:8080';
 const { vkey } = await (await fetch(`${url}/v1/registry`)).json(); // pin it out of band in a real app

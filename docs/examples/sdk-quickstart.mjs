@@ -1,6 +1,6 @@
-// A runnable tour of the SDK against a registry (see docs/sdk.md):
-//   npm start                                   # in one terminal
-//   node docs/examples/sdk-quickstart.mjs http://127.0.0.1:8080
+// A runnable tour of @peerkeys/sdk against a registry (see docs/sdk.md):
+//   npm install @peerkeys/sdk
+//   node sdk-quickstart.mjs https://keys.example.org      # or a registry of your own on :8080
 import {
   RegistryClient,
   ReplayGuard,
@@ -11,14 +11,16 @@ import {
   generateSigningKeyPair,
   open,
   seal,
-} from 'peerkeys/sdk';
+} from '@peerkeys/sdk';
+import { FileStore } from '@peerkeys/sdk/node';
 
 const url = process.argv[2] ?? 'http://127.0.0.1:8080';
 
 // 1. Pin the registry's log key. In an app this string is shipped with the app or checked out of
 //    band; fetching it from the registry itself, as here, only suits a demo.
+//    The store remembers the last checkpoint and heads this client verified, across restarts.
 const { vkey } = await (await fetch(`${url}/v1/registry`)).json();
-const registry = new RegistryClient({ url, vkey });
+const registry = new RegistryClient({ url, vkey, store: new FileStore('./peerkeys-client.json') });
 
 // 2. Alice makes her keys and registers. Secret keys never leave this process.
 const alice = generateIdentityKeys();

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
 import type { IdentityRecord } from '../protocol/identity.js';
 import { RECOVERY_WINDOW_MS, type IdentityLogEntry } from '../protocol/identity-rules.js';

@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
 import { boundPeersId, isPeersId } from '../protocol/ids.js';
 import { formatTimestamp } from '../protocol/time.js';

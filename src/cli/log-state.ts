@@ -19,7 +19,7 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSignedNote, parseVerifierKey, type NoteKey } from '../protocol/checkpoint.js';
 import { toHex } from '../protocol/encoding.js';
 import type { ClientStore } from '../sdk/store.js';

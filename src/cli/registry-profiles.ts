@@ -4,7 +4,7 @@
  * default, used when no registry is named.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseVerifierKey } from '../protocol/checkpoint.js';
 import { UsageError } from './command.js';
 import { readOptionalFile, writePrivateFile } from './private-file.js';

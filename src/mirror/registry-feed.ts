@@ -4,7 +4,7 @@
  * pages, checked for shape and order — the HTTP LogSource of a replay (src/ledger/replay.ts). Everything is attacker-controlled
  * input until checked: responses are parsed by the SDK's strict JSON parser (RegistryClient).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LogSource, SourceEntry } from '../ledger/index.js';
 import type { NoteKey } from '../protocol/checkpoint.js';
 import { fromBase64Url } from '../protocol/encoding.js';

@@ -1,9 +1,9 @@
 /** Device records (DESIGN.md §3): latest wins per (userId, deviceId); not chained, not logged. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fromBase64Url } from './encoding.js';
 import { ProtocolError } from './errors.js';
-import { parseRecord } from './records.js';
-import { sealedAddressesSchema } from './sealed-addresses.js';
+import { parseRecord, type Assert, type SchemaMatches } from './records.js';
+import { sealedAddressesSchema, type SealedAddresses } from './sealed-addresses.js';
 import {
   codePointLength,
   displayNameSchema,
@@ -21,36 +21,60 @@ export const DEVICE_MAX_BYTES = 8 * 1024;
 export const MAX_DEVICE_ADDRESSES = 16;
 export const MAX_ADDRESS_LENGTH = 256;
 
-/** An address as a peer dials it ("https://host:port", "192.168.1.2:5000"): printable, no spaces. */
-export const addressSchema = z
-  .string()
-  .refine((text) => {
+/**
+ * An address as a peer dials it ("https://host:port", "192.168.1.2:5000"): printable, no spaces.
+ * @internal
+ */
+export const addressSchema = z.string().check(
+  z.refine((text) => {
     const length = codePointLength(text);
     return length >= 1 && length <= MAX_ADDRESS_LENGTH;
-  }, `an address has 1 to ${MAX_ADDRESS_LENGTH} characters`)
-  .refine((text) => !/[\s\u0000-\u001f\u007f-\u009f]/.test(text), 'an address has no whitespace or control characters');
+  }, `an address has 1 to ${MAX_ADDRESS_LENGTH} characters`),
+  z.refine((text) => !/[\s\u0000-\u001f\u007f-\u009f]/.test(text), 'an address has no whitespace or control characters'),
+);
 
+/** @internal */
 export const deviceRecordSchema = z
   .strictObject({
     type: z.literal('device'),
     userId: peersIdSchema,
     deviceId: peersIdSchema,
-    addresses: z.array(addressSchema).max(MAX_DEVICE_ADDRESSES).refine(distinct, 'addresses must be distinct'),
+    addresses: z.array(addressSchema).check(z.maxLength(MAX_DEVICE_ADDRESSES), z.refine(distinct, 'addresses must be distinct')),
     /** Addresses only the listed recipients can read (DESIGN.md §3.1); covered by `sig` like the rest. */
-    sealedAddresses: sealedAddressesSchema.optional(),
-    name: displayNameSchema(64).optional(),
+    sealedAddresses: z.optional(sealedAddressesSchema),
+    name: z.optional(displayNameSchema(64)),
     status: statusSchema,
     updatedAt: timestampSchema,
-    expiresAt: timestampSchema.optional(),
+    expiresAt: z.optional(timestampSchema),
     signer: ed25519KeySchema,
     sig: signatureSchema,
   })
-  .refine((r) => r.expiresAt === undefined || parseTimestamp(r.expiresAt)! > parseTimestamp(r.updatedAt)!, {
-    message: 'expiresAt must be later than updatedAt',
-    path: ['expiresAt'],
-  });
+  .check(
+    z.refine((r) => r.expiresAt === undefined || parseTimestamp(r.expiresAt)! > parseTimestamp(r.updatedAt)!, {
+      message: 'expiresAt must be later than updatedAt',
+      path: ['expiresAt'],
+    }),
+  );
 
-export type DeviceRecord = z.output<typeof deviceRecordSchema>;
+/** A device record (DESIGN.md §3): where one of a user's devices can be reached, signed by the user. */
+export type DeviceRecord = {
+  type: 'device';
+  userId: string;
+  /** A Peers id the user chose for the device. */
+  deviceId: string;
+  /** Up to 16 distinct addresses, readable by anyone. */
+  addresses: string[];
+  /** Addresses only the listed recipients can read (DESIGN.md §3.1); covered by `sig` like the rest. */
+  sealedAddresses?: SealedAddresses | undefined;
+  name?: string | undefined;
+  status: 'active' | 'revoked';
+  updatedAt: string;
+  expiresAt?: string | undefined;
+  /** The user's signing key at the time: the record is valid while it is their current key. */
+  signer: string;
+  sig: string;
+};
+type _DeviceRecordMatchesSchema = Assert<SchemaMatches<typeof deviceRecordSchema, DeviceRecord>>;
 export type UnsignedDeviceRecord = Omit<DeviceRecord, 'sig'>;
 
 export function deviceSigningInput(record: UnsignedDeviceRecord | DeviceRecord): Uint8Array {

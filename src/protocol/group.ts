@@ -2,10 +2,10 @@
  * Group records (DESIGN.md §4): a group is a key registry for its members. The schema, the roles
  * and the signature. Chain and role rules: group-rules.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fromBase64Url } from './encoding.js';
 import { ProtocolError } from './errors.js';
-import { parseRecord } from './records.js';
+import { parseRecord, type Assert, type SchemaMatches } from './records.js';
 import { displayNameSchema, ed25519KeySchema, hashSchema, peersIdSchema, signatureSchema, timestampSchema, x25519KeySchema } from './schemas.js';
 import { signingInput, type VerifySignature } from './signing.js';
 
@@ -27,6 +27,7 @@ export function isAdminRole(role: GroupRole | null): boolean {
   return roleRank(role) >= roleRank('admin');
 }
 
+/** @internal */
 export const groupMemberSchema = z.strictObject({
   userId: peersIdSchema,
   /** The member's signing key, as the group pins it. */
@@ -36,28 +37,58 @@ export const groupMemberSchema = z.strictObject({
   role: z.enum(GROUP_ROLES),
 });
 
-export type GroupMember = z.output<typeof groupMemberSchema>;
+/** A group's member, with the keys the group pins for them. */
+export type GroupMember = {
+  userId: string;
+  /** The member's signing key, as the group pins it. */
+  publicKey: string;
+  /** The member's box key, as the group pins it. */
+  publicBoxKey: string;
+  role: GroupRole;
+};
+type _GroupMemberMatchesSchema = Assert<SchemaMatches<typeof groupMemberSchema, GroupMember>>;
 
+/** @internal */
 export const groupRecordSchema = z
   .strictObject({
     type: z.literal('group'),
     groupId: peersIdSchema,
-    seq: z.int().min(0),
-    prev: hashSchema.nullable(),
+    seq: z.int().check(z.minimum(0)),
+    prev: z.nullable(hashSchema),
     name: displayNameSchema(MAX_GROUP_NAME),
     members: z
       .array(groupMemberSchema)
-      .max(MAX_GROUP_MEMBERS)
-      .refine((members) => new Set(members.map((m) => m.userId)).size === members.length, 'a userId appears at most once in members'),
+      .check(
+        z.maxLength(MAX_GROUP_MEMBERS),
+        z.refine((members) => new Set(members.map((m) => m.userId)).size === members.length, 'a userId appears at most once in members'),
+      ),
     createdAt: timestampSchema,
     /** The userId of the signing member. */
     adminId: peersIdSchema,
     signer: ed25519KeySchema,
     sig: signatureSchema,
   })
-  .refine((r) => (r.seq === 0) === (r.prev === null), { message: 'seq 0 and prev null go together: only a genesis has them', path: ['prev'] });
+  .check(z.refine((r) => (r.seq === 0) === (r.prev === null), { message: 'seq 0 and prev null go together: only a genesis has them', path: ['prev'] }));
 
-export type GroupRecord = z.output<typeof groupRecordSchema>;
+/** One record of a group's chain (DESIGN.md §4), signed by an admin. */
+export type GroupRecord = {
+  type: 'group';
+  groupId: string;
+  /** 0 for the genesis, then one more per record. */
+  seq: number;
+  /** The hash of the previous record; null only for the genesis. */
+  prev: string | null;
+  name: string;
+  /** Up to 500 members, each userId at most once. */
+  members: GroupMember[];
+  createdAt: string;
+  /** The userId of the signing member. */
+  adminId: string;
+  /** The admin's signing key at the time. */
+  signer: string;
+  sig: string;
+};
+type _GroupRecordMatchesSchema = Assert<SchemaMatches<typeof groupRecordSchema, GroupRecord>>;
 export type UnsignedGroupRecord = Omit<GroupRecord, 'sig'>;
 
 /** `sig` covers `"peerkeys:v1:group\n" || JCS(record without "sig")`. */

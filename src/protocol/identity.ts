@@ -1,8 +1,8 @@
 /** Identity records (DESIGN.md §2): the schema and the signatures. Chain rules: identity-rules.ts. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fromBase64Url } from './encoding.js';
 import { ProtocolError } from './errors.js';
-import { parseRecord } from './records.js';
+import { parseRecord, type Assert, type SchemaMatches } from './records.js';
 import {
   displayNameSchema,
   distinct,
@@ -19,30 +19,59 @@ import { signingInput, type VerifySignature } from './signing.js';
 export const IDENTITY_MAX_BYTES = 4 * 1024;
 export const MAX_ROTATION_KEYS = 5;
 
+/** @internal */
 export const identityRecordSchema = z
   .strictObject({
     type: z.literal('identity'),
     userId: peersIdSchema,
-    seq: z.int().min(0),
-    prev: hashSchema.nullable(),
+    seq: z.int().check(z.minimum(0)),
+    prev: z.nullable(hashSchema),
     publicKey: ed25519KeySchema,
     publicBoxKey: x25519KeySchema,
     rotationKeys: z
       .array(ed25519KeySchema)
-      .min(1)
-      .max(MAX_ROTATION_KEYS)
-      .refine(distinct, 'rotation keys must be distinct'),
+      .check(z.minLength(1), z.maxLength(MAX_ROTATION_KEYS), z.refine(distinct, 'rotation keys must be distinct')),
     status: statusSchema,
-    name: displayNameSchema(64).optional(),
+    name: z.optional(displayNameSchema(64)),
     createdAt: timestampSchema,
     publicKeyProof: signatureSchema,
     signer: ed25519KeySchema,
     sig: signatureSchema,
   })
-  .refine((r) => (r.seq === 0) === (r.prev === null), { message: 'seq 0 and prev null go together: only a genesis has them', path: ['prev'] })
-  .refine((r) => r.seq !== 0 || r.status === 'active', { message: 'a genesis record is active', path: ['status'] });
+  .check(
+    z.refine((r) => (r.seq === 0) === (r.prev === null), { message: 'seq 0 and prev null go together: only a genesis has them', path: ['prev'] }),
+    z.refine((r) => r.seq !== 0 || r.status === 'active', { message: 'a genesis record is active', path: ['status'] }),
+  );
 
-export type IdentityRecord = z.output<typeof identityRecordSchema>;
+/**
+ * One record of an identity's chain (DESIGN.md §2). Keys, hashes and signatures are unpadded
+ * base64url; times are RFC 3339 UTC with milliseconds.
+ */
+export type IdentityRecord = {
+  type: 'identity';
+  /** The Peers id: 25 characters of [0-9a-z]. */
+  userId: string;
+  /** 0 for the genesis, then one more per record. */
+  seq: number;
+  /** The hash of the previous record; null only for the genesis. */
+  prev: string | null;
+  /** Ed25519 signing key. */
+  publicKey: string;
+  /** X25519 box key. */
+  publicBoxKey: string;
+  /** The Ed25519 keys that may sign the next record, 1 to 5 and distinct. */
+  rotationKeys: string[];
+  status: 'active' | 'revoked';
+  /** A display name, 1 to 64 characters. */
+  name?: string | undefined;
+  createdAt: string;
+  /** `publicKey`'s signature over the record: proof that its holder agreed. */
+  publicKeyProof: string;
+  /** The key that signed `sig`: one of the previous record's `rotationKeys`. */
+  signer: string;
+  sig: string;
+};
+type _IdentityRecordMatchesSchema = Assert<SchemaMatches<typeof identityRecordSchema, IdentityRecord>>;
 export type UnsignedIdentityRecord = Omit<IdentityRecord, 'sig' | 'publicKeyProof'>;
 
 /** Both identity signatures (`sig` and `publicKeyProof`) cover the record without either of them. */

@@ -1,11 +1,11 @@
 /** Turning untrusted JSON into a typed record: the strict schema, then the size limit. */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ProtocolError } from './errors.js';
 import { canonicalBytes } from './signing.js';
 import { describeIssues } from './schemas.js';
 
 /** Parses `value` with a record schema, or throws INVALID_RECORD explaining what is wrong. */
-export function parseRecord<S extends z.ZodType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): z.output<S> {
+export function parseRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ProtocolError('INVALID_RECORD', `invalid ${what} record: ${describeIssues(result.error)}`);
   // An optional field given as undefined (possible from code, never from JSON) means absent.
@@ -16,3 +16,15 @@ export function parseRecord<S extends z.ZodType>(schema: S, value: unknown, maxC
   }
   return data;
 }
+
+/**
+ * `true` when a record's written-out type and its schema's output are the same type. The record
+ * types are written out so that the SDK's published declarations need no zod (as object type
+ * aliases, like zod's own, not interfaces: a record must stay assignable to JSON value types);
+ * `type _ = Assert<SchemaMatches<…>>` next to each keeps the two from drifting apart.
+ * @internal
+ */
+export type SchemaMatches<S extends z.ZodMiniType, T> = Same<T, z.output<S>>;
+type Same<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+/** @internal */
+export type Assert<T extends true> = T;

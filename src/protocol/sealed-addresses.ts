@@ -15,10 +15,11 @@
  *
  * Pure and browser-safe.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { concatBytes, fromBase64Url, utf8 } from './encoding.js';
 import { sha256 } from './hash.js';
 import { canonicalJson } from './json.js';
+import type { Assert, SchemaMatches } from './records.js';
 import { x25519KeySchema } from './schemas.js';
 
 /** At most this many recipients: with the largest box, a record still fits the 8 KiB device limit. */
@@ -37,27 +38,39 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /** Unpadded base64url that decodes (strictly) to between `min` and `max` bytes. */
 function base64UrlBytes(min: number, max: number, what: string) {
-  return z
-    .string()
-    .max(Math.ceil((max * 4) / 3))
-    .regex(BASE64URL, `${what} must be unpadded base64url`)
-    .refine((text) => {
+  return z.string().check(
+    z.maxLength(Math.ceil((max * 4) / 3)),
+    z.regex(BASE64URL, `${what} must be unpadded base64url`),
+    z.refine((text) => {
       const bytes = fromBase64Url(text);
       return bytes !== null && bytes.length >= min && bytes.length <= max;
-    }, `${what} must decode to ${min === max ? `${min}` : `${min} to ${max}`} bytes`);
+    }, `${what} must decode to ${min === max ? `${min}` : `${min} to ${max}`} bytes`),
+  );
 }
 
+/** @internal */
 export const sealedAddressesSchema = z.strictObject({
   ephemeralKey: x25519KeySchema,
   recipients: z
     .array(z.strictObject({ publicBoxKey: x25519KeySchema, key: base64UrlBytes(SEALED_KEY_BYTES, SEALED_KEY_BYTES, 'a wrapped key') }))
-    .min(1)
-    .max(SEALED_MAX_RECIPIENTS)
-    .refine((list) => new Set(list.map((r) => r.publicBoxKey)).size === list.length, 'recipients must be distinct'),
+    .check(
+      z.minLength(1),
+      z.maxLength(SEALED_MAX_RECIPIENTS),
+      z.refine((list) => new Set(list.map((r) => r.publicBoxKey)).size === list.length, 'recipients must be distinct'),
+    ),
   box: base64UrlBytes(SECRETBOX_OVERHEAD + 1, SECRETBOX_OVERHEAD + SEALED_MAX_PLAINTEXT_BYTES, 'box'),
 });
 
-export type SealedAddresses = z.output<typeof sealedAddressesSchema>;
+/** A device's addresses sealed to chosen recipients' box keys (all fields unpadded base64url). */
+export type SealedAddresses = {
+  /** The X25519 key of the ephemeral key pair that sealed them. */
+  ephemeralKey: string;
+  /** 1 to 32 recipients: each one's box key and the secretbox key boxed to it. */
+  recipients: Array<{ publicBoxKey: string; key: string }>;
+  /** The secretbox of the addresses. */
+  box: string;
+};
+type _SealedAddressesMatchSchema = Assert<SchemaMatches<typeof sealedAddressesSchema, SealedAddresses>>;
 
 function nonce24(...parts: Uint8Array[]): Uint8Array {
   return sha256(concatBytes(...parts)).slice(0, 24);

@@ -5,18 +5,15 @@
  * Every back end applies the rule of protocol/ed25519.ts first (DESIGN.md §1: canonical R, R not
  * of small order, S < L, the key canonical and in the prime-order subgroup), so they all give the
  * same answer as the registry's OpenSSL verifier, and never throw on attacker input.
+ *
+ * tweetnacl is imported only where WebCrypto cannot verify (tweetnacl-verify.ts, which nothing
+ * here imports statically), so that a page that only looks keys up need not download it
+ * (docs/sdk.md, "Size").
  */
-import nacl from 'tweetnacl';
 import { strictEd25519 } from '../protocol/ed25519.js';
+import { fromBase64Url } from '../protocol/encoding.js';
 import type { VerifySignature } from '../protocol/signing.js';
 
-/**
- * Verification with tweetnacl: pure JavaScript, runs anywhere, and far slower than a native
- * verifier (`npm run bench:sdk` measures both). Synchronous, so the SDK's own synchronous checks (sealed messages, handshakes) use it too.
- */
-export const tweetnaclVerify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean = strictEd25519((publicKey, message, signature) =>
-  nacl.sign.detached.verify(message, signature, publicKey),
-);
 
 type Subtle = SubtleCrypto;
 
@@ -45,24 +42,29 @@ export function webCryptoVerifier(crypto: Subtle): VerifySignature {
 
 let detected: Promise<VerifySignature> | null = null;
 
+/** RFC 8032 §7.1, TEST 2 (the message is the one byte 0x72): a known-good signature to try a verifier on. */
+const KNOWN_GOOD_KEY = 'PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw';
+const KNOWN_GOOD_SIGNATURE = 'kqAJqfDUyrhyDoILX2QlQKKye1QWUD-Ps3YiI-vbadoIWsHkPhWZbkWPNhPQ8R2MOHsurrQwKu6wDSkWErsMAA';
+
 /**
- * The fastest verifier this runtime offers: WebCrypto Ed25519 if present and working (checked once
- * with a known-good signature), else tweetnacl.
+ * The fastest verifier this runtime offers: WebCrypto Ed25519 if present and working (checked once:
+ * it must accept a known-good signature and refuse it for another message), else tweetnacl.
  */
 export function defaultVerifier(): Promise<VerifySignature> {
   detected ??= (async () => {
     const s = subtle();
-    if (s === null) return tweetnaclVerify;
-    try {
-      const pair = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(1));
-      const message = new Uint8Array([1, 2, 3]);
-      const verify = webCryptoVerifier(s);
-      const ok = await verify(pair.publicKey, message, nacl.sign.detached(message, pair.secretKey));
-      const refused = !(await verify(pair.publicKey, new Uint8Array([1, 2, 4]), nacl.sign.detached(message, pair.secretKey)));
-      return ok && refused ? verify : tweetnaclVerify;
-    } catch {
-      return tweetnaclVerify;
+    if (s !== null) {
+      try {
+        const verify = webCryptoVerifier(s);
+        const [publicKey, signature] = [fromBase64Url(KNOWN_GOOD_KEY, 32)!, fromBase64Url(KNOWN_GOOD_SIGNATURE, 64)!];
+        const ok = await verify(publicKey, new Uint8Array([0x72]), signature);
+        const refused = !(await verify(publicKey, new Uint8Array([0x73]), signature));
+        if (ok && refused) return verify;
+      } catch {
+        // No Ed25519 in this WebCrypto: fall back.
+      }
     }
+    return (await import('./tweetnacl-verify.js')).tweetnaclVerify;
   })();
   return detected;
 }

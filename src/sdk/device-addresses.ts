@@ -19,7 +19,7 @@ import {
   type SealedAddresses,
 } from '../protocol/sealed-addresses.js';
 import { isValidX25519PublicKey } from '../protocol/keys.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { VerificationError } from './errors.js';
 import type { BoxKeyPair } from './keys.js';
 
@@ -70,7 +70,7 @@ export function sealDeviceAddresses(options: SealAddressesOptions): SealedAddres
 const openedSchema = z.strictObject({
   userId: peersIdSchema,
   deviceId: peersIdSchema,
-  addresses: z.array(addressSchema).min(1).max(MAX_DEVICE_ADDRESSES).refine(distinct, 'addresses must be distinct'),
+  addresses: z.array(addressSchema).check(z.minLength(1), z.maxLength(MAX_DEVICE_ADDRESSES), z.refine(distinct, 'addresses must be distinct')),
 });
 
 /**

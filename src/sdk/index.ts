@@ -2,7 +2,7 @@
  * peerkeys SDK: look up and verify peers' keys, manage your own identity, seal messages.
  *
  * ```ts
- * import { RegistryClient } from 'peerkeys/sdk';
+ * import { RegistryClient } from '@peerkeys/sdk';
  * const registry = new RegistryClient({ url: 'https://keys.example.org', vkey: PINNED_VKEY });
  * const bob = await registry.lookup(bobsUserId); // verified, or it throws
  * ```
@@ -13,7 +13,8 @@ export { CheckpointError, ReceiptNotVerifiedError, RegistryError, VerificationEr
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
-export { defaultVerifier, tweetnaclVerify, webCryptoVerifier } from './crypto.js';
+export { defaultVerifier, webCryptoVerifier } from './crypto.js';
+export { tweetnaclVerify } from './tweetnacl-verify.js';
 export {
   generateSigningKeyPair,
   generateBoxKeyPair,

@@ -11,7 +11,16 @@ import { boundPeersId, newPeersId } from '../protocol/ids.js';
 import { recordHash } from '../protocol/signing.js';
 import { formatTimestamp } from '../protocol/time.js';
 import { sealDeviceAddresses } from './device-addresses.js';
-import { signerFor, type BoxKeyPair, type SigningKeyPair } from './keys.js';
+import type { BoxKeyPair, SigningKeyPair } from './keys.js';
+
+/**
+ * The signing code (tweetnacl), loaded when a record is first signed: RegistryClient imports this
+ * module (its recover() signs), and a page that only looks keys up should not have to download
+ * tweetnacl for it (docs/sdk.md, "Size").
+ */
+async function loadSigner(keyPair: SigningKeyPair) {
+  return (await import('./keys.js')).signerFor(keyPair);
+}
 
 /**
  * Signs an identity record: `publicKeyProof` with the record's own signing key (proof of
@@ -21,8 +30,8 @@ export async function signIdentityRecord(unsigned: UnsignedIdentityRecord, signi
   if (unsigned.publicKey !== signingKey.publicKey) throw new TypeError('signingKey does not match the record’s publicKey');
   if (unsigned.signer !== signer.publicKey) throw new TypeError('signer does not match the record’s signer');
   const message = identitySigningInput(unsigned);
-  const publicKeyProof = toBase64Url(await signerFor(signingKey)(message));
-  const sig = toBase64Url(await signerFor(signer)(message));
+  const publicKeyProof = toBase64Url(await (await loadSigner(signingKey))(message));
+  const sig = toBase64Url(await (await loadSigner(signer))(message));
   return { ...unsigned, publicKeyProof, sig };
 }
 
@@ -149,6 +158,6 @@ export async function createDeviceRecord(options: DeviceOptions): Promise<Device
     ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
     signer: options.signingKey.publicKey,
   };
-  const sig = toBase64Url(await signerFor(options.signingKey)(deviceSigningInput(unsigned)));
+  const sig = toBase64Url(await (await loadSigner(options.signingKey))(deviceSigningInput(unsigned)));
   return { ...unsigned, sig };
 }

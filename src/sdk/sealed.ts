@@ -10,7 +10,7 @@ import { concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../prot
 import { canonicalJson, isJsonObject, parseJson, type JsonValue } from '../protocol/json.js';
 import { SIGNING_PREFIX } from '../protocol/signing.js';
 import { MAX_CLOCK_SKEW_MS, formatTimestamp, parseTimestamp } from '../protocol/time.js';
-import { tweetnaclVerify } from './crypto.js';
+import { tweetnaclVerify } from './tweetnacl-verify.js';
 import { VerificationError } from './errors.js';
 import type { BoxKeyPair, SigningKeyPair } from './keys.js';
 

@@ -2,7 +2,7 @@
  * The Peers trust levels of the peers this side meets (DESIGN.md §10.5), and the client-side state
  * they need: when each user and each device was first seen, the keys on record for each user, and
  * the marks the user sets (Trusted, Untrusted, Malicious). Kept in a ClientStore (memory, a file
- * with `peerkeys/sdk/node`'s FileStore, or a browser's localStorage), so a device's age survives
+ * with `@peerkeys/sdk/node`'s FileStore, or a browser's localStorage), so a device's age survives
  * restarts.
  *
  * Levels, after Peers' get-trust-level-fn (peers-app.github.io _sources/…/get-trust-level-fn.md):

@@ -11,7 +11,7 @@ import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-p
 import { useTestRegistry } from '../helpers/registry.js';
 import { loadVectors } from '../vectors/ed25519/cases.js';
 
-const BUNDLE = new URL('../../dist/sdk/peerkeys-sdk.browser.js', import.meta.url);
+const BUNDLE = new URL('../../dist/sdk-package/browser/peerkeys-sdk.js', import.meta.url);
 
 (!HAVE_CHROMIUM ? describe.skip : describe)('the SDK browser build in headless Chromium', () => {
   // The browser reaches the registry over HTTP: it listens.

@@ -7,7 +7,7 @@ import { parseVerifierKey, type NoteKey } from '../../src/protocol/checkpoint.js
 import { parseDeviceRecord, verifyDeviceSignature } from '../../src/protocol/device.js';
 import { ERROR_STATUS } from '../../src/protocol/errors.js';
 import { parseGroupRecord, verifyGroupSignature } from '../../src/protocol/group.js';
-import { tweetnaclVerify } from '../../src/sdk/crypto.js';
+import { tweetnaclVerify } from '../../src/sdk/tweetnacl-verify.js';
 import { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from '../../src/sdk/verify.js';
 import { api } from '../helpers/http.js';
 import { Contract, isErrorCode } from '../helpers/openapi-contract.js';

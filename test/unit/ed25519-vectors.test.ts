@@ -15,7 +15,8 @@ import {
 } from '../../src/protocol/ed25519.js';
 import { formatVerifierKey, noteKey, parseVerifierKey } from '../../src/protocol/checkpoint.js';
 import { parseIdentityRecord, verifyIdentitySignatures } from '../../src/protocol/identity.js';
-import { tweetnaclVerify, webCryptoVerifier } from '../../src/sdk/crypto.js';
+import { webCryptoVerifier } from '../../src/sdk/crypto.js';
+import { tweetnaclVerify } from '../../src/sdk/tweetnacl-verify.js';
 import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { codeOf, codeOfSync } from '../helpers/errors.js';
 import { constructedSigner, defectiveSignerFor, genesisWith, keyOnly } from '../helpers/forged-records.js';

@@ -14,7 +14,7 @@ import { bytesEqual, concatBytes, fromBase64Url, fromUtf8, toBase64Url, utf8 } f
 import { isJsonObject, parseJson } from '../../protocol/json.js';
 import { SIGNING_PREFIX } from '../../protocol/signing.js';
 import { MAX_CLOCK_SKEW_MS, formatTimestamp, parseTimestamp } from '../../protocol/time.js';
-import { tweetnaclVerify } from '../crypto.js';
+import { tweetnaclVerify } from '../tweetnacl-verify.js';
 import type { BoxKeyPair, SigningKeyPair } from '../keys.js';
 import { addressAmong, addressHost } from './addresses.js';
 import { SecureChannel } from './channel.js';

@@ -11,29 +11,40 @@
  *
  * Each signature has its own domain prefix, so no message can pass for another or for a record.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { concatBytes, utf8 } from '../../protocol/encoding.js';
 import { canonicalJson } from '../../protocol/json.js';
 import { ed25519KeySchema, hashSchema, peersIdSchema, signatureSchema, timestampSchema, x25519KeySchema } from '../../protocol/schemas.js';
 import { SIGNING_PREFIX } from '../../protocol/signing.js';
 import { sha256 } from '../../protocol/hash.js';
+import type { Assert, SchemaMatches } from '../../protocol/records.js';
 
 const nonce = hashSchema; // 32 random bytes, base64url
-const address = z.string().min(1).max(256);
+const address = z.string().check(z.minLength(1), z.maxLength(256));
 
+/** @internal */
 export const deviceInfoSchema = z.strictObject({
   userId: peersIdSchema,
   deviceId: peersIdSchema,
   publicKey: ed25519KeySchema,
   publicBoxKey: x25519KeySchema,
-  addresses: z.array(address).max(16),
+  addresses: z.array(address).check(z.maxLength(16)),
 });
 
-/** A device as it introduces itself in a handshake. */
-export type DeviceInfo = z.output<typeof deviceInfoSchema>;
+/** A device as it introduces itself in a handshake: ids, keys and up to 16 addresses. */
+export type DeviceInfo = {
+  userId: string;
+  deviceId: string;
+  publicKey: string;
+  publicBoxKey: string;
+  addresses: string[];
+};
+type _DeviceInfoMatchesSchema = Assert<SchemaMatches<typeof deviceInfoSchema, DeviceInfo>>;
 
+/** @internal */
 export const helloSchema = z.strictObject({ type: z.literal('peerkeys/hello'), version: z.literal(1), nonce });
 
+/** @internal */
 export const serverHelloBodySchema = z.strictObject({
   device: deviceInfoSchema,
   observedAddress: address,
@@ -43,8 +54,10 @@ export const serverHelloBodySchema = z.strictObject({
   timestamp: timestampSchema,
 });
 
+/** @internal */
 export const serverHelloSchema = z.strictObject({ type: z.literal('peerkeys/server-hello'), body: serverHelloBodySchema, sig: signatureSchema });
 
+/** @internal */
 export const clientAuthBodySchema = z.strictObject({
   device: deviceInfoSchema,
   dialledAddress: address,
@@ -54,20 +67,28 @@ export const clientAuthBodySchema = z.strictObject({
   timestamp: timestampSchema,
 });
 
-/** Boxed messages carry the sender's box key in the clear: NaCl box needs it to open. */
+/**
+ * Boxed messages carry the sender's box key in the clear: NaCl box needs it to open.
+ * @internal
+ */
 export const boxedSchema = z.strictObject({
   type: z.enum(['peerkeys/client-auth', 'peerkeys/server-confirm']),
   from: z.strictObject({ userId: peersIdSchema, publicBoxKey: x25519KeySchema }),
-  nonce: z.string().max(40),
-  box: z.string().max(8192),
+  nonce: z.string().check(z.maxLength(40)),
+  box: z.string().check(z.maxLength(8192)),
 });
 
+/** @internal */
 export const confirmBodySchema = z.strictObject({ clientNonce: nonce, serverNonce: nonce, transcript: hashSchema });
 
-export const frameSchema = z.strictObject({ type: z.literal('peerkeys/frame'), seq: z.int().min(0), box: z.string().max(1_400_000) });
+/** @internal */
+export const frameSchema = z.strictObject({ type: z.literal('peerkeys/frame'), seq: z.int().check(z.minimum(0)), box: z.string().check(z.maxLength(1_400_000)) });
 
+/** @internal */
 export type Hello = z.output<typeof helloSchema>;
+/** @internal */
 export type ServerHello = z.output<typeof serverHelloSchema>;
+/** @internal */
 export type ClientAuthBody = z.output<typeof clientAuthBodySchema>;
 
 export type HandshakeStep = 'server' | 'client' | 'confirm';
@@ -77,7 +98,10 @@ export function handshakeSigningInput(step: HandshakeStep, body: object): Uint8A
   return concatBytes(utf8(`${SIGNING_PREFIX}handshake-${step}\n`), utf8(canonicalJson(body)));
 }
 
-/** The hash both sides compute over what they exchanged; it goes into the session keys. */
+/**
+ * The hash both sides compute over what they exchanged; it goes into the session keys.
+ * @internal
+ */
 export function transcriptHash(hello: Hello, serverHello: ServerHello, clientAuth: ClientAuthBody): Uint8Array {
   return sha256(utf8(canonicalJson([hello, serverHello, clientAuth])));
 }

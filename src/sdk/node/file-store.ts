@@ -1,5 +1,5 @@
 /**
- * A ClientStore in a JSON file, for Node (`peerkeys/sdk/node`). Writes go to a temporary file
+ * A ClientStore in a JSON file, for Node (`@peerkeys/sdk/node`). Writes go to a temporary file
  * that is then renamed over the old one, so a crash never leaves half a file.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
