@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts one server; resolves with its URL as soon as it listens (PGlite starts meanwhile). */
+/**
+ * Starts one server; resolves with its URL as soon as it listens (PGlite starts meanwhile).
+ * --liftoff-only: V8 compiles PGlite's WebAssembly once, with its baseline compiler, and never
+ * again with its optimising one, which spent more CPU optimising than a test run gains from it (a
+ * third of the servers' CPU). `npm test` runs Jest and its workers so too (package.json).
+ */
 function startServer() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/jest/embedded-postgres.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['--liftoff-only', '--import', 'tsx', 'test/jest/embedded-postgres.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let output = '';
     child.once('error', reject);
