@@ -13,7 +13,7 @@ import { readUserIdsAfter } from '../db/mirror-repository.js';
 import { parseDeviceRecord, verifyDeviceSignature, type DeviceRecord } from '../protocol/device.js';
 import { canonicalJson } from '../protocol/json.js';
 import type { RegistryClient } from '../sdk/client.js';
-import { LIST_CAPS } from '../sdk/responses.js';
+import { LIST_CAPS } from '../sdk/list-caps.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 
 const CONCURRENCY = 4;

@@ -6,7 +6,7 @@
 import type { DeviceRecord } from '../protocol/device.js';
 import { parseDeviceRecord, verifyDeviceSignature } from '../protocol/device.js';
 import { VerificationError } from './errors.js';
-import { LIST_CAPS } from './responses.js';
+import { LIST_CAPS } from './list-caps.js';
 import type { VerifiedIdentity } from './verify.js';
 import { GroupClient } from './client/groups.js';
 

@@ -4,17 +4,12 @@
  * protocol's strict record schemas separately.
  */
 import * as z from 'zod/mini';
+import { LIST_CAPS } from './list-caps.js';
 
 const index = z.int().check(z.minimum(0));
 const b64 = z.string().check(z.maxLength(100));
 const timestamp = z.string().check(z.maxLength(24));
 const checkpoint = z.string().check(z.maxLength(65_536));
-
-/**
- * The most items a client takes from one list, over all its pages (DESIGN.md §6, "Pages"): a
- * registry cannot keep a client fetching forever.
- */
-export const LIST_CAPS = { chain: 100_000, history: 1_000_000, groups: 100_000, devices: 100_000 } as const;
 
 export const proofSchema = z.object({ index, size: index, hashes: z.array(b64).check(z.maxLength(64)) });
 

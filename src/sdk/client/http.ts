@@ -6,7 +6,7 @@ import type { VerifySignature } from '../../protocol/signing.js';
 import { defaultVerifier } from '../crypto.js';
 import { RegistryError, VerificationError } from '../errors.js';
 import { fetchAllPages, joinPages } from '../pages.js';
-import { problemSchema, proofSchema, type InclusionProof } from '../responses.js';
+import { problemSchema, proofSchema } from '../responses.js';
 import { MemoryStore, type ClientStore } from '../store.js';
 
 export interface RegistryClientOptions {
@@ -104,8 +104,11 @@ export class RegistryHttp {
     }
   }
 
-  /** GET /v1/log/proof/inclusion, its shape checked (attacker-controlled until verified). */
-  protected async inclusionProof(index: number, size: number): Promise<InclusionProof> {
+  /**
+   * GET /v1/log/proof/inclusion, its shape checked (attacker-controlled until verified). The type
+   * is written out, not zod's, so that the SDK's declarations name no zod type.
+   */
+  protected async inclusionProof(index: number, size: number): Promise<{ index: number; size: number; hashes: string[] }> {
     const parsed = proofSchema.safeParse(await this.request('GET', `/v1/log/proof/inclusion?index=${index}&size=${size}`));
     if (!parsed.success) throw new VerificationError('INVALID_RESPONSE', `the inclusion proof of entry ${index} in the tree of ${size} entries is malformed`);
     return parsed.data;

@@ -4,7 +4,7 @@ import { recordHash } from '../../protocol/signing.js';
 import type { SigningKeyPair } from '../keys.js';
 import { createSuccessorRecord } from '../records.js';
 import { VerificationError } from '../errors.js';
-import { LIST_CAPS } from '../responses.js';
+import { LIST_CAPS } from '../list-caps.js';
 import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult, type VerifiedCheckpoint, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
 import { receiptOf, VerifiedState } from './state.js';
 
