@@ -5,6 +5,10 @@
  * A checkpoint's text is `<origin>\n<size>\n<base64 root>\n`; the note adds a blank line and one
  * signature line per signer: `— <key name> <base64(key id || signature)>\n`. The registry's key
  * name is its origin. Standard (padded) base64 here, as C2SP says — not base64url.
+ *
+ * The registry's checkpoints carry two extension lines (DESIGN.md §5): `map <base64 map root>\n`,
+ * the key map's root after the first `size` entries, and `time <unix ms>\n`, when it was signed.
+ * Signed with the rest, so a witness's cosignature covers them too (c2sp.org/tlog-cosignature).
  */
 import { bytesEqual, concatBytes, fromBase64, fromUtf8, toBase64, toHex, utf8 } from './encoding.js';
 import { sha256 } from './hash.js';
@@ -15,6 +19,17 @@ export interface Checkpoint {
   origin: string;
   size: number;
   root: Uint8Array;
+  /** The key map's root after the first `size` entries (DESIGN.md §5.2); with `time`, or neither. */
+  mapRoot?: Uint8Array;
+  /** When the registry signed the checkpoint, in Unix milliseconds; with `mapRoot`, or neither. */
+  time?: number;
+}
+
+/** A checkpoint as the registry signs it: with the map root and the time. */
+export type RegistryCheckpoint = Checkpoint & { mapRoot: Uint8Array; time: number };
+
+export function isRegistryCheckpoint(checkpoint: Checkpoint): checkpoint is RegistryCheckpoint {
+  return checkpoint.mapRoot !== undefined && checkpoint.time !== undefined;
 }
 
 /** A signer's key as C2SP names it: the key name, its 4-byte id and the Ed25519 public key. */
@@ -70,7 +85,12 @@ export function parseVerifierKey(text: string): NoteKey | null {
 }
 
 export function formatCheckpointText(checkpoint: Checkpoint): string {
-  return `${checkpoint.origin}\n${checkpoint.size}\n${toBase64(checkpoint.root)}\n`;
+  const body = `${checkpoint.origin}\n${checkpoint.size}\n${toBase64(checkpoint.root)}\n`;
+  if (checkpoint.mapRoot === undefined && checkpoint.time === undefined) return body;
+  if (checkpoint.mapRoot?.length !== 32 || !Number.isSafeInteger(checkpoint.time) || checkpoint.time! < 0) {
+    throw new TypeError('a checkpoint has both a 32-byte map root and a time in Unix milliseconds, or neither');
+  }
+  return `${body}${MAP_LINE}${toBase64(checkpoint.mapRoot)}\n${TIME_LINE}${checkpoint.time}\n`;
 }
 
 /** Signs a checkpoint and returns the whole note. */
@@ -105,18 +125,45 @@ export function parseSignedNote(note: string): { text: string; signatures: NoteS
 }
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
+const MAP_LINE = 'map ';
+const TIME_LINE = 'time ';
 
-/** Parses a checkpoint's text; extension lines after the root are allowed and ignored. */
-export function parseCheckpointText(text: string): Checkpoint | null {
+/**
+ * Splits a checkpoint's text as c2sp.org/tlog-checkpoint defines it: origin, size, root, and any
+ * extension lines after them, uninterpreted. For parties that handle other logs' checkpoints too
+ * (a witness); the registry's own are read with parseCheckpointText.
+ */
+export function splitCheckpointText(text: string): { checkpoint: Checkpoint; extensions: string[] } | null {
   if (!text.endsWith('\n')) return null;
   const lines = text.slice(0, -1).split('\n');
   if (lines.length < 3 || lines.some((line) => line.length === 0)) return null;
-  const [origin, sizeText, rootText] = lines as [string, string, string];
+  const [origin, sizeText, rootText, ...extensions] = lines as [string, string, string, ...string[]];
   if (!DECIMAL.test(sizeText)) return null;
   const size = Number(sizeText);
   const root = fromBase64(rootText, 32);
   if (!Number.isSafeInteger(size) || root === null) return null;
-  return { origin, size, root };
+  return { checkpoint: { origin, size, root }, extensions };
+}
+
+/**
+ * Parses a checkpoint's text strictly: either the three C2SP lines alone, or the three followed by
+ * exactly the registry's two extension lines, `map <standard base64 of 32 bytes>` and
+ * `time <decimal Unix ms, no leading zero>` (DESIGN.md §5). Anything else is null: a checkpoint
+ * that says more than the registry signs is not one of its checkpoints.
+ */
+export function parseCheckpointText(text: string): Checkpoint | null {
+  const split = splitCheckpointText(text);
+  if (split === null) return null;
+  const { checkpoint, extensions } = split;
+  if (extensions.length === 0) return checkpoint;
+  if (extensions.length !== 2) return null;
+  const [mapLine, timeLine] = extensions as [string, string];
+  if (!mapLine.startsWith(MAP_LINE) || !timeLine.startsWith(TIME_LINE)) return null;
+  const mapRoot = fromBase64(mapLine.slice(MAP_LINE.length), 32);
+  const timeText = timeLine.slice(TIME_LINE.length);
+  const time = Number(timeText);
+  if (mapRoot === null || !DECIMAL.test(timeText) || !Number.isSafeInteger(time)) return null;
+  return { ...checkpoint, mapRoot, time };
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   noteKey,
   noteKeyId,
   parseCheckpointText,
+  splitCheckpointText,
+  isRegistryCheckpoint,
   parseSignedNote,
   parseVerifierKey,
   signCheckpoint,
@@ -172,8 +174,37 @@ describe('formatCheckpointText and parseCheckpointText', () => {
     );
   });
 
-  it('allows and ignores extension lines', () => {
-    expect(parseCheckpointText(`${formatCheckpointText(checkpoint)}extension\n`)).toEqual(checkpoint);
+  it('formats and parses the map root and time lines the registry signs', () => {
+    const mapRoot = new Uint8Array(32).fill(7);
+    const withMap = { ...checkpoint, mapRoot, time: 1_796_000_000_123 };
+    const text = formatCheckpointText(withMap);
+    expect(text).toBe(`${formatCheckpointText(checkpoint)}map ${toBase64(mapRoot)}\ntime 1796000000123\n`);
+    expect(parseCheckpointText(text)).toEqual(withMap);
+    expect(isRegistryCheckpoint(parseCheckpointText(text)!)).toBe(true);
+    expect(isRegistryCheckpoint(checkpoint)).toBe(false);
+    expect(() => formatCheckpointText({ ...checkpoint, mapRoot })).toThrow(TypeError);
+    expect(() => formatCheckpointText({ ...checkpoint, time: 5 })).toThrow(TypeError);
+  });
+
+  it('leaves other extension lines to splitCheckpointText and refuses them in a registry checkpoint', () => {
+    expect(splitCheckpointText(`${formatCheckpointText(checkpoint)}extension\n`)).toEqual({ checkpoint, extensions: ['extension'] });
+    const base = formatCheckpointText(checkpoint);
+    const map = `map ${toBase64(new Uint8Array(32))}`;
+    for (const text of [
+      `${base}extension\n`,
+      `${base}${map}\n`, // no time
+      `${base}time 5\n`, // no map
+      `${base}time 5\n${map}\n`, // wrong order
+      `${base}${map}\ntime 5\nextension\n`, // a third line
+      `${base}${map}\ntime 05\n`, // leading zero
+      `${base}${map}\ntime -5\n`,
+      `${base}${map}\ntime 9007199254740992\n`, // unsafe
+      `${base}map ${Buffer.from(new Uint8Array(32).fill(255)).toString('base64url')}\ntime 5\n`, // base64url
+      `${base}map ${toBase64(new Uint8Array(31))}\ntime 5\n`, // 31 bytes
+      `${base}map  ${toBase64(new Uint8Array(32))}\ntime 5\n`, // two spaces
+    ]) {
+      expectWith(parseCheckpointText(text), JSON.stringify(text)).toBeNull();
+    }
   });
 
   it('rejects malformed text', () => {
@@ -343,12 +374,12 @@ describe('verifyCheckpointNote', () => {
   });
 
   it('returns null for an over-long note, and accepts one at the limit', async () => {
-    // An extension line pads the text; extension lines are otherwise allowed.
+    // A signature line of an unknown key pads the note: such lines are ignored.
     const makeNote = async (bytes: number) => {
       const base = await signCheckpoint({ ...checkpoint, origin: ORIGIN }, key, sign);
-      const padding = bytes - utf8(base).length - 1; // the extension line and its newline
-      const text = `${formatCheckpointText(checkpoint)}${'x'.repeat(padding)}\n`;
-      const note = `${text}\n${signatureLine(ORIGIN, key.keyId, text, logKey.secretKey)}`;
+      const blob = toBase64(new Uint8Array(60));
+      const name = 'x'.repeat(bytes - utf8(base).length - utf8('\u2014  \n').length - blob.length);
+      const note = `${base}\u2014 ${name} ${blob}\n`;
       expect(utf8(note).length).toBe(bytes);
       return note;
     };
