@@ -11,10 +11,22 @@ import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import type { TestRegistry } from './registry.js';
+import { newPeersId } from '../../src/protocol/ids.js';
 
 /** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */
 export function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
   const writer = new LogWriter(db, new SubtreeStore(db.prisma), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
   return writer.append(new Write(identityKind, record));
+}
+
+/**
+ * Appends `count` identity geneses in batches, as cheaply as a log of that size can be made: one
+ * real genesis `template` under `count` fresh userIds, so every signature but the template's is
+ * wrong. For tests of what the log is made of (tiles, proofs), not of what the records say.
+ */
+export async function plantIdentityGeneses(registry: TestRegistry, template: IdentityRecord, count: number): Promise<AppendResult[]> {
+  const db = registry.database.db;
+  const writer = new LogWriter(db, new SubtreeStore(db.prisma), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
+  return Promise.all(Array.from({ length: count }, () => writer.append(new Write(identityKind, { ...template, userId: newPeersId() }))));
 }

@@ -7,7 +7,7 @@
  * a browser, raw sockets) ask for one: `useTestRegistry({ listen: true })` and `registry.url`.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from '@jest/globals';
+import type { afterAll, beforeAll } from '@jest/globals';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import { readConfig, type Config } from '../../src/config.js';
@@ -103,12 +103,15 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
  * (at collection time) any use of it throws.
  */
 export function useTestRegistry(options: TestRegistryOptions | (() => TestRegistryOptions) = {}): TestRegistry {
+  // Jest's own globals, not an import of @jest/globals: that refuses to load outside Jest, and the
+  // helpers here also serve `npm run examples` (test/tools/openapi-examples.ts).
+  const jest = globalThis as unknown as { beforeAll: typeof beforeAll; afterAll: typeof afterAll };
   let registry: TestRegistry | undefined;
-  beforeAll(async () => {
+  jest.beforeAll(async () => {
     const resolved = typeof options === 'function' ? options() : options;
     registry = await startTestRegistry({ listen: false, ...resolved });
   }, SETUP_TIMEOUT_MS);
-  afterAll(async () => {
+  jest.afterAll(async () => {
     await registry?.close();
     registry = undefined;
   }, SETUP_TIMEOUT_MS);
