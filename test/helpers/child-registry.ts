@@ -23,12 +23,16 @@ export interface ChildRegistry {
   stop(): Promise<void>;
 }
 
-/** Starts `peerkeys serve` with `env` on top of a test configuration; resolves once /readyz answers 200. */
-export async function startChildRegistry(env: Record<string, string> = {}): Promise<ChildRegistry> {
+/**
+ * Starts `peerkeys serve` with `env` on top of a test configuration; resolves once /readyz answers
+ * 200. `schema`: a schema of the test's Postgres that the caller made and drops (several
+ * registry processes on one database); by default a fresh one of the child's own.
+ */
+export async function startChildRegistry(env: Record<string, string> = {}, options: { schema?: string } = {}): Promise<ChildRegistry> {
   const database = postgresUrl();
   if (database === null) throw new Error('no Postgres for the child registry: run under Jest (npm test)');
-  const schema = `child_${randomBytes(6).toString('hex')}`;
-  await sql(database, `CREATE SCHEMA "${schema}"`);
+  const schema = options.schema ?? `child_${randomBytes(6).toString('hex')}`;
+  if (options.schema === undefined) await sql(database, `CREATE SCHEMA "${schema}"`);
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [PEERKEYS, 'serve'], {
     cwd: ROOT,
@@ -50,7 +54,7 @@ export async function startChildRegistry(env: Record<string, string> = {}): Prom
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
-    await sql(database, `DROP SCHEMA "${schema}" CASCADE`);
+    if (options.schema === undefined) await sql(database, `DROP SCHEMA "${schema}" CASCADE`);
   };
   try {
     await waitFor(
