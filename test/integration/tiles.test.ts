@@ -4,7 +4,10 @@
 import { describe, expect, it, beforeAll } from '@jest/globals';
 import { parseCheckpointText, parseSignedNote } from '../../src/protocol/checkpoint.js';
 import { logLeafBytes } from '../../src/protocol/log-entry.js';
-import { frontier, leafHash, rangeHash } from '../../src/protocol/merkle.js';
+import { appendToFrontier, frontier, leafHash, rangeHash, rootFromFrontier, verifyConsistency } from '../../src/protocol/merkle.js';
+import { FollowerFeed } from '../../src/mirror/follower-feed.js';
+import type { FetchedEntry } from '../../src/mirror/registry-feed.js';
+import { startTamperingProxy } from '../helpers/tampering-proxy.js';
 import { tileKey, tileLookup, tilesForSubtrees } from '../../src/protocol/tile-proofs.js';
 import { decodeEntryBundle, decodeHashTile, formatTilePath, perfectRoot, type TileId } from '../../src/protocol/tiles.js';
 import type { GroupMember } from '../../src/protocol/group.js';
@@ -14,9 +17,10 @@ import { newPeersId } from '../../src/protocol/ids.js';
 import { foundGroup, registeredPerson } from '../helpers/groups.js';
 import { newIdentity, quickSigningKeyPair } from '../helpers/identities.js';
 import { plantIdentityGeneses } from '../helpers/planted-log.js';
+import type { Reply } from '../helpers/http.js';
 import { useTestRegistry } from '../helpers/registry.js';
 
-const registry = useTestRegistry();
+const registry = useTestRegistry({ listen: true });
 /** 260 identities, then a group record too long for an entry bundle (index 260). */
 const SIZE = 261;
 
@@ -27,12 +31,13 @@ async function checkpoint(): Promise<{ size: number; root: Uint8Array }> {
   return parseCheckpointText(parseSignedNote(note)!.text)!;
 }
 
-/** The leaves as the entries API shows them. */
+/** Every leaf, as the entries API shows them. */
 async function apiLeaves(): Promise<Uint8Array[]> {
   const leaves: Uint8Array[] = [];
-  while (leaves.length < SIZE) {
-    const page = await registry.api.get(`/v1/log/entries?start=${leaves.length}&limit=1000`);
+  for (let start: number | undefined = 0; start !== undefined; ) {
+    const page: Reply = await registry.api.get(`/v1/log/entries?start=${start}&limit=1000`);
     for (const entry of page.body.entries as Array<{ acceptedAt: string; record: object }>) leaves.push(logLeafBytes(entry.acceptedAt, entry.record));
+    start = page.body.next;
   }
   return leaves;
 }
@@ -134,5 +139,54 @@ describe('what is not a tile of this tree', () => {
     expect((await registry.api.post('/v1/users', (await newIdentity({ quickKeys: true })).head)).status).toBe(201);
     expect((await get({ level: 0, index: 1, width: 6 })).status).toBe(200);
     expect((await get({ level: 0, index: 1, width: 7 })).status).toBe(404);
+  });
+});
+
+describe('a follower reading the log through tiles', () => {
+  it('reads every entry, bundle by bundle, each verified against the checkpoint; a bundle the server lacks from /v1/log/entries', async () => {
+    const leaves = await apiLeaves();
+    const feed = new FollowerFeed({ url: registry.url, vkey: registry.service.logKey.vkey });
+    const { size } = await feed.checkpoint();
+    expect(feed.tilePrefix).toBe(`${registry.url}/v1/log`);
+    const read: FetchedEntry[] = [];
+    for await (const page of feed.pages(0, size)) read.push(...page);
+    expect(read.map((e) => e.index)).toEqual(Array.from({ length: size }, (_, i) => i));
+    expect(read.map((e) => logLeafBytes(e.acceptedAt, e.record))).toEqual(leaves);
+    const middle: FetchedEntry[] = [];
+    for await (const page of feed.pages(250, 258)) middle.push(...page);
+    expect(middle.map((e) => e.index)).toEqual([250, 251, 252, 253, 254, 255, 256, 257]);
+  });
+
+  it('computes consistency proofs from the tiles', async () => {
+    const leaves = await apiLeaves();
+    const feed = new FollowerFeed({ url: registry.url, vkey: registry.service.logKey.vkey });
+    const { size, root } = await feed.checkpoint();
+    for (const from of [1, 100, 256, 257]) {
+      const old = rootFromFrontier(appendToFrontier([], leaves.slice(0, from).map(leafHash)).frontier);
+      expect(verifyConsistency(from, size, await feed.consistencyProof(from, size), old, root)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['an entry bundle', '/v1/log/tile/entries/000'],
+    ['a hash tile the next bundle is checked with', '/v1/log/tile/1/000.p/1'],
+  ])('refuses %s that is not the signed log', async (_what, tampered) => {
+    const proxy = await startTamperingProxy(registry.url);
+    proxy.tamper = ({ path, body }) => {
+      if (path !== tampered) return body;
+      const bytes = Buffer.from(body as Buffer);
+      bytes[bytes.length - 3]! ^= 1;
+      return bytes;
+    };
+    try {
+      const feed = new FollowerFeed({ url: proxy.url, vkey: registry.service.logKey.vkey });
+      const { size } = await feed.checkpoint();
+      const reading = (async () => {
+        for await (const page of feed.pages(0, size)) void page;
+      })();
+      await expect(reading).rejects.toMatchObject({ name: 'VerificationError', code: 'BAD_INCLUSION_PROOF' });
+    } finally {
+      await proxy.close();
+    }
   });
 });
