@@ -8,7 +8,8 @@ import { openDatabase } from '../../src/db/database.js';
 import { auditLog } from '../../src/db/log-audit.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { nodeVerify } from '../../src/node/node-ed25519.js';
-import { parseVerifierKey, type NoteKey } from '../../src/protocol/checkpoint.js';
+import { formatVerifierKey, parseVerifierKey, type NoteKey } from '../../src/protocol/checkpoint.js';
+import { FollowerFeed } from '../../src/mirror/follower-feed.js';
 import { fromBase64Url, toBase64, toBase64Url } from '../../src/protocol/encoding.js';
 import { verifyConsistency } from '../../src/protocol/merkle.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';
@@ -104,6 +105,13 @@ describe('three registry processes on one database', () => {
       expect(verifyConsistency(size, next, hashes, checkpoints.get(size)!.root, checkpoints.get(next)!.root)).toBe(true);
     }
     expect(sizes.length).toBeGreaterThan(1);
+
+    // The tiles of another process give the same log, every bundle checked against the root.
+    const feed = new FollowerFeed({ url: children[1]!.url, vkey: formatVerifierKey(key) });
+    const { size } = await feed.checkpoint();
+    let read = 0;
+    for await (const page of feed.pages(0, size)) read += page.length;
+    expect(read).toBe(receipts.length);
 
     // The log verifies end to end (what `peerkeys verify-log` runs): every record, every stored
     // subtree, every checkpoint's root and signature, the tables against the replayed state.
