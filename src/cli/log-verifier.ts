@@ -21,6 +21,9 @@ import { nodeVerify } from '../node/node-ed25519.js';
 import { mapRootMismatch, type MapRootMismatch } from '../protocol/key-map-audit.js';
 import { rootFromFrontier, verifyConsistency } from '../protocol/merkle.js';
 import type { RegistryFeed } from '../mirror/registry-feed.js';
+import { isRegistryCheckpoint } from '../protocol/checkpoint.js';
+import { CheckpointError, VerificationError } from '../sdk/errors.js';
+import type { VerifiedCheckpoint } from '../sdk/verify.js';
 import { freshCursor, loadCursor, saveCursor, type PendingCheckpoint } from './audit-cursor.js';
 import { UsageError } from './command.js';
 
@@ -75,7 +78,7 @@ export async function verifyRemoteLog(options: LogVerifyOptions): Promise<LogVer
   const resumedAt = cursor.size;
   // Verified against the pinned key, and consistent with the last checkpoint this client saw:
   // a LOG_FORK VerificationError leaves here (exit 3).
-  const checkpoint = await feed.client.checkpoint();
+  const checkpoint = await latestCheckpoint(feed);
   let fork: string | null = null;
   let mismatch: MapRootMismatch | null = null;
   const withoutMapRoot: number[] = [];
@@ -165,8 +168,34 @@ export async function verifyRemoteLog(options: LogVerifyOptions): Promise<LogVer
   });
 
   // Every checkpoint fetched must be consistent: the one fetched now with the one at the start.
-  const last = await feed.client.checkpoint();
+  const last = await latestCheckpoint(feed);
   // Two checkpoints of one size have the same map root: one signed meanwhile for the size reached is checked too.
   if (last.size === cursor.size && bytesEqual(last.root, rootFromFrontier(cursor.frontier))) checkMap(pendingOf(last));
   return report(cursor.size === checkpoint.size);
+}
+
+/**
+ * The registry's latest checkpoint, verified against the pinned key and checked by the SDK against
+ * the last one this client saw (LOG_FORK). A checkpoint without map lines, from a registry older
+ * than the key map, is one SDK clients refuse (BAD_CHECKPOINT, MALFORMED: it proves no answer the
+ * latest); a verifier still checks the log against it (DESIGN.md §5.1) — its signature, and its
+ * consistency with the client's last checkpoint, which it leaves as it is.
+ */
+async function latestCheckpoint(feed: RegistryFeed): Promise<VerifiedCheckpoint> {
+  try {
+    return await feed.client.checkpoint();
+  } catch (error) {
+    if (!(error instanceof CheckpointError && error.reason === 'MALFORMED')) throw error;
+    const served = await feed.checkpoint();
+    if (isRegistryCheckpoint(served)) throw error;
+    const last = await feed.client.lastCheckpoint();
+    if (last === null) return served;
+    const [older, newer] = last.size <= served.size ? [last, served] : [served, last];
+    const consistent =
+      older.size === newer.size
+        ? bytesEqual(older.root, newer.root)
+        : older.size === 0 || verifyConsistency(older.size, newer.size, await feed.consistencyProof(older.size, newer.size), older.root, newer.root);
+    if (!consistent) throw new VerificationError('LOG_FORK', `the registry's checkpoint of size ${served.size} is not consistent with the one of size ${last.size} this client saw`);
+    return served;
+  }
 }
