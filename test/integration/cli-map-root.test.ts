@@ -52,10 +52,17 @@ afterAll(async () => {
 }, 120_000);
 
 let runs = 0;
-/** `peerkeys log verify --json` from entry 0, with a cursor of its own. */
+/**
+ * A client of its own: a state file that has seen no checkpoint of this log (one that saw another
+ * map root for the same size would refuse the checkpoint as LOG_FORK before the fold).
+ */
+function freshClientEnv(): NodeJS.ProcessEnv {
+  return cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, `config-${runs++}`) });
+}
+
+/** `peerkeys log verify --json` from entry 0, as a fresh client. */
 async function logVerify(): Promise<CliRun & { report: Record<string, unknown> }> {
-  const env = cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, 'config') });
-  const result = await peerkeys(['log', 'verify', '--from-start', '--cursor', `cursor-${runs++}.json`, '--json'], { cwd: dir, env });
+  const result = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json', '--json'], { cwd: dir, env: freshClientEnv() });
   return { ...result, report: JSON.parse(result.stdout) as Record<string, unknown> };
 }
 
@@ -127,8 +134,7 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
     const { code, report, stderr } = await logVerify();
     expectWith(code, stderr).toBe(3);
     expect(report).toMatchObject({ mapRootMismatch: evidence(), fork: null, problems: [] });
-    const env = cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, 'config') });
-    const human = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'human.json'], { cwd: dir, env });
+    const human = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json'], { cwd: dir, env: freshClientEnv() });
     expectWith(human.code, human.stderr).toBe(3);
     expect(human.stdout).toContain('MAP_ROOT_MISMATCH');
     expect(human.stdout).toContain(note);
