@@ -14,12 +14,13 @@ import { databaseLogSource } from '../../src/db/database-log-source.js';
 import { latestCheckpoint } from '../../src/db/log-repository.js';
 import { signCheckpoint } from '../../src/protocol/checkpoint.js';
 import { FoldedKeyMap } from '../../src/protocol/key-map-audit.js';
+import { MapState } from '../../src/server/log/map-state.js';
 import type { TestRegistry } from './registry.js';
 
 /** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */
-export function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
+export async function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
-  const writer = new LogWriter(db, new SubtreeStore(db.prisma), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
+  const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
   return writer.append(new Write(identityKind, record));
 }
 
@@ -27,6 +28,8 @@ export function plantIdentityRecord(registry: TestRegistry, record: IdentityReco
  * Replaces the registry's latest checkpoint with one of the same size and log root, signed by its
  * log key, that carries `mapRoot` and the time now — or no map lines at all for null (a registry
  * from before the key map). What a registry signing a false map would serve. Returns the note.
+ * A registry replaces a checkpoint without map lines with a fresh one once CHECKPOINT_INTERVAL_SECONDS
+ * have passed: tests that plant one give their registry a long interval.
  */
 export async function plantCheckpoint(registry: TestRegistry, mapRoot: Uint8Array | null): Promise<string> {
   const prisma = registry.database.db.prisma;
