@@ -33,10 +33,11 @@ import { rootFromFrontier, verifyConsistency, type StoredSubtree } from '../prot
 import { RegistryError, VerificationError, type VerificationCode } from '../sdk/errors.js';
 import { SubtreeStore } from '../db/subtree-store.js';
 import { databaseStateStore } from '../db/ledger-store.js';
-import { databaseLogSource } from '../db/database-log-source.js';
+import { readMapHeads } from '../db/key-map-repository.js';
 import { ForkDetected, identityKind, InvalidEntry, LedgerState, MapRootMismatchDetected, replayLog, UnknownEntryKind, type LedgerErrorCode, type SourceEntry } from '../ledger/index.js';
 import type { Checkpoint } from '../protocol/checkpoint.js';
 import { FoldedKeyMap, mapRootMismatch } from '../protocol/key-map-audit.js';
+import { KeyMap } from '../protocol/key-map-tree.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { DeviceCopier } from './device-copy.js';
 import { appendVerifiedRange, type VerifiedRange } from './mirror-log.js';
@@ -236,15 +237,18 @@ export class MirrorFollower {
 
   /**
    * The key map of the first `size` entries the mirror holds: the one kept from the last round, or
-   * folded again from the stored entries (once a process, or after a round that failed midway).
+   * (once a process, or after a round that failed midway) the heads of the chains' tables, which
+   * appendVerifiedRange commits with the entries: over a log the mirror verified, each key's head
+   * is the last record logged for it, its value in the fold (db/key-map-repository.ts).
    */
   private async keyMap(size: number): Promise<FoldedKeyMap> {
     if (this.map?.size === size) return this.map;
-    const map = new FoldedKeyMap();
-    for await (const page of databaseLogSource(this.options.db.prisma).pages(0, size)) for (const entry of page) map.fold(entry);
-    if (map.size !== size) throw new Error(`this mirror's database holds ${map.size} entries in order where its log has ${size}`);
-    this.map = map;
-    return map;
+    const stored = await readMapHeads(this.options.db);
+    if (stored.size !== size) throw new Error(`this mirror's log has ${stored.size} entries where its checkpoint has ${size}: is another process writing to this database?`);
+    const map = new KeyMap();
+    map.apply(stored.heads);
+    this.map = new FoldedKeyMap(map, size);
+    return this.map;
   }
 
   /** Compares the served checkpoint's map root with `map`, folded to its size; throws MAP_ROOT_MISMATCH. */
