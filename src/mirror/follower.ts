@@ -3,9 +3,10 @@
  * database, trusting nothing the registry says that it did not check. One round:
  *
  *   1. fetch the registry's latest checkpoint and verify its signature with the pinned vkey;
- *   2. check it against the checkpoint the mirror holds: the same root at the same size, the
- *      mirror's own root at a smaller size (an older view, e.g. a lagging replica), or a
- *      consistency proof to a larger one;
+ *   2. check it against the checkpoint the mirror holds: the same root at the same size (and the
+ *      same map root; a note signed later, as the registry signs one while it has no writes,
+ *      replaces the one held), the mirror's own root at a smaller size (an older view, e.g. a
+ *      lagging replica), or a consistency proof to a larger one;
  *   3. replay /v1/log/entries from the mirror's size (its log_state.size is its cursor) to the
  *      checkpoint's (src/ledger/replay.ts): each record checked by itself, the chain rules applied
  *      in log order against the chains the mirror holds, and the tree recomputed;
@@ -26,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { readLogStateSize } from '../db/audit-repository.js';
 import type { Database } from '../db/database.js';
-import { latestCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
+import { latestCheckpoint, putCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
 import { verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual } from '../protocol/encoding.js';
 import { rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
@@ -35,7 +36,7 @@ import { SubtreeStore } from '../db/subtree-store.js';
 import { databaseStateStore } from '../db/ledger-store.js';
 import { readMapHeads } from '../db/key-map-repository.js';
 import { ForkDetected, identityKind, InvalidEntry, LedgerState, MapRootMismatchDetected, replayLog, UnknownEntryKind, type LedgerErrorCode, type SourceEntry } from '../ledger/index.js';
-import type { Checkpoint } from '../protocol/checkpoint.js';
+import { parseCheckpointText, parseSignedNote, type Checkpoint } from '../protocol/checkpoint.js';
 import { FoldedKeyMap, mapRootMismatch } from '../protocol/key-map-audit.js';
 import { KeyMap } from '../protocol/key-map-tree.js';
 import { nodeVerify } from '../node/node-ed25519.js';
@@ -183,6 +184,11 @@ export class MirrorFollower {
       }
       // Two checkpoints of one size have one map root; an older view's would need the map at its size.
       const mapRoot = served.size === size ? this.checkMap(await this.keyMap(size), served) : 'unchecked';
+      // The registry signs a fresh note of its size while it has no writes (DESIGN.md §5): the
+      // mirror serves the newest, or clients would find its answers stale (STALE_CHECKPOINT).
+      if (served.size === size && served.time !== undefined && served.time > (signedTime(held.note) ?? -1)) {
+        await putCheckpoint(db.prisma, { size, root: held.root, note: served.note });
+      }
       this.synced = true;
       return { result: { status: 'current', size, mapRoot }, touched: [] };
     }
@@ -290,6 +296,12 @@ export class MirrorFollower {
     this.options.logger?.error({ err: error }, 'mirror round failed');
     return { status: 'retry', size, error: `unexpected error: ${(error as Error).message}` };
   }
+}
+
+/** The time a stored checkpoint note states, or null for one without map and time lines. */
+function signedTime(note: string): number | null {
+  const text = parseSignedNote(note)?.text;
+  return (text === undefined ? null : parseCheckpointText(text))?.time ?? null;
 }
 
 /** The checkpoint that signs a false key map, for people: what to print. */

@@ -176,7 +176,7 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
     }
   });
 
-  it('a mirror that holds the log, restarted, stops when the registry signs a false map root for the same size', async () => {
+  it('a mirror that holds the log, restarted, serves the newest note of its size, and stops when the registry signs a false map root for the same size', async () => {
     await plantCheckpoint(registry, right);
     const mirror = await startTestMirror(registry.url, vkey);
     try {
@@ -185,14 +185,20 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
       const restarted = new MirrorFollower({ db: mirror.service.db, feed: new RegistryFeed({ url: registry.url, vkey }) });
       await restarted.checkDatabase();
       expect(await restarted.round()).toEqual({ status: 'current', size, mapRoot: 'verified' });
+      // A note of the same size signed later (as the registry signs one every CHECKPOINT_INTERVAL_SECONDS) is the one the mirror serves from then on.
+      const fresh = await plantCheckpoint(registry, right);
+      expect(await restarted.round()).toEqual({ status: 'current', size, mapRoot: 'verified' });
+      expect((await api(mirror.url).get('/v1/log/checkpoint')).text).toBe(fresh);
       note = await plantCheckpoint(registry, wrong);
       expect(await restarted.round()).toMatchObject({ status: 'stopped', reason: 'map', code: 'MAP_ROOT_MISMATCH', size, served: note });
+      expect((await api(mirror.url).get('/v1/log/checkpoint')).text).toBe(fresh);
     } finally {
       await mirror.close();
     }
   });
 
   it('`peerkeys mirror --once`: exit 3, printing MAP_ROOT_MISMATCH and the note', async () => {
+    note = await plantCheckpoint(registry, wrong);
     const database = await openTestDatabase();
     try {
       const env = cleanEnv({ DATABASE_URL: database.url!, DATABASE_SCHEMA: database.schema!, PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, LOG_LEVEL: 'silent' });
