@@ -5,6 +5,7 @@
  * what it says is checked by its caller against a signed checkpoint (tile-log-source.ts). Bodies
  * are bounded by what a resource of that width can hold, whatever the server says.
  */
+import { concatBytes } from '../protocol/encoding.js';
 import { RegistryError, VerificationError } from '../sdk/errors.js';
 import { decodeEntryBundle, decodeHashTile, formatTilePath, HASH_BYTES, MAX_BUNDLE_ENTRY_BYTES, type TileId } from '../protocol/tiles.js';
 
@@ -81,13 +82,7 @@ export class TileFetcher {
       if (error instanceof VerificationError) throw error;
       throw new RegistryError(0, 'NETWORK', `could not read ${url}: ${(error as Error).message}`, { cause: error });
     }
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return concatBytes(...chunks);
   }
 }
 
