@@ -294,6 +294,36 @@ describe('fresh checkpoints', () => {
   });
 });
 
+describe('a registry started after a long stop', () => {
+  it('signs a fresh checkpoint at once, not an interval later', async () => {
+    const database = await openTestDatabase();
+    const clock = testClock();
+    try {
+      const first = await startTestRegistry({ database, clock, listen: false });
+      await registeredPerson(first.app, 'before the stop');
+      const before = await registryCheckpoint((await first.api.get('/v1/log/checkpoint')).text, first.service.logKey.noteKey);
+      await first.close();
+      clock.advance(2 * 60 * 60 * 1000);
+      const second = await startTestRegistry({ database, clock, logSeed: first.logSeed, listen: true });
+      try {
+        const fresh = await waitFor(
+          async () => {
+            const checkpoint = await registryCheckpoint((await second.api.get('/v1/log/checkpoint')).text, second.service.logKey.noteKey);
+            if (checkpoint.time === before.time) throw new Error('still the checkpoint from before the stop');
+            return checkpoint;
+          },
+          { timeout: 30_000, interval: 200 },
+        );
+        expect([fresh.time, fresh.size, toBase64(fresh.mapRoot)]).toEqual([clock.now(), before.size, toBase64(before.mapRoot)]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await database.close();
+    }
+  }, SETUP_TIMEOUT_MS);
+});
+
 describe('two registry processes on one database', () => {
   it('sign the map roots of the fold whichever of them wrote last, and prove against them', async () => {
     const database = await openTestDatabase();
