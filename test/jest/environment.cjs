@@ -1,10 +1,10 @@
-// The test environment: Jest's Node environment, plus a way for test/jest/tweetnacl.cjs to have a
-// module loaded by Node itself, outside the sandbox (and so once per worker, at Node's speed).
+// The test environment: Jest's Node environment, plus a way for the shims in test/jest/native/ to
+// have a package loaded by Node itself, outside the sandbox (and so once per worker, at Node's speed).
 const { TestEnvironment } = require('jest-environment-node');
 const { protectProperties } = require('jest-util');
 
 /** Only these: a module loaded outside the sandbox is shared by every test file of the worker. */
-const NATIVE = new Set(['tweetnacl']);
+const NATIVE = new Set(['tweetnacl', 'yaml', 'ajv', 'ajv/dist/2020.js', 'ajv-formats']);
 
 class PeerkeysEnvironment extends TestEnvironment {
   constructor(config, context) {

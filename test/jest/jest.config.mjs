@@ -1,9 +1,12 @@
 // Jest in native ESM mode (the project is ESM; Prisma's client and PGlite need it): run through
-// `npm test`, which starts Node with --experimental-vm-modules.
+// `npm test`, which starts Node with --experimental-vm-modules and points Jest here.
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 /** @type {import('jest').Config} */
 export default {
+  // Paths here and on the command line are the repository's, as if this file sat at its top.
+  rootDir: fileURLToPath(new URL('../..', import.meta.url)),
   testEnvironment: '<rootDir>/test/jest/environment.cjs',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -17,8 +20,12 @@ export default {
   moduleNameMapper: {
     // Sources import './x.js' (NodeNext); in Jest the file is ./x.ts.
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    // tweetnacl runs outside the sandbox, at Node's speed (test/jest/tweetnacl.cjs).
-    '^tweetnacl$': '<rootDir>/test/jest/tweetnacl.cjs',
+    // Packages loaded once per worker, outside the sandbox, at Node's speed (test/jest/native/load.cjs).
+    '^tweetnacl$': '<rootDir>/test/jest/native/tweetnacl.cjs',
+    '^yaml$': '<rootDir>/test/jest/native/yaml.cjs',
+    '^ajv$': '<rootDir>/test/jest/native/ajv.cjs',
+    '^ajv/dist/2020\\.js$': '<rootDir>/test/jest/native/ajv-2020.cjs',
+    '^ajv-formats$': '<rootDir>/test/jest/native/ajv-formats.cjs',
   },
   // One worker per core, each with its own embedded Postgres (test/jest/global-setup.mjs).
   maxWorkers: availableParallelism(),
