@@ -10,7 +10,7 @@ import { anchorDecision, askDocument, resolveAnchors, type AnchorVerdict, type R
 import { RegistryClient } from '../../src/sdk/client.js';
 import { generateBoxKeyPair, generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { derivedBoxKey } from '../../src/protocol/box-key.js';
-import { deadUrl, json, startAnchorServer, type AnchorServer } from '../helpers/anchor-server.js';
+import { DEAD_URL, json, startAnchorServer, type AnchorServer } from '../helpers/anchor-server.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -34,7 +34,7 @@ beforeAll(async () => {
   registry = await startTestRegistry();
   vkey = (await api(registry.url).get('/v1/registry')).body.vkey;
   live = client();
-  dead = new RegistryClient({ url: await deadUrl(), vkey });
+  dead = new RegistryClient({ url: DEAD_URL, vkey });
   documents = await startAnchorServer();
   documents.route('/hang.json', () => {}); // accepts the request, never answers
 
@@ -254,7 +254,7 @@ describe('a document anchor, answer by answer (the Peers table, and the cases it
   });
 
   it('abstain: a network error, no answer in time, a body that drips in slower than the bound', async () => {
-    expect(await askDocument(`${await deadUrl()}/x.json`, alice.userId, { publicKey: key() }, options)).toMatchObject({ answer: 'abstain', reason: 'NETWORK' });
+    expect(await askDocument(`${DEAD_URL}/x.json`, alice.userId, { publicKey: key() }, options)).toMatchObject({ answer: 'abstain', reason: 'NETWORK' });
     expect(await ask(() => {})).toMatchObject({ answer: 'abstain', reason: 'TIMEOUT' });
     const drip = await ask((_q, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
