@@ -57,7 +57,7 @@ describe(`the log after ${WRITES} random writes`, () => {
       while (round.length < size) {
         const live = identities.filter((i) => i.head.status === 'active' && !busy.has(i));
         if (live.length === 0 || next() < 0.3) {
-          const identity = await newIdentity({ rotationKeys: 1 + Math.floor(next() * 3), quickKeys: true });
+          const identity = await newIdentity({ rotationKeys: 1 + Math.floor(next() * 3) });
           round.push({ identity, record: identity.head, path: '/v1/users' });
           busy.add(identity);
           continue;

@@ -8,10 +8,9 @@
 //
 // Only for packages with no state a test could leave behind for the next file, whose results are
 // plain data: what they return is built in Node's realm (objects, arrays), which the suite and the
-// code under test read the same way. Errors they throw are rethrown as the sandbox's own Error (or
-// TypeError, RangeError, ...) with the same message and properties, so `instanceof Error` in the
-// code under test sees what it would see in production. Classes (Ajv) are handed over as they are:
-// their instances are made and checked in Node's realm.
+// code under test read the same way. Errors their exports throw are rethrown as the sandbox's own
+// Error (or TypeError, RangeError, ...) with the same message and properties, so `instanceof Error`
+// in the code under test sees what it would see in production.
 function sandboxError(error) {
   if (error === null || typeof error !== 'object') return error;
   const Kind = typeof globalThis[error.constructor?.name] === 'function' ? globalThis[error.constructor.name] : Error;
@@ -22,31 +21,44 @@ function sandboxError(error) {
   return copy;
 }
 
-const isClass = (fn) => /^class\b/.test(Function.prototype.toString.call(fn));
+const proxies = new WeakMap();
 
-/** The same API, function by function (and the functions' own properties, like sign.detached.verify). */
-function wrap(value, seen = new Map()) {
-  if (seen.has(value)) return seen.get(value);
-  if (typeof value === 'function') {
-    if (isClass(value)) return value;
-    const fn = function (...args) {
-      try {
-        return value.apply(this, args);
-      } catch (error) {
-        throw sandboxError(error);
-      }
-    };
-    seen.set(value, fn);
-    for (const key of Object.keys(value)) fn[key] = wrap(value[key], seen);
-    return fn;
+/**
+ * The same API through a Proxy: calls and `new` go to the real function, with its errors made the
+ * sandbox's; properties are read from the real object (getters run on it), and functions and
+ * objects among them are handed over the same way, when first read. `instanceof` and prototypes
+ * are the real ones.
+ */
+function wrap(value) {
+  if ((typeof value !== 'function' && typeof value !== 'object') || value === null || ArrayBuffer.isView(value)) return value;
+  let proxy = proxies.get(value);
+  if (proxy === undefined) {
+    proxy = new Proxy(value, {
+      apply(target, self, args) {
+        try {
+          return Reflect.apply(target, self, args);
+        } catch (error) {
+          throw sandboxError(error);
+        }
+      },
+      construct(target, args, newTarget) {
+        try {
+          return Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+        } catch (error) {
+          throw sandboxError(error);
+        }
+      },
+      get(target, key) {
+        const property = Reflect.get(target, key, target);
+        // A proxy must answer a non-configurable, read-only property with the value itself.
+        const own = Reflect.getOwnPropertyDescriptor(target, key);
+        if (own !== undefined && own.configurable === false && own.writable === false) return property;
+        return key === 'prototype' ? property : wrap(property);
+      },
+    });
+    proxies.set(value, proxy);
   }
-  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
-    const out = {};
-    seen.set(value, out);
-    for (const key of Object.keys(value)) out[key] = wrap(value[key], seen);
-    return out;
-  }
-  return value;
+  return proxy;
 }
 
 /** The package `id` (one of environment.cjs's NATIVE list), loaded outside the sandbox. */
