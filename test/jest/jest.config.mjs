@@ -26,6 +26,9 @@ export default {
     '^ajv$': '<rootDir>/test/jest/native/ajv.cjs',
     '^ajv/dist/2020\\.js$': '<rootDir>/test/jest/native/ajv-2020.cjs',
     '^ajv-formats$': '<rootDir>/test/jest/native/ajv-formats.cjs',
+    '^supertest$': '<rootDir>/test/jest/native/supertest.cjs',
+    '^express$': '<rootDir>/test/jest/native/express.cjs',
+    '^ioredis$': '<rootDir>/test/jest/native/ioredis.cjs',
   },
   // One worker per core, each with its own embedded Postgres (test/jest/global-setup.mjs).
   maxWorkers: availableParallelism(),
