@@ -4,7 +4,7 @@ const { TestEnvironment } = require('jest-environment-node');
 const { protectProperties } = require('jest-util');
 
 /** Only these: a module loaded outside the sandbox is shared by every test file of the worker. */
-const NATIVE = new Set(['tweetnacl', './native/yaml-parse-once.cjs', 'ajv', 'ajv/dist/2020.js', 'ajv-formats', 'supertest', 'express', 'ioredis']);
+const NATIVE = new Set(['tweetnacl', './native/yaml-parse-once.cjs', 'ajv', 'ajv/dist/2020.js', 'ajv-formats', 'supertest', 'express', 'ioredis', '@noble/curves/ed25519.js', '@noble/hashes/sha2.js', '@noble/hashes/hkdf.js']);
 
 class PeerkeysEnvironment extends TestEnvironment {
   constructor(config, context) {

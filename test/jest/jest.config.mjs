@@ -29,6 +29,9 @@ export default {
     '^supertest$': '<rootDir>/test/jest/native/supertest.cjs',
     '^express$': '<rootDir>/test/jest/native/express.cjs',
     '^ioredis$': '<rootDir>/test/jest/native/ioredis.cjs',
+    '^@noble/curves/ed25519\\.js$': '<rootDir>/test/jest/native/noble-ed25519.cjs',
+    '^@noble/hashes/sha2\\.js$': '<rootDir>/test/jest/native/noble-sha2.cjs',
+    '^@noble/hashes/hkdf\\.js$': '<rootDir>/test/jest/native/noble-hkdf.cjs',
   },
   // One worker per core, each with its own embedded Postgres (test/jest/global-setup.mjs).
   maxWorkers: availableParallelism(),
