@@ -32,6 +32,9 @@ export default {
     '^@noble/curves/ed25519\\.js$': '<rootDir>/test/jest/native/noble-ed25519.cjs',
     '^@noble/hashes/sha2\\.js$': '<rootDir>/test/jest/native/noble-sha2.cjs',
     '^@noble/hashes/hkdf\\.js$': '<rootDir>/test/jest/native/noble-hkdf.cjs',
+    '^pg$': '<rootDir>/test/jest/native/pg.cjs',
+    '^pino$': '<rootDir>/test/jest/native/pino.cjs',
+    '^helmet$': '<rootDir>/test/jest/native/helmet.cjs',
   },
   // One worker per core, each with its own embedded Postgres (test/jest/global-setup.mjs).
   maxWorkers: availableParallelism(),
