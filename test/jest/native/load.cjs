@@ -1,16 +1,19 @@
 // A package as Node itself loads it, outside Jest's sandbox, once per worker (the test environment,
-// test/jest/environment.cjs, does the loading), handed to the sandbox function by function.
+// test/jest/environment.cjs, does the loading and lists the packages), handed to the sandbox
+// through Proxies.
 //
 // Why: inside the sandbox every test file loads and compiles its own copy of each package it
 // imports, and every global the package's code touches goes through the vm context's
-// interceptors. For the big pure-JavaScript packages that many files import (tweetnacl, yaml,
-// Ajv) that was seconds of CPU per worker. Outside, Node loads each once and runs it at its speed.
+// interceptors. For the packages that most files import (the server's and the test helpers') that
+// was most of a small file's CPU. Outside, Node loads each once and runs it at its speed.
 //
-// Only for packages with no state a test could leave behind for the next file, whose results are
-// plain data: what they return is built in Node's realm (objects, arrays), which the suite and the
-// code under test read the same way. Errors their exports throw are rethrown as the sandbox's own
-// Error (or TypeError, RangeError, ...) with the same message and properties, so `instanceof Error`
-// in the code under test sees what it would see in production.
+// Only for packages with no state a test could leave behind for the next file, and that take the
+// sandbox's objects as they would their own. What they build is built in Node's realm: the same
+// kinds of values, read the same way, except by a check of prototypes or `instanceof` against the
+// sandbox's own Object or Promise (yaml.cjs copies what yaml parses into the sandbox's realm for
+// that reason). Errors their exports throw are rethrown as the sandbox's own Error (or TypeError,
+// RangeError, ...) with the same message and properties, so `instanceof Error` in the code under
+// test sees what it would see in production.
 function sandboxError(error) {
   if (error === null || typeof error !== 'object') return error;
   const Kind = typeof globalThis[error.constructor?.name] === 'function' ? globalThis[error.constructor.name] : Error;
