@@ -95,7 +95,7 @@ describe("the README's shell session", () => {
         if (!revoked) expect(out).toMatch(/^device +[0-9a-z]{25} active: 192\.168\.1\.20:5000$/m);
         if (line.includes('--history')) expect(out.match(/^ {2}index \d+ {2}seq \d/gm)).toHaveLength(3);
       },
-      log: (out) => expect(out).toMatch(/^✔ log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+$/m),
+      log: (out) => expect(out).toMatch(/^✔ log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+, key map root \S+$/m),
     };
     expect(outputs.length).toBeGreaterThanOrEqual(6);
     for (const { line, result } of outputs) {

@@ -23,9 +23,11 @@ for that form and its exit statuses (0, 1, 2).
 From the public API, it audits a registry from outside, trusting nothing but the pinned key: pages through every log
 entry, checks every record's schema and signatures, replays every identity chain by the
 registry's own rules, recomputes the Merkle tree, and requires the root at each checkpoint's size
-to be that checkpoint's root. Every checkpoint fetched is verified against the pinned key and
-checked for consistency with the last one this client saw. Progress, with the time left, goes
-to stderr on a terminal.
+to be that checkpoint's root. It folds the entries into the key map as well, and requires each
+checkpoint's map root to be the map's root at its size (a checkpoint from a registry older than
+the key map has no map root: that is said, not failed). Every checkpoint fetched is verified
+against the pinned key and checked for consistency with the last one this client saw. Progress,
+with the time left, goes to stderr on a terminal.
 
 Where it got to is saved after every page in a cursor file (the tree's frontier and the chains'
 replay state), so an interrupted run continues where it stopped, and the next run checks only
@@ -40,7 +42,8 @@ ${REGISTRY_OPTIONS_HELP}
 
 Exit status: 0 the log verifies; 1 a record or proof does not (each problem is printed with its
 log index); 2 usage; 3 log fork: signed checkpoints that contradict each other or the records
-served; 4 registry unreachable.`,
+served, or MAP_ROOT_MISMATCH: a signed checkpoint whose key map root is not the map of its
+entries (the signed note is printed: keep it as evidence); 4 registry unreachable.`,
   options: {
     ...REGISTRY_OPTIONS,
     cursor: { type: 'string' },
@@ -69,7 +72,7 @@ served; 4 registry unreachable.`,
       ...(maxEntries !== undefined ? { maxEntries } : {}),
       onProgress: (done, total) => bar.update(done, total),
     });
-    const code = report.fork !== null ? EXIT.FORK : report.problems.length > 0 ? EXIT.FAILED : EXIT.OK;
+    const code = report.fork !== null || report.mapRootMismatch !== null ? EXIT.FORK : report.problems.length > 0 ? EXIT.FAILED : EXIT.OK;
     if (ui.json) {
       ui.printJson(report);
       return code;
@@ -80,11 +83,21 @@ served; 4 registry unreachable.`,
       ui.bad(`LOG FORK: ${report.fork}`);
       ui.print(`The registry at ${report.registry} signed a checkpoint of ${report.checkpoint.size} entries with root ${report.checkpoint.root}; keep it as evidence.`);
     }
+    const mismatch = report.mapRootMismatch;
+    if (mismatch !== null) {
+      ui.bad(`MAP_ROOT_MISMATCH: ${mismatch.message}: it signs ${mismatch.mapRoot}, the entries give ${mismatch.recomputed}`);
+      ui.print(`The registry at ${report.registry} signed this checkpoint; keep it as evidence:\n${mismatch.note}`);
+    }
+    if (report.withoutMapRoot.length > 0) {
+      ui.note(`no key map root to check in the registry's checkpoint${report.withoutMapRoot.length > 1 ? 's' : ''} of size ${report.withoutMapRoot.join(', ')} (signed by a registry from before the key map)`);
+    }
     if (report.problems.length > 0) {
       ui.bad(`log verification FAILED: ${report.problems.length} problem(s) in entries ${report.resumedAt}–${report.verified - 1}`);
       for (const problem of report.problems) ui.print(`${problem.index === null ? 'log' : `index ${problem.index}`}: ${problem.message}`);
-    } else if (report.fork === null) {
-      if (report.complete) ui.ok(`log verified: ${report.verified} entries, root ${report.root}, the registry's checkpoint of size ${report.checkpoint.size}`);
+    } else if (report.fork === null && mismatch === null) {
+      if (report.complete) {
+        ui.ok(`log verified: ${report.verified} entries, root ${report.root}, the registry's checkpoint of size ${report.checkpoint.size}${report.checkpoint.mapRoot === null ? '' : `, key map root ${report.checkpoint.mapRoot}`}`);
+      }
       else ui.print(`verified ${report.verified} of ${report.checkpoint.size} entries so far; run again to continue`);
     }
     return code;
