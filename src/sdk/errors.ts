@@ -3,9 +3,10 @@
  * check: nothing from that answer was returned. A `RegistryError` is the registry refusing a
  * request (its problem+json code). Branch on `code`, never on the message.
  */
-import type { Checkpoint, CheckpointFailure, NoteKey } from '../protocol/checkpoint.js';
+import type { CheckpointFailure, NoteKey } from '../protocol/checkpoint.js';
 import { toHex } from '../protocol/encoding.js';
 import type { ErrorCode } from '../protocol/errors.js';
+import type { VerifiedRegistryCheckpoint } from './map-verify.js';
 
 export type VerificationCode =
   /** The answer is not the JSON the API promises (wrong shape, bad encoding). */
@@ -155,7 +156,7 @@ export class NotFoundError extends RegistryError {
     readonly kind: 'user' | 'group',
     readonly id: string,
     /** The checkpoint whose map root the absence was proven against. */
-    readonly checkpoint: Checkpoint & { note: string },
+    readonly checkpoint: VerifiedRegistryCheckpoint,
   ) {
     super(404, 'NOT_FOUND', `no ${kind === 'user' ? 'identity' : 'group'} ${id}: proven absent as of the checkpoint of size ${checkpoint.size}`);
     this.name = 'NotFoundError';
