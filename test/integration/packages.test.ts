@@ -89,6 +89,7 @@ describe('@peerkeys/sdk, installed from its tarball', () => {
     const stdout = await node(['sdk-quickstart.mjs', registry.url], app);
     expect(stdout).toMatch(/^verified Alice: signing key [A-Za-z0-9_-]{43}, 2 records, checkpoint size \d+$/m);
     expect(stdout).toMatch(/^Alice opened a sealed message from [0-9a-z]{25}: \{"hello":"Alice"\}$/m);
+    expect(stdout).toMatch(/^no such id: proven absent as of the checkpoint of \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/m);
   });
 
   it('looks a user up from CommonJS, with the FileStore of @peerkeys/sdk/node', async () => {

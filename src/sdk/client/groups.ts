@@ -30,9 +30,11 @@ export class GroupClient extends IdentityClient {
    * against a verified lookup of the admin), every entry's inclusion in the log, the head's proof,
    * the checkpoint's signature and its consistency with the last one seen.
    * Costs one request per record and per admin's identity record (inclusion proofs), besides the
-   * bundle and one lookup and history per admin.
+   * bundle and one lookup and history per admin. The head is proven the key map's value at the
+   * checkpoint: the group's newest record as of the checkpoint's time.
    * @throws VerificationError when any check fails (`BAD_GROUP_SIGNER` for a signer the registry
-   * should have refused); RegistryError when the registry refuses (404 `NOT_FOUND`).
+   * should have refused, STALE_ANSWER, UNVERIFIED_ABSENCE, STALE_CHECKPOINT); NotFoundError (a
+   * RegistryError, 404 `NOT_FOUND`) when the group is proven absent.
    */
   async group(groupId: string): Promise<VerifiedGroup> {
     const group = await this.acrossPages(async (seen) => {

@@ -116,6 +116,12 @@ export class VerifiedState extends RegistryHttp {
   protected async absence(error: unknown, key: MapKey): Promise<never> {
     if (!(error instanceof RegistryError) || error.status !== 404) throw error;
     const checkpoint = await verifyAbsence(error.problem, key, this.key, await this.verifier);
+    // An absence holds only as of its checkpoint: one older than a checkpoint this client already
+    // verified says nothing about the entries in between (the id may be among them).
+    const last = await this.lastCheckpoint();
+    if (last !== null && checkpoint.size < last.size) {
+      throw new VerificationError('STALE_ANSWER', `the registry answers 404 for ${key.id} with a checkpoint of size ${checkpoint.size}, older than the one of size ${last.size} this client saw`);
+    }
     await this.acceptCheckpoint(checkpoint);
     const seen = await this.seenHead(key.id, key.kind === 'user' ? 'head' : 'group-head');
     if (seen !== null) {
