@@ -22,7 +22,9 @@ import { waitFor } from '../helpers/wait.js';
 const exec = promisify(execFile);
 
 /** The SDK's budgets (issue 17). MB and kB are powers of ten. */
-const BUDGET = { packages: 8, installedBytes: 3_000_000, lookupBundleGzipBytes: 40_000 };
+// The lookup bundle's budget grew from 40 kB to 42 kB with the key map (issue 15): verifying map
+// proofs, absence proofs and checkpoint freshness in the browser costs about 3 kB gzipped.
+const BUDGET = { packages: 8, installedBytes: 3_000_000, lookupBundleGzipBytes: 42_000 };
 const INSTALL_TIMEOUT_MS = 600_000;
 const EXAMPLES = join(ROOT, 'docs/examples');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
