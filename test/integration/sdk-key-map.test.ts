@@ -23,6 +23,7 @@ import {
   type IdentityRecord,
 } from '../../src/sdk/index.js';
 import { expectVerification } from '../helpers/errors.js';
+import { foundGroup, registeredPerson } from '../helpers/groups.js';
 import { useTestRegistry } from '../helpers/registry.js';
 import { startTamperingProxy, type Exchange, type TamperingProxy } from '../helpers/tampering-proxy.js';
 
@@ -197,6 +198,31 @@ describe('a 404 for an identity that exists: UNVERIFIED_ABSENCE', () => {
     reset();
     const nobody = newPeersId();
     expect((await evaluateTrust(nobody, presented, { sources: [registryTrust(viaProxy())], blindTrust: true })).blind).toBe(true);
+  });
+});
+
+describe('groups: the head is the map’s, the absence proven', () => {
+  let groupId: string;
+  beforeAll(async () => {
+    const founder = await registeredPerson(registry.url, 'Founder');
+    const genesis = await foundGroup(founder, 'Mapped group');
+    await new RegistryClient({ url: registry.url, vkey }).registerGroup(genesis);
+    groupId = genesis.groupId;
+  }, 120_000);
+  afterAll(reset);
+
+  it('a group bundle verifies with its map proof, and not without it: STALE_ANSWER', async () => {
+    reset();
+    expect((await viaProxy().group(groupId)).checkpoint.mapRoot).toHaveLength(32);
+    answer(`/v1/groups/${groupId}`, ({ body }) => ({ body: { ...(body as object), mapProof: undefined } }));
+    await expectVerification(viaProxy().group(groupId), 'STALE_ANSWER');
+  });
+
+  it('a 404 for a group that exists, without a proof: UNVERIFIED_ABSENCE; a proven one: NotFoundError', async () => {
+    answer(`/v1/groups/${groupId}`, () => ({ status: 404, body: { type: 'about:blank', title: 'Not Found', status: 404, code: 'NOT_FOUND' } }));
+    await expectVerification(viaProxy().group(groupId), 'UNVERIFIED_ABSENCE');
+    reset();
+    expect(await viaProxy().group(newPeersId()).catch((e: unknown) => e)).toBeInstanceOf(NotFoundError);
   });
 });
 
