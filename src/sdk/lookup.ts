@@ -16,19 +16,7 @@ export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from
 export { CheckpointError, NotFoundError, ReceiptNotVerifiedError, RegistryError, VerificationError, type CheckpointReason, type VerificationCode } from './errors.js';
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
-export {
-  verifyRegistryCheckpoint,
-  checkCheckpointTime,
-  verifyMapHead,
-  verifyMapWrite,
-  verifyAbsence,
-  checkHistoryHead,
-  DEFAULT_MAX_CHECKPOINT_AGE_MS,
-  MAX_CHECKPOINT_FUTURE_MS,
-  type VerifiedRegistryCheckpoint,
-  type CheckpointFreshness,
-  type ExpectedHead,
-} from './map-verify.js';
+export * from './map-verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
 export { defaultVerifier, webCryptoVerifier } from './crypto.js';
 export { verifyGroupBundle, crossCheckMember, type VerifiedGroup, type GroupEvidence, type MemberCrossCheck, type MemberKeyStatus } from './group-verify.js';

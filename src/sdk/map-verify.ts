@@ -94,16 +94,20 @@ function sameHead(value: MapValue, head: ExpectedHead): boolean {
  * or holds another head — is STALE_ANSWER.
  */
 export function verifyMapHead(checkpoint: RegistryCheckpoint, key: MapKey, proofText: unknown, head: ExpectedHead): void {
-  let value: MapValue | null;
-  try {
-    value = mapValueOf(checkpoint, key, proofText);
-  } catch (error) {
-    if (!(error instanceof KeyMapError)) throw error;
-    fail('STALE_ANSWER', `the map proof of ${describe(key)} does not verify against the checkpoint of size ${checkpoint.size}: ${error.message}`, error);
-  }
+  const value = mapValueOrStale(checkpoint, key, proofText, 'the map proof');
   if (value === null) fail('STALE_ANSWER', `the key map of the checkpoint of size ${checkpoint.size} holds no ${describe(key)}, yet a head was shown`);
   if (!sameHead(value, head)) {
     fail('STALE_ANSWER', `the head shown for ${describe(key)} (log index ${head.index}) is not the key map's (log index ${value.index}) at the checkpoint of size ${checkpoint.size}: an older answer`);
+  }
+}
+
+/** mapValueOf for a found answer: a proof that does not verify is STALE_ANSWER. */
+function mapValueOrStale(checkpoint: RegistryCheckpoint, key: MapKey, proofText: unknown, what: string): MapValue | null {
+  try {
+    return mapValueOf(checkpoint, key, proofText);
+  } catch (error) {
+    if (!(error instanceof KeyMapError)) throw error;
+    fail('STALE_ANSWER', `${what} of ${describe(key)} does not verify against the checkpoint of size ${checkpoint.size}: ${error.message}`, error);
   }
 }
 
@@ -113,13 +117,7 @@ export function verifyMapHead(checkpoint: RegistryCheckpoint, key: MapKey, proof
  * key (a larger index) is, having landed in the same checkpoint. Anything else is STALE_ANSWER.
  */
 export function verifyMapWrite(checkpoint: RegistryCheckpoint, key: MapKey, proofText: unknown, written: ExpectedHead): void {
-  let value: MapValue | null;
-  try {
-    value = mapValueOf(checkpoint, key, proofText);
-  } catch (error) {
-    if (!(error instanceof KeyMapError)) throw error;
-    fail('STALE_ANSWER', `the receipt's map proof of ${describe(key)} does not verify against its checkpoint: ${error.message}`, error);
-  }
+  const value = mapValueOrStale(checkpoint, key, proofText, "the receipt's map proof");
   if (value === null) fail('STALE_ANSWER', `the receipt's key map holds no ${describe(key)}, yet the write was accepted`);
   if (value.index > written.index) return;
   if (!sameHead(value, written)) fail('STALE_ANSWER', `the receipt's key map does not hold the written record as the head of ${describe(key)}`);
