@@ -13,7 +13,7 @@ import type { GroupRecord } from '../../src/protocol/group.js';
 import { keyMapOf } from '../../src/protocol/key-map-fold.js';
 import type { MapKey } from '../../src/protocol/key-map.js';
 import { logLeafHash, type LogEntry } from '../../src/protocol/log-entry.js';
-import { inclusionProofRanges, nodeHash, rangeHash, type Subtree } from '../../src/protocol/merkle.js';
+import { consistencyProofRanges, inclusionProofRanges, nodeHash, rangeHash, type Subtree } from '../../src/protocol/merkle.js';
 import { recordHash } from '../../src/protocol/signing.js';
 
 export const ORIGIN = 'test.example/peerkeys';
@@ -49,6 +49,34 @@ export class MiniLog {
 
   inclusion(index: number, size: number): { index: number; size: number; hashes: string[] } {
     return { index, size, hashes: inclusionProofRanges(index, size).map((range) => toBase64Url(rangeHash(range, this.subtree))) };
+  }
+
+  consistency(from: number, to: number): { from: number; to: number; hashes: string[] } {
+    return { from, to, hashes: consistencyProofRanges(from, to).map((range) => toBase64Url(rangeHash(range, this.subtree))) };
+  }
+
+  /**
+   * A fetch that serves this log as the registry's API would (the lookup, history and proof
+   * endpoints), every answer as of the whole log; `tamper` may change a path's answer.
+   */
+  fetch(tamper: (path: string, answer: { status: number; body: unknown }) => { status: number; body: unknown } = (_, a) => a): typeof fetch {
+    return async (input) => {
+      const url = new URL(String(input));
+      const path = url.pathname;
+      const query = (name: string) => Number(url.searchParams.get(name));
+      let answer: { status: number; body: unknown };
+      const user = /^\/v1\/users\/([0-9a-z]+)(\/log)?$/.exec(path);
+      if (path === '/v1/log/checkpoint') answer = { status: 200, body: await this.checkpoint() };
+      else if (path === '/v1/log/proof/inclusion') answer = { status: 200, body: this.inclusion(query('index'), query('size')) };
+      else if (path === '/v1/log/proof/consistency') answer = { status: 200, body: this.consistency(query('from'), query('to')) };
+      else if (user !== null) {
+        const known = this.entries.some((e) => e.record.type === 'identity' && e.record.userId === user[1]);
+        if (!known) answer = { status: 404, body: await this.notFound({ kind: 'user', id: user[1]! }) };
+        else answer = { status: 200, body: user[2] === undefined ? await this.bundle(user[1]!) : this.history(user[1]!) };
+      } else answer = { status: 404, body: { status: 404, code: 'NOT_FOUND' } };
+      const { status, body } = tamper(path, answer);
+      return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' } });
+    };
   }
 
   /** The map proof (base64url) of `key` in the map after the first `size` entries. */
