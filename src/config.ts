@@ -32,6 +32,8 @@ export interface Config {
     origin: string;
     /** `none`: a process that signs no checkpoint (a mirror, see readConfig's `signsCheckpoints`). */
     signingKey: { kind: 'seed'; seed: Uint8Array } | { kind: 'file'; path: string } | { kind: 'generated'; path: string } | { kind: 'none' };
+    /** The most time between two checkpoints, writes or not (DESIGN.md §5): clients bound staleness by it. */
+    checkpointIntervalMs: number;
   };
   rateLimits: {
     enabled: boolean;
@@ -105,6 +107,7 @@ export const environmentSchema = z.object({
   LOG_ORIGIN: optionalText,
   LOG_SIGNING_KEY: optionalText,
   LOG_SIGNING_KEY_FILE: optionalText,
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   REDIS_URL: optionalText,
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   RATE_LIMIT_IP_READS: budgets.default(parseBudgets('1200/1m')),
@@ -176,7 +179,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
     http: { host: e.HOST, port: e.PORT, publicUrl, trustProxy: e.TRUST_PROXY, tls },
     database,
     dataDir: e.DATA_DIR,
-    log: { origin, signingKey },
+    log: { origin, signingKey, checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000 },
     rateLimits: {
       enabled: e.RATE_LIMITS === 'on',
       ipReads: e.RATE_LIMIT_IP_READS,

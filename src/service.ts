@@ -23,6 +23,7 @@ import { loadLogKey, type LogKey } from './node/log-key.js';
 import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
+import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
 
 export interface ServiceOverrides {
@@ -53,6 +54,8 @@ export class RegistryService {
     readonly logKey: LogKey,
     readonly logger: Logger,
     private readonly writer: LogWriter,
+    /** False on a mirror: it signs nothing, so it keeps no checkpoint fresh. */
+    private readonly signs: boolean,
     private readonly redis: Redis | null,
     private readonly ownsDatabase: boolean,
     private readonly httpTimeouts?: ServiceOverrides['httpTimeouts'],
@@ -69,7 +72,9 @@ export class RegistryService {
       const logKey = overrides.logKey ?? loadLogKey(config.log);
       const subtrees = new SubtreeStore(db.prisma, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);
-      const writer = new LogWriter(db, subtrees, logKey, clock, metrics);
+      // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
+      const keyMap = await MapState.load(db);
+      const writer = new LogWriter(db, subtrees, keyMap, logKey, clock, metrics);
       // A mirror's log grows only by its follower copying the registry's entries and checkpoints;
       // it signs nothing, not even an empty log's checkpoint, and its app refuses every write.
       if (overrides.mirror === undefined) await writer.init();
@@ -91,7 +96,7 @@ export class RegistryService {
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
-      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes };
+      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const app = createApp({
         config,
@@ -106,7 +111,7 @@ export class RegistryService {
         metrics,
         ...(overrides.mirror !== undefined ? { mirror: overrides.mirror } : {}),
       });
-      return new RegistryService(config, app, db, logKey, logger, writer, redis, overrides.database === undefined, overrides.httpTimeouts);
+      return new RegistryService(config, app, db, logKey, logger, writer, overrides.mirror === undefined, redis, overrides.database === undefined, overrides.httpTimeouts);
     } catch (error) {
       redis?.disconnect();
       if (overrides.database === undefined) await db.close();
@@ -114,7 +119,10 @@ export class RegistryService {
     }
   }
 
-  /** Listens on the configured host and port (0: any free port); returns the base URL. */
+  /**
+   * Listens on the configured host and port (0: any free port); returns the base URL. From now on
+   * a registry signs a fresh checkpoint whenever its latest reaches CHECKPOINT_INTERVAL_SECONDS.
+   */
   async start(): Promise<string> {
     const { tls, host, port } = this.config.http;
     // Node enforces the timeouts below when it checks connections; check every second, not every 30 s.
@@ -132,6 +140,9 @@ export class RegistryService {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
+    if (this.signs) {
+      this.writer.startRefreshing(this.config.log.checkpointIntervalMs, (error) => this.logger.error({ err: error }, 'signing a fresh checkpoint failed'));
+    }
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `${tls === null ? 'http' : 'https'}://${shownHost}:${address.port}`;
@@ -152,7 +163,7 @@ export class RegistryService {
       clearInterval(sweep);
       clearTimeout(deadline);
     }
-    await this.writer.drain();
+    await this.writer.stop();
     if (this.redis !== null) await this.redis.quit().catch(() => this.redis?.disconnect());
     if (this.ownsDatabase) await this.db.close();
   }

@@ -10,11 +10,12 @@ import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { MapState } from '../../src/server/log/map-state.js';
 import type { TestRegistry } from './registry.js';
 
 /** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */
-export function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
+export async function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
-  const writer = new LogWriter(db, new SubtreeStore(db.prisma), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
+  const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
   return writer.append(new Write(identityKind, record));
 }

@@ -175,12 +175,16 @@ async function generate(): Promise<Record<string, Example>> {
     await capture('InvalidGroupRecord', 'A group record without a name', 'POST', '/v1/groups', 400, { body: { ...groupGenesis, name: '' }, operations: ['createGroup', 'submitGroupRecord'] });
 
     // --- 404 ----------------------------------------------------------------------------------
-    await capture('UserNotFound', 'No identity with this userId', 'GET', `/v1/users/${newPeersId()}`, 404, { operations: ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'getPeersAnchorDocument'] });
+    await capture('UserProvenAbsent', 'No identity with this userId, with the checkpoint and the map’s proof of absence', 'GET', `/v1/users/${newPeersId()}`, 404, { operations: ['lookupIdentity'] });
+    await capture('UserNotFound', 'No identity with this userId', 'GET', `/v1/users/${newPeersId()}/log`, 404, { operations: ['getIdentityHistory', 'listDevices', 'getPeersAnchorDocument'] });
     const stranger = generateIdentityKeys();
     const strangerGenesis = await createIdentityRecord(stranger);
     const strangerUpdate = await createSuccessorRecord({ previous: strangerGenesis, signingKey: stranger.signing, signer: stranger.rotation });
     await capture('UserNotFoundOnWrite', 'A valid update of an identity nobody registered', 'POST', `/v1/users/${strangerGenesis.userId}`, 404, { body: strangerUpdate, operations: ['submitIdentityRecord', 'putDevice'] });
-    await capture('GroupNotFound', 'No group with this groupId', 'GET', `/v1/groups/${newPeersId()}`, 404, { operations: ['lookupGroup', 'submitGroupRecord'] });
+    await capture('GroupProvenAbsent', 'No group with this groupId, with the checkpoint and the map’s proof of absence', 'GET', `/v1/groups/${newPeersId()}`, 404, { operations: ['lookupGroup'] });
+    const ghost = await createGroupGenesis({ name: 'Never created', members: [member(alice, 'founder')], signer: { userId: alice.userId, signingKey: newSigning } });
+    const ghostUpdate = await createGroupUpdate({ previous: ghost, name: 'Still not created', signer: { userId: alice.userId, signingKey: newSigning } });
+    await capture('GroupNotFound', 'A valid update of a group nobody created', 'POST', `/v1/groups/${ghost.groupId}`, 404, { body: ghostUpdate, operations: ['submitGroupRecord'] });
     await capture('TreeSizeNotFound', 'A tree size larger than the log', 'GET', `/v1/log/proof/inclusion?index=0&size=${size + 100}`, 404, { operations: ['getInclusionProof', 'getConsistencyProof'] });
 
     // --- 409 ----------------------------------------------------------------------------------
