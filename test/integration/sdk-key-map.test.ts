@@ -184,6 +184,7 @@ describe('a 404 for an identity that exists: UNVERIFIED_ABSENCE', () => {
   });
 
   it('the genuine old 404, replayed to a client that saw a later checkpoint: STALE_ANSWER', async () => {
+    reset();
     const store = new MemoryStore();
     await viaProxy({ store }).lookup(target.userId); // passes through: the client sees the current checkpoint
     notFound(absentBefore);
