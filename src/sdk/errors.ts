@@ -158,7 +158,7 @@ export class NotFoundError extends RegistryError {
     /** The checkpoint whose map root the absence was proven against. */
     readonly checkpoint: VerifiedRegistryCheckpoint,
   ) {
-    super(404, 'NOT_FOUND', `no ${kind === 'user' ? 'identity' : 'group'} ${id}: proven absent as of the checkpoint of size ${checkpoint.size}`);
+    super(404, 'NOT_FOUND', `404 NOT_FOUND: no ${kind === 'user' ? 'identity' : 'group'} ${id}, proven absent as of the checkpoint of size ${checkpoint.size}`);
     this.name = 'NotFoundError';
   }
 }
