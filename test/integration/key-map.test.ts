@@ -5,6 +5,7 @@
 // roots the registry signs are the fold of GET /v1/log/entries, after a restart (which does not
 // replay the log) and with two registry processes on one database.
 import { describe, expect, it } from '@jest/globals';
+import { signCheckpoint } from '../../src/protocol/checkpoint.js';
 import { toBase64 } from '../../src/protocol/encoding.js';
 import type { GroupRecord } from '../../src/protocol/group.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
@@ -292,6 +293,62 @@ describe('fresh checkpoints', () => {
     expect(fresh.time).toBeGreaterThan(first.time);
     expect([fresh.size, toBase64(fresh.root), toBase64(fresh.mapRoot)]).toEqual([first.size, toBase64(first.root), toBase64(first.mapRoot)]);
   });
+});
+
+describe('a registry started after a long stop', () => {
+  it('signs a fresh checkpoint at once, not an interval later', async () => {
+    const database = await openTestDatabase();
+    const clock = testClock();
+    try {
+      const first = await startTestRegistry({ database, clock, listen: false });
+      await registeredPerson(first.app, 'before the stop');
+      const before = await registryCheckpoint((await first.api.get('/v1/log/checkpoint')).text, first.service.logKey.noteKey);
+      await first.close();
+      clock.advance(2 * 60 * 60 * 1000);
+      const second = await startTestRegistry({ database, clock, logSeed: first.logSeed, listen: true });
+      try {
+        const fresh = await waitFor(
+          async () => {
+            const checkpoint = await registryCheckpoint((await second.api.get('/v1/log/checkpoint')).text, second.service.logKey.noteKey);
+            if (checkpoint.time === before.time) throw new Error('still the checkpoint from before the stop');
+            return checkpoint;
+          },
+          { timeout: 30_000, interval: 200 },
+        );
+        expect([fresh.time, fresh.size, toBase64(fresh.mapRoot)]).toEqual([clock.now(), before.size, toBase64(before.mapRoot)]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await database.close();
+    }
+  }, SETUP_TIMEOUT_MS);
+});
+
+describe('a log signed before the key map', () => {
+  it('gets a checkpoint of its size with the map and time lines when the registry starts', async () => {
+    const database = await openTestDatabase();
+    try {
+      const first = await startTestRegistry({ database, listen: false });
+      const ann = await registeredPerson(first.app, 'ann');
+      const latest = await registryCheckpoint((await first.api.get('/v1/log/checkpoint')).text, first.service.logKey.noteKey);
+      const key = first.service.logKey;
+      await first.close();
+      // What a registry of the previous version signed: the three C2SP lines alone.
+      const old = await signCheckpoint({ origin: latest.origin, size: latest.size, root: latest.root }, key.noteKey, key.sign);
+      await database.db.query('UPDATE log_checkpoints SET note = $1 WHERE size = $2', [old, latest.size]);
+      const second = await startTestRegistry({ database, listen: false, logSeed: first.logSeed });
+      try {
+        const upgraded = await registryCheckpoint((await second.api.get('/v1/log/checkpoint')).text, key.noteKey);
+        expect([upgraded.size, toBase64(upgraded.root), toBase64(upgraded.mapRoot)]).toEqual([latest.size, toBase64(latest.root), toBase64(latest.mapRoot)]);
+        await expectProvenBundle(second, `/v1/users/${ann.userId}`, { kind: 'user', id: ann.userId });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await database.close();
+    }
+  }, SETUP_TIMEOUT_MS);
 });
 
 describe('two registry processes on one database', () => {

@@ -155,7 +155,8 @@ export class LogWriter {
       }, delayMs);
       this.refreshTimer.unref();
     };
-    schedule(intervalMs);
+    // At once: a registry that was down for a while starts with an old latest checkpoint.
+    schedule(0);
   }
 
   /** Stops the refresh timer and waits for a refresh under way: call before closing the database. */
