@@ -36,8 +36,8 @@ export interface MonitorReport {
   /** Records accepted since the last check, in log order, each verified to be in the log. */
   changes: MonitorChange[];
   /**
-   * Changes the owner did not expect (empty when `knownHashes` was not given), the map's head
-   * among them whenever the owner did not make it — even when the history left it out.
+   * Changes the owner did not expect (empty when `knownHashes` was not given): a new head the
+   * owner did not make is among them even when the history left it out (see `historyError`).
    */
   unexpected: MonitorChange[];
   /** The head the key map holds for the identity now. */
