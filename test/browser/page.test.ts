@@ -343,6 +343,29 @@ describe('the lookup page over HTTP', () => {
     }
   });
 
+  it('fails with STALE_ANSWER on an old head shown with the current checkpoint, and marks the newest-record check', async () => {
+    const { alice } = fixtures;
+    // Alice's genesis as the head, with the current checkpoint, its map proof and a valid inclusion proof.
+    const current = await (await fetch(`${registry.url}/v1/users/${alice.userId}`)).json();
+    const genesis = current.entries[0];
+    const inclusion = await (await fetch(`${registry.url}/v1/log/proof/inclusion?index=${genesis.index}&size=${current.proof.size}`)).json();
+    const { publicKey, publicBoxKey, rotationKeys, status } = genesis.record;
+    const forged = { ...current, publicKey, publicBoxKey, rotationKeys, status, entries: [genesis], proof: inclusion };
+    proxy.tamper = ({ path, body }) => (path === `/v1/users/${alice.userId}` ? forged : body);
+    try {
+      const context = await freshContext(browser);
+      const tab = await openTab(context);
+      await tab.page.goto(`${proxy.url}/u/${alice.userId}`);
+      expect(await settledState(tab.page)).toBe('failed');
+      expect(await text(tab.page, '[data-code]')).toBe('STALE_ANSWER');
+      expect(await tab.page.locator('.verified-mark, .identity, [data-key], #freshness').count()).toBe(0);
+      expect(await marks(tab.page)).toMatchObject({ newest: 'failed', history: 'not-checked' });
+      await context.close();
+    } finally {
+      proxy.tamper = null;
+    }
+  });
+
   it('fails when the lookup verifies but the audit history lies, with no verified mark', async () => {
     const { carol } = fixtures;
     // Mark the recovery nullified instead of the thief's record: replaying the chain disagrees.
