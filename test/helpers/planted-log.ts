@@ -16,12 +16,24 @@ import { signCheckpoint } from '../../src/protocol/checkpoint.js';
 import { FoldedKeyMap } from '../../src/protocol/key-map-audit.js';
 import { MapState } from '../../src/server/log/map-state.js';
 import type { TestRegistry } from './registry.js';
+import { newPeersId } from '../../src/protocol/ids.js';
 
 /** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */
 export async function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
   const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
   return writer.append(new Write(identityKind, record));
+}
+
+/**
+ * Appends `count` identity geneses in batches, as cheaply as a log of that size can be made: one
+ * real genesis `template` under `count` fresh userIds, so every signature but the template's is
+ * wrong. For tests of what the log is made of (tiles, proofs), not of what the records say.
+ */
+export async function plantIdentityGeneses(registry: TestRegistry, template: IdentityRecord, count: number): Promise<AppendResult[]> {
+  const db = registry.database.db;
+  const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
+  return Promise.all(Array.from({ length: count }, () => writer.append(new Write(identityKind, { ...template, userId: newPeersId() }))));
 }
 
 /**

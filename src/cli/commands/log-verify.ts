@@ -3,15 +3,16 @@
  * or with --database from the registry's own database (verify-log.ts, also `peerkeys verify-log`).
  * Both replay the log through src/ledger/replay.ts.
  */
-import { RegistryFeed } from '../../mirror/registry-feed.js';
+import { FollowerFeed } from '../../mirror/follower-feed.js';
 import { EXIT, integerOption, UsageError, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { defaultCursorPath } from '../log-state.js';
 import { verifyRemoteLog } from '../log-verifier.js';
 import { logStore, registryTarget, statePath } from '../registry-target.js';
+import { TILES_OPTION, TILES_OPTION_HELP, tilesOption } from '../tiles-option.js';
 
 export const logVerify: Command = {
   name: 'log verify',
-  help: `usage: peerkeys log verify [--cursor <file>] [--from-start] [--max-entries <n>] [--json]
+  help: `usage: peerkeys log verify [--cursor <file>] [--from-start] [--max-entries <n>] [--tiles <url|off>] [--json]
                           [--registry <url|profile>] [--vkey <vkey>] [--state <file>]
        peerkeys log verify --database [--json]      (the same as: peerkeys verify-log)
 
@@ -36,6 +37,7 @@ what the log gained since.
   --cursor <file>   the cursor (default: log-verify-<origin>.json next to the state file)
   --from-start      ignore the cursor and verify from entry 0
   --max-entries <n> verify at most n entries this run, then stop (the cursor keeps the place)
+${TILES_OPTION_HELP}
 ${JSON_OPTION_HELP};
                     the report is the object
 ${REGISTRY_OPTIONS_HELP}
@@ -49,6 +51,7 @@ entries (the signed note is printed: keep it as evidence); 4 registry unreachabl
     cursor: { type: 'string' },
     'from-start': { type: 'boolean' },
     'max-entries': { type: 'string' },
+    ...TILES_OPTION,
     database: { type: 'boolean' },
   },
   async run(invocation) {
@@ -63,9 +66,10 @@ entries (the signed note is printed: keep it as evidence); 4 registry unreachabl
     const target = registryTarget(invocation);
     const cursorPath = stringOption(values, 'cursor') ?? defaultCursorPath(statePath(invocation), target.key);
     const maxEntries = values['max-entries'] === undefined ? undefined : integerOption(values, 'max-entries', 0);
+    const tiles = tilesOption(values);
     const bar = ui.progress('verifying log entries');
     const report = await verifyRemoteLog({
-      feed: new RegistryFeed({ url: target.url, vkey: target.vkey, store: logStore(invocation, target) }),
+      feed: new FollowerFeed({ url: target.url, vkey: target.vkey, tiles, store: logStore(invocation, target) }),
       vkey: target.vkey,
       cursorPath,
       fromStart: values['from-start'] === true,

@@ -3,10 +3,11 @@ import { createMirror } from '../../mirror/mirror.js';
 import { describeFork, describeMapMismatch, type MapRootStatus, type RoundResult } from '../../mirror/follower.js';
 import { durationOption, EXIT, REGISTRY_OPTIONS, type Command } from '../command.js';
 import { registryTarget } from '../registry-target.js';
+import { TILES_OPTION, TILES_OPTION_HELP, tilesOption } from '../tiles-option.js';
 
 export const mirror: Command = {
   name: 'mirror',
-  help: `usage: peerkeys mirror [--registry <url|profile>] [--vkey <vkey>] [--interval <time>] [--once] [--json]
+  help: `usage: peerkeys mirror [--registry <url|profile>] [--vkey <vkey>] [--tiles <url|off>] [--interval <time>] [--once] [--json]
 
 Follows a registry and keeps a verified copy of its log in the mirror's own database, and serves
 the same read API from it (lookups, audit histories, devices, checkpoints, proofs, entries, the
@@ -35,6 +36,7 @@ kind this version of peerkeys does not know. Restart it once the cause is unders
                     default profile of \`peerkeys pin\`)
   --vkey <vkey>     the registry's log verifier key, pinned out of band (default: the profile's,
                     else $PEERKEYS_VKEY)
+${TILES_OPTION_HELP}
   --interval <time> how often to poll: 10s, 1m, 500ms (default 10s)
   --once            catch up once and exit, without serving (cron jobs, audits)
   --json            each round's result as one JSON object on stdout ({ status, size, ... });
@@ -49,17 +51,18 @@ Exit status with --once: 0 caught up; 1 the registry's log holds a record that d
 or is of an unknown kind; 2 usage or configuration; 3 FORK or MAP_ROOT_MISMATCH; 4 registry
 unreachable. Without
 --once it runs until SIGINT or SIGTERM, and keeps serving after it stops following.`,
-  options: { registry: REGISTRY_OPTIONS.registry, vkey: REGISTRY_OPTIONS.vkey, interval: { type: 'string' }, once: { type: 'boolean' } },
+  options: { registry: REGISTRY_OPTIONS.registry, vkey: REGISTRY_OPTIONS.vkey, ...TILES_OPTION, interval: { type: 'string' }, once: { type: 'boolean' } },
   async run(invocation) {
     const { ui } = invocation;
     const { url, vkey } = registryTarget(invocation);
     const intervalMs = durationOption(invocation.values, 'interval', 10_000);
     const once = invocation.values['once'] === true;
+    const tiles = tilesOption(invocation.values);
     const configured = invocation.env.serverConfig({ signsCheckpoints: false, defaults: { DATA_DIR: './mirror-data' } });
     // --once --json: stdout holds the one result object, so the service's log lines stay out of it.
     const config = once && ui.json ? { ...configured, logLevel: 'silent' as const } : configured;
     let bar = ui.progress('copying log entries');
-    const { service, follower } = await createMirror({ registryUrl: url, vkey, config, onProgress: (done, total) => bar.update(done, total) });
+    const { service, follower } = await createMirror({ registryUrl: url, vkey, config, tiles, onProgress: (done, total) => bar.update(done, total) });
     let lastRetry: string | null = null;
     const report = (result: RoundResult) => {
       if (ui.json && once) ui.printJson(result);
