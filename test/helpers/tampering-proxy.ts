@@ -34,13 +34,14 @@ export async function startTamperingProxy(upstream: string): Promise<TamperingPr
     const raw = Buffer.from(await answer.arrayBuffer());
     const type = answer.headers.get('content-type') ?? 'text/plain';
     let value: unknown = type.includes('json') ? JSON.parse(raw.toString('utf8')) : type.includes('octet-stream') ? raw : raw.toString('utf8');
-    if (proxy.tamper !== null) value = proxy.tamper({ method: req.method!, path: req.url!, status: answer.status, body: value });
+    const exchange: Exchange = { method: req.method!, path: req.url!, status: answer.status, body: value };
+    if (proxy.tamper !== null) value = proxy.tamper(exchange);
     // Pass the registry's headers on (CORS for browsers among them), but not framing ones.
     const headers: Record<string, string> = {};
     answer.headers.forEach((value, name) => {
       if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'etag'].includes(name)) headers[name] = value;
     });
-    res.writeHead(answer.status, headers);
+    res.writeHead(exchange.status, headers);
     res.end(typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -154,6 +154,21 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
     expect(human.stdout).toContain(note);
   });
 
+  it('log verify by a client that verified the right map root for that size: exit 3, whichever check sees it first', async () => {
+    const env = freshClientEnv();
+    await plantCheckpoint(registry, right);
+    const before = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json', '--json'], { cwd: dir, env });
+    expectWith(before.code, before.stderr).toBe(0);
+    note = await plantCheckpoint(registry, wrong);
+    const after = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json', '--json'], { cwd: dir, env });
+    expectWith(after.code, after.stderr).toBe(3);
+    const report = JSON.parse(after.stdout) as { error?: unknown };
+    // An SDK that keeps the map root of the checkpoint it verified refuses the other one itself
+    // (LOG_FORK, two maps of one log); one that does not leaves it to the fold.
+    if (report.error === undefined) expect(report).toMatchObject({ mapRootMismatch: evidence() });
+    else expect(report.error).toMatchObject({ code: 'LOG_FORK', what: 'map', verifiedMapRoot: toBase64(right), presentedMapRoot: toBase64(wrong) });
+  });
+
   it('verify-log: exit 3, MAP_ROOT_MISMATCH with the signed note', async () => {
     const json = await verifyLog(true);
     expectWith(json.code, json.stderr).toBe(3);

@@ -11,6 +11,7 @@ import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { formatVerifierKey, parseVerifierKey, type NoteKey } from '../../src/protocol/checkpoint.js';
 import { FollowerFeed } from '../../src/mirror/follower-feed.js';
 import { fromBase64Url, toBase64, toBase64Url } from '../../src/protocol/encoding.js';
+import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { verifyConsistency } from '../../src/protocol/merkle.js';
 import { generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { verifyCheckpoint, verifyWriteResult, type VerifiedCheckpoint } from '../../src/sdk/verify.js';
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 /** A write that was acknowledged, with the record it was for. */
 interface Receipt {
-  record: object;
+  record: IdentityRecord;
   reply: Reply;
 }
 
