@@ -57,6 +57,8 @@ export interface Config {
     lookupCacheBytes: number;
     /** The in-process cache of Merkle subtree hashes, in bytes. */
     subtreeCacheBytes: number;
+    /** The in-process cache of the log's entry bundles (tlog-tiles), in bytes. */
+    tileCacheBytes: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -120,6 +122,7 @@ export const environmentSchema = z.object({
   PAGE_MAX_BYTES: bytes.default(256 * 1024),
   LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
   SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
+  TILE_CACHE_BYTES: bytes.default(32 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -190,7 +193,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
       redisUrl: e.REDIS_URL ?? null,
     },
     ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
-    limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES },
+    limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES, tileCacheBytes: e.TILE_CACHE_BYTES },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -22,6 +22,7 @@ import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
 import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
+import { TileReader } from './server/log/tile-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
 import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
@@ -98,6 +99,7 @@ export class RegistryService {
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
       const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
+      const log = new LogReader(db, subtrees, config.limits.pageBytes);
       const app = createApp({
         config,
         db,
@@ -105,7 +107,8 @@ export class RegistryService {
         identities,
         devices: new DeviceService(db, clock, limits.committed.deviceWrites, config.limits.pageBytes),
         groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads),
-        log: new LogReader(db, subtrees, config.limits.pageBytes),
+        log,
+        tiles: new TileReader(db, subtrees, async () => (await log.latest()).size, config.limits.tileCacheBytes),
         limits,
         logger,
         metrics,

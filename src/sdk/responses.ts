@@ -65,7 +65,7 @@ export const writeResultSchema = z.object({
 
 export const consistencySchema = z.object({ from: index, to: index, hashes: z.array(b64).check(z.maxLength(128)) });
 
-export const registryInfoSchema = z.object({ origin: z.string(), publicKey: b64, vkey: z.string(), version: z.string() });
+export const registryInfoSchema = z.object({ origin: z.string(), publicKey: b64, vkey: z.string(), version: z.string(), tiles: z.optional(z.string()) });
 
 export const problemSchema = z.object({ status: z.int(), code: z.string(), detail: z.optional(z.string()) });
 
