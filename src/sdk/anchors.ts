@@ -61,7 +61,11 @@ export type AnchorReason =
   | 'REDIRECT'
   /** abstain: 408, 429 or a 5xx. */
   | 'UNAVAILABLE'
-  /** abstain: a registry's answer is older than one this client saw (a lagging replica). */
+  /**
+   * abstain: a registry's answer is not shown to be current — older than one this client saw (a
+   * lagging replica), not the key map's head at its checkpoint, or with a checkpoint older than
+   * the client's maximum age (STALE_CHECKPOINT): it proves nothing either way.
+   */
   | 'STALE_ANSWER'
   /** abstain: the registry holds the userId unbound (first come, first served) and unbound ids were not allowed. */
   | 'UNBOUND_ID'
@@ -183,7 +187,9 @@ function classifyLookupError(error: unknown): { verdict: 'veto' | 'abstain'; rea
     return { verdict: 'veto', reason: 'UNEXPECTED_STATUS', detail: error.message };
   }
   if (error instanceof VerificationError) {
-    if (error.code === 'STALE_ANSWER') return { verdict: 'abstain', reason: 'STALE_ANSWER', detail: error.message };
+    // An old view (a lagging replica, or a checkpoint past the client's maximum age) proves
+    // nothing either way about the key: abstain, as for a timeout.
+    if (error.code === 'STALE_ANSWER' || error.code === 'STALE_CHECKPOINT') return { verdict: 'abstain', reason: 'STALE_ANSWER', detail: `${error.code}: ${error.message}` };
     return { verdict: 'veto', reason: 'UNVERIFIABLE', detail: `${error.code}: ${error.message}` };
   }
   // Anything else went wrong while checking the answer: nothing was verified, so it cannot confirm.

@@ -7,6 +7,7 @@ import { parseCheckpointText, parseSignedNote, signCheckpoint } from '../../src/
 import { recordHash } from '../../src/protocol/signing.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 import {
+  askRegistry,
   CheckpointError,
   MemoryStore,
   NotFoundError,
@@ -313,5 +314,16 @@ describe('monitor: a head its owner did not make is reported, whatever the histo
     const honest = await monitor(viaProxy({ store }), owner.userId, { knownHashes: known });
     expect(honest.unexpected.map((c) => c.hash)).toEqual([recordHash(theft)]);
     expect(honest.historyError).toBeUndefined();
+  });
+});
+
+describe('anchors: an answer not shown current neither confirms nor vetoes', () => {
+  it('a registry anchor whose checkpoint is past the maximum age abstains', async () => {
+    reset();
+    const target = await registered('Anchored');
+    const presented = { publicKey: target.keys.signing.publicKey, publicBoxKey: target.keys.box.publicKey };
+    const late = new RegistryClient({ url: proxy.url, vkey, now: () => Date.now() + 11 * 60_000 });
+    expect(await askRegistry(late, target.userId, presented)).toMatchObject({ answer: 'abstain', reason: 'STALE_ANSWER' });
+    expect(await askRegistry(viaProxy(), target.userId, presented)).toMatchObject({ answer: 'confirm', reason: 'LISTED' });
   });
 });

@@ -50,6 +50,9 @@ it('a thief rotates the keys away; the owner recovers with the offline key withi
   // The owner's monitor reports both records as unexpected.
   const alarm = await monitor(owner, userId, { knownHashes: [recordHash(genesis)] });
   expect(alarm.unexpected.map((c) => c.hash)).toEqual([recordHash(takeover), recordHash(more)]);
+  // ...and the head the key map holds is the thief's, which the owner did not make.
+  expect(alarm.head).toMatchObject({ hash: recordHash(more), expected: false });
+  expect(alarm.historyError).toBeUndefined();
 
   // Recovery with the offline key, which is stronger than the stolen one; fresh keys throughout.
   const fresh = { signing: generateSigningKeyPair(), box: generateBoxKeyPair(), rotation: generateSigningKeyPair() };
