@@ -12,6 +12,7 @@ import { expectProblem, expectSomeClientProblem, logSize, type Client } from '..
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
 import { useTestRegistry } from '../helpers/registry.js';
 import { expectWith } from '../helpers/expect-with.js';
+import { parseCheckpointText, parseSignedNote } from '../../src/protocol/checkpoint.js';
 
 type Json = Record<string, unknown>;
 type EndpointName = 'genesis' | 'update' | 'device';
@@ -41,7 +42,13 @@ beforeAll(async () => {
   const update = await nextRecord(owner);
   const device = await createDeviceRecord({ userId: owner.userId, addresses: ['https://owner.example:8443', '192.168.1.2:5000'], name: 'laptop', signingKey: owner.signing });
 
-  const lookup = async () => (await client.get(`/v1/users/${owner.userId}`)).body;
+  // The lookup bundle, its checkpoint as what it commits to: a fresh checkpoint of the same log
+  // (signed while the test runs, CHECKPOINT_INTERVAL_SECONDS) differs only in its time and signature.
+  const lookup = async () => {
+    const { checkpoint, ...bundle } = (await client.get(`/v1/users/${owner.userId}`)).body;
+    const { time: _time, ...commits } = parseCheckpointText(parseSignedNote(checkpoint)!.text)!;
+    return { ...bundle, checkpoint: commits };
+  };
   const devices = async () => (await client.get(`/v1/users/${owner.userId}/devices`)).body;
   endpoints.set('genesis', { name: 'genesis', method: 'POST', path: '/v1/users', record: stranger.head, success: 201, state: async () => (await client.get(`/v1/users/${stranger.userId}`)).status });
   endpoints.set('update', { name: 'update', method: 'POST', path: `/v1/users/${owner.userId}`, record: update, success: 200, state: lookup });
