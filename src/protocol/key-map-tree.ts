@@ -12,6 +12,12 @@
  * `root()` rehashes only the cleared nodes, so a batch of many keys shares the work on common
  * ancestors (as Trillian's HStar3 does level by level). Building n keys from scratch costs about
  * 2n hashes plus one per key for its path.
+ *
+ * `fork()` gives a second map that shares every node with this one, in O(1): the tree is
+ * persistent. Each map owns the nodes it created since its last fork and changes only those in
+ * place; a node it does not own (shared with another map) is copied on the way down, so an update
+ * never shows through another map. A server keeps the map of each recent log size this way (one
+ * path of new nodes per changed key) and proves against the one its answer's checkpoint names.
  */
 import { bytesEqual } from './encoding.js';
 import {
@@ -29,32 +35,38 @@ import {
   type MapValue,
 } from './key-map.js';
 
+/** Who may change a node in place: the map that created it, until that map forks. */
+type Owner = object;
+
+/** A leaf never changes: a new value is a new leaf (so a shared leaf needs no copy). */
 interface Leaf {
   readonly leaf: true;
   readonly path: Uint8Array;
-  valueBytes: Uint8Array;
+  readonly valueBytes: Uint8Array;
   hash: Uint8Array | null;
 }
 
 interface Branch {
   readonly leaf: false;
+  readonly owner: Owner;
   left: TreeNode | null;
   right: TreeNode | null;
+  /** A cache: filling it in on a shared node is safe, since a node's subtree never changes once shared. */
   hash: Uint8Array | null;
 }
 
 type TreeNode = Leaf | Branch;
 
-function branch(left: TreeNode | null, right: TreeNode | null): Branch {
-  return { leaf: false, left, right, hash: null };
+function branch(owner: Owner, left: TreeNode | null, right: TreeNode | null): Branch {
+  return { leaf: false, owner, left, right, hash: null };
 }
 
 /** The chain of nodes that holds two leaves whose paths agree on their first `depth` bits. */
-function split(a: Leaf, b: Leaf, depth: number): Branch {
+function split(owner: Owner, a: Leaf, b: Leaf, depth: number): Branch {
   let d = depth;
   while (pathBit(a.path, d) === pathBit(b.path, d)) d++; // the paths differ, so d < 256
-  let node = pathBit(a.path, d) === 0 ? branch(a, b) : branch(b, a);
-  for (let i = d - 1; i >= depth; i--) node = pathBit(a.path, i) === 0 ? branch(node, null) : branch(null, node);
+  let node = pathBit(a.path, d) === 0 ? branch(owner, a, b) : branch(owner, b, a);
+  for (let i = d - 1; i >= depth; i--) node = pathBit(a.path, i) === 0 ? branch(owner, node, null) : branch(owner, null, node);
   return node;
 }
 
@@ -67,6 +79,7 @@ function hashOf(node: TreeNode | null): Uint8Array {
 export class KeyMap {
   private top: TreeNode | null = null;
   private count = 0;
+  private owner: Owner = {};
 
   /** How many keys the map holds. */
   get size(): number {
@@ -94,6 +107,19 @@ export class KeyMap {
     return hashOf(this.top);
   }
 
+  /**
+   * A copy of this map, in O(1): the two share every node, and an update to either never shows in
+   * the other (each copies a shared node before changing it).
+   */
+  fork(): KeyMap {
+    const copy = new KeyMap();
+    copy.top = this.top;
+    copy.count = this.count;
+    // Every node this map owned is shared from now on: it must copy them too before a change.
+    this.owner = {};
+    return copy;
+  }
+
   private setPath(path: Uint8Array, valueBytes: Uint8Array): void {
     const fresh: Leaf = { leaf: true, path, valueBytes, hash: null };
     let parent: Branch | null = null;
@@ -101,24 +127,28 @@ export class KeyMap {
     let node = this.top;
     for (let depth = 0; ; depth++) {
       if (node === null || node.leaf) {
-        let replacement: TreeNode = fresh;
-        if (node !== null && bytesEqual(node.path, path)) {
-          node.valueBytes = valueBytes;
-          node.hash = null;
-          return;
-        }
-        if (node !== null) replacement = split(node, fresh, depth);
-        if (parent === null) this.top = replacement;
-        else if (side === 0) parent.left = replacement;
-        else parent.right = replacement;
-        this.count++;
+        const replaces = node !== null && bytesEqual(node.path, path);
+        this.link(parent, side, node === null || replaces ? fresh : split(this.owner, node, fresh, depth));
+        if (!replaces) this.count++;
         return;
       }
-      node.hash = null;
-      parent = node;
+      let own: Branch = node;
+      if (own.owner !== this.owner) {
+        own = branch(this.owner, node.left, node.right);
+        this.link(parent, side, own);
+      }
+      own.hash = null;
+      parent = own;
       side = pathBit(path, depth);
-      node = side === 0 ? node.left : node.right;
+      node = side === 0 ? own.left : own.right;
     }
+  }
+
+  /** Puts `child` where the walk came from: under `parent` on `side`, or at the top. */
+  private link(parent: Branch | null, side: number, child: TreeNode): void {
+    if (parent === null) this.top = child;
+    else if (side === 0) parent.left = child;
+    else parent.right = child;
   }
 
   /** The value of `key`, or null when the map does not hold it. */

@@ -313,6 +313,39 @@ describe('key-map properties', () => {
     );
   });
 
+  it('fork() makes independent maps: updates to one never show in the other, both keep their reference roots', () => {
+    fc.assert(
+      fc.property(historyArb, historyArb, historyArb, fc.array(fc.nat(), { maxLength: 10 }), (base, left, right, probes) => {
+        const rootOf = (...parts: Array<Array<{ key: MapKey; value: MapValue }>>) => {
+          const final = new Map<string, { path: Uint8Array; value: Uint8Array }>();
+          for (const { key, value } of parts.flat()) final.set(`${key.kind}:${key.id}`, { path: reference.path(key), value: reference.value(value) });
+          return toHex(reference.root([...final.values()]));
+        };
+        const original = new KeyMap();
+        original.apply(base);
+        const before = toHex(original.root());
+        const copy = original.fork();
+        // Interleaved updates to the two maps, each after the other's: a shared node changed in place would leak.
+        const longest = Math.max(left.length, right.length);
+        for (let i = 0; i < longest; i++) {
+          if (left[i] !== undefined) original.apply([left[i]!]);
+          if (right[i] !== undefined) copy.apply([right[i]!]);
+        }
+        const third = copy.fork();
+        third.apply(left);
+        expect(toHex(original.root())).toBe(rootOf(base, left));
+        expect(toHex(copy.root())).toBe(rootOf(base, right));
+        expect(toHex(third.root())).toBe(rootOf(base, right, left));
+        expect(before).toBe(rootOf(base));
+        for (const n of probes) {
+          const key = { kind: 'user' as const, id: testId(n % 401) };
+          expect(verifyMapProof(copy.root(), key, copy.proveBytes(key))).toEqual(copy.get(key));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('every proof verifies: each key to its value, other keys to absence', () => {
     fc.assert(
       fc.property(historyArb, fc.array(keyArb, { maxLength: 10 }), (history, probes) => {
