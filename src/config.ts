@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { fromBase64Url } from './protocol/encoding.js';
 import { isValidKeyName } from './protocol/checkpoint.js';
+import { parseCosignerKey, type CosignerKey } from './protocol/cosignature.js';
 import type { DatabaseConfig } from './db/database.js';
 import { ID_POLICIES, type IdPolicy } from './server/admission-policy.js';
 
@@ -56,8 +57,46 @@ export interface Config {
     /** The in-process cache of Merkle subtree hashes, in bytes. */
     subtreeCacheBytes: number;
   };
+  /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §6); none: as before. */
+  witnesses: {
+    endpoints: Array<{ url: string; key: CosignerKey }>;
+    /** Bound on one add-checkpoint request. */
+    timeoutMs: number;
+    /** How often each witness's loop looks for a newer checkpoint when idle. */
+    pollMs: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
+
+/**
+ * Parses WITNESSES: comma-separated entries, each `<submission URL> <cosigner vkey>`, e.g.
+ * `https://witness.example.org/peerkeys witness.example.org+1234abcd+BASE64`.
+ */
+export function parseWitnesses(text: string): Config['witnesses']['endpoints'] {
+  const endpoints = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [url, vkey, ...rest] = entry.split(/\s+/);
+      const key = vkey === undefined ? null : parseCosignerKey(vkey);
+      if (url === undefined || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url) || key === null || rest.length > 0) {
+        throw new Error(`"${entry}" is not "<http(s) URL> <witness vkey (type 0x04)>"`);
+      }
+      return { url: url.replace(/\/+$/, ''), key };
+    });
+  if (new Set(endpoints.map((e) => e.key.name)).size !== endpoints.length) throw new Error('two witnesses with the same name');
+  return endpoints;
+}
+
+const witnesses = z.string().transform((text, ctx) => {
+  try {
+    return parseWitnesses(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -117,6 +156,9 @@ export const environmentSchema = z.object({
   PAGE_MAX_BYTES: bytes.default(256 * 1024),
   LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
   SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
+  WITNESSES: witnesses.default([]),
+  WITNESSES_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  WITNESSES_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -188,6 +230,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
     },
     ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
     limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES },
+    witnesses: { endpoints: e.WITNESSES, timeoutMs: e.WITNESSES_TIMEOUT_MS, pollMs: e.WITNESSES_POLL_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

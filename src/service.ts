@@ -24,6 +24,8 @@ import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
 import { SubtreeStore } from './db/subtree-store.js';
+import { WitnessSubmitter } from './server/log/witness-submitter.js';
+import { nodeVerify } from './node/node-ed25519.js';
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -54,6 +56,7 @@ export class RegistryService {
     readonly logger: Logger,
     private readonly writer: LogWriter,
     private readonly redis: Redis | null,
+    private readonly witnesses: WitnessSubmitter | null,
     private readonly ownsDatabase: boolean,
     private readonly httpTimeouts?: ServiceOverrides['httpTimeouts'],
   ) {}
@@ -92,6 +95,13 @@ export class RegistryService {
       // Each service counts its committed writes against its budget (write-budgets.ts).
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
       const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes };
+      const log = new LogReader(db, subtrees, config.limits.pageBytes);
+      // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
+      const { endpoints, timeoutMs, pollMs } = config.witnesses;
+      const witnesses =
+        endpoints.length > 0 && overrides.mirror === undefined
+          ? new WitnessSubmitter(db, log, endpoints, nodeVerify, { timeoutMs, pollMs, maxBackoffMs: 30_000 }, logger, metrics.registry)
+          : null;
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const app = createApp({
         config,
@@ -100,13 +110,15 @@ export class RegistryService {
         identities,
         devices: new DeviceService(db, clock, limits.committed.deviceWrites, config.limits.pageBytes),
         groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads),
-        log: new LogReader(db, subtrees, config.limits.pageBytes),
+        log,
         limits,
+        ...(witnesses !== null ? { witnesses } : {}),
         logger,
         metrics,
         ...(overrides.mirror !== undefined ? { mirror: overrides.mirror } : {}),
       });
-      return new RegistryService(config, app, db, logKey, logger, writer, redis, overrides.database === undefined, overrides.httpTimeouts);
+      witnesses?.start();
+      return new RegistryService(config, app, db, logKey, logger, writer, redis, witnesses, overrides.database === undefined, overrides.httpTimeouts);
     } catch (error) {
       redis?.disconnect();
       if (overrides.database === undefined) await db.close();
@@ -153,6 +165,7 @@ export class RegistryService {
       clearTimeout(deadline);
     }
     await this.writer.drain();
+    await this.witnesses?.stop();
     if (this.redis !== null) await this.redis.quit().catch(() => this.redis?.disconnect());
     if (this.ownsDatabase) await this.db.close();
   }

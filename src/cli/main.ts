@@ -129,6 +129,8 @@ function environment(): CliEnvironment {
     vkey: nonEmpty('PEERKEYS_VKEY'),
     state: nonEmpty('PEERKEYS_STATE'),
     keys: nonEmpty('PEERKEYS_KEYS'),
+    witnesses: nonEmpty('PEERKEYS_WITNESSES'),
+    witnessQuorum: nonEmpty('PEERKEYS_WITNESS_QUORUM'),
     configDir: nonEmpty('PEERKEYS_HOME') ?? join(nonEmpty('XDG_CONFIG_HOME') ?? join(homedir(), '.config'), 'peerkeys'),
     noColor: nonEmpty('NO_COLOR') !== undefined || env['TERM'] === 'dumb',
     serverConfig({ defaults = {}, ...options } = {}) {

@@ -85,12 +85,33 @@ async function show(route: Route): Promise<void> {
 
   const pending = pendingChecks(pin);
   renderLoading(view, userId, 'lookup', pending);
-  const client = new RegistryClient({ url: location.origin, vkey: pin.pin.vkey, store: clientStore, fetch: revalidatingFetch });
+  let client: RegistryClient;
+  try {
+    const witnesses = pageWitnessPolicy();
+    client = new RegistryClient({ url: location.origin, vkey: pin.pin.vkey, store: clientStore, fetch: revalidatingFetch, ...(witnesses !== undefined ? { witnesses } : {}) });
+  } catch (error) {
+    // A witness policy in the address that is not one: refuse rather than look up without it.
+    const outcome: Outcome = { kind: 'failed', code: 'INSUFFICIENT_COSIGNATURES', message: (error as Error).message, phase: 'lookup', verified: { previous: null } };
+    renderOutcome(view, userId, outcome, pin, checksFor(outcome, pin), actions);
+    return;
+  }
   const outcome = await verifyIdentity(client, userId, (phase) => {
     if (token === run) renderLoading(view, userId, phase, pending);
   });
   if (token !== run) return;
   renderOutcome(view, userId, outcome, pin, checksFor(outcome, pin), actions);
+}
+
+/**
+ * A witness policy from the page's address (README, "Witnesses"): `?witness=<vkey>` once per
+ * trusted witness and `&quorum=<k>` (default: all of them). None: no cosignatures required.
+ */
+function pageWitnessPolicy(): { vkeys: string[]; quorum: number } | undefined {
+  const query = new URLSearchParams(location.search);
+  const vkeys = query.getAll('witness');
+  if (vkeys.length === 0) return undefined;
+  const quorum = query.get('quorum');
+  return { vkeys, quorum: quorum === null ? vkeys.length : /^[1-9][0-9]{0,2}$/.test(quorum) ? Number(quorum) : 0 };
 }
 
 function repin(vkey: string | null): void {

@@ -28,6 +28,8 @@ export type VerificationCode =
   | 'BAD_CHECKPOINT'
   /** The checkpoint contradicts one this client saw before: the log was forked or rewritten. */
   | 'LOG_FORK'
+  /** The checkpoint lacks the cosignatures the client's witness policy requires (k of its n witnesses, valid, not from the future). */
+  | 'INSUFFICIENT_COSIGNATURES'
   /** An older answer than one this client already verified (e.g. from before a rotation it saw). */
   | 'STALE_ANSWER'
   /** Registries asked together disagree (lookupQuorum). */

@@ -1,5 +1,6 @@
 /** What a RegistryClient remembers between calls: the last verified checkpoint and heads, each new answer checked against them. */
 import type { Checkpoint } from '../../protocol/checkpoint.js';
+import { checkWitnessPolicy } from '../../protocol/cosignature.js';
 import { fromBase64, toBase64 } from '../../protocol/encoding.js';
 import { ReceiptNotVerifiedError, RegistryError, VerificationError } from '../errors.js';
 import { consistencySchema } from '../responses.js';
@@ -54,6 +55,7 @@ export class VerifiedState extends RegistryHttp {
    */
   protected acceptCheckpoint(checkpoint: VerifiedCheckpoint): Promise<void> {
     const task = this.checkpointQueue.then(async () => {
+      await this.requireCosignatures(checkpoint.note);
       const last = await this.lastCheckpoint();
       if (last !== null) {
         if (last.size === checkpoint.size) {
@@ -82,6 +84,19 @@ export class VerifiedState extends RegistryHttp {
     });
     this.checkpointQueue = task.catch(() => {});
     return task;
+  }
+
+  /** INSUFFICIENT_COSIGNATURES unless the note meets this client's witness policy (none set: nothing to check). */
+  private async requireCosignatures(note: string): Promise<void> {
+    if (this.witnessPolicy === null) return;
+    const result = await checkWitnessPolicy(note, this.witnessPolicy, await this.verifier, Date.now());
+    if (result.ok) return;
+    const { quorum, witnesses } = this.witnessPolicy;
+    const future = result.futureTime.length > 0 ? `; cosigned with a time in the future by ${result.futureTime.join(', ')}` : '';
+    throw new VerificationError(
+      'INSUFFICIENT_COSIGNATURES',
+      `the checkpoint is cosigned by ${result.cosigners.length} of the ${witnesses.length} trusted witnesses (${result.cosigners.join(', ') || 'none'}), ${quorum} are required${future}`,
+    );
   }
 
   /** Refuses an identity (or group) answer older than one already verified (a head's log index only grows). */

@@ -1,0 +1,19 @@
+/**
+ * Witness cosignatures are kept in the checkpoint's stored note itself (DESIGN.md §6): appended
+ * signature lines, which leave the signed text as it is. Every reader of the note then serves them.
+ */
+import type { Database } from './database.js';
+
+/**
+ * Appends `line` (one signature line, newline-terminated) to the note of the checkpoint of `size`
+ * whose text is `text`, unless that note already has a line by `name`. One statement, so lines by
+ * several witnesses, appended at once by several processes, are all kept. False when nothing
+ * changed (the checkpoint was replaced by a newer one of that size, or the line is there).
+ */
+export async function appendCosignature(db: Pick<Database, 'query'>, size: number, text: string, name: string, line: string): Promise<boolean> {
+  const rows = await db.query<{ size: unknown }>(
+    'UPDATE log_checkpoints SET note = note || $4 WHERE size = $1 AND starts_with(note, $2 || E\'\\n\') AND strpos(note, $3) = 0 RETURNING size',
+    [size, text, `\n\u2014 ${name} `, line],
+  );
+  return rows.length > 0;
+}
