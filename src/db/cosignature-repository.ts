@@ -17,3 +17,20 @@ export async function appendCosignature(db: Pick<Database, 'query'>, size: numbe
   );
   return rows.length > 0;
 }
+
+/** How far back (in checkpoints) a search for a cosigned checkpoint looks. */
+const COSIGNED_SEARCH_DEPTH = 1000;
+
+/**
+ * The newest of the last 1000 checkpoints whose note carries at least `count` signature lines
+ * besides the registry's own (the cosignatures this registry appended), or null.
+ */
+export async function latestCosignedCheckpoint(db: Pick<Database, 'query'>, count: number): Promise<{ size: number; note: string } | null> {
+  const rows = await db.query<{ size: unknown; note: string }>(
+    `SELECT size, note FROM (SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT ${COSIGNED_SEARCH_DEPTH}) recent
+     WHERE (length(note) - length(replace(note, E'\n\u2014 ', ''))) / 3 - 1 >= $1 ORDER BY size DESC LIMIT 1`,
+    [count],
+  );
+  const row = rows[0];
+  return row === undefined ? null : { size: Number(row.size), note: row.note };
+}

@@ -7,6 +7,10 @@ import { consistencySchema } from '../responses.js';
 import { verifyCheckpoint, verifyCheckpointsConsistent, type VerifiedCheckpoint, type VerifiedReceipt } from '../verify.js';
 import { RegistryHttp } from './http.js';
 
+/** How often, and how far apart, a client with a witness policy asks for a cosigned checkpoint (about 5 s in all). */
+const COSIGNED_ATTEMPTS = 20;
+const COSIGNED_RETRY_MS = 250;
+
 /** The last verified head of an identity, to detect answers older than ones already seen. */
 interface SeenHead {
   index: number;
@@ -55,7 +59,7 @@ export class VerifiedState extends RegistryHttp {
    */
   protected acceptCheckpoint(checkpoint: VerifiedCheckpoint): Promise<void> {
     const task = this.checkpointQueue.then(async () => {
-      await this.requireCosignatures(checkpoint.note);
+      await this.requireCosignatures(checkpoint);
       const last = await this.lastCheckpoint();
       if (last !== null) {
         if (last.size === checkpoint.size) {
@@ -86,16 +90,42 @@ export class VerifiedState extends RegistryHttp {
     return task;
   }
 
-  /** INSUFFICIENT_COSIGNATURES unless the note meets this client's witness policy (none set: nothing to check). */
-  private async requireCosignatures(note: string): Promise<void> {
-    if (this.witnessPolicy === null) return;
-    const result = await checkWitnessPolicy(note, this.witnessPolicy, await this.verifier, Date.now());
-    if (result.ok) return;
-    const { quorum, witnesses } = this.witnessPolicy;
-    const future = result.futureTime.length > 0 ? `; cosigned with a time in the future by ${result.futureTime.join(', ')}` : '';
+  /**
+   * Enforces the witness policy (RegistryClientOptions.witnesses) on a verified checkpoint. One
+   * cosigned by the quorum passes. A fresher one (the registry signs one per write batch, and its
+   * witnesses cosign in the background) passes when the newest checkpoint cosigned by the quorum
+   * (`GET /v1/log/checkpoint?cosigned=k`, asked again for a few seconds) is at least as large and
+   * provably extends it: the witnesses then vouch for a log it is a prefix of. Otherwise
+   * INSUFFICIENT_COSIGNATURES.
+   */
+  private async requireCosignatures(checkpoint: VerifiedCheckpoint): Promise<void> {
+    const policy = this.witnessPolicy;
+    if (policy === null) return;
+    const verify = await this.verifier;
+    const first = await checkWitnessPolicy(checkpoint.note, policy, verify, Date.now());
+    if (first.ok) return;
+    for (let attempt = 0; attempt < COSIGNED_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, COSIGNED_RETRY_MS));
+      const note = await this.request('GET', `/v1/log/checkpoint?cosigned=${policy.quorum}`, undefined, 'text').catch((error: unknown) => {
+        if (error instanceof RegistryError && error.code === 'NOT_FOUND') return null;
+        throw error;
+      });
+      if (note === null) continue;
+      const witnessed = await verifyCheckpoint(note as string, this.key, verify);
+      if (witnessed.size < checkpoint.size || !(await checkWitnessPolicy(witnessed.note, policy, verify, Date.now())).ok) continue;
+      if (witnessed.size > checkpoint.size && checkpoint.size > 0) {
+        const proof = consistencySchema.safeParse(await this.request('GET', `/v1/log/proof/consistency?from=${checkpoint.size}&to=${witnessed.size}`));
+        if (!proof.success) throw new VerificationError('INVALID_RESPONSE', 'the consistency answer is malformed');
+        verifyCheckpointsConsistent(checkpoint, witnessed, proof.data.hashes);
+      } else if (witnessed.size === checkpoint.size && toBase64(witnessed.root) !== toBase64(checkpoint.root)) {
+        throw new VerificationError('LOG_FORK', `two different checkpoints of size ${checkpoint.size}: the log was forked`);
+      }
+      return;
+    }
+    const future = first.futureTime.length > 0 ? `; cosigned with a time in the future by ${first.futureTime.join(', ')}` : '';
     throw new VerificationError(
       'INSUFFICIENT_COSIGNATURES',
-      `the checkpoint is cosigned by ${result.cosigners.length} of the ${witnesses.length} trusted witnesses (${result.cosigners.join(', ') || 'none'}), ${quorum} are required${future}`,
+      `the checkpoint of size ${checkpoint.size} is cosigned by ${first.cosigners.length} of the ${policy.witnesses.length} trusted witnesses (${first.cosigners.join(', ') || 'none'}), ${policy.quorum} required, and no checkpoint cosigned by ${policy.quorum} of them extends it${future}`,
     );
   }
 
