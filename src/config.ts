@@ -57,7 +57,7 @@ export interface Config {
     /** The in-process cache of Merkle subtree hashes, in bytes. */
     subtreeCacheBytes: number;
   };
-  /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §6); none: as before. */
+  /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §5a); none: as before. */
   witnesses: {
     endpoints: Array<{ url: string; key: CosignerKey }>;
     /** Bound on one add-checkpoint request. */

@@ -131,7 +131,8 @@ form.addEventListener('submit', (event) => {
     input.focus();
     return;
   }
-  location.assign(`/u/${value}`);
+  // The witness policy in the address (?witness=…&quorum=…) goes with the next lookup.
+  location.assign(`/u/${value}${location.search}`);
 });
 
 pinForm.addEventListener('submit', (event) => {
