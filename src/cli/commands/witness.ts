@@ -10,7 +10,7 @@ Runs a transparency-log witness (c2sp.org/tlog-witness): it keeps the latest che
 log it follows, cosigns (c2sp.org/tlog-cosignature) only a checkpoint signed by that log's key and
 consistent with the one it cosigned before, and serves POST /add-checkpoint. Configuration (the
 environment, and ./.env if present):
-  WITNESS_LOGS              the logs' vkeys (a registry's: `vkey` of GET /v1/registry), comma-separated
+  WITNESS_LOGS              the logs' vkeys (a registry's: vkey in GET /v1/registry), comma-separated
   WITNESS_NAME              its key name, a schema-less URL (default localhost:<port>/witness)
   WITNESS_SIGNING_KEY       its Ed25519 seed (unpadded base64url; \`peerkeys keygen --seed\`),
   WITNESS_SIGNING_KEY_FILE  or a file holding it (default: generated in WITNESS_DATA_DIR)
