@@ -85,16 +85,15 @@ async function show(route: Route): Promise<void> {
 
   const pending = pendingChecks(pin);
   renderLoading(view, userId, 'lookup', pending);
-  let client: RegistryClient;
-  try {
-    const witnesses = pageWitnessPolicy();
-    client = new RegistryClient({ url: location.origin, vkey: pin.pin.vkey, store: clientStore, fetch: revalidatingFetch, ...(witnesses !== undefined ? { witnesses } : {}) });
-  } catch (error) {
+  const witnesses = pageWitnessPolicy();
+  if (witnesses !== undefined && (await import('../protocol/cosignature.js')).witnessPolicy(witnesses.vkeys, witnesses.quorum) === null) {
     // A witness policy in the address that is not one: refuse rather than look up without it.
-    const outcome: Outcome = { kind: 'failed', code: 'INSUFFICIENT_COSIGNATURES', message: (error as Error).message, phase: 'lookup', verified: { previous: null } };
+    const message = 'the witness policy in the address is not valid: ?witness=<cosigner vkey> for each witness, and quorum from 1 to their number';
+    const outcome: Outcome = { kind: 'failed', code: 'INSUFFICIENT_COSIGNATURES', message, phase: 'lookup', verified: { previous: null } };
     renderOutcome(view, userId, outcome, pin, checksFor(outcome, pin), actions);
     return;
   }
+  const client = new RegistryClient({ url: location.origin, vkey: pin.pin.vkey, store: clientStore, fetch: revalidatingFetch, ...(witnesses !== undefined ? { witnesses } : {}) });
   const outcome = await verifyIdentity(client, userId, (phase) => {
     if (token === run) renderLoading(view, userId, phase, pending);
   });

@@ -1,6 +1,5 @@
 /** RegistryClient's HTTP layer: the registry's URL and pinned key, requests, problem answers as RegistryErrors, strict JSON. */
 import { parseVerifierKey, type NoteKey } from '../../protocol/checkpoint.js';
-import { witnessPolicy, type WitnessPolicy } from '../../protocol/cosignature.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { parseJson } from '../../protocol/json.js';
 import type { VerifySignature } from '../../protocol/signing.js';
@@ -37,8 +36,11 @@ export class RegistryHttp {
   readonly url: string;
   /** The pinned log key. */
   readonly key: NoteKey;
-  /** The cosignatures every checkpoint needs, or null (RegistryClientOptions.witnesses). */
-  protected readonly witnessPolicy: WitnessPolicy | null;
+  /**
+   * The cosignatures every checkpoint needs, or null (RegistryClientOptions.witnesses). Parsed
+   * with the witness code, which is loaded only by clients that have a policy (client/state.ts).
+   */
+  protected readonly witnesses: { vkeys: string[]; quorum: number } | null;
   protected readonly store: ClientStore;
   private readonly fetcher: typeof fetch;
   protected readonly verifier: Promise<VerifySignature>;
@@ -48,8 +50,7 @@ export class RegistryHttp {
     if (key === null) throw new TypeError('vkey is not a valid C2SP Ed25519 verifier key (<name>+<hex id>+<base64 key>)');
     this.url = options.url.replace(/\/+$/, '');
     this.key = key;
-    this.witnessPolicy = options.witnesses === undefined ? null : witnessPolicy(options.witnesses.vkeys, options.witnesses.quorum);
-    if (this.witnessPolicy === null && options.witnesses !== undefined) throw new TypeError('witnesses: cosigner vkeys (type 0x04), no repeats, and a quorum from 1 to their number');
+    this.witnesses = options.witnesses === undefined ? null : { vkeys: [...options.witnesses.vkeys], quorum: options.witnesses.quorum };
     this.store = options.store ?? new MemoryStore();
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.verifier = options.verify !== undefined ? Promise.resolve(options.verify) : defaultVerifier();

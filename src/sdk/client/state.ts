@@ -1,6 +1,6 @@
 /** What a RegistryClient remembers between calls: the last verified checkpoint and heads, each new answer checked against them. */
 import type { Checkpoint } from '../../protocol/checkpoint.js';
-import { checkWitnessPolicy } from '../../protocol/cosignature.js';
+import type { WitnessPolicy } from '../../protocol/cosignature.js';
 import { fromBase64, toBase64 } from '../../protocol/encoding.js';
 import { ReceiptNotVerifiedError, RegistryError, VerificationError } from '../errors.js';
 import { consistencySchema } from '../responses.js';
@@ -26,6 +26,8 @@ interface SavedCheckpoint {
 export class VerifiedState extends RegistryHttp {
   /** Serialises updates of the stored checkpoint across concurrent calls. */
   private checkpointQueue: Promise<unknown> = Promise.resolve();
+  /** The parsed witness policy (see requireCosignatures). */
+  private policy: WitnessPolicy | null | undefined;
 
   /** Reads a value this client keeps in its store (namespaced by the registry's origin). */
   async loadState(name: string): Promise<string | null> {
@@ -99,8 +101,12 @@ export class VerifiedState extends RegistryHttp {
    * INSUFFICIENT_COSIGNATURES.
    */
   private async requireCosignatures(checkpoint: VerifiedCheckpoint): Promise<void> {
-    const policy = this.witnessPolicy;
-    if (policy === null) return;
+    if (this.witnesses === null) return;
+    // Loaded only here: clients without a witness policy (and the lookup page's first load) do not carry it.
+    const { checkWitnessPolicy, witnessPolicy } = await import('../../protocol/cosignature.js');
+    this.policy ??= witnessPolicy(this.witnesses.vkeys, this.witnesses.quorum);
+    const policy = this.policy;
+    if (policy === null) throw new TypeError('witnesses: cosigner vkeys (type 0x04), no repeats, and a quorum from 1 to their number');
     const verify = await this.verifier;
     const first = await checkWitnessPolicy(checkpoint.note, policy, verify, Date.now());
     if (first.ok) return;
