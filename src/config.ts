@@ -89,14 +89,19 @@ export function parseWitnesses(text: string): Config['witnesses']['endpoints'] {
   return endpoints;
 }
 
-const witnesses = z.string().transform((text, ctx) => {
-  try {
-    return parseWitnesses(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+/** A variable read by `parse`, whose errors become the variable's validation issues. */
+function parsedBy<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+const witnesses = parsedBy(parseWitnesses);
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -112,19 +117,13 @@ export function parseBudgets(text: string): Budget[] {
   });
 }
 
-const budgets = z.string().transform((text, ctx) => {
-  try {
-    return parseBudgets(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+const budgets = parsedBy(parseBudgets);
 
 /** A size in bytes: a plain positive integer, at most 2^40. */
 const bytes = z.coerce.number().int().min(1).max(2 ** 40);
 
-const optionalText = z
+/** An optional text variable: unset, empty or blank is undefined; otherwise trimmed. */
+export const optionalText = z
   .string()
   .optional()
   .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));

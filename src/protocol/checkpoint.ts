@@ -58,7 +58,17 @@ export function isValidKeyName(name: string): boolean {
 
 /** key id = SHA-256(name || "\n" || 0x01 || public key)[:4] */
 export function noteKeyId(name: string, publicKey: Uint8Array): Uint8Array {
-  return sha256(concatBytes(utf8(`${name}\n`), new Uint8Array([ED25519_ALGORITHM]), publicKey)).slice(0, 4);
+  return signedNoteKeyId(name, ED25519_ALGORITHM, publicKey);
+}
+
+/** A signed-note key id for a signature type: SHA-256(name || "\n" || type || public key)[:4]. */
+export function signedNoteKeyId(name: string, algorithm: number, publicKey: Uint8Array): Uint8Array {
+  return sha256(concatBytes(utf8(`${name}\n`), new Uint8Array([algorithm]), publicKey)).slice(0, 4);
+}
+
+/** A vkey string for a signature type: `<name>+<key id as 8 hex digits>+<base64(type || public key)>`. */
+export function formatVkey(key: NoteKey, algorithm: number): string {
+  return `${key.name}+${toHex(key.keyId)}+${toBase64(concatBytes(new Uint8Array([algorithm]), key.publicKey))}`;
 }
 
 export function noteKey(name: string, publicKey: Uint8Array): NoteKey {
@@ -67,7 +77,7 @@ export function noteKey(name: string, publicKey: Uint8Array): NoteKey {
 
 /** The verifier key string: `<name>+<key id as 8 hex digits>+<base64(0x01 || public key)>`. */
 export function formatVerifierKey(key: NoteKey): string {
-  return `${key.name}+${toHex(key.keyId)}+${toBase64(concatBytes(new Uint8Array([ED25519_ALGORITHM]), key.publicKey))}`;
+  return formatVkey(key, ED25519_ALGORITHM);
 }
 
 /** Parses a verifier key string; null unless it is a well-formed Ed25519 key with a matching id. */

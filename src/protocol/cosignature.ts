@@ -10,8 +10,7 @@
  *   (extension lines included, final newline included, no signature lines).
  */
 import { bytesEqual, concatBytes, fromBase64, toBase64, toHex, utf8 } from './encoding.js';
-import { sha256 } from './hash.js';
-import { parseEd25519Vkey, parseSignedNote, type NoteKey, type NoteSignature } from './checkpoint.js';
+import { formatVkey, parseEd25519Vkey, parseSignedNote, signedNoteKeyId, type NoteKey, type NoteSignature } from './checkpoint.js';
 import type { SignMessage, VerifySignature } from './signing.js';
 
 /** The signature type byte of cosignature/v1 keys (c2sp.org/signed-note's registry of types). */
@@ -26,7 +25,7 @@ const SIGNATURE_PREFIX = '\u2014 ';
 
 /** key id = SHA-256(name || "\n" || 0x04 || public key)[:4] */
 export function cosignerKeyId(name: string, publicKey: Uint8Array): Uint8Array {
-  return sha256(concatBytes(utf8(`${name}\n`), new Uint8Array([COSIGNATURE_V1_ALGORITHM]), publicKey)).slice(0, 4);
+  return signedNoteKeyId(name, COSIGNATURE_V1_ALGORITHM, publicKey);
 }
 
 export function cosignerKey(name: string, publicKey: Uint8Array): CosignerKey {
@@ -35,7 +34,7 @@ export function cosignerKey(name: string, publicKey: Uint8Array): CosignerKey {
 
 /** The cosigner's vkey: `<name>+<key id as 8 hex digits>+<base64(0x04 || public key)>`. */
 export function formatCosignerKey(key: CosignerKey): string {
-  return `${key.name}+${toHex(key.keyId)}+${toBase64(concatBytes(new Uint8Array([COSIGNATURE_V1_ALGORITHM]), key.publicKey))}`;
+  return formatVkey(key, COSIGNATURE_V1_ALGORITHM);
 }
 
 /** Parses a cosigner vkey (type 0x04); null unless well formed, a valid Ed25519 key, with the right id. */

@@ -3,7 +3,7 @@
  * its name and key, where it keeps its state, and the logs it follows (README, "Witnesses").
  */
 import * as z from 'zod';
-import type { Config } from '../config.js';
+import { optionalText, type Config } from '../config.js';
 import type { DatabaseConfig } from '../db/database.js';
 import { isValidKeyName, parseVerifierKey, type NoteKey } from '../protocol/checkpoint.js';
 import { fromBase64Url } from '../protocol/encoding.js';
@@ -21,11 +21,6 @@ export interface WitnessConfig {
   bodyLimitBytes: number;
   logLevel: Config['logLevel'];
 }
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
 
 /** Every variable the witness reads. */
 export const witnessEnvironmentSchema = z.object({

@@ -120,16 +120,21 @@ async function seed(base: string, count: number): Promise<{ identities: FastIden
   return { identities, seconds: (performance.now() - started) / 1000 };
 }
 
+/** `peerkeys serve` on `databaseUrl`, with the bench's settings and `env` on top. */
+function spawnRegistry(databaseUrl: string, seed32: string, port: number, env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, 'dist/cli/peerkeys.js', 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_SIGNING_KEY: seed32, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', LOG_ORIGIN: 'bench.local/peerkeys', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
 async function benchSize(size: number, helloRps: number) {
   process.stderr.write(`\n== N = ${size.toLocaleString('en')} identities\n`);
   const databaseUrl = await recreateDatabase('peerkeys_bench');
   const port = await freePort();
   const seed32 = toBase64Url(randomBytes(32));
-  const server = spawn(process.execPath, [...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/cli/peerkeys.js', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_SIGNING_KEY: seed32, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', LOG_ORIGIN: 'bench.local/peerkeys' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const server = spawnRegistry(databaseUrl, seed32, port, {}, PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${base}/readyz`, server);
@@ -240,22 +245,7 @@ async function benchWitnesses(writes: number) {
       const witnesses = mode === 'none' ? null : await startWitnesses(vkey);
       const databaseUrl = await recreateDatabase('peerkeys_bench');
       const port = await freePort();
-      const server = spawn(process.execPath, ['dist/cli/peerkeys.js', 'serve'], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          LOG_SIGNING_KEY: seed32,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          RATE_LIMITS: 'off',
-          LOG_LEVEL: 'warn',
-          DATABASE_POOL_SIZE: '20',
-          LOG_ORIGIN: 'bench.local/peerkeys',
-          WITNESSES: witnesses?.env ?? '',
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      const server = spawnRegistry(databaseUrl, seed32, port, { WITNESSES: witnesses?.env ?? '' });
       const base = `http://127.0.0.1:${port}`;
       try {
         await waitFor(`${base}/readyz`, server);

@@ -2,6 +2,9 @@
 // embedded database) cosign the registry's checkpoints; a registry that rewrote its history under
 // the same key cannot get its forked checkpoint cosigned, and clients with a 1-of-2 or 2-of-2
 // witness policy refuse what it shows them; a witness restarted mid-stream keeps its state.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseSignedNote } from '../../src/protocol/checkpoint.js';
 import { checkWitnessPolicy, formatAddCheckpointRequest, witnessPolicy } from '../../src/protocol/cosignature.js';
@@ -10,6 +13,7 @@ import { nodeVerify } from '../../src/node/node-ed25519.js';
 import { RegistryClient } from '../../src/sdk/client.js';
 import type { WitnessStatus } from '../../src/server/log/witness-submitter.js';
 import { startChildWitness, type ChildWitness } from '../helpers/child-witness.js';
+import { cleanEnv, peerkeys } from '../helpers/cli.js';
 import { newIdentity } from '../helpers/identities.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { waitFor } from '../helpers/wait.js';
@@ -48,6 +52,17 @@ async function register(on: TestRegistry, count: number): Promise<string[]> {
     ids.push(identity.userId);
   }
   return ids;
+}
+
+/** `peerkeys lookup --json` with a k-of-2 witness policy, in a fresh state folder. */
+async function lookupWithCli(on: TestRegistry, userId: string, quorum: number) {
+  const home = mkdtempSync(join(tmpdir(), 'peerkeys-witness-cli-'));
+  try {
+    const args = ['lookup', userId, '--json', '--registry', on.url, '--vkey', logKey.vkey, '--witness', w1.vkey, '--witness', w2.vkey, '--witness-quorum', String(quorum)];
+    return await peerkeys(args, { cwd: home, env: cleanEnv({ PEERKEYS_HOME: home }) });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 async function checkpointNote(on: TestRegistry): Promise<string> {
@@ -104,6 +119,8 @@ describe('two witnesses cosign the registry’s checkpoints', () => {
       ['w1.witness.test', 0, null],
       ['w2.witness.test', 0, null],
     ]);
+    const cli = await lookupWithCli(honest, ids[1]!, 2);
+    expect([cli.code, JSON.parse(cli.stdout).userId]).toEqual([0, ids[1]]);
     expect(await (await fetch(`${honest.url}/metrics`)).text()).toMatch(/peerkeys_witness_cosigned_size\{witness="w1\.witness\.test"\} \d+/);
   });
 
@@ -147,6 +164,9 @@ describe('a forked log (the same key, another history)', () => {
     expect(await w1.sizes()).toEqual(witnessed);
     await expect(client(forked, 1).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' });
     await expect(client(forked, 2).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' });
+    // The CLI, with a 1-of-2 policy: exit 1, INSUFFICIENT_COSIGNATURES, nothing printed as verified.
+    const cli = await lookupWithCli(forked, id!, 1);
+    expect([cli.code, JSON.parse(cli.stdout).error.code]).toEqual([1, 'INSUFFICIENT_COSIGNATURES']);
     // Without a witness policy (the default), the fork is what it always was: invisible to a client that saw only it.
     expect((await client(forked).lookup(id!)).userId).toBe(id);
   });
