@@ -243,7 +243,7 @@ async function benchWitnesses(writes: number) {
   for (const round of [1, 2]) {
     for (const mode of ['none', 'two witnesses'] as const) {
       const witnesses = mode === 'none' ? null : await startWitnesses(vkey);
-      const databaseUrl = await recreateDatabase('peerkeys_bench');
+      const databaseUrl = await recreateDatabase('peerkeys_bench_witnesses');
       const port = await freePort();
       const server = spawnRegistry(databaseUrl, seed32, port, { WITNESSES: witnesses?.env ?? '' });
       const base = `http://127.0.0.1:${port}`;
@@ -260,7 +260,9 @@ async function benchWitnesses(writes: number) {
           for (;;) {
             const note = await (await fetch(`${base}/v1/log/checkpoint`)).text();
             if ((await checkWitnessPolicy(note, policy, nodeVerify, Date.now())).ok && note.split('\n')[1] === String(writes)) break;
-            if (performance.now() - started > 60_000) throw new Error('the last checkpoint was not cosigned within 60 s');
+            if (performance.now() - started > 60_000) {
+              throw new Error(`the last checkpoint was not cosigned within 60 s: ${await (await fetch(`${base}/readyz`)).text()}\n${note}`);
+            }
             await new Promise((r) => setTimeout(r, 50));
           }
           cosigned = `, last checkpoint cosigned by both ${Math.round(performance.now() - started)} ms after the last write`;
