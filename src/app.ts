@@ -17,6 +17,8 @@ import { requestLog } from './server/http/request-log.js';
 import { cors, securityHeaders } from './server/http/security.js';
 import type { LogKey } from './node/log-key.js';
 import type { LogReader } from './server/log/log-reader.js';
+import type { TileReader } from './server/log/tile-reader.js';
+import { tilesRouter } from './server/routes/tiles.js';
 import { docsRouter } from './server/routes/docs.js';
 import { groupsRouter } from './server/routes/groups.js';
 import type { Metrics } from './server/metrics.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   devices: DeviceService;
   groups: GroupService;
   log: LogReader;
+  /** The log as C2SP tlog-tiles (DESIGN.md §5.3). */
+  tiles: TileReader;
   limits: RateLimiters;
   logger: Logger;
   metrics: Metrics;
@@ -72,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(usersRouter(deps.identities, deps.devices, deps.limits));
   app.use(groupsRouter(deps.groups, deps.limits));
   app.use(logRouter(deps.log, deps.logKey, deps.limits));
+  app.use(tilesRouter(deps.tiles, deps.limits));
   app.use(peersRouter(new AnchorDocuments(deps.db, deps.config.http.publicUrl), deps.limits));
   app.use(docsRouter());
   app.use(pageRouter(deps.logKey, deps.limits));

@@ -33,6 +33,8 @@ export interface Config {
     origin: string;
     /** `none`: a process that signs no checkpoint (a mirror, see readConfig's `signsCheckpoints`). */
     signingKey: { kind: 'seed'; seed: Uint8Array } | { kind: 'file'; path: string } | { kind: 'generated'; path: string } | { kind: 'none' };
+    /** The most time between two checkpoints, writes or not (DESIGN.md §5): clients bound staleness by it. */
+    checkpointIntervalMs: number;
   };
   rateLimits: {
     enabled: boolean;
@@ -56,6 +58,8 @@ export interface Config {
     lookupCacheBytes: number;
     /** The in-process cache of Merkle subtree hashes, in bytes. */
     subtreeCacheBytes: number;
+    /** The in-process cache of the log's entry bundles (tlog-tiles), in bytes. */
+    tileCacheBytes: number;
   };
   /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §5a); none: as before. */
   witnesses: {
@@ -143,6 +147,7 @@ export const environmentSchema = z.object({
   LOG_ORIGIN: optionalText,
   LOG_SIGNING_KEY: optionalText,
   LOG_SIGNING_KEY_FILE: optionalText,
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   REDIS_URL: optionalText,
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   RATE_LIMIT_IP_READS: budgets.default(parseBudgets('1200/1m')),
@@ -155,6 +160,7 @@ export const environmentSchema = z.object({
   PAGE_MAX_BYTES: bytes.default(256 * 1024),
   LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
   SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
+  TILE_CACHE_BYTES: bytes.default(32 * 1024 * 1024),
   WITNESSES: witnesses.default([]),
   WITNESSES_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   WITNESSES_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
@@ -217,7 +223,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
     http: { host: e.HOST, port: e.PORT, publicUrl, trustProxy: e.TRUST_PROXY, tls },
     database,
     dataDir: e.DATA_DIR,
-    log: { origin, signingKey },
+    log: { origin, signingKey, checkpointIntervalMs: e.CHECKPOINT_INTERVAL_SECONDS * 1000 },
     rateLimits: {
       enabled: e.RATE_LIMITS === 'on',
       ipReads: e.RATE_LIMIT_IP_READS,
@@ -228,7 +234,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
       redisUrl: e.REDIS_URL ?? null,
     },
     ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
-    limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES },
+    limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES, tileCacheBytes: e.TILE_CACHE_BYTES },
     witnesses: { endpoints: e.WITNESSES, timeoutMs: e.WITNESSES_TIMEOUT_MS, pollMs: e.WITNESSES_POLL_MS },
     logLevel: e.LOG_LEVEL,
   };

@@ -22,7 +22,9 @@ import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
 import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
+import { TileReader } from './server/log/tile-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
+import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
 import { WitnessSubmitter } from './server/log/witness-submitter.js';
 import { nodeVerify } from './node/node-ed25519.js';
@@ -55,6 +57,8 @@ export class RegistryService {
     readonly logKey: LogKey,
     readonly logger: Logger,
     private readonly writer: LogWriter,
+    /** False on a mirror: it signs nothing, so it keeps no checkpoint fresh. */
+    private readonly signs: boolean,
     private readonly redis: Redis | null,
     private readonly witnesses: WitnessSubmitter | null,
     private readonly ownsDatabase: boolean,
@@ -72,7 +76,9 @@ export class RegistryService {
       const logKey = overrides.logKey ?? loadLogKey(config.log);
       const subtrees = new SubtreeStore(db.prisma, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);
-      const writer = new LogWriter(db, subtrees, logKey, clock, metrics);
+      // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
+      const keyMap = await MapState.load(db);
+      const writer = new LogWriter(db, subtrees, keyMap, logKey, clock, metrics);
       // A mirror's log grows only by its follower copying the registry's entries and checkpoints;
       // it signs nothing, not even an empty log's checkpoint, and its app refuses every write.
       if (overrides.mirror === undefined) await writer.init();
@@ -94,7 +100,8 @@ export class RegistryService {
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
-      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes };
+      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap };
+      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
       const { endpoints, timeoutMs, pollMs } = config.witnesses;
@@ -102,7 +109,6 @@ export class RegistryService {
         endpoints.length > 0 && overrides.mirror === undefined
           ? new WitnessSubmitter(db, log, endpoints, nodeVerify, { timeoutMs, pollMs, maxBackoffMs: 30_000 }, logger, metrics.registry)
           : null;
-      const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const app = createApp({
         config,
         db,
@@ -111,6 +117,7 @@ export class RegistryService {
         devices: new DeviceService(db, clock, limits.committed.deviceWrites, config.limits.pageBytes),
         groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads),
         log,
+        tiles: new TileReader(db, subtrees, async () => (await log.latest()).size, config.limits.tileCacheBytes),
         limits,
         ...(witnesses !== null ? { witnesses } : {}),
         logger,
@@ -118,7 +125,7 @@ export class RegistryService {
         ...(overrides.mirror !== undefined ? { mirror: overrides.mirror } : {}),
       });
       witnesses?.start();
-      return new RegistryService(config, app, db, logKey, logger, writer, redis, witnesses, overrides.database === undefined, overrides.httpTimeouts);
+      return new RegistryService(config, app, db, logKey, logger, writer, overrides.mirror === undefined, redis, witnesses, overrides.database === undefined, overrides.httpTimeouts);
     } catch (error) {
       redis?.disconnect();
       if (overrides.database === undefined) await db.close();
@@ -126,7 +133,10 @@ export class RegistryService {
     }
   }
 
-  /** Listens on the configured host and port (0: any free port); returns the base URL. */
+  /**
+   * Listens on the configured host and port (0: any free port); returns the base URL. From now on
+   * a registry signs a fresh checkpoint whenever its latest reaches CHECKPOINT_INTERVAL_SECONDS.
+   */
   async start(): Promise<string> {
     const { tls, host, port } = this.config.http;
     // Node enforces the timeouts below when it checks connections; check every second, not every 30 s.
@@ -144,6 +154,9 @@ export class RegistryService {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
+    if (this.signs) {
+      this.writer.startRefreshing(this.config.log.checkpointIntervalMs, (error) => this.logger.error({ err: error }, 'signing a fresh checkpoint failed'));
+    }
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `${tls === null ? 'http' : 'https'}://${shownHost}:${address.port}`;
@@ -164,7 +177,7 @@ export class RegistryService {
       clearInterval(sweep);
       clearTimeout(deadline);
     }
-    await this.writer.drain();
+    await this.writer.stop();
     await this.witnesses?.stop();
     if (this.redis !== null) await this.redis.quit().catch(() => this.redis?.disconnect());
     if (this.ownsDatabase) await this.db.close();

@@ -2,6 +2,7 @@
 //   npm install @peerkeys/sdk
 //   node sdk-quickstart.mjs https://keys.example.org      # or a registry of your own on :8080
 import {
+  NotFoundError,
   RegistryClient,
   ReplayGuard,
   createDeviceRecord,
@@ -9,6 +10,7 @@ import {
   createSuccessorRecord,
   generateIdentityKeys,
   generateSigningKeyPair,
+  newPeersId,
   open,
   seal,
 } from '@peerkeys/sdk';
@@ -47,3 +49,11 @@ const envelope = seal({ hello: 'Alice' }, { userId: bobRecord.userId, signingKey
 const bobKeys = await registry.lookup(bobRecord.userId);
 const message = open(envelope, { userId: genesis.userId, boxKey: alice.box }, bobKeys, { replayGuard: new ReplayGuard() });
 console.log(`Alice opened a sealed message from ${message.from}: ${JSON.stringify(message.payload)}`);
+
+// 6. An id nobody registered: the registry proves its absence with its key map, or the lookup fails.
+try {
+  await registry.lookup(newPeersId());
+} catch (error) {
+  if (!(error instanceof NotFoundError)) throw error; // e.g. UNVERIFIED_ABSENCE: a 404 that proves nothing
+  console.log(`no such id: proven absent as of the checkpoint of ${new Date(error.checkpoint.time).toISOString()}`);
+}

@@ -4,6 +4,11 @@
  * its root), the checkpoints seen for sizes not reached yet, and the replay state of every identity
  * and group chain — the records the chain rules may still need (a group needs only its head).
  *
+ * The key map (DESIGN.md §5.1) needs no state of its own: the cursor is only saved over a prefix
+ * of the log whose every record was accepted, and there each key's map value — the last record
+ * logged for it — is its chain's head, which the replay state always keeps. So the map is rebuilt
+ * from those heads when the cursor is loaded (cursors written before the key map included).
+ *
  * Which records those are: the head, to check the next update; and each earlier live record whose
  * successor was accepted within the recovery window, since a recovery may still fork from it
  * (DESIGN.md §2). Older ones can never matter again: a record naming them would be refused
@@ -15,6 +20,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
+import { FoldedKeyMap } from '../protocol/key-map-audit.js';
+import { KeyMap } from '../protocol/key-map-tree.js';
 import type { IdentityRecord } from '../protocol/identity.js';
 import { RECOVERY_WINDOW_MS, type IdentityLogEntry } from '../protocol/identity-rules.js';
 import type { GroupRecord } from '../protocol/group.js';
@@ -30,12 +37,24 @@ export interface AuditCursor {
   /** Entries verified so far: the next run starts at this index. */
   size: number;
   frontier: StoredSubtree[];
-  /** Checkpoints fetched for sizes beyond `size`: the recomputed root must match when it gets there. */
-  pending: Array<{ size: number; root: Uint8Array }>;
+  /**
+   * Checkpoints fetched for sizes beyond `size`: the recomputed roots must match when it gets there.
+   * `note` (the signed checkpoint, the evidence) is kept from this version on.
+   */
+  pending: PendingCheckpoint[];
   /** The latest acceptance time seen, in ms. */
   latestAcceptedAt: number;
   /** The chains' state as the replay left it (identities' live chains, groups' heads). */
   ledger: LedgerState;
+  /** The key map of the first `size` entries. */
+  map: FoldedKeyMap;
+}
+
+export interface PendingCheckpoint {
+  size: number;
+  root: Uint8Array;
+  mapRoot?: Uint8Array;
+  note?: string;
 }
 
 const b64 = z.string().transform((text, ctx) => fromBase64Url(text, 32) ?? (ctx.addIssue({ code: 'custom', message: 'not a hash' }), z.NEVER));
@@ -45,14 +64,29 @@ const fileSchema = z.strictObject({
   vkey: z.string(),
   size: z.int().min(0),
   frontier: z.array(z.tuple([z.int().min(0), z.int().min(0), b64])),
-  pending: z.array(z.strictObject({ size: z.int().min(0), root: b64 })),
+  pending: z.array(z.strictObject({ size: z.int().min(0), root: b64, mapRoot: b64.optional(), note: z.string().optional() })),
   latestAcceptedAt: z.int(),
   identities: z.record(z.string(), z.array(z.strictObject({ index: z.int().min(0), acceptedAt: z.int(), hash: z.string(), record: z.unknown() }))),
   groups: z.record(z.string(), z.strictObject({ index: z.int().min(0), hash: z.string(), record: z.unknown() })).default({}),
 });
 
 export function freshCursor(vkey: string): AuditCursor {
-  return { vkey, size: 0, frontier: [], pending: [], latestAcceptedAt: 0, ledger: new LedgerState() };
+  return { vkey, size: 0, frontier: [], pending: [], latestAcceptedAt: 0, ledger: new LedgerState(), map: new FoldedKeyMap() };
+}
+
+/** The key map whose values are the ledger's chain heads (see above: the fold, over a clean prefix). */
+export function keyMapOfHeads(ledger: LedgerState): KeyMap {
+  const map = new KeyMap();
+  const heads = [
+    ...[...ledger.of(identityKind).chains.keys()].map((id) => identityKind.head(ledger.of(identityKind), id)!),
+    ...[...ledger.of(groupKind).heads.keys()].map((id) => groupKind.head(ledger.of(groupKind), id)!),
+  ];
+  for (const head of heads) {
+    const recordHash = fromBase64Url(head.hash, 32);
+    if (recordHash === null) throw new UsageError(`the cursor's head of ${head.id} has a malformed hash: delete the cursor, or pass --from-start`);
+    map.set({ kind: head.kind === 'group' ? 'group' : 'user', id: head.id }, { recordHash, index: head.index, seq: head.seq, status: head.status });
+  }
+  return map;
 }
 
 /** The cursor saved at `path`, or null when there is none. */
@@ -80,9 +114,10 @@ export function loadCursor(path: string): AuditCursor | null {
     vkey: data.vkey,
     size: data.size,
     frontier: data.frontier.map(([level, index, hash]) => ({ level, index, hash })),
-    pending: data.pending,
+    pending: data.pending.map(({ size, root, mapRoot, note }) => ({ size, root, ...(mapRoot !== undefined ? { mapRoot } : {}), ...(note !== undefined ? { note } : {}) })),
     latestAcceptedAt: data.latestAcceptedAt,
     ledger,
+    map: new FoldedKeyMap(keyMapOfHeads(ledger), data.size),
   };
 }
 
@@ -111,7 +146,12 @@ export function saveCursor(path: string, cursor: AuditCursor): void {
     vkey: cursor.vkey,
     size: cursor.size,
     frontier: cursor.frontier.map((s) => [s.level, s.index, toBase64Url(s.hash)]),
-    pending: cursor.pending.map((c) => ({ size: c.size, root: toBase64Url(c.root) })),
+    pending: cursor.pending.map((c) => ({
+      size: c.size,
+      root: toBase64Url(c.root),
+      ...(c.mapRoot !== undefined ? { mapRoot: toBase64Url(c.mapRoot) } : {}),
+      ...(c.note !== undefined ? { note: c.note } : {}),
+    })),
     latestAcceptedAt: cursor.latestAcceptedAt,
     identities,
     groups,

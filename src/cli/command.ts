@@ -14,7 +14,7 @@ export const EXIT = {
   FAILED: 1,
   /** Usage or configuration error. */
   USAGE: 2,
-  /** The registry's log forked: two signed views of it that cannot both be true. */
+  /** The registry's log forked (two signed views of it that cannot both be true), or it signed a false key map root. */
   FORK: 3,
   /** The registry could not be reached or is unavailable (network, 5xx, 429): try again later. */
   UNREACHABLE: 4,

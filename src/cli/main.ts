@@ -79,8 +79,9 @@ export const EXIT_STATUS_HELP = `Exit status:
   1  a check failed (a signature, proof, chain or record does not verify), or the registry
      refused the request; the message says what to do
   2  usage or configuration error
-  3  the registry's log forked: it showed two views of its log that cannot both be true (keep
-     the state file and any printed checkpoints: they are signed evidence)
+  3  the registry's log forked: it showed two views of its log that cannot both be true, or
+     signed a key map root that is not the map of its log (MAP_ROOT_MISMATCH) — keep the state
+     file and any printed checkpoints: they are signed evidence
   4  the registry could not be reached or is unavailable; try again later
   5  lookup: the identity is revoked (--allow-revoked accepts it)`;
 

@@ -5,7 +5,9 @@
  * - a checkpoint signed by another key (BAD_CHECKPOINT): the pinned and the presented key ids and
  *   fingerprints, side by side, and how to pin the new key once it is confirmed out of band;
  * - a checkpoint smaller than, or different from, the one this client verified before (STALE_ANSWER,
- *   LOG_FORK): the two sizes, and `peerkeys state forget <origin>` for a registry known to be reset.
+ *   LOG_FORK): the two sizes, and `peerkeys state forget <origin>` for a registry known to be reset;
+ * - two checkpoints of one size and one root with different key map roots (LOG_FORK): the two map
+ *   roots, and no way out by forgetting — no reset does that, the map root is a function of the log.
  *
  * It fetches the registry's current checkpoint (and GET /v1/registry) once more, for the message
  * only: nothing fetched here is trusted or stored. When that fails, the error is left as it was.
@@ -114,9 +116,9 @@ async function regression(check: VerificationError, target: RegistryTarget, note
   const presented = await verifyCheckpointNote(note, target.key, nodeVerify);
   const saved = (await new StateFile(state).store(target.vkey).get(`checkpoint:${target.key.name}`)) ?? null;
   if (presented === null || saved === null) return null;
-  let verified: { size: number; root: string };
+  let verified: { size: number; root: string; mapRoot?: string };
   try {
-    verified = JSON.parse(saved) as { size: number; root: string };
+    verified = JSON.parse(saved) as { size: number; root: string; mapRoot?: string };
   } catch {
     return null;
   }
@@ -144,6 +146,17 @@ async function regression(check: VerificationError, target: RegistryTarget, note
       'LOG_FORK',
       { ...details, what: 'fork' },
       resetHint,
+    );
+  }
+  const presentedMapRoot = presented.mapRoot === undefined ? undefined : toBase64(presented.mapRoot);
+  if (check.code === 'LOG_FORK' && presented.size === verified.size && verified.mapRoot !== undefined && presentedMapRoot !== undefined && presentedMapRoot !== verified.mapRoot) {
+    return new CommandFailure(
+      `LOG FORK: ${log} shows two key maps of one log: two checkpoints of ${verified.size} entries with the same root and different key map roots (${verified.mapRoot} verified before, ${presentedMapRoot} now), both signed by the pinned key`,
+      EXIT.FORK,
+      'LOG_FORK',
+      { log: details.log, verifiedSize: verified.size, presentedSize: presented.size, what: 'map', verifiedMapRoot: verified.mapRoot, presentedMapRoot },
+      `No reset does this: a key map root is a function of the log. Keep ${state}, it holds the signed checkpoint verified before, and tell the registry's operator; ` +
+        '`peerkeys log verify --state <a new file>` folds the log and names the checkpoint whose map root is not its map (MAP_ROOT_MISMATCH).',
     );
   }
   if (check.code === 'LOG_FORK' && presented.size > verified.size) {

@@ -6,12 +6,19 @@
  * recomputes to what is stored; every checkpoint's root recomputes and its signature verifies; the
  * identity and group tables agree with the replayed state. Each problem is reported with the log
  * index it concerns.
+ *
+ * The entries are folded into the key map too (protocol/key-map-audit.ts): a validly signed
+ * checkpoint whose log root the entries reproduce but whose map root is not their fold is a
+ * MAP_ROOT_MISMATCH — not a problem of the database but the registry's key signing a false map,
+ * reported apart with the note as evidence. Checkpoints without map lines (signed before the key
+ * map) are counted: there is no map root in them to check.
  */
 import { groupKind, identityKind, isWriteOf, LedgerState, replayLog, type ReplayedEntry } from '../ledger/index.js';
 import type { LogKey } from '../node/log-key.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { parseCheckpointText, parseSignedNote, verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual, toBase64 } from '../protocol/encoding.js';
+import { FoldedKeyMap, mapRootMismatch, type MapRootMismatch } from '../protocol/key-map-audit.js';
 import { rootFromFrontier, subtreeKey, type StoredSubtree } from '../protocol/merkle.js';
 import {
   readAllCheckpoints,
@@ -37,6 +44,12 @@ export interface AuditReport {
   entries: number;
   checkpoints: number;
   root: string;
+  /** The key map root of the whole log (null: an entry could not be folded, a problem of its own). */
+  mapRoot: string | null;
+  /** How many checkpoints have no map root to check (signed before the key map). */
+  withoutMapRoot: number;
+  /** The first validly signed checkpoint whose map root is not the fold of its entries, or null. */
+  mapRootMismatch: MapRootMismatch | null;
   problems: AuditProblem[];
 }
 
@@ -62,6 +75,10 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
   const checkpoints = await readAllCheckpoints(prisma);
   const checkpointsBySize = new Map(checkpoints.map((c) => [c.size, c]));
   const ledger = new LedgerState();
+  const map = new FoldedKeyMap();
+  /** Checkpoints whose map root differs, signature not yet checked: only a signed one is evidence. */
+  const mapMismatches: MapRootMismatch[] = [];
+  let withoutMapRoot = 0;
   /** What identity_records says nullified each record, to compare with the replay. */
   const storedNullifiedBy = new Map<number, number | null>();
 
@@ -76,7 +93,12 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
     const text = parsed === null ? null : parseCheckpointText(parsed.text);
     if (text === null || text.size !== size || !bytesEqual(text.root, root) || text.origin !== key.origin) {
       report(at, `checkpoint of size ${size}: the signed note does not state this origin, size and root`);
+      return;
     }
+    // The entries are the ones the note signs: its map root must be their fold.
+    const check = map.check(text);
+    if (check.status === 'no-map-root') withoutMapRoot++;
+    if (check.status === 'mismatch') mapMismatches.push(mapRootMismatch(check, size, checkpoint.note));
   };
 
   checkCheckpoint(0, []);
@@ -85,7 +107,10 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
     verify: nodeVerify,
     to: Number.MAX_SAFE_INTEGER,
     onProblem: (problem) => report(problem.index, problem.message),
-    onEntry: (_entry, { size, frontier }) => checkCheckpoint(size, frontier),
+    onEntry: ({ entry }, { size, frontier }) => {
+      map.fold(entry);
+      checkCheckpoint(size, frontier);
+    },
     onPage: async (page, completed, { size }) => {
       await compareRows(prisma, page, storedNullifiedBy, report);
       await compareSubtrees(prisma, completed, report);
@@ -97,19 +122,31 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
   if (size !== total) report(null, `log_state says the log has ${total} entries; ${size} were read in order`);
   const latest = checkpoints[checkpoints.length - 1];
   if (latest === undefined || latest.size !== size) report(null, `the latest checkpoint is of size ${latest?.size ?? 'none'}; the log has ${size} entries`);
+  const signed = new Set<number>();
   for (const checkpoint of checkpoints) {
     if (checkpoint.size > size) report(null, `a checkpoint of size ${checkpoint.size} exists beyond the log's ${size} entries`);
     if ((await verifyCheckpointNote(checkpoint.note, key.noteKey, nodeVerify)) === null) {
       report(checkpoint.size === 0 ? null : checkpoint.size - 1, `the checkpoint of size ${checkpoint.size} is not validly signed by ${key.vkey}`);
-    }
+    } else signed.add(checkpoint.size);
   }
+  // A mismatch in a note the key did not sign is that problem (reported just above), not evidence.
+  const mismatch = mapMismatches.find((m) => signed.has(m.size)) ?? null;
   const nullifiedBy = ledger.of(identityKind).nullifiedBy;
   for (const [index, by] of storedNullifiedBy) {
     if ((nullifiedBy.get(index) ?? null) !== by) report(index, 'identity_records marks this record nullified differently from the replay');
   }
   await compareHeads(prisma, ledger, report);
 
-  return { entries: size, checkpoints: checkpoints.length, root: toBase64(rootFromFrontier(tree.frontier)), problems };
+  const mapRoot = map.root();
+  return {
+    entries: size,
+    checkpoints: checkpoints.length,
+    root: toBase64(rootFromFrontier(tree.frontier)),
+    mapRoot: mapRoot === null ? null : toBase64(mapRoot),
+    withoutMapRoot,
+    mapRootMismatch: mismatch,
+    problems,
+  };
 }
 
 /** The identity_records and group_records rows of a page must describe its records. */

@@ -68,6 +68,18 @@ export async function insertCheckpoint(tx: DbClient, checkpoint: StoredCheckpoin
   });
 }
 
+/**
+ * Writes the checkpoint of its size, replacing the note of a checkpoint already stored for that
+ * size: only ever a fresh note of the same size, log root and map root (log-writer.ts, `refresh`).
+ */
+export async function putCheckpoint(tx: DbClient, checkpoint: StoredCheckpoint): Promise<void> {
+  await tx.logCheckpoint.upsert({
+    where: { size: BigInt(checkpoint.size) },
+    create: { size: BigInt(checkpoint.size), root: checkpoint.root as Uint8Array<ArrayBuffer>, note: checkpoint.note },
+    update: { note: checkpoint.note, createdAt: new Date() },
+  });
+}
+
 function toCheckpoint(row: { size: bigint; root: Uint8Array; note: string }): StoredCheckpoint {
   return { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
 }

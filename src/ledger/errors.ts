@@ -12,7 +12,9 @@ export type LedgerErrorCode =
   /** Entries are missing from the log between two indexes. */
   | 'MISSING_ENTRIES'
   /** Two signed views of the log that cannot both be true. */
-  | 'FORK_DETECTED';
+  | 'FORK_DETECTED'
+  /** A signed checkpoint whose key map root is not the fold of its entries (DESIGN.md §5.1). */
+  | 'MAP_ROOT_MISMATCH';
 
 export class LedgerError extends Error {
   constructor(
@@ -60,5 +62,23 @@ export class ForkDetected extends LedgerError {
   ) {
     super('FORK_DETECTED', null, message);
     this.name = 'ForkDetected';
+  }
+}
+
+/**
+ * A checkpoint, validly signed and whose log root its entries reproduce, that signs a key map root
+ * which is not the fold of those entries: the registry's key vouching for a false map.
+ */
+export class MapRootMismatchDetected extends LedgerError {
+  constructor(
+    message: string,
+    /** The signed checkpoint: the evidence. */
+    readonly note: string,
+    /** Its map root, and the fold's, in standard base64. */
+    readonly mapRoot: string,
+    readonly recomputed: string,
+  ) {
+    super('MAP_ROOT_MISMATCH', null, message);
+    this.name = 'MapRootMismatchDetected';
   }
 }

@@ -3,19 +3,23 @@
  * database, trusting nothing the registry says that it did not check. One round:
  *
  *   1. fetch the registry's latest checkpoint and verify its signature with the pinned vkey;
- *   2. check it against the checkpoint the mirror holds: the same root at the same size, the
- *      mirror's own root at a smaller size (an older view, e.g. a lagging replica), or a
- *      consistency proof to a larger one;
+ *   2. check it against the checkpoint the mirror holds: the same root at the same size (and the
+ *      same map root; a note signed later, as the registry signs one while it has no writes,
+ *      replaces the one held), the mirror's own root at a smaller size (an older view, e.g. a
+ *      lagging replica), or a consistency proof to a larger one;
  *   3. replay /v1/log/entries from the mirror's size (its log_state.size is its cursor) to the
  *      checkpoint's (src/ledger/replay.ts): each record checked by itself, the chain rules applied
  *      in log order against the chains the mirror holds, and the tree recomputed;
- *   4. require the recomputed root to be the checkpoint's root, then commit the range in one
- *      transaction (mirror-log.ts).
+ *   4. require the recomputed root to be the checkpoint's root, and its key map root (when it has
+ *      one: registries from before the key map sign none) to be the root of the map folded from
+ *      the entries (protocol/key-map-audit.ts), then commit the range in one transaction
+ *      (mirror-log.ts).
  *
  * A checkpoint inconsistent with the one the mirror holds, or entries that are all valid records
  * but do not produce the checkpoint's root, is a FORK: the registry has shown two histories. A
  * record that breaks its schema, signatures or chain rules is an invalid log; a kind of record
- * this code does not know stops it too. Each stops the follower for good (until an operator
+ * this code does not know stops it too. So does a checkpoint whose map root is not the fold of its
+ * entries (MAP_ROOT_MISMATCH), kept as evidence. Each stops the follower for good (until an operator
  * looks): it keeps serving what it verified, and /readyz says why it is not ready. Network
  * failures and a registry that has not caught up with its own checkpoint are retried next round.
  */
@@ -23,35 +27,60 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { readLogStateSize } from '../db/audit-repository.js';
 import type { Database } from '../db/database.js';
-import { latestCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
+import { latestCheckpoint, putCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
 import { verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual } from '../protocol/encoding.js';
 import { rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
 import { RegistryError, VerificationError, type VerificationCode } from '../sdk/errors.js';
 import { SubtreeStore } from '../db/subtree-store.js';
 import { databaseStateStore } from '../db/ledger-store.js';
-import { ForkDetected, identityKind, InvalidEntry, LedgerState, replayLog, UnknownEntryKind, type LedgerErrorCode } from '../ledger/index.js';
+import { readMapHeads } from '../db/key-map-repository.js';
+import { ForkDetected, identityKind, InvalidEntry, LedgerState, MapRootMismatchDetected, replayLog, UnknownEntryKind, type LedgerErrorCode, type SourceEntry } from '../ledger/index.js';
+import { parseCheckpointText, parseSignedNote, type Checkpoint } from '../protocol/checkpoint.js';
+import { FoldedKeyMap, mapRootMismatch } from '../protocol/key-map-audit.js';
+import { KeyMap } from '../protocol/key-map-tree.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { DeviceCopier } from './device-copy.js';
 import { appendVerifiedRange, type VerifiedRange } from './mirror-log.js';
 import { EntriesBehind, type RegistryFeed } from './registry-feed.js';
 
-/** Why a follower stopped: `fork` (exit 3 for `peerkeys mirror --once`), `invalid` or `unsupported`. */
-export type StopReason = 'fork' | 'invalid' | 'unsupported';
+/**
+ * Why a follower stopped: `fork` or `map` (a false key map root: MAP_ROOT_MISMATCH), each exit 3
+ * for `peerkeys mirror --once`; `invalid` or `unsupported`.
+ */
+export type StopReason = 'fork' | 'map' | 'invalid' | 'unsupported';
+
+/**
+ * Whether the registry's checkpoint of the round had its key map root checked: `verified`; `absent`
+ * (it has none: a registry from before the key map); `unchecked` (an older view than the mirror's,
+ * whose map the mirror no longer has).
+ */
+export type MapRootStatus = 'verified' | 'absent' | 'unchecked';
 
 export type RoundResult =
   /** Entries from..size-1 were verified and copied. */
-  | { status: 'advanced'; from: number; size: number }
+  | { status: 'advanced'; from: number; size: number; mapRoot: MapRootStatus }
   /** The registry has nothing new (or showed an older, consistent view). */
-  | { status: 'current'; size: number }
+  | { status: 'current'; size: number; mapRoot: MapRootStatus }
   /** The registry could not be read; the next round tries again. */
   | { status: 'retry'; size: number; error: string }
   /**
-   * Following stopped for good; `code` says why (FORK_DETECTED, UNKNOWN_ENTRY_KIND, INVALID_ENTRY,
-   * or the SDK's verification code for an answer that does not verify). For a fork, both
-   * checkpoints: the evidence.
+   * Following stopped for good; `code` says why (FORK_DETECTED, MAP_ROOT_MISMATCH,
+   * UNKNOWN_ENTRY_KIND, INVALID_ENTRY, or the SDK's verification code for an answer that does not
+   * verify). For a fork, both checkpoints: the evidence; for a false map, the checkpoint served,
+   * the map root it signs and the one its entries give.
    */
-  | { status: 'stopped'; reason: StopReason; code: LedgerErrorCode | VerificationCode; size: number; message: string; held?: string; served?: string };
+  | {
+      status: 'stopped';
+      reason: StopReason;
+      code: LedgerErrorCode | VerificationCode;
+      size: number;
+      message: string;
+      held?: string;
+      served?: string;
+      mapRoot?: string;
+      recomputed?: string;
+    };
 
 export type StoppedResult = Extract<RoundResult, { status: 'stopped' }>;
 
@@ -72,6 +101,8 @@ export class MirrorFollower {
   private synced = false;
   private readonly subtrees: SubtreeStore;
   private readonly devices: DeviceCopier;
+  /** The key map of the log the mirror holds; null until a round needs it (and after a round that failed midway). */
+  private map: FoldedKeyMap | null = null;
 
   constructor(private readonly options: FollowerOptions) {
     this.subtrees = new SubtreeStore(options.db.prisma);
@@ -151,8 +182,15 @@ export class MirrorFollower {
       if (!bytesEqual(root, served.root)) {
         throw new ForkDetected(`the registry's checkpoint of size ${served.size} has a different root from the log this mirror verified`, held.note, served.note);
       }
+      // Two checkpoints of one size have one map root; an older view's would need the map at its size.
+      const mapRoot = served.size === size ? this.checkMap(await this.keyMap(size), served) : 'unchecked';
+      // The registry signs a fresh note of its size while it has no writes (DESIGN.md §5): the
+      // mirror serves the newest, or clients would find its answers stale (STALE_CHECKPOINT).
+      if (served.size === size && served.time !== undefined && served.time > (signedTime(held.note) ?? -1)) {
+        await putCheckpoint(db.prisma, { size, root: held.root, note: served.note });
+      }
       this.synced = true;
-      return { result: { status: 'current', size }, touched: [] };
+      return { result: { status: 'current', size, mapRoot }, touched: [] };
     }
     if (held !== null && size > 0) {
       const proof = await feed.consistencyProof(size, served.size);
@@ -163,6 +201,7 @@ export class MirrorFollower {
 
     const ledger = new LedgerState(databaseStateStore(db.prisma));
     const entries: VerifiedRange['entries'] = [];
+    const read: SourceEntry[] = [];
     const completed: StoredSubtree[] = [];
     // A record wrong by itself stops the round at once; one the chain rules refuse is reported after
     // the root check, so that records which each verify but are not the signed log are a fork.
@@ -177,7 +216,10 @@ export class MirrorFollower {
         refused ??= problem;
       },
       onPage: (page, done) => {
-        for (const { entry, write, decision } of page) if (write !== null && decision !== null) entries.push({ write, index: entry.index, acceptedAtMs: entry.acceptedAtMs });
+        for (const { entry, write, decision } of page) {
+          read.push(entry);
+          if (write !== null && decision !== null) entries.push({ write, index: entry.index, acceptedAtMs: entry.acceptedAtMs });
+        }
         completed.push(...done);
         this.options.onProgress?.(entries.length, served.size - size);
       },
@@ -187,11 +229,42 @@ export class MirrorFollower {
       throw new ForkDetected(`the entries the registry serves do not produce the root of its checkpoint of size ${served.size}`, held?.note ?? NO_CHECKPOINT, served.note);
     }
     if (refused !== null) throw refused;
+    const map = await this.keyMap(size);
+    this.map = null; // until the range is committed, the map stands for no size the mirror holds
+    for (const entry of read) map.fold(entry);
+    const mapRoot = this.checkMap(map, served);
     await appendVerifiedRange(db, { from: size, ledger, entries, completed, checkpoint: { size: served.size, root: served.root, note: served.note } });
+    this.map = map;
     this.subtrees.remember(completed);
     this.synced = true;
     const touched = new Set(entries.filter((e) => e.write.type === identityKind.type).map((e) => e.write.decision!.head.id));
-    return { result: { status: 'advanced', from: size, size: served.size }, touched: [...touched] };
+    return { result: { status: 'advanced', from: size, size: served.size, mapRoot }, touched: [...touched] };
+  }
+
+  /**
+   * The key map of the first `size` entries the mirror holds: the one kept from the last round, or
+   * (once a process, or after a round that failed midway) the heads of the chains' tables, which
+   * appendVerifiedRange commits with the entries: over a log the mirror verified, each key's head
+   * is the last record logged for it, its value in the fold (db/key-map-repository.ts).
+   */
+  private async keyMap(size: number): Promise<FoldedKeyMap> {
+    if (this.map?.size === size) return this.map;
+    const stored = await readMapHeads(this.options.db);
+    if (stored.size !== size) throw new Error(`this mirror's log has ${stored.size} entries where its checkpoint has ${size}: is another process writing to this database?`);
+    const map = new KeyMap();
+    map.apply(stored.heads);
+    this.map = new FoldedKeyMap(map, size);
+    return this.map;
+  }
+
+  /** Compares the served checkpoint's map root with `map`, folded to its size; throws MAP_ROOT_MISMATCH. */
+  private checkMap(map: FoldedKeyMap, served: Checkpoint & { note: string }): MapRootStatus {
+    const check = map.check(served);
+    if (check.status === 'no-map-root') return 'absent';
+    if (check.status === 'match') return 'verified';
+    if (check.status === 'not-folded') throw new Error(`the key map could not be folded at entry ${check.index}: ${check.message}`);
+    const evidence = mapRootMismatch(check, served.size, served.note);
+    throw new MapRootMismatchDetected(evidence.message, evidence.note, evidence.mapRoot, evidence.recomputed);
   }
 
   private async copyDevices(touched: string[]): Promise<void> {
@@ -204,13 +277,16 @@ export class MirrorFollower {
   }
 
   private outcome(error: unknown, size: number): RoundResult {
-    const stopped = (reason: StopReason, code: StoppedResult['code'], message: string, evidence: { held?: string; served?: string } = {}): StoppedResult => {
+    const stopped = (reason: StopReason, code: StoppedResult['code'], message: string, evidence: Pick<StoppedResult, 'held' | 'served' | 'mapRoot' | 'recomputed'> = {}): StoppedResult => {
       this.stop = { status: 'stopped', reason, code, size, message, ...evidence };
       this.options.logger?.error({ reason, code, size, registry: this.registryUrl, ...evidence }, `mirror stopped following: ${message}`);
       return this.stop;
     };
     if (error instanceof ForkDetected) {
       return stopped('fork', error.code, `FORK: ${error.message}`, { held: error.held, served: error.served });
+    }
+    if (error instanceof MapRootMismatchDetected) {
+      return stopped('map', error.code, `MAP_ROOT_MISMATCH: ${error.message}`, { served: error.note, mapRoot: error.mapRoot, recomputed: error.recomputed });
     }
     if (error instanceof UnknownEntryKind) return stopped('unsupported', error.code, error.message);
     if (error instanceof InvalidEntry) return stopped('invalid', error.code, `the registry's log holds an invalid record: ${error.message}`);
@@ -220,6 +296,26 @@ export class MirrorFollower {
     this.options.logger?.error({ err: error }, 'mirror round failed');
     return { status: 'retry', size, error: `unexpected error: ${(error as Error).message}` };
   }
+}
+
+/** The time a stored checkpoint note states, or null for one without map and time lines. */
+function signedTime(note: string): number | null {
+  const text = parseSignedNote(note)?.text;
+  return (text === undefined ? null : parseCheckpointText(text))?.time ?? null;
+}
+
+/** The checkpoint that signs a false key map, for people: what to print. */
+export function describeMapMismatch(result: StoppedResult, registryUrl: string): string {
+  return [
+    `!!! MAP_ROOT_MISMATCH: the registry at ${registryUrl} signed a key map root that is not the map of its log. !!!`,
+    result.message,
+    `It signs ${result.mapRoot ?? '?'}; the entries it serves give ${result.recomputed ?? '?'}.`,
+    '',
+    'The checkpoint the registry serves:',
+    result.served ?? '(none)',
+    `This mirror stopped following at ${result.size} entries and keeps serving the log it verified;`,
+    '/readyz answers 503. Keep the checkpoint: it is signed by the registry, and with its log it proves the false map.',
+  ].join('\n');
 }
 
 /** The two checkpoints of a fork, for people: what to print. */

@@ -10,7 +10,7 @@ import type { Database } from '../db/database.js';
 import { verifierLogKey } from '../node/log-key.js';
 import { RegistryService } from '../service.js';
 import { MirrorFollower } from './follower.js';
-import { RegistryFeed } from './registry-feed.js';
+import { FollowerFeed, type TilesChoice } from './follower-feed.js';
 
 export interface MirrorOptions {
   /** The registry to follow. */
@@ -23,6 +23,8 @@ export interface MirrorOptions {
   database?: Database;
   logger?: Logger;
   devicesPerRound?: number;
+  /** How to read the registry's log (DESIGN.md §5.3): through its tiles when it announces them (`auto`, the default), `off`, or a tile prefix URL. */
+  tiles?: TilesChoice;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -45,7 +47,7 @@ export async function createMirror(options: MirrorOptions): Promise<Mirror> {
   try {
     follower = new MirrorFollower({
       db: service.db,
-      feed: new RegistryFeed({ url: registryUrl, vkey: options.vkey }),
+      feed: new FollowerFeed({ url: registryUrl, vkey: options.vkey, ...(options.tiles !== undefined ? { tiles: options.tiles } : {}) }),
       logger: service.logger,
       ...(options.devicesPerRound !== undefined ? { devicesPerRound: options.devicesPerRound } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),

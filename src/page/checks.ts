@@ -5,10 +5,11 @@
  * proof (a first-use pin, a first checkpoint with nothing to compare it to).
  */
 import type { VerificationCode } from '../sdk/index.js';
+import { readableUtc } from './dom.js';
 import type { PinCheck } from './pin.js';
 import type { IdentityReport, Outcome, Phase } from './verify-identity.js';
 
-export type CheckId = 'registry-key' | 'signatures' | 'links' | 'inclusion' | 'checkpoint' | 'consistency' | 'history' | 'devices';
+export type CheckId = 'registry-key' | 'signatures' | 'links' | 'inclusion' | 'checkpoint' | 'newest' | 'consistency' | 'history' | 'devices';
 export type Mark = 'passed' | 'failed' | 'pending' | 'not-checked' | 'note';
 
 export interface Check {
@@ -24,6 +25,7 @@ const TITLES: Record<CheckId, string> = {
   links: 'Chain links',
   inclusion: 'Inclusion proof',
   checkpoint: 'Checkpoint signature',
+  newest: 'Newest record',
   consistency: 'Consistency with earlier checkpoints',
   history: 'Audit history',
   devices: 'Devices',
@@ -37,6 +39,7 @@ const LOOKUP_CHECKS: Partial<Record<CheckId, VerificationCode[]>> = {
   links: ['CHAIN_GAP', 'CHAIN_ORDER', 'CHAIN_BROKEN'],
   inclusion: ['HEAD_MISMATCH', 'BAD_INCLUSION_PROOF'],
   checkpoint: ['BAD_CHECKPOINT', 'INSUFFICIENT_COSIGNATURES'],
+  newest: ['STALE_ANSWER', 'STALE_CHECKPOINT'],
   consistency: ['LOG_FORK', 'STALE_ANSWER'],
 };
 
@@ -112,6 +115,11 @@ function passedLookupChecks(report: Pick<IdentityReport, 'identity' | 'previous'
     links: check('links', 'passed', records === 1 ? 'A genesis record: seq 0, linked to nothing before it.' : `Each record names the hash of the one before it, with seq 0 to ${records - 1} and later times.`),
     inclusion: check('inclusion', 'passed', `The latest record is entry #${identity.head.index} of the log, proven against the root of the checkpoint of ${size} entries.`),
     checkpoint: check('checkpoint', 'passed', `The checkpoint of ${size} entries is signed by the pinned registry key (${identity.checkpoint.origin}).`),
+    newest: check(
+      'newest',
+      'passed',
+      `The key map committed to by that checkpoint, signed ${readableUtc(new Date(identity.checkpoint.time).toISOString())}, holds this record as the identity’s head (map proof verified): nothing newer was accepted before then.`,
+    ),
     consistency,
   };
 }
@@ -120,7 +128,11 @@ function passedHistoryCheck(history: IdentityReport['history']): Check {
   const count = history.entries.length;
   const nullified = history.entries.filter((e) => e.nullified).length;
   const marks = nullified === 0 ? 'none nullified' : `${nullified} nullified by a recovery, exactly as marked`;
-  return check('history', 'passed', `${count} record${count === 1 ? '' : 's'} replayed in log order (${marks}); each one’s inclusion proven against the checkpoint of ${history.checkpoint.size} entries.`);
+  return check(
+    'history',
+    'passed',
+    `${count} record${count === 1 ? '' : 's'} replayed in log order (${marks}), ending at the head the key map holds; each one’s inclusion proven against the checkpoint of ${history.checkpoint.size} entries.`,
+  );
 }
 
 function passedDevicesCheck(report: IdentityReport): Check {

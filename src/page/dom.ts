@@ -28,9 +28,19 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
-/** A timestamp as people read it, keeping UTC explicit: `2026-11-24 21:00:00 UTC`. */
+/** An ISO timestamp as people read it, keeping UTC explicit: `2026-11-24 21:00:00 UTC`. */
+export function readableUtc(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+}
+
+/** A timestamp as people read it (readableUtc), in a `<time>` element. */
 export function time(iso: string): HTMLTimeElement {
-  return h('time', { datetime: iso }, iso.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC'));
+  return h('time', { datetime: iso }, readableUtc(iso));
+}
+
+/** A checkpoint's `time` (Unix ms) as `time` shows it, in UTC. */
+export function checkpointTime(ms: number): HTMLTimeElement {
+  return time(new Date(ms).toISOString());
 }
 
 /** Text only screen readers announce (a mark's meaning, when the mark itself is a symbol). */

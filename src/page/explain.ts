@@ -16,11 +16,17 @@ const VERIFICATION: Partial<Record<VerificationCode | PageCode, string>> = {
   HEAD_MISMATCH: 'The log proof is for another record than this identity’s latest one.',
   BAD_INCLUSION_PROOF: 'The proof that this identity’s latest record is in the public log does not check out: the registry may be showing you a record it never published.',
   BAD_CHECKPOINT:
-    'The log checkpoint is not signed by the registry key this browser pinned: the registry now signs with another key, or something between you and the registry changed its answer.',
+    'The log checkpoint is not signed by the registry key this browser pinned, lacks the key map and time it must carry, or is dated in the future: the registry now signs with another key, this computer’s clock is wrong, or something between you and the registry changed its answer.',
   LOG_FORK: 'The log contradicts what this browser saw before: the registry shows different people different logs, or rewrote its history.',
   INSUFFICIENT_COSIGNATURES:
     'The log checkpoint is not cosigned by enough of the witnesses this page trusts: nobody independent has confirmed that everyone is shown this same log. Try again in a moment; if it persists, the registry may be showing you a view of its log it hides from the witnesses.',
-  STALE_ANSWER: 'The registry answered with an older version of this identity than this browser has already seen: it may be hiding a recent change.',
+  STALE_ANSWER:
+    'The registry answered with an older version of this identity than its own key map holds, or than this browser has already seen: it may be hiding a recent change.',
+  UNVERIFIED_ABSENCE:
+    'The registry says it has no identity with this id, but did not prove it: the id may well exist, and the answer may have been changed on its way. Do not treat the id as unregistered.',
+  STALE_CHECKPOINT:
+    'The registry’s answer is dated by a checkpoint signed too long ago: it may be an old answer replayed to hide what changed since. Check this computer’s clock, or try again later.',
+  INCOMPLETE_HISTORY: 'The audit history the registry shows leaves out records of this identity that its key map proves exist.',
   BAD_DEVICE: 'A device record in the answer is malformed.',
   REGISTRY_KEY_CHANGED:
     'The registry presents a different key from the one this browser pinned. Nothing was looked up. If the registry’s operator announced a new key, pin it below; otherwise someone may be impersonating the registry.',

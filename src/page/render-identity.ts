@@ -4,7 +4,7 @@
  * with data the SDK verified.
  */
 import { keyFingerprint, type DeviceRecord, type IdBinding, type IdentityRecord, type VerifiedHistoryEntry } from '../sdk/index.js';
-import { h, time, type Child } from './dom.js';
+import { checkpointTime, h, time, type Child } from './dom.js';
 import type { IdentityReport } from './verify-identity.js';
 
 function section(id: string, title: Child[], ...content: Child[]): HTMLElement {
@@ -190,8 +190,9 @@ function logSection(report: IdentityReport): HTMLElement {
     ['Log position'],
     facts([
       ['Latest record', [`entry #${identity.head.index}, accepted `, time(identity.head.acceptedAt)]],
-      ['Checked against', `the checkpoint of ${checkpoint.size} entries`],
+      ['Checked against', [`the checkpoint of ${checkpoint.size} entries, signed `, checkpointTime(checkpoint.time)]],
       ['Root hash', h('code', { class: 'hash' }, base64(checkpoint.root))],
+      ['Key map root', h('code', { class: 'hash' }, base64(checkpoint.mapRoot))],
       ['Origin', h('code', {}, checkpoint.origin)],
       ['Seen before', previous === null ? 'no earlier checkpoint in this browser' : `the checkpoint of ${previous.size} entries`],
     ]),

@@ -6,7 +6,7 @@
  * The verified mark (`.verified-mark`) is drawn in exactly one place, `renderOutcome`, for an
  * outcome of kind `verified` — which verify-identity.ts builds only after every SDK call resolved.
  */
-import { h, srOnly, time, type Child } from './dom.js';
+import { checkpointTime, h, srOnly, time, type Child } from './dom.js';
 import type { Check, Mark } from './checks.js';
 import { explainRegistryError, explainVerification } from './explain.js';
 import type { PinCheck } from './pin.js';
@@ -139,22 +139,32 @@ function keyChangedDetails(pin: PinCheck): HTMLElement[] {
   ];
 }
 
+/** How fresh a verified answer is: the time of the checkpoint whose key map proved it. */
+function freshness(text: string, checkpointMs: number): HTMLElement {
+  return h('p', { class: 'subtle freshness', id: 'freshness' }, text, checkpointTime(checkpointMs), '.');
+}
+
 export function renderOutcome(view: View, userId: string, outcome: Outcome, pin: PinCheck, checks: Check[], actions: Actions): void {
   switch (outcome.kind) {
     case 'verified': {
       const { identity } = outcome.report;
       const who = identity.name ?? userId;
+      const fresh = freshness('Newest record as of the checkpoint of ', identity.checkpoint.time);
       if (identity.status === 'revoked') {
         setState(view, 'revoked', 'Revoked identity', ['Verified: this identity was revoked by its owner. Do not trust these keys for anything new.'], [
           h('p', { class: 'subtle' }, 'Revocation accepted ', time(identity.head.acceptedAt)),
+          fresh,
         ]);
         document.title = `Revoked: ${who} · peerkeys`;
       } else {
         const noted = checks.some((c) => c.mark === 'note');
-        setState(view, 'verified', 'Verified in this browser', [
-          noted ? 'Every check below passed (mind the notes marked “i”): ' : 'Every check below passed: ',
-          'these are the keys this registry’s public log holds for this id.',
-        ]);
+        setState(
+          view,
+          'verified',
+          'Verified in this browser',
+          [noted ? 'Every check below passed (mind the notes marked “i”): ' : 'Every check below passed: ', 'these are the keys this registry’s public log holds for this id.'],
+          [fresh],
+        );
         document.title = `Verified: ${who} · peerkeys`;
       }
       view.details.replaceChildren(...identitySections(outcome.report, checksList(checks)));
@@ -173,8 +183,10 @@ export function renderOutcome(view: View, userId: string, outcome: Outcome, pin:
     }
     case 'not-found':
       setState(view, 'not-found', 'Not found', [
-        'The registry says it has no identity with this id. A registry cannot prove that something does not exist, so this is its word only: check the id with its owner.',
-      ], [h('p', { class: 'subtle' }, 'User id ', h('code', {}, userId))]);
+        'No identity with this id, proven absent as of the checkpoint of ',
+        checkpointTime(outcome.checkpoint.time),
+        ': the registry’s key map, signed with its log, has no entry for it (absence proof verified in this browser). Someone may register it later.',
+      ], [h('p', { class: 'subtle' }, 'User id ', h('code', {}, userId)), h('p', { class: 'subtle' }, `Checkpoint of ${outcome.checkpoint.size} entries.`)]);
       view.details.replaceChildren();
       document.title = 'Not found · peerkeys';
       return;

@@ -1,19 +1,22 @@
 /**
  * One identity, verified in the browser with the SDK: the lookup (chain, inclusion proof,
- * checkpoint signature, consistency with the last checkpoint this browser saw), the audit history
- * (replayed, each entry's inclusion proven) and the devices (each signed by the current key).
- * The outcome is `verified` only when every one of those calls resolved; anything else is one of
- * the other outcomes, and no data from a failed answer is kept.
+ * checkpoint signature and age, consistency with the last checkpoint this browser saw, and the
+ * key map's proof that the head is the newest record), the audit history (replayed, each entry's
+ * inclusion proven, complete up to the map's head) and the devices (each signed by the current
+ * key). The outcome is `verified` only when every one of those calls resolved; `not-found` only
+ * when the SDK proved the absence; anything else is one of the other outcomes, and no data from a
+ * failed answer is kept.
  */
 import {
+  NotFoundError,
   RegistryError,
   VerificationError,
   type Checkpoint,
   type DeviceRecord,
   type RegistryClient,
-  type VerifiedCheckpoint,
   type VerifiedHistoryEntry,
   type VerifiedIdentity,
+  type VerifiedRegistryCheckpoint,
 } from '../sdk/index.js';
 
 /** What the page checked, in the order it checks it. */
@@ -21,7 +24,7 @@ export type Phase = 'lookup' | 'history' | 'devices' | 'cross-check';
 
 export interface IdentityReport {
   identity: VerifiedIdentity;
-  history: { entries: VerifiedHistoryEntry[]; checkpoint: VerifiedCheckpoint };
+  history: { entries: VerifiedHistoryEntry[]; checkpoint: VerifiedRegistryCheckpoint };
   devices: DeviceRecord[];
   /** The last checkpoint this browser had verified before this lookup, if any. */
   previous: Checkpoint | null;
@@ -41,7 +44,8 @@ export type Outcome =
       /** What was verified before the failure, to show which checks passed. */
       verified: { identity?: VerifiedIdentity; history?: IdentityReport['history']; previous: Checkpoint | null };
     }
-  | { kind: 'not-found'; message: string }
+  /** The registry proved, by the key map of a verified checkpoint, that no identity has this id. */
+  | { kind: 'not-found'; message: string; checkpoint: VerifiedRegistryCheckpoint }
   | { kind: 'registry-error'; status: number; code: string; message: string };
 
 /**
@@ -60,7 +64,7 @@ export async function verifyIdentity(client: RegistryClient, userId: string, onP
     verified.identity = identity;
 
     onPhase((phase = 'history'));
-    const history = await client.history(userId);
+    const history = await client.history(userId, { identity });
     verified.history = history;
 
     onPhase((phase = 'devices'));
@@ -78,8 +82,9 @@ export async function verifyIdentity(client: RegistryClient, userId: string, onP
     return { kind: 'verified', report: { identity, history, devices, previous: verified.previous } };
   } catch (error) {
     if (error instanceof VerificationError) return { kind: 'failed', code: error.code, message: error.message, phase, verified };
+    // Only a proven absence is "not found": an unproven 404 is a VerificationError (UNVERIFIED_ABSENCE) above.
+    if (error instanceof NotFoundError && phase === 'lookup') return { kind: 'not-found', message: error.message, checkpoint: error.checkpoint };
     if (error instanceof RegistryError) {
-      if (phase === 'lookup' && error.status === 404 && error.code === 'NOT_FOUND') return { kind: 'not-found', message: error.message };
       return { kind: 'registry-error', status: error.status, code: error.code, message: error.message };
     }
     // A bug or an answer the SDK did not expect: not verified, whatever it was.

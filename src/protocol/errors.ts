@@ -43,7 +43,7 @@ export class ProtocolError extends Error {
 }
 
 /**
- * What is wrong with a key-map key, value, proof or log entry (docs/key-map.md). Not an HTTP
+ * What is wrong with a key-map key, value, proof or log entry (docs/DESIGN.md §5.2). Not an HTTP
  * answer: proofs are checked by clients, and the fold runs over a log already admitted. Every
  * failure of a map function on attacker-controlled bytes is one of these, never a TypeError.
  */

@@ -1,5 +1,5 @@
 /**
- * The key map as a function of the log (docs/key-map.md, "Folding the log"): each log entry sets
+ * The key map as a function of the log (docs/DESIGN.md §5.2.6, "Folding the log"): each log entry sets
  * its record's key to the record's head value, in log order, so the map after the first N entries
  * is a pure function of those N entries that any mirror or auditor can recompute.
  *

@@ -1,5 +1,5 @@
 /**
- * The prover's side of the key map (docs/key-map.md): the whole tree in memory, updated in
+ * The prover's side of the key map (docs/DESIGN.md §5.2): the whole tree in memory, updated in
  * batches, with the root after each batch and a proof for any key, present or not.
  *
  * The tree is kept exactly in the canonical shape the format defines: a leaf at the shortest
@@ -175,7 +175,7 @@ export class KeyMap {
     return bytesEqual(node.path, path) ? { siblings, terminal: { kind: 'present', value } } : { siblings, terminal: { kind: 'other', path: node.path.slice(), value } };
   }
 
-  /** prove(key) in the byte format of docs/key-map.md. */
+  /** prove(key) in the byte format of docs/DESIGN.md §5.2.5. */
   proveBytes(key: MapKey): Uint8Array {
     return encodeMapProof(this.prove(key));
   }

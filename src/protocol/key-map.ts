@@ -1,5 +1,5 @@
 /**
- * The key map (docs/key-map.md, the normative text): a verifiable map from (kind, id) — every
+ * The key map (docs/DESIGN.md §5.2, the normative text): a verifiable map from (kind, id) — every
  * identity and group — to its current head, derived from the log. This file is its byte formats
  * and its proof verification: the key and value encodings, the domain-separated hashes, the proof
  * codec, and `verifyMapProof`, which is all a client needs. The prover's in-memory tree is
@@ -11,7 +11,7 @@
  * subtree is a node over its two halves. The same construction as the IETF KEYTRANS prefix tree
  * (draft-ietf-keytrans-protocol §"Prefix Tree") and Diem's Jellyfish Merkle tree, chosen over a
  * full-depth 256-level tree with per-level empty hashes (Trillian's map) because a proof then
- * costs about log2(n) hashes instead of 256, in the browser too; docs/key-map.md §7 says why that
+ * costs about log2(n) hashes instead of 256, in the browser too; docs/DESIGN.md §5.2.7 says why that
  * is as safe. Leaves bind their full path, so a leaf is only ever valid where its path leads.
  *
  * Everything here is pure and browser-safe. Proofs and their bytes are attacker-controlled: every
@@ -224,7 +224,7 @@ function terminalSize(type: number): number | null {
  * terminal (present: value (49); empty: nothing; other: path (32) || value (49)).
  * Bitmap bit i (most significant bit of byte 0 first) is 1 when the sibling at depth i + 1 is not
  * empty. The depth is 1 + the position of the last 1 bit (0 when there is none): in the tree of
- * docs/key-map.md the deepest sibling of a terminal is never empty, so the bitmap says it.
+ * docs/DESIGN.md §5.2.4 the deepest sibling of a terminal is never empty, so the bitmap says it.
  */
 export function encodeMapProof(proof: MapProof): Uint8Array {
   const { siblings, terminal } = proof;

@@ -22,7 +22,7 @@ import { isPeersId } from '../protocol/ids.js';
 import { parseJson } from '../protocol/json.js';
 import { ANCHOR_DOCUMENT_MAX_BYTES, ANCHOR_FETCH_TIMEOUT_MS, listsKey, readAnchorDocument, type AnchorDocument } from '../protocol/peers-anchor.js';
 import type { RegistryClient } from './client.js';
-import { RegistryError, VerificationError } from './errors.js';
+import { NotFoundError, RegistryError, VerificationError } from './errors.js';
 import type { VerifiedIdentity } from './verify.js';
 
 /** A peerkeys registry, or the URL of an anchor document (https; http only when allowed). */
@@ -35,7 +35,7 @@ export type AnchorDecision = 'accepted' | 'refused' | 'pending';
 export type AnchorReason =
   /** confirm: the document (or the verified head) lists the presented key. */
   | 'LISTED'
-  /** veto: 404, no such user. */
+  /** veto: 404, no such user (a registry's: proven absent by its key map). */
   | 'NOT_FOUND'
   /** veto: a document about another user. */
   | 'WRONG_USER'
@@ -175,8 +175,9 @@ export async function lookupOutcome(client: RegistryClient, userId: string, time
 }
 
 function classifyLookupError(error: unknown): { verdict: 'veto' | 'abstain'; reason: AnchorReason; detail: string } {
+  // Only a proven absence is "no such user"; an unproven 404 is a VerificationError (UNVERIFIED_ABSENCE).
+  if (error instanceof NotFoundError) return { verdict: 'veto', reason: 'NOT_FOUND', detail: error.message };
   if (error instanceof RegistryError) {
-    if (error.status === 404) return { verdict: 'veto', reason: 'NOT_FOUND', detail: error.message };
     if (error.status === 0) return { verdict: 'abstain', reason: 'NETWORK', detail: error.message };
     if (error.status === 408 || error.status === 429 || error.status >= 500) return { verdict: 'abstain', reason: 'UNAVAILABLE', detail: error.message };
     return { verdict: 'veto', reason: 'UNEXPECTED_STATUS', detail: error.message };

@@ -6,6 +6,7 @@
 import type { CheckpointFailure, NoteKey } from '../protocol/checkpoint.js';
 import { toHex } from '../protocol/encoding.js';
 import type { ErrorCode } from '../protocol/errors.js';
+import type { VerifiedRegistryCheckpoint } from './map-verify.js';
 
 export type VerificationCode =
   /** The answer is not the JSON the API promises (wrong shape, bad encoding). */
@@ -30,8 +31,26 @@ export type VerificationCode =
   | 'LOG_FORK'
   /** The checkpoint lacks the cosignatures the client's witness policy requires (k of its n witnesses, valid, not from the future). */
   | 'INSUFFICIENT_COSIGNATURES'
-  /** An older answer than one this client already verified (e.g. from before a rotation it saw). */
+  /**
+   * An answer that is not the latest: a head that is not the key map's value at the answer's
+   * checkpoint (an old head shown with a current checkpoint), a map proof that does not reach the
+   * checkpoint's map root or says the id is absent, or an answer older than one this client
+   * already verified (e.g. from before a rotation it saw).
+   */
   | 'STALE_ANSWER'
+  /**
+   * A `404 NOT_FOUND` for an identity or group whose absence is not proven: no or a malformed
+   * `mapProof` or `checkpoint`, a checkpoint that does not verify, or a map proof that does not
+   * reach its map root or says the id is present. The id may well exist.
+   */
+  | 'UNVERIFIED_ABSENCE'
+  /** A checkpoint whose `time` is older than the client's `maxCheckpointAgeMs` (default 10 minutes). */
+  | 'STALE_CHECKPOINT'
+  /**
+   * An audit history that is not the whole history: its last entry is not the key map's head for
+   * the id, or a record names as `prev` a record the history leaves out.
+   */
+  | 'INCOMPLETE_HISTORY'
   /** Registries asked together disagree (lookupQuorum). */
   | 'QUORUM_DISAGREEMENT'
   /**
@@ -58,25 +77,34 @@ export class VerificationError extends Error {
   }
 }
 
-const CHECKPOINT_FAILURES: Record<CheckpointFailure['reason'], string> = {
-  MALFORMED: 'the checkpoint is not a well-formed signed checkpoint',
+/**
+ * Why a checkpoint was refused: the reasons of Go's note.Open (checkpoint.ts), and `FUTURE_TIME`,
+ * a checkpoint whose `time` is more than 5 minutes ahead of the client's clock. A registry
+ * checkpoint without the `map` and `time` lines is `MALFORMED`.
+ */
+export type CheckpointReason = CheckpointFailure['reason'] | 'FUTURE_TIME';
+
+const CHECKPOINT_FAILURES: Record<CheckpointReason, string> = {
+  MALFORMED: 'the checkpoint is not a well-formed signed registry checkpoint (with its map and time lines)',
   WRONG_ORIGIN: 'the checkpoint is for another log than',
   UNKNOWN_KEY: 'the checkpoint is not signed by the pinned key of',
   BAD_SIGNATURE: 'the checkpoint has a bad signature by the pinned key of',
+  FUTURE_TIME: 'the checkpoint is dated more than 5 minutes after this client’s clock, signed by',
 };
 
 /**
  * A checkpoint that does not verify against the pinned key (code BAD_CHECKPOINT), with why
- * (`reason`, as Go's note.Open tells) and, for UNKNOWN_KEY, the pinned and presented key ids.
+ * (`reason`, as Go's note.Open tells, or FUTURE_TIME) and, for UNKNOWN_KEY, the pinned and
+ * presented key ids.
  */
 export class CheckpointError extends VerificationError {
-  readonly reason: CheckpointFailure['reason'];
+  readonly reason: CheckpointReason;
   /** The pinned key's id (8 hex digits). */
   readonly pinnedKeyId: string;
   /** The key ids of the note's signature lines, for UNKNOWN_KEY; empty otherwise. */
   readonly presentedKeyIds: string[];
 
-  constructor(failure: CheckpointFailure, key: NoteKey) {
+  constructor(failure: CheckpointFailure | { reason: 'FUTURE_TIME' }, key: NoteKey) {
     const pinnedKeyId = toHex(key.keyId);
     const presentedKeyIds = failure.reason === 'UNKNOWN_KEY' ? failure.keyIds : [];
     const ids = failure.reason === 'UNKNOWN_KEY' ? ` (pinned key id ${pinnedKeyId}, presented ${presentedKeyIds.join(', ') || 'none'})` : '';
@@ -112,8 +140,27 @@ export class RegistryError extends Error {
     message: string,
     /** For NETWORK: `cause` is what fetch threw (undici's `fetch failed` holds the system error in its own cause). */
     options?: ErrorOptions,
+    /** The problem document as the registry sent it, unverified (undefined when it sent none). */
+    readonly problem?: unknown,
   ) {
     super(message, options);
     this.name = 'RegistryError';
+  }
+}
+
+/**
+ * A `404 NOT_FOUND` for an identity or group whose absence was proven: the key map of `checkpoint`
+ * (a verified, fresh checkpoint, consistent with the ones this client saw) holds no such id. A 404
+ * whose absence is not proven is never this, but a VerificationError `UNVERIFIED_ABSENCE`.
+ */
+export class NotFoundError extends RegistryError {
+  constructor(
+    readonly kind: 'user' | 'group',
+    readonly id: string,
+    /** The checkpoint whose map root the absence was proven against. */
+    readonly checkpoint: VerifiedRegistryCheckpoint,
+  ) {
+    super(404, 'NOT_FOUND', `404 NOT_FOUND: no ${kind === 'user' ? 'identity' : 'group'} ${id}, proven absent as of the checkpoint of size ${checkpoint.size}`);
+    this.name = 'NotFoundError';
   }
 }

@@ -17,7 +17,8 @@ import { recordHash, type VerifySignature } from '../protocol/signing.js';
 import { parseTimestamp } from '../protocol/time.js';
 import { VerificationError } from './errors.js';
 import { groupBundleSchema } from './responses.js';
-import { verifyCheckpoint, verifyEntryInclusion, type VerifiedCheckpoint, type VerifiedIdentity } from './verify.js';
+import { verifyMapHead, verifyRegistryCheckpoint, type VerifiedRegistryCheckpoint } from './map-verify.js';
+import { verifyEntryInclusion, type VerifiedIdentity } from './verify.js';
 
 /** A group whose whole chain, signers, entry positions, head proof and checkpoint were verified. */
 export interface VerifiedGroup {
@@ -35,8 +36,11 @@ export interface VerifiedGroup {
   head: { index: number; hash: string; seq: number; acceptedAt: string };
   /** The chain, genesis first. */
   entries: LogEntry<GroupRecord>[];
-  /** The checkpoint the head (and every entry) was proven against. */
-  checkpoint: VerifiedCheckpoint;
+  /**
+   * The checkpoint the head (and every entry) was proven against: the head is the group's newest
+   * record as of `checkpoint.time` (the key map's value, by the map proof).
+   */
+  checkpoint: VerifiedRegistryCheckpoint;
   /**
    * Records signed with a key that a recovery later overruled: the admin's identity record that
    * made `signer` its key was nullified, so whoever signed may have held a stolen key. Valid by the
@@ -80,8 +84,9 @@ export function groupBundleAdmins(raw: unknown): { adminIds: string[]; indexes: 
  * Verifies a group bundle (DESIGN.md §4, §6) with the evidence RegistryClient.group gathers:
  * every record's schema and signature; order and links; the group rules replayed in order, each
  * record with its admin's identity as the admin's verified history says it stood just before the
- * record's log index; every entry's inclusion in the checkpoint; the checkpoint's signature.
- * Consistency with earlier checkpoints needs the network and is the client's job.
+ * record's log index; every entry's inclusion in the checkpoint; the checkpoint's signature; and
+ * the map proof: the head must be the key map's value at the checkpoint, else STALE_ANSWER.
+ * The checkpoint's age and consistency with earlier ones are the client's job.
  */
 export async function verifyGroupBundle(raw: unknown, groupId: string, key: NoteKey, verify: VerifySignature, evidence: GroupEvidence): Promise<VerifiedGroup> {
   const parsed = groupBundleSchema.safeParse(raw);
@@ -115,9 +120,10 @@ export async function verifyGroupBundle(raw: unknown, groupId: string, key: Note
     }
   }
 
-  const checkpoint = await verifyCheckpoint(bundle.checkpoint, key, verify);
+  const checkpoint = await verifyRegistryCheckpoint(bundle.checkpoint, key, verify);
   const head = entries[entries.length - 1]!;
   verifyEntryInclusion(head.index, head.acceptedAt, head.record, bundle.proof, checkpoint);
+  verifyMapHead(checkpoint, { kind: 'group', id: groupId }, bundle.mapProof, { hash: recordHash(head.record), index: head.index, seq: head.record.seq, status: 'active' });
   for (const entry of entries.slice(0, -1)) {
     const proof = evidence.entryProofs.get(entry.index) ?? fail('INVALID_RESPONSE', `no inclusion proof for group record at log index ${entry.index}`);
     verifyEntryInclusion(entry.index, entry.acceptedAt, entry.record, proof, checkpoint);

@@ -9,9 +9,10 @@
  * @packageDocumentation
  */
 export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from './client.js';
-export { CheckpointError, ReceiptNotVerifiedError, RegistryError, VerificationError, type VerificationCode } from './errors.js';
+export { CheckpointError, NotFoundError, ReceiptNotVerifiedError, RegistryError, VerificationError, type CheckpointReason, type VerificationCode } from './errors.js';
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
+export * from './map-verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
 export { defaultVerifier, webCryptoVerifier } from './crypto.js';
 export { tweetnaclVerify } from './tweetnacl-verify.js';
@@ -55,7 +56,7 @@ export {
 } from './group-verify.js';
 export type { GroupRecord, GroupMember, GroupRole } from '../protocol/group.js';
 export { lookupQuorum, QuorumError, type QuorumAnswer, type QuorumOptions } from './quorum.js';
-export { monitor, type MonitorChange, type MonitorOptions, type MonitorReport } from './monitor.js';
+export { monitor, type MonitorChange, type MonitorHead, type MonitorOptions, type MonitorReport } from './monitor.js';
 export {
   resolveAnchors,
   anchorDecision,

@@ -13,14 +13,15 @@
  * @packageDocumentation
  */
 export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from './client.js';
-export { ReceiptNotVerifiedError, RegistryError, VerificationError, type VerificationCode } from './errors.js';
+export { CheckpointError, NotFoundError, ReceiptNotVerifiedError, RegistryError, VerificationError, type CheckpointReason, type VerificationCode } from './errors.js';
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';
+export * from './map-verify.js';
 export { MemoryStore, LocalStorageStore, type ClientStore } from './store.js';
 export { defaultVerifier, webCryptoVerifier } from './crypto.js';
 export { verifyGroupBundle, crossCheckMember, type VerifiedGroup, type GroupEvidence, type MemberCrossCheck, type MemberKeyStatus } from './group-verify.js';
 export { lookupQuorum, QuorumError, type QuorumAnswer, type QuorumOptions } from './quorum.js';
-export { monitor, type MonitorChange, type MonitorOptions, type MonitorReport } from './monitor.js';
+export { monitor, type MonitorChange, type MonitorHead, type MonitorOptions, type MonitorReport } from './monitor.js';
 export { keyFingerprint } from './fingerprint.js';
 export { isPeersId, idBinding, userIdBinding, groupIdBinding, type IdBinding, type IdKind } from '../protocol/ids.js';
 export { boxKeyBinding, type BoxKeyBinding } from '../protocol/box-key.js';

@@ -10,6 +10,11 @@ const index = z.int().check(z.minimum(0));
 const b64 = z.string().check(z.maxLength(100));
 const timestamp = z.string().check(z.maxLength(24));
 const checkpoint = z.string().check(z.maxLength(65_536));
+/**
+ * A key-map proof, base64url (docs/key-map.md §5.1: at most 33 + 256·32 + 81 bytes). Optional
+ * here so that a missing one is reported by the map check (STALE_ANSWER), not as a shape error.
+ */
+const mapProof = z.optional(z.string().check(z.maxLength(11_100)));
 
 export const proofSchema = z.object({ index, size: index, hashes: z.array(b64).check(z.maxLength(64)) });
 
@@ -26,6 +31,7 @@ export const lookupBundleSchema = z.object({
   entries,
   proof: proofSchema,
   checkpoint,
+  mapProof,
 });
 
 export const historySchema = z.object({
@@ -40,6 +46,7 @@ export const groupBundleSchema = z.object({
   entries,
   proof: proofSchema,
   checkpoint,
+  mapProof,
 });
 
 export const userGroupsSchema = z.object({
@@ -53,11 +60,12 @@ export const writeResultSchema = z.object({
   hash: b64,
   proof: proofSchema,
   checkpoint,
+  mapProof,
 });
 
 export const consistencySchema = z.object({ from: index, to: index, hashes: z.array(b64).check(z.maxLength(128)) });
 
-export const registryInfoSchema = z.object({ origin: z.string(), publicKey: b64, vkey: z.string(), version: z.string() });
+export const registryInfoSchema = z.object({ origin: z.string(), publicKey: b64, vkey: z.string(), version: z.string(), tiles: z.optional(z.string()) });
 
 export const problemSchema = z.object({ status: z.int(), code: z.string(), detail: z.optional(z.string()) });
 

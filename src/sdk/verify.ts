@@ -14,10 +14,15 @@ import { logLeafHash, type LogEntry } from '../protocol/log-entry.js';
 import { verifyConsistency, verifyInclusion } from '../protocol/merkle.js';
 import { recordHash, type VerifySignature } from '../protocol/signing.js';
 import { parseTimestamp } from '../protocol/time.js';
+import type { GroupRecord } from '../protocol/group.js';
 import { CheckpointError, VerificationError } from './errors.js';
+import { verifyMapHead, verifyMapWrite, verifyRegistryCheckpoint, type VerifiedRegistryCheckpoint } from './map-verify.js';
 import { historySchema, lookupBundleSchema, writeResultSchema } from './responses.js';
 
-/** A checkpoint whose signature was verified, with the note it came in. */
+/**
+ * A checkpoint whose signature was verified, with the note it came in. What the SDK's lookups and
+ * receipts return is a VerifiedRegistryCheckpoint: one with the map root and time too.
+ */
 export interface VerifiedCheckpoint extends Checkpoint {
   note: string;
 }
@@ -48,8 +53,11 @@ export interface VerifiedIdentity {
   head: { index: number; hash: string; seq: number; acceptedAt: string };
   /** The live chain, genesis first. */
   entries: LogEntry<IdentityRecord>[];
-  /** The checkpoint the head was proven against. */
-  checkpoint: VerifiedCheckpoint;
+  /**
+   * The checkpoint the head was proven against: in its log (inclusion proof) and the newest
+   * record of the identity as of `checkpoint.time` (the key map's value, by the map proof).
+   */
+  checkpoint: VerifiedRegistryCheckpoint;
 }
 
 /** Proof that a write was accepted: its log index, inclusion proof and checkpoint, all verified. */
@@ -57,7 +65,8 @@ export interface VerifiedReceipt {
   index: number;
   acceptedAt: string;
   hash: string;
-  checkpoint: VerifiedCheckpoint;
+  /** The checkpoint whose log holds the record and whose key map holds it (or a later record of its key) as the head. */
+  checkpoint: VerifiedRegistryCheckpoint;
 }
 
 function fail(code: VerificationError['code'], message: string): never {
@@ -95,8 +104,10 @@ export function verifyCheckpointsConsistent(a: Checkpoint, b: Checkpoint, proof:
 
 /**
  * Verifies an identity lookup bundle (DESIGN.md §6): every record's schema and signatures, the
- * chain's order and links, the head's inclusion proof and the checkpoint's signature. Consistency
- * with earlier checkpoints needs the network and is the client's job.
+ * chain's order and links, the head's inclusion proof, the checkpoint's signature (with its map
+ * and time lines) and the map proof: the head must be the key map's value at the checkpoint, else
+ * STALE_ANSWER. The checkpoint's age and its consistency with earlier checkpoints need a clock and
+ * the network and are the client's job (`checkCheckpointTime`).
  */
 export async function verifyLookupBundle(raw: unknown, userId: string, key: NoteKey, verify: VerifySignature): Promise<VerifiedIdentity> {
   const parsed = lookupBundleSchema.safeParse(raw);
@@ -143,8 +154,10 @@ export async function verifyLookupBundle(raw: unknown, userId: string, key: Note
   }
 
   const head = entries[entries.length - 1]!;
-  const checkpoint = await verifyCheckpoint(bundle.checkpoint, key, verify);
+  const headHash = chain[chain.length - 1]!.hash;
+  const checkpoint = await verifyRegistryCheckpoint(bundle.checkpoint, key, verify);
   verifyEntryInclusion(head.index, head.acceptedAt, head.record, bundle.proof, checkpoint);
+  verifyMapHead(checkpoint, { kind: 'user', id: userId }, bundle.mapProof, { hash: headHash, index: head.index, seq: head.record.seq, status: head.record.status });
 
   const record = head.record;
   const summary = { status: bundle.status, publicKey: bundle.publicKey, publicBoxKey: bundle.publicBoxKey, rotationKeys: bundle.rotationKeys };
@@ -157,21 +170,27 @@ export async function verifyLookupBundle(raw: unknown, userId: string, key: Note
     ...(record.name !== undefined ? { name: record.name } : {}),
     idBinding: userIdBinding(entries[0]!.record),
     boxKeyBinding: boxKeyBinding(record.publicKey, record.publicBoxKey),
-    head: { index: head.index, hash: chain[chain.length - 1]!.hash, seq: record.seq, acceptedAt: head.acceptedAt },
+    head: { index: head.index, hash: headHash, seq: record.seq, acceptedAt: head.acceptedAt },
     entries,
     checkpoint,
   };
 }
 
-/** Verifies a write's answer for the record that was submitted. */
-export async function verifyWriteResult(raw: unknown, record: object, key: NoteKey, verify: VerifySignature): Promise<VerifiedReceipt> {
+/**
+ * Verifies a write's answer for the record that was submitted (an identity or a group record):
+ * its inclusion proof, its checkpoint, and its map proof — the record, or a later one of the same
+ * key, is the key map's head at that checkpoint (else STALE_ANSWER).
+ */
+export async function verifyWriteResult(raw: unknown, record: IdentityRecord | GroupRecord, key: NoteKey, verify: VerifySignature): Promise<VerifiedReceipt> {
   const parsed = writeResultSchema.safeParse(raw);
   if (!parsed.success) fail('INVALID_RESPONSE', 'the write answer is not a write result');
   const result = parsed.data;
   if (result.hash !== recordHash(record)) fail('INVALID_RESPONSE', 'the registry acknowledged a different record');
   if (parseTimestamp(result.acceptedAt) === null) fail('INVALID_RESPONSE', 'the write answer has a malformed acceptedAt');
-  const checkpoint = await verifyCheckpoint(result.checkpoint, key, verify);
+  const checkpoint = await verifyRegistryCheckpoint(result.checkpoint, key, verify);
   verifyEntryInclusion(result.index, result.acceptedAt, record, result.proof, checkpoint);
+  const [mapKey, status] = record.type === 'group' ? [{ kind: 'group' as const, id: record.groupId }, 'active' as const] : [{ kind: 'user' as const, id: record.userId }, record.status];
+  verifyMapWrite(checkpoint, mapKey, result.mapProof, { hash: result.hash, index: result.index, seq: record.seq, status });
   return { index: result.index, acceptedAt: result.acceptedAt, hash: result.hash, checkpoint };
 }
 
@@ -205,6 +224,10 @@ export async function verifyHistory(raw: unknown, userId: string, verify: Verify
     if (record.userId !== userId) fail('INVALID_RECORD', `history record ${i} belongs to ${record.userId}`);
     const acceptedAt = parseTimestamp(entry.acceptedAt) ?? fail('INVALID_RESPONSE', `history record ${i} has a malformed acceptedAt`);
     if (i > 0 && entry.index <= parsed.data.entries[i - 1]!.index) fail('CHAIN_ORDER', `history record ${i} is not in log order`);
+    // A record whose prev is no record of the history: the one it follows was left out.
+    if (record.prev !== null && !entries.some((e) => e.hash === record.prev)) {
+      fail('INCOMPLETE_HISTORY', `history record ${i} follows a record the history does not hold: records were left out`);
+    }
     const hash = recordHash(record);
     try {
       replay.apply({ record, hash, acceptedAt, index: entry.index });

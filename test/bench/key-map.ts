@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/bench/key-map.ts`: the key map (docs/key-map.md) at 100,000 identities — building
+ * `npx tsx test/bench/key-map.ts`: the key map (docs/DESIGN.md §5.2) at 100,000 identities — building
  * it from scratch out of log entries, proof sizes, proofs made and verified per second, and batch
  * updates (many keys per checkpoint, the root after each batch). A benchmark, not a test: it prints.
  *

@@ -152,10 +152,13 @@ describe('the lookup page over HTTP', () => {
       links: 'passed',
       inclusion: 'passed',
       checkpoint: 'passed',
+      newest: 'passed',
       consistency: 'note',
       history: 'passed',
       devices: 'passed',
     });
+    // How fresh: the newest record as of the checkpoint's signing time, in UTC.
+    expect(await text(page, '#freshness')).toMatch(/^Newest record as of the checkpoint of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/);
     const devices = await text(page, '.devices');
     for (const address of ['https://alice-laptop.example:4443', '192.168.1.20:5000', '192.168.1.21:5000']) expect(devices).toContain(address);
     expect(await page.locator('.device').count()).toBe(2);
@@ -174,15 +177,37 @@ describe('the lookup page over HTTP', () => {
     await context.close();
   });
 
-  it('shows "not found" for an id nobody registered', async () => {
+  it('shows "not found" for an id nobody registered, proven absent as of a checkpoint', async () => {
     const context = await freshContext(browser);
     const tab = await openTab(context);
     await tab.page.goto(`${registry.url}/u/${newPeersId()}`);
     expect(await settledState(tab.page)).toBe('not-found');
     expect(await text(tab.page, '#status h2')).toBe('Not found');
+    expect(await text(tab.page, '#status-message')).toMatch(/^No identity with this id, proven absent as of the checkpoint of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC:/);
     expect(await tab.page.locator('.verified-mark').count()).toBe(0);
     expectSameOriginReadsOnly(tab, registry.url);
     await context.close();
+  });
+
+  it('fails with UNVERIFIED_ABSENCE on a 404 without an absence proof for an identity that exists', async () => {
+    const { alice } = fixtures;
+    proxy.tamper = (exchange) => {
+      if (exchange.path !== `/v1/users/${alice.userId}`) return exchange.body;
+      exchange.status = 404;
+      return { type: 'about:blank', title: 'Not Found', status: 404, code: 'NOT_FOUND', detail: 'no such user' };
+    };
+    try {
+      const context = await freshContext(browser);
+      const tab = await openTab(context);
+      await tab.page.goto(`${proxy.url}/u/${alice.userId}`);
+      expect(await settledState(tab.page)).toBe('failed');
+      expect(await text(tab.page, '[data-code]')).toBe('UNVERIFIED_ABSENCE');
+      expect(await text(tab.page, '#status-message')).toContain('did not prove it');
+      expect(await tab.page.locator('.verified-mark, .identity, [data-key]').count()).toBe(0);
+      await context.close();
+    } finally {
+      proxy.tamper = null;
+    }
   });
 
   it('shows "invalid input" for a malformed id, typed or in the address, without asking the registry', async () => {
@@ -312,6 +337,29 @@ describe('the lookup page over HTTP', () => {
       expect(await marks(tab.page)).toMatchObject({ signatures: 'failed', inclusion: 'not-checked', checkpoint: 'not-checked', history: 'not-checked' });
       expect(await tab.page.locator('.check-passed').count()).toBe(0);
       expectSameOriginReadsOnly(tab, proxy.url);
+      await context.close();
+    } finally {
+      proxy.tamper = null;
+    }
+  });
+
+  it('fails with STALE_ANSWER on an old head shown with the current checkpoint, and marks the newest-record check', async () => {
+    const { alice } = fixtures;
+    // Alice's genesis as the head, with the current checkpoint, its map proof and a valid inclusion proof.
+    const current = await (await fetch(`${registry.url}/v1/users/${alice.userId}`)).json();
+    const genesis = current.entries[0];
+    const inclusion = await (await fetch(`${registry.url}/v1/log/proof/inclusion?index=${genesis.index}&size=${current.proof.size}`)).json();
+    const { publicKey, publicBoxKey, rotationKeys, status } = genesis.record;
+    const forged = { ...current, publicKey, publicBoxKey, rotationKeys, status, entries: [genesis], proof: inclusion };
+    proxy.tamper = ({ path, body }) => (path === `/v1/users/${alice.userId}` ? forged : body);
+    try {
+      const context = await freshContext(browser);
+      const tab = await openTab(context);
+      await tab.page.goto(`${proxy.url}/u/${alice.userId}`);
+      expect(await settledState(tab.page)).toBe('failed');
+      expect(await text(tab.page, '[data-code]')).toBe('STALE_ANSWER');
+      expect(await tab.page.locator('.verified-mark, .identity, [data-key], #freshness').count()).toBe(0);
+      expect(await marks(tab.page)).toMatchObject({ newest: 'failed', history: 'not-checked' });
       await context.close();
     } finally {
       proxy.tamper = null;

@@ -57,11 +57,10 @@ export async function startAnchorServer(): Promise<AnchorServer> {
   };
 }
 
-/** A URL on 127.0.0.1 where nothing listens (a port just freed). */
-export async function deadUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
+/**
+ * A URL on 127.0.0.1 where nothing listens: port 9 (discard), which no test machine serves, so it
+ * fails at once; not a port just freed, which another process may take meanwhile. fetch does not
+ * even try it (port 9 is on the Fetch standard's blocked list): a network error all the same, which
+ * is what the SDK is tested on. node:http connects, and is refused (ECONNREFUSED).
+ */
+export const DEAD_URL = 'http://127.0.0.1:9';

@@ -7,11 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { toBase64Url } from '../../src/protocol/encoding.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
+import { fromBase64Url, toBase64Url } from '../../src/protocol/encoding.js';
 import { cleanEnv, PEERKEYS, ROOT } from './cli.js';
 import { postgresUrl, sql } from './database.js';
 import { freePort } from './private-postgres.js';
-import { waitFor } from './wait.js';
 
 export interface ChildRegistry {
   url: string;
@@ -23,48 +24,78 @@ export interface ChildRegistry {
   stop(): Promise<void>;
 }
 
-/** Starts `peerkeys serve` with `env` on top of a test configuration; resolves once /readyz answers 200. */
-export async function startChildRegistry(env: Record<string, string> = {}): Promise<ChildRegistry> {
+/**
+ * Starts `peerkeys serve` with `env` on top of a test configuration; resolves once /readyz answers
+ * 200 and /v1/registry names the child's own key (a port taken meanwhile is tried again, twice). `schema`: a schema of the test's Postgres that the caller made and drops (several
+ * registry processes on one database); by default a fresh one of the child's own.
+ */
+export async function startChildRegistry(env: Record<string, string> = {}, options: { schema?: string } = {}): Promise<ChildRegistry> {
   const database = postgresUrl();
   if (database === null) throw new Error('no Postgres for the child registry: run under Jest (npm test)');
-  const schema = `child_${randomBytes(6).toString('hex')}`;
-  await sql(database, `CREATE SCHEMA "${schema}"`);
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [PEERKEYS, 'serve'], {
-    cwd: ROOT,
-    env: cleanEnv({
-      DATABASE_URL: database,
-      DATABASE_SCHEMA: schema,
-      LOG_SIGNING_KEY: toBase64Url(new Uint8Array(randomBytes(32))),
-      LOG_ORIGIN: 'child.test/peerkeys',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      RATE_LIMITS: 'off',
-      LOG_LEVEL: 'warn',
-      ...env,
-    }),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    await sql(database, `DROP SCHEMA "${schema}" CASCADE`);
+  const schema = options.schema ?? `child_${randomBytes(6).toString('hex')}`;
+  if (options.schema === undefined) await sql(database, `CREATE SCHEMA "${schema}"`);
+  const settings: Record<string, string> = {
+    DATABASE_URL: database,
+    DATABASE_SCHEMA: schema,
+    LOG_SIGNING_KEY: toBase64Url(new Uint8Array(randomBytes(32))),
+    LOG_ORIGIN: 'child.test/peerkeys',
+    HOST: '127.0.0.1',
+    RATE_LIMITS: 'off',
+    LOG_LEVEL: 'warn',
+    ...env,
   };
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the registry exited with ${child.exitCode} before it was ready`);
-        const reply = await fetch(`${url}/readyz`);
-        if (reply.status !== 200) throw new Error(`/readyz answered ${reply.status}`);
-      },
-      { timeout: 120_000, interval: 200 },
-    );
-  } catch (error) {
-    await stop();
-    throw error;
+  // What this child's /v1/registry must announce: on a machine that runs other suites, the free
+  // port picked may be taken again before the child listens, and whatever answers there is not it.
+  const seed = fromBase64Url(settings['LOG_SIGNING_KEY'] ?? '', 32);
+  const vkey = seed === null ? null : logKeyFromSeed(settings['LOG_ORIGIN']!, seed).vkey;
+  for (let attempt = 1; ; attempt++) {
+    const port = Number(env['PORT'] ?? (await freePort()));
+    const child: ChildProcess = spawn(process.execPath, [PEERKEYS, 'serve'], {
+      cwd: ROOT,
+      env: cleanEnv({ ...settings, PORT: String(port) }),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = `http://127.0.0.1:${port}`;
+    const kill = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    const outcome = await untilReady(child, url, vkey);
+    if (outcome !== 'ready') {
+      await kill();
+      if (attempt < 3 && env['PORT'] === undefined) continue;
+      if (options.schema === undefined) await sql(database, `DROP SCHEMA "${schema}" CASCADE`);
+      throw new Error(`the registry did not start: ${outcome}`);
+    }
+    const stop = async () => {
+      await kill();
+      if (options.schema === undefined) await sql(database, `DROP SCHEMA "${schema}" CASCADE`);
+    };
+    return running(child, url, stop);
   }
+}
+
+/** Waits for the child to answer /readyz 200 as itself (its vkey), to exit, or to time out. */
+async function untilReady(child: ChildProcess, url: string, vkey: string | null): Promise<'ready' | string> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) return `it exited with ${child.exitCode}`;
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) {
+        if (vkey === null) return 'ready';
+        const announced = ((await (await fetch(`${url}/v1/registry`)).json()) as { vkey?: unknown }).vkey;
+        return announced === vkey ? 'ready' : `another server answers on ${url}`;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) return 'no 200 from /readyz within 120 s';
+    await sleep(200);
+  }
+}
+
+function running(child: ChildProcess, url: string, stop: () => Promise<void>): ChildRegistry {
   return {
     url,
     pid: child.pid!,

@@ -14,6 +14,8 @@ export interface Reply<T = any> {
   headers: Headers;
   body: T;
   text: string;
+  /** The body's bytes as received (binary answers: tiles). */
+  bytes: Buffer;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function request<T = any>(target: Target, method: string, path: str
   }
   let parsed: unknown = text;
   if ((replyHeaders.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
-  return { status: res.status, headers: replyHeaders, body: parsed as T, text };
+  return { status: res.status, headers: replyHeaders, body: parsed as T, text, bytes: raw };
 }
 
 export type Client = ReturnType<typeof api>;

@@ -31,15 +31,16 @@ export function quickSigningKeyPair(): SigningKeyPair {
 
 /**
  * A new identity whose genesis the SDK builds, with a self-certifying userId derived from its
- * signer (the weakest rotation key). `quickKeys`: signing keys made by Node's crypto (tests that
- * need hundreds of identities); the SDK's otherwise. `twinOf`: another genesis for the same bound
- * userId — the same rotation keys (so the same signer), fresh signing and box keys — as the owner
- * of that id could make. `userId`: an arbitrary id (unbound, for registries with USER_IDS=any).
+ * signer (the weakest rotation key). Its signing keys are made by Node's crypto (keys of the same
+ * form, 50 times faster: the suite makes thousands); `quickKeys: false` makes them with the SDK's
+ * generateSigningKeyPair. The records are always built and signed by the SDK. `twinOf`: another
+ * genesis for the same bound userId — the same rotation keys (so the same signer), fresh signing
+ * and box keys — as the owner of that id could make. `userId`: an arbitrary id (unbound, for registries with USER_IDS=any).
  */
 export async function newIdentity(
   options: { rotationKeys?: number; name?: string; createdAt?: string; userId?: string; quickKeys?: boolean; twinOf?: TestIdentity } = {},
 ): Promise<TestIdentity> {
-  const signingKeyPair = options.quickKeys === true ? quickSigningKeyPair : generateSigningKeyPair;
+  const signingKeyPair = options.quickKeys === false ? generateSigningKeyPair : quickSigningKeyPair;
   const signing = signingKeyPair();
   const box = generateBoxKeyPair();
   const rotation = options.twinOf?.rotation ?? Array.from({ length: options.rotationKeys ?? 2 }, signingKeyPair);

@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { readConfig } from '../../src/config.js';
 import { createMirror, type Mirror } from '../../src/mirror/mirror.js';
+import type { TilesChoice } from '../../src/mirror/follower-feed.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestMirror extends Mirror {
@@ -10,7 +11,7 @@ export interface TestMirror extends Mirror {
   close(): Promise<void>;
 }
 
-export async function startTestMirror(registryUrl: string, vkey: string, options: { devicesPerRound?: number } = {}): Promise<TestMirror> {
+export async function startTestMirror(registryUrl: string, vkey: string, options: { devicesPerRound?: number; tiles?: TilesChoice } = {}): Promise<TestMirror> {
   const config = readConfig({ PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'silent' }, { signsCheckpoints: false });
   const database = await openTestDatabase();
   const mirror = await createMirror({

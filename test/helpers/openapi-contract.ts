@@ -136,7 +136,8 @@ export function expressRoutes(stack: unknown[], prefix = ''): Array<{ method: st
       const route = layer['route'] as { path: unknown; methods: Record<string, boolean> };
       if (typeof route.path !== 'string') throw new Error(`a route with a non-string path: ${String(route.path)}`);
       for (const method of Object.keys(route.methods)) {
-        out.push({ method: method === '_all' ? 'all' : method, path: (prefix + route.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}') });
+        // `:name` is one path segment, `*name` several (a tile's index, tlog-tiles): both `{name}` in OpenAPI.
+        out.push({ method: method === '_all' ? 'all' : method, path: (prefix + route.path).replace(/[:*]([A-Za-z0-9_]+)/g, '{$1}') });
       }
     } else if (Array.isArray(layer['handle']?.stack)) {
       // A router mounted with app.use([path,] router): a root mount (rawPath '/') adds nothing.
@@ -145,4 +146,13 @@ export function expressRoutes(stack: unknown[], prefix = ''): Array<{ method: st
     }
   }
   return out;
+}
+
+/**
+ * What requests to an operation look like, as `METHOD /path?query`: each `{param}` one path
+ * segment, except a tile's `{index}` (c2sp.org/tlog-tiles: `x001/x234/067.p/5`), which spans several.
+ */
+export function requestPattern(method: string, path: string): RegExp {
+  const param = (name: string) => (path.startsWith('/v1/log/tile/') && name === 'index' ? '[^?]+' : '[^/?]+');
+  return new RegExp(`^${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, (_, name: string) => param(name))}(\\?.*)?$`);
 }

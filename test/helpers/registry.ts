@@ -7,7 +7,7 @@
  * a browser, raw sockets) ask for one: `useTestRegistry({ listen: true })` and `registry.url`.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from '@jest/globals';
+import type { afterAll as AfterAll, beforeAll as BeforeAll } from '@jest/globals';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import { readConfig, type Config } from '../../src/config.js';
@@ -46,6 +46,12 @@ export interface TestRegistryOptions {
   /** Listen on a random port (`url`); startTestRegistry listens unless told not to, useTestRegistry only when told to. */
   listen?: boolean;
 }
+
+/**
+ * Jest's hooks, as the globals Jest puts in every test file: not imported from @jest/globals,
+ * which throws when loaded outside Jest — `npm run examples` loads this file to start a registry.
+ */
+const jestHooks = () => globalThis as unknown as { beforeAll: typeof BeforeAll; afterAll: typeof AfterAll };
 
 /** Starting a registry opens a database and migrates a schema: more than a test's usual budget on a busy machine. */
 export const SETUP_TIMEOUT_MS = 120_000;
@@ -104,11 +110,11 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
  */
 export function useTestRegistry(options: TestRegistryOptions | (() => TestRegistryOptions) = {}): TestRegistry {
   let registry: TestRegistry | undefined;
-  beforeAll(async () => {
+  jestHooks().beforeAll(async () => {
     const resolved = typeof options === 'function' ? options() : options;
     registry = await startTestRegistry({ listen: false, ...resolved });
   }, SETUP_TIMEOUT_MS);
-  afterAll(async () => {
+  jestHooks().afterAll(async () => {
     await registry?.close();
     registry = undefined;
   }, SETUP_TIMEOUT_MS);

@@ -108,9 +108,9 @@ describe('--json', () => {
     ]);
     for (const output of outputs) expectWith(output.code, output.stdout + output.stderr).toBe(0);
     const [checkpoint, entries, verify, state, pin, version, help, seed] = outputs.map(one);
-    expect(checkpoint).toMatchObject({ origin: 'test.example/peerkeys', size: expect.any(Number) });
+    expect(checkpoint).toMatchObject({ origin: 'test.example/peerkeys', size: expect.any(Number), mapRoot: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/), time: expect.any(Number) });
     expect(entries!['entries'].length).toBeGreaterThan(0);
-    expect(verify).toMatchObject({ complete: true, problems: [], fork: null });
+    expect(verify).toMatchObject({ complete: true, problems: [], fork: null, mapRootMismatch: null, withoutMapRoot: [] });
     expect(state!['logs']).toHaveLength(1);
     expect(pin).toMatchObject({ origin: 'test.example/peerkeys', keyId: expect.stringMatching(/^[0-9a-f]{8}$/) });
     expect(version).toEqual({ version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version });

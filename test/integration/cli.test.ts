@@ -2,9 +2,11 @@
 // as written against a real registry; every subcommand has --help; usage errors exit 2; and
 // `log verify` passes on a healthy log, catches a tampered entry, resumes from its cursor and
 // reports a fork.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cleanEnv, peerkeys, peerkeysBatch, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
 import { foundGroup, groupUpdate, registeredPerson } from '../helpers/groups.js';
@@ -95,7 +97,7 @@ describe("the README's shell session", () => {
         if (!revoked) expect(out).toMatch(/^device +[0-9a-z]{25} active: 192\.168\.1\.20:5000$/m);
         if (line.includes('--history')) expect(out.match(/^ {2}index \d+ {2}seq \d/gm)).toHaveLength(3);
       },
-      log: (out) => expect(out).toMatch(/^✔ log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+$/m),
+      log: (out) => expect(out).toMatch(/^✔ log verified: \d+ entries, root \S+, the registry's checkpoint of size \d+, key map root \S+$/m),
     };
     expect(outputs.length).toBeGreaterThanOrEqual(6);
     for (const { line, result } of outputs) {
@@ -209,7 +211,7 @@ describe('log verify', () => {
     expect(result.stdout).toContain(`log verified: ${await size()} entries`);
   });
 
-  it('detects a tampered entry (exit 1), names its index, and does not move its cursor past it', async () => {
+  it('detects a tampered entry from /v1/log/entries (exit 1), names its index, and does not move its cursor past it', async () => {
     proxy.tamper = ({ path, body }) => {
       if (path.startsWith('/v1/log/entries')) {
         const entry = (body as { entries: Array<{ index: number; record: Record<string, unknown> }> }).entries.find((e) => e.index === 1);
@@ -218,7 +220,7 @@ describe('log verify', () => {
       return body;
     };
     try {
-      const tampered = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
+      const tampered = await cli(['log', 'verify', '--tiles', 'off', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
       expectWith(tampered.code, tampered.stderr).toBe(1);
       expect(tampered.stdout).toMatch(/^✖ log verification FAILED/m);
       expect(tampered.stdout).toMatch(/^index 1: log entry 1: BAD_SIGNATURE/m);
@@ -228,6 +230,33 @@ describe('log verify', () => {
     const honest = await cli(['log', 'verify', '--registry', proxy.url, '--state', 'proxy-state.json', '--cursor', 'tampered.json']);
     expectWith(honest.code, honest.stderr).toBe(0);
     expect(honest.stderr).not.toContain('resumed');
+  });
+
+  it('verifies from a copy of the tiles on any static server (--tiles <url>), as from the registry', async () => {
+    const entries = await size();
+    const copy = mkdtempSync(join(tmpdir(), 'peerkeys-tiles-'));
+    for (const path of ['checkpoint', `tile/0/000.p/${entries}`, `tile/entries/000.p/${entries}`]) {
+      const reply = await registry.api.get(`/v1/log/${path}`);
+      expect(reply.status).toBe(200);
+      mkdirSync(dirname(join(copy, path)), { recursive: true });
+      writeFileSync(join(copy, path), reply.bytes);
+    }
+    // Files and nothing else: what a bucket or a CDN serves.
+    const server = http.createServer((req, res) => {
+      const file = join(copy, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
+      if (!file.startsWith(copy) || !existsSync(file) || statSync(file).isDirectory()) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await cli(['log', 'verify', '--from-start', '--tiles', `http://127.0.0.1:${port}/`, '--cursor', 'static.json']);
+      expectWith(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`log verified: ${entries} entries`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('resumes from its cursor', async () => {

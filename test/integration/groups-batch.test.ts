@@ -16,6 +16,7 @@ import { groupKind, identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { MapState } from '../../src/server/log/map-state.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
 
@@ -25,7 +26,7 @@ const key = logKeyFromSeed('test.example/peerkeys', new Uint8Array(randomBytes(3
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  writer = new LogWriter(database.db, new SubtreeStore(database.db.prisma), key, systemClock);
+  writer = new LogWriter(database.db, new SubtreeStore(database.db.prisma), await MapState.load(database.db), key, systemClock);
   await writer.init();
 }, 120_000);
 afterAll(async () => {

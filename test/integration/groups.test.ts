@@ -10,6 +10,7 @@ import { groupKind, Write, type EntryKind, type GroupState } from '../../src/led
 import { auditLog } from '../../src/db/log-audit.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { MapState } from '../../src/server/log/map-state.js';
 import { systemClock } from '../../src/server/clock.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import { api } from '../helpers/http.js';
@@ -113,7 +114,7 @@ describe('a group from founding to a member’s rotation', () => {
 
   it('serves the bundle: the whole chain, the head’s proof and a checkpoint', async () => {
     const bundle = (await http.get(`/v1/groups/${group.groupId}`)).body;
-    expect(Object.keys(bundle).sort()).toEqual(['checkpoint', 'entries', 'groupId', 'members', 'name', 'proof']);
+    expect(Object.keys(bundle).sort()).toEqual(['checkpoint', 'entries', 'groupId', 'mapProof', 'members', 'name', 'proof']);
     expect(bundle.entries.map((e: { record: unknown }) => e.record)).toEqual(chain);
     expect(bundle.members).toEqual(group.members);
     expect(bundle.proof.index).toBe(bundle.entries[bundle.entries.length - 1].index);
@@ -217,7 +218,7 @@ describe('a group from founding to a member’s rotation', () => {
     const oldKey = await rotate(registry.app, alice);
     const bad = await groupUpdate(group, alice, group.members, oldKey);
     // A broken registry: a second writer on the same database whose group rules accept any record.
-    const writer = new LogWriter(registry.database.db, new SubtreeStore(registry.database.db.prisma), registry.service.logKey, systemClock);
+    const writer = new LogWriter(registry.database.db, new SubtreeStore(registry.database.db.prisma), await MapState.load(registry.database.db), registry.service.logKey, systemClock);
     const broken: EntryKind<GroupRecord, GroupState> = {
       ...groupKind,
       decide(state, write, at) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEAD_URL } from '../helpers/anchor-server.js';
 import { cleanEnv, ROOT, run, type CliRun } from '../helpers/cli.js';
 import { startTestMirror, type TestMirror } from '../helpers/mirror.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -65,10 +66,7 @@ describe('the health probe', () => {
   });
 
   it('is unhealthy when nothing listens on PORT', async () => {
-    const closed = await startTestRegistry();
-    const port = portOf(closed.url);
-    await closed.close();
-    const result = await probe({ PORT: port });
+    const result = await probe({ PORT: portOf(DEAD_URL) });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('ECONNREFUSED');
   });

@@ -307,9 +307,10 @@ describe('limits that need a valid signature or a streamed body to reach', () =>
         const parts: Buffer[] = [];
         res.on('data', (chunk: Buffer) => parts.push(chunk));
         res.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
+          const bytes = Buffer.concat(parts);
+          const text = bytes.toString('utf8');
           const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
-          resolve({ status: res.statusCode!, headers, text, body: (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text });
+          resolve({ status: res.statusCode!, headers, text, bytes, body: (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text });
         });
       });
       req.on('error', reject);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MirrorFollower, RoundResult } from '../../src/mirror/follower.js';
+import type { TilesChoice } from '../../src/mirror/follower-feed.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { RegistryClient } from '../../src/sdk/client.js';
 import { createDeviceRecord, createSuccessorRecord } from '../../src/sdk/records.js';
@@ -33,7 +34,8 @@ let proxy: TamperingProxy;
 let mirror: TestMirror;
 
 beforeAll(async () => {
-  registry = await startTestRegistry();
+  // No fresh checkpoint of the same size while the suite runs: the fork test compares the notes the mirrors hold with the registry's.
+  registry = await startTestRegistry({ env: { CHECKPOINT_INTERVAL_SECONDS: '86400' } });
   vkey = registry.service.logKey.vkey;
   proxy = await startTamperingProxy(registry.url);
   mirror = await startTestMirror(proxy.url, vkey, { devicesPerRound: 50 });
@@ -97,9 +99,15 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
   const recovered: Array<{ identity: TestIdentity; nullified: string }> = [];
   const withDevices: TestIdentity[] = [];
   const rounds: RoundResult[] = [];
+  /** The paths the mirror asked the registry for while it followed. */
+  const asked: string[] = [];
   let groupId = '';
 
   beforeAll(async () => {
+    proxy.tamper = ({ path, body }) => {
+      asked.push(path);
+      return body;
+    };
     const controller = new AbortController();
     const following = mirror.follower.run({ intervalMs: 50, signal: controller.signal, onRound: (result) => rounds.push(result) });
     const client = api(registry.url);
@@ -164,7 +172,13 @@ describe(`a mirror following a registry through ${WRITES} writes`, () => {
     await waitFor(async () => expect((await api(mirror.url).get('/v1/log/checkpoint')).text).toBe(latest), { timeout: 120_000, interval: 100 });
     controller.abort();
     await following;
+    proxy.tamper = null;
   }, 600_000);
+
+  it('reads the log through its tiles, which the registry announces (DESIGN.md §5.3)', () => {
+    expect(asked.filter((path) => path.startsWith('/v1/log/tile/entries/')).length).toBeGreaterThan(0);
+    expect(asked.filter((path) => path.startsWith('/v1/log/entries') || path.startsWith('/v1/log/proof/'))).toEqual([]);
+  });
 
   it('copies the registry’s log while it grows: the same entries and checkpoint, and verify-log passes on the copy', async () => {
     const advanced = rounds.filter((r) => r.status === 'advanced');
@@ -307,13 +321,18 @@ describe('what else stops a mirror', () => {
     await small?.close();
   }, 120_000);
 
-  /** One round of a fresh mirror of the small registry, its entries answered as `tamper` rewrites them. */
+  /** One round of a fresh mirror of the small registry, reading /v1/log/entries, its entries answered as `tamper` rewrites them. */
   async function roundThrough(tamper: (entry: { index: number; acceptedAt: string; record: Record<string, unknown> }) => void): Promise<{ result: RoundResult; ready: number }> {
     smallProxy.tamper = ({ path, body }) => {
       if (path.startsWith('/v1/log/entries')) for (const entry of (body as { entries: Array<Parameters<typeof tamper>[0]> }).entries) tamper(entry);
       return body;
     };
-    const fresh = await startTestMirror(smallProxy.url, smallVkey);
+    return freshRound({ tiles: 'off' });
+  }
+
+  /** One round of a fresh mirror of the small registry through the proxy as it is set. */
+  async function freshRound(options: { tiles?: TilesChoice } = {}): Promise<{ result: RoundResult; ready: number }> {
+    const fresh = await startTestMirror(smallProxy.url, smallVkey, options);
     try {
       const result = await settledRound(fresh.follower);
       return { result, ready: (await api(fresh.url).get('/readyz')).status };
@@ -339,6 +358,24 @@ describe('what else stops a mirror', () => {
     });
     expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid', code: 'INVALID_ENTRY', size: 0 });
     expect((result as { message: string }).message).toContain('log entry 1');
+    expect(ready).toBe(503);
+  });
+
+  it('through tiles, a bundle that is not the signed log stops it before anything is replayed or copied', async () => {
+    smallProxy.tamper = ({ path, body }) => {
+      if (!path.startsWith('/v1/log/tile/entries/')) return body;
+      // One digit of entry 2's acceptedAt: still a canonical leaf, no longer the logged one.
+      const bytes = Buffer.from(body as Buffer);
+      const text = bytes.toString('latin1');
+      let at = 0;
+      for (let i = 0; i < 2; i++) at += 2 + bytes.readUInt16BE(at);
+      const digit = text.indexOf('"acceptedAt":"', at) + '"acceptedAt":"2026-'.length + 4; // the day's second digit
+      bytes[digit] = bytes[digit] === 0x31 ? 0x32 : 0x31;
+      return bytes;
+    };
+    const { result, ready } = await freshRound();
+    expectWith(result, JSON.stringify(result)).toMatchObject({ status: 'stopped', reason: 'invalid', code: 'BAD_INCLUSION_PROOF', size: 0 });
+    expect((result as { message: string }).message).toContain('do not give the root of the checkpoint');
     expect(ready).toBe(503);
   });
 

@@ -10,7 +10,7 @@ import { parseGroupRecord, verifyGroupSignature } from '../../src/protocol/group
 import { tweetnaclVerify } from '../../src/sdk/tweetnacl-verify.js';
 import { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from '../../src/sdk/verify.js';
 import { api } from '../helpers/http.js';
-import { Contract, isErrorCode } from '../helpers/openapi-contract.js';
+import { Contract, isErrorCode, requestPattern } from '../helpers/openapi-contract.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { expectWith } from '../helpers/expect-with.js';
 
@@ -130,7 +130,7 @@ describe('the examples in openapi.yaml', () => {
     for (const [name, places] of USES) {
       const example = examples[name]!;
       const shownAt = places.flatMap((use) => use.operations).filter((op) => shownFor(example, op.operationId));
-      const templates = shownAt.map(({ method, path }) => new RegExp(`^${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '[^/?]+')}(\\?.*)?$`));
+      const templates = shownAt.map(({ method, path }) => requestPattern(method, path));
       expectWith(templates.some((template) => template.test(example['x-request'])), `${name}: ${example['x-request']}`).toBe(true);
     }
   });
@@ -144,7 +144,7 @@ describe('the examples in openapi.yaml', () => {
       const success = at((use) => use.status !== null && use.status < 300);
       expectWith(success.length, `${id}: no success example`).toBeGreaterThan(0);
       // The success example was produced by a request to this operation.
-      const template = new RegExp(`^${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '[^/?]+')}(\\?.*)?$`);
+      const template = requestPattern(method, path);
       for (const [name] of success) expectWith(examples[name]!['x-request'], `${id}: ${name}`).toMatch(template);
       if (operation['requestBody'] !== undefined) {
         const bodies = at((use) => use.status === null);

@@ -373,6 +373,16 @@ describe('responses match their schemas', () => {
     expectDocumented('get', '/v1/log/entries', await client.get(`/v1/log/entries?start=${size}`), 200);
   });
 
+  it('serves the log as tiles (c2sp.org/tlog-tiles)', async () => {
+    const size = treeSize((await client.get('/v1/log/checkpoint')).text);
+    expect(size).toBeLessThan(256);
+    expectDocumented('get', '/v1/log/tile/{level}/{index}', await client.get(`/v1/log/tile/0/000.p/${size}`), 200);
+    expectDocumented('get', '/v1/log/tile/entries/{index}', await client.get(`/v1/log/tile/entries/000.p/${size}`), 200);
+    expectDocumented('get', '/v1/log/tile/{level}/{index}', await client.get('/v1/log/tile/0/000'), 404);
+    expectDocumented('get', '/v1/log/tile/{level}/{index}', await client.get('/v1/log/tile/00/000.p/1'), 404);
+    expectDocumented('get', '/v1/log/tile/entries/{index}', await client.get(`/v1/log/tile/entries/000.p/${size + 1}`), 404);
+  });
+
   it('answers the health checks and serves metrics', async () => {
     expectDocumented('get', '/healthz', await client.get('/healthz'), 200);
     expectDocumented('get', '/readyz', await client.get('/readyz'), 200);

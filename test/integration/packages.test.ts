@@ -22,7 +22,9 @@ import { waitFor } from '../helpers/wait.js';
 const exec = promisify(execFile);
 
 /** The SDK's budgets (issue 17). MB and kB are powers of ten. */
-const BUDGET = { packages: 8, installedBytes: 3_000_000, lookupBundleGzipBytes: 40_000 };
+// The lookup bundle's budget grew from 40 kB to 42 kB with the key map (issue 15): verifying map
+// proofs, absence proofs and checkpoint freshness in the browser costs about 3 kB gzipped.
+const BUDGET = { packages: 8, installedBytes: 3_000_000, lookupBundleGzipBytes: 42_000 };
 const INSTALL_TIMEOUT_MS = 600_000;
 const EXAMPLES = join(ROOT, 'docs/examples');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -89,6 +91,7 @@ describe('@peerkeys/sdk, installed from its tarball', () => {
     const stdout = await node(['sdk-quickstart.mjs', registry.url], app);
     expect(stdout).toMatch(/^verified Alice: signing key [A-Za-z0-9_-]{43}, 2 records, checkpoint size \d+$/m);
     expect(stdout).toMatch(/^Alice opened a sealed message from [0-9a-z]{25}: \{"hello":"Alice"\}$/m);
+    expect(stdout).toMatch(/^no such id: proven absent as of the checkpoint of \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/m);
   });
 
   it('looks a user up from CommonJS, with the FileStore of @peerkeys/sdk/node', async () => {

@@ -10,7 +10,7 @@ import { anchorDecision, askDocument, resolveAnchors, type AnchorVerdict, type R
 import { RegistryClient } from '../../src/sdk/client.js';
 import { generateBoxKeyPair, generateSigningKeyPair } from '../../src/sdk/keys.js';
 import { derivedBoxKey } from '../../src/protocol/box-key.js';
-import { deadUrl, json, startAnchorServer, type AnchorServer } from '../helpers/anchor-server.js';
+import { DEAD_URL, json, startAnchorServer, type AnchorServer } from '../helpers/anchor-server.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -19,6 +19,9 @@ import { startTamperingProxy, type TamperingProxy } from '../helpers/tampering-p
 /** Short bound for the anchor that never answers: a bound, not a sleep. */
 const TIMEOUT_MS = 400;
 const options: ResolveAnchorsOptions = { allowHttp: true, timeoutMs: TIMEOUT_MS };
+// Where every anchor answers, a bound that a busy machine cannot reach: 400 ms turned a live
+// registry's slow answer into TIMEOUT under load. It costs nothing, since no anchor hangs there.
+const answering: ResolveAnchorsOptions = { allowHttp: true, timeoutMs: 30_000 };
 
 let registry: TestRegistry;
 let vkey: string;
@@ -34,7 +37,7 @@ beforeAll(async () => {
   registry = await startTestRegistry();
   vkey = (await api(registry.url).get('/v1/registry')).body.vkey;
   live = client();
-  dead = new RegistryClient({ url: await deadUrl(), vkey });
+  dead = new RegistryClient({ url: DEAD_URL, vkey });
   documents = await startAnchorServer();
   documents.route('/hang.json', () => {}); // accepts the request, never answers
 
@@ -94,14 +97,14 @@ describe('three anchors: a registry, a static document, one that times out', () 
 
   it('the registry’s own anchor document, read as a plain https anchor, answers as its verified lookup does', async () => {
     const url = `${registry.url}/peers/v1/${alice.userId}.json`;
-    const current = await resolveAnchors(alice.userId, alice.signing.publicKey, [live, url], options);
+    const current = await resolveAnchors(alice.userId, alice.signing.publicKey, [live, url], answering);
     expect(current.answers.map((a) => [a.answer, a.reason])).toEqual([
       ['confirm', 'LISTED'],
       ['confirm', 'LISTED'],
     ]);
     expect(current.answers[1]!.maxAgeSeconds).toBe(60);
     expect(current.decision).toBe('accepted');
-    const old = await resolveAnchors(alice.userId, oldKey, [live, url], options);
+    const old = await resolveAnchors(alice.userId, oldKey, [live, url], answering);
     expect(old.answers.map((a) => [a.answer, a.reason])).toEqual([
       ['veto', 'KEY_NOT_LISTED'],
       ['veto', 'KEY_NOT_LISTED'],
@@ -117,19 +120,19 @@ describe('three anchors: a registry, a static document, one that times out', () 
 
 describe('a registry anchor', () => {
   it('vetoes an id it does not know (404) and a revoked identity; confirms only the current key pair', async () => {
-    const unknown = await resolveAnchors(newPeersId(), alice.signing.publicKey, [live], options);
+    const unknown = await resolveAnchors(newPeersId(), alice.signing.publicKey, [live], answering);
     expect(unknown.answers[0]).toMatchObject({ answer: 'veto', reason: 'NOT_FOUND' });
 
     const bob = await newIdentity();
     await live.register(bob.head);
-    const withBox = await resolveAnchors(bob.userId, { publicKey: bob.signing.publicKey, publicBoxKey: bob.box.publicKey }, [live], options);
+    const withBox = await resolveAnchors(bob.userId, { publicKey: bob.signing.publicKey, publicBoxKey: bob.box.publicKey }, [live], answering);
     expect(withBox.answers[0]).toMatchObject({ answer: 'confirm', reason: 'LISTED' });
-    const otherBox = await resolveAnchors(bob.userId, { publicKey: bob.signing.publicKey, publicBoxKey: generateBoxKeyPair().publicKey }, [live], options);
+    const otherBox = await resolveAnchors(bob.userId, { publicKey: bob.signing.publicKey, publicBoxKey: generateBoxKeyPair().publicKey }, [live], answering);
     expect(otherBox.answers[0]).toMatchObject({ answer: 'veto', reason: 'BOX_KEY_MISMATCH' });
 
     const revocation = await nextRecord(bob, { status: 'revoked' });
     await live.submit(revocation);
-    const revoked = await resolveAnchors(bob.userId, bob.signing.publicKey, [live], options);
+    const revoked = await resolveAnchors(bob.userId, bob.signing.publicKey, [live], answering);
     expect(revoked.answers[0]).toMatchObject({ answer: 'veto', reason: 'REVOKED' });
   });
 
@@ -144,7 +147,7 @@ describe('a registry anchor', () => {
       const forged = generateSigningKeyPair().publicKey;
       proxy.tamper = ({ path, body }) => (path === `/v1/users/${alice.userId}` ? { ...(body as object), publicKey: forged } : body);
       const lying = new RegistryClient({ url: proxy.url, vkey });
-      const resolution = await resolveAnchors(alice.userId, forged, [lying], options);
+      const resolution = await resolveAnchors(alice.userId, forged, [lying], answering);
       expect(resolution.answers[0]).toMatchObject({ answer: 'veto', reason: 'UNVERIFIABLE' });
       expect(resolution.decision).toBe('refused');
     });
@@ -154,7 +157,7 @@ describe('a registry anchor', () => {
       try {
         for (const status of [408, 429, 500, 503]) {
           down.route(`/v1/users/${alice.userId}`, json({ type: 'about:blank', title: 'down', status, code: 'UNAVAILABLE' }, status));
-          const resolution = await resolveAnchors(alice.userId, alice.signing.publicKey, [new RegistryClient({ url: down.url, vkey })], options);
+          const resolution = await resolveAnchors(alice.userId, alice.signing.publicKey, [new RegistryClient({ url: down.url, vkey })], answering);
           expect(resolution.answers[0]).toMatchObject({ answer: 'abstain', reason: 'UNAVAILABLE' });
         }
       } finally {
@@ -254,7 +257,7 @@ describe('a document anchor, answer by answer (the Peers table, and the cases it
   });
 
   it('abstain: a network error, no answer in time, a body that drips in slower than the bound', async () => {
-    expect(await askDocument(`${await deadUrl()}/x.json`, alice.userId, { publicKey: key() }, options)).toMatchObject({ answer: 'abstain', reason: 'NETWORK' });
+    expect(await askDocument(`${DEAD_URL}/x.json`, alice.userId, { publicKey: key() }, options)).toMatchObject({ answer: 'abstain', reason: 'NETWORK' });
     expect(await ask(() => {})).toMatchObject({ answer: 'abstain', reason: 'TIMEOUT' });
     const drip = await ask((_q, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

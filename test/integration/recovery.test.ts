@@ -14,6 +14,7 @@ import { auditLog } from '../../src/db/log-audit.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { MapState } from '../../src/server/log/map-state.js';
 import type { Reply } from '../helpers/http.js';
 import { expectProblem, logSize, type Client } from '../helpers/hostile-http.js';
 import { newIdentity, type TestIdentity } from '../helpers/identities.js';
@@ -258,7 +259,7 @@ describe('recovery by a stronger rotation key (clock under test control)', () =>
     // A second writer on the same database, as another registry process would have: its first
     // append goes alone, the three queued behind it are decided and committed as one batch.
     const db = registry.database.db;
-    const writer = new LogWriter(db, new SubtreeStore(db.prisma), registry.service.logKey, clock);
+    const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), registry.service.logKey, clock);
     const append = (record: IdentityRecord, mode: 'genesis' | 'successor' = 'successor') =>
       writer.append(new Write(identityKind, record, mode));
 

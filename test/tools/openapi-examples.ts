@@ -64,11 +64,19 @@ async function generate(): Promise<Record<string, Example>> {
   const send = (method: string, path: string, body?: unknown) => request(registry.url, method, path, body);
 
   /** Sends the request, checks the status is the expected one, and keeps the answer as an example. */
-  async function capture(name: string, summary: string, method: string, path: string, status: number, options: { body?: unknown; operations?: string[]; excerpt?: (text: string) => string } = {}): Promise<Reply> {
+  async function capture(
+    name: string,
+    summary: string,
+    method: string,
+    path: string,
+    status: number,
+    options: { body?: unknown; operations?: string[]; excerpt?: (text: string) => string; binary?: boolean } = {},
+  ): Promise<Reply> {
     const reply = await send(method, path, options.body);
     if (reply.status !== status) throw new Error(`${name}: ${method} ${path} answered ${reply.status}, not ${status}: ${reply.text.slice(0, 300)}`);
     const isJson = (reply.headers.get('content-type') ?? '').includes('json');
-    const value = isJson ? reply.body : options.excerpt !== undefined ? options.excerpt(reply.text) : reply.text;
+    // Binary answers (tiles) are shown as base64: YAML has no bytes.
+    const value = isJson ? reply.body : options.binary === true ? reply.bytes.toString('base64') : options.excerpt !== undefined ? options.excerpt(reply.text) : reply.text;
     examples[name] = { summary, 'x-request': `${method} ${path}`, ...(options.operations !== undefined ? { 'x-operations': options.operations } : {}), value };
     return reply;
   }
@@ -148,6 +156,9 @@ async function generate(): Promise<Record<string, Example>> {
     // --- the log ----------------------------------------------------------------------------
     await capture('getRegistryInfo', 'What a client pins', 'GET', '/v1/registry', 200);
     const checkpoint = await capture('getCheckpoint', 'A checkpoint of the log', 'GET', '/v1/log/checkpoint', 200);
+    await capture('getHashTile', 'The first three leaf hashes: a partial level-0 tile, 96 bytes (base64 here)', 'GET', '/v1/log/tile/0/000.p/3', 200, { binary: true });
+    await capture('getEntryBundle', 'The first entry: a partial bundle (base64 here)', 'GET', '/v1/log/tile/entries/000.p/1', 200, { binary: true });
+    await capture('TileNotFound', 'A full tile of a log of fewer than 256 entries', 'GET', '/v1/log/tile/0/000', 404, { operations: ['getHashTile', 'getEntryBundle'] });
     const size = Number(checkpoint.text.split('\n')[1]);
     await capture('getInclusionProof', 'Alice’s genesis in the tree of the latest checkpoint', 'GET', `/v1/log/proof/inclusion?index=${created.body.index}&size=${size}`, 200);
     await capture('getConsistencyProof', 'The tree of 2 entries within the latest', 'GET', `/v1/log/proof/consistency?from=2&to=${size}`, 200);
@@ -175,12 +186,16 @@ async function generate(): Promise<Record<string, Example>> {
     await capture('InvalidGroupRecord', 'A group record without a name', 'POST', '/v1/groups', 400, { body: { ...groupGenesis, name: '' }, operations: ['createGroup', 'submitGroupRecord'] });
 
     // --- 404 ----------------------------------------------------------------------------------
-    await capture('UserNotFound', 'No identity with this userId', 'GET', `/v1/users/${newPeersId()}`, 404, { operations: ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'getPeersAnchorDocument'] });
+    await capture('UserProvenAbsent', 'No identity with this userId, with the checkpoint and the map’s proof of absence', 'GET', `/v1/users/${newPeersId()}`, 404, { operations: ['lookupIdentity'] });
+    await capture('UserNotFound', 'No identity with this userId', 'GET', `/v1/users/${newPeersId()}/log`, 404, { operations: ['getIdentityHistory', 'listDevices', 'getPeersAnchorDocument'] });
     const stranger = generateIdentityKeys();
     const strangerGenesis = await createIdentityRecord(stranger);
     const strangerUpdate = await createSuccessorRecord({ previous: strangerGenesis, signingKey: stranger.signing, signer: stranger.rotation });
     await capture('UserNotFoundOnWrite', 'A valid update of an identity nobody registered', 'POST', `/v1/users/${strangerGenesis.userId}`, 404, { body: strangerUpdate, operations: ['submitIdentityRecord', 'putDevice'] });
-    await capture('GroupNotFound', 'No group with this groupId', 'GET', `/v1/groups/${newPeersId()}`, 404, { operations: ['lookupGroup', 'submitGroupRecord'] });
+    await capture('GroupProvenAbsent', 'No group with this groupId, with the checkpoint and the map’s proof of absence', 'GET', `/v1/groups/${newPeersId()}`, 404, { operations: ['lookupGroup'] });
+    const ghost = await createGroupGenesis({ name: 'Never created', members: [member(alice, 'founder')], signer: { userId: alice.userId, signingKey: newSigning } });
+    const ghostUpdate = await createGroupUpdate({ previous: ghost, name: 'Still not created', signer: { userId: alice.userId, signingKey: newSigning } });
+    await capture('GroupNotFound', 'A valid update of a group nobody created', 'POST', `/v1/groups/${ghost.groupId}`, 404, { body: ghostUpdate, operations: ['submitGroupRecord'] });
     await capture('TreeSizeNotFound', 'A tree size larger than the log', 'GET', `/v1/log/proof/inclusion?index=0&size=${size + 100}`, 404, { operations: ['getInclusionProof', 'getConsistencyProof'] });
 
     // --- 409 ----------------------------------------------------------------------------------
@@ -223,7 +238,7 @@ async function generate(): Promise<Record<string, Example>> {
     // --- 429 and 503, from other processes on the same database -----------------------------
     const limited = await startTestRegistry({ database: registry.database, logSeed: registry.logSeed, env: { LOG_ORIGIN: 'keys.example.org/peerkeys', RATE_LIMITS: 'on', RATE_LIMIT_IP_READS: '1/1m', RATE_LIMIT_IP_WRITES: '1/1m' } });
     try {
-      const reads = ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'listUserGroups', 'lookupGroup', 'getRegistryInfo', 'getCheckpoint', 'getInclusionProof', 'getConsistencyProof', 'getLogEntries', 'getLookupPage', 'getIdentityPage', 'getPeersAnchorDocument'];
+      const reads = ['lookupIdentity', 'getIdentityHistory', 'listDevices', 'listUserGroups', 'lookupGroup', 'getRegistryInfo', 'getCheckpoint', 'getInclusionProof', 'getConsistencyProof', 'getLogEntries', 'getHashTile', 'getEntryBundle', 'getLookupPage', 'getIdentityPage', 'getPeersAnchorDocument'];
       await request(limited.url, 'GET', '/v1/registry');
       const readLimited = await request(limited.url, 'GET', '/v1/registry');
       if (readLimited.status !== 429) throw new Error(`rate limits: ${readLimited.status}`);

@@ -1,4 +1,4 @@
-// The key map (docs/key-map.md): the frozen vectors of test/vectors/key-map/, the fold from log
+// The key map (docs/DESIGN.md §5.2): the frozen vectors of test/vectors/key-map/, the fold from log
 // entries, and properties over random maps checked against a reference written from the doc's
 // definition with node:crypto (not with the module's own hash functions).
 import { createHash } from 'node:crypto';
@@ -247,7 +247,7 @@ function sha256(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(hash.digest());
 }
 
-/** docs/key-map.md §2-4, written again from the text with node:crypto. */
+/** docs/DESIGN.md §5.2.2-5.2.4, written again from the text with node:crypto. */
 const reference = {
   path(key: MapKey): Uint8Array {
     const id = utf8(key.id);

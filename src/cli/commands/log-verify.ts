@@ -3,15 +3,16 @@
  * or with --database from the registry's own database (verify-log.ts, also `peerkeys verify-log`).
  * Both replay the log through src/ledger/replay.ts.
  */
-import { RegistryFeed } from '../../mirror/registry-feed.js';
+import { FollowerFeed } from '../../mirror/follower-feed.js';
 import { EXIT, integerOption, UsageError, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { defaultCursorPath } from '../log-state.js';
 import { verifyRemoteLog } from '../log-verifier.js';
 import { logStore, registryTarget, statePath } from '../registry-target.js';
+import { TILES_OPTION, TILES_OPTION_HELP, tilesOption } from '../tiles-option.js';
 
 export const logVerify: Command = {
   name: 'log verify',
-  help: `usage: peerkeys log verify [--cursor <file>] [--from-start] [--max-entries <n>] [--json]
+  help: `usage: peerkeys log verify [--cursor <file>] [--from-start] [--max-entries <n>] [--tiles <url|off>] [--json]
                           [--registry <url|profile>] [--vkey <vkey>] [--state <file>]
        peerkeys log verify --database [--json]      (the same as: peerkeys verify-log)
 
@@ -23,9 +24,11 @@ for that form and its exit statuses (0, 1, 2).
 From the public API, it audits a registry from outside, trusting nothing but the pinned key: pages through every log
 entry, checks every record's schema and signatures, replays every identity chain by the
 registry's own rules, recomputes the Merkle tree, and requires the root at each checkpoint's size
-to be that checkpoint's root. Every checkpoint fetched is verified against the pinned key and
-checked for consistency with the last one this client saw. Progress, with the time left, goes
-to stderr on a terminal.
+to be that checkpoint's root. It folds the entries into the key map as well, and requires each
+checkpoint's map root to be the map's root at its size (a checkpoint from a registry older than
+the key map has no map root: that is said, not failed). Every checkpoint fetched is verified
+against the pinned key and checked for consistency with the last one this client saw. Progress,
+with the time left, goes to stderr on a terminal.
 
 Where it got to is saved after every page in a cursor file (the tree's frontier and the chains'
 replay state), so an interrupted run continues where it stopped, and the next run checks only
@@ -34,18 +37,21 @@ what the log gained since.
   --cursor <file>   the cursor (default: log-verify-<origin>.json next to the state file)
   --from-start      ignore the cursor and verify from entry 0
   --max-entries <n> verify at most n entries this run, then stop (the cursor keeps the place)
+${TILES_OPTION_HELP}
 ${JSON_OPTION_HELP};
                     the report is the object
 ${REGISTRY_OPTIONS_HELP}
 
 Exit status: 0 the log verifies; 1 a record or proof does not (each problem is printed with its
 log index); 2 usage; 3 log fork: signed checkpoints that contradict each other or the records
-served; 4 registry unreachable.`,
+served, or MAP_ROOT_MISMATCH: a signed checkpoint whose key map root is not the map of its
+entries (the signed note is printed: keep it as evidence); 4 registry unreachable.`,
   options: {
     ...REGISTRY_OPTIONS,
     cursor: { type: 'string' },
     'from-start': { type: 'boolean' },
     'max-entries': { type: 'string' },
+    ...TILES_OPTION,
     database: { type: 'boolean' },
   },
   async run(invocation) {
@@ -60,16 +66,17 @@ served; 4 registry unreachable.`,
     const target = registryTarget(invocation);
     const cursorPath = stringOption(values, 'cursor') ?? defaultCursorPath(statePath(invocation), target.key);
     const maxEntries = values['max-entries'] === undefined ? undefined : integerOption(values, 'max-entries', 0);
+    const tiles = tilesOption(values);
     const bar = ui.progress('verifying log entries');
     const report = await verifyRemoteLog({
-      feed: new RegistryFeed({ url: target.url, vkey: target.vkey, store: logStore(invocation, target) }),
+      feed: new FollowerFeed({ url: target.url, vkey: target.vkey, tiles, store: logStore(invocation, target) }),
       vkey: target.vkey,
       cursorPath,
       fromStart: values['from-start'] === true,
       ...(maxEntries !== undefined ? { maxEntries } : {}),
       onProgress: (done, total) => bar.update(done, total),
     });
-    const code = report.fork !== null ? EXIT.FORK : report.problems.length > 0 ? EXIT.FAILED : EXIT.OK;
+    const code = report.fork !== null || report.mapRootMismatch !== null ? EXIT.FORK : report.problems.length > 0 ? EXIT.FAILED : EXIT.OK;
     if (ui.json) {
       ui.printJson(report);
       return code;
@@ -80,11 +87,21 @@ served; 4 registry unreachable.`,
       ui.bad(`LOG FORK: ${report.fork}`);
       ui.print(`The registry at ${report.registry} signed a checkpoint of ${report.checkpoint.size} entries with root ${report.checkpoint.root}; keep it as evidence.`);
     }
+    const mismatch = report.mapRootMismatch;
+    if (mismatch !== null) {
+      ui.bad(`MAP_ROOT_MISMATCH: ${mismatch.message}: it signs ${mismatch.mapRoot}, the entries give ${mismatch.recomputed}`);
+      ui.print(`The registry at ${report.registry} signed this checkpoint; keep it as evidence:\n${mismatch.note}`);
+    }
+    if (report.withoutMapRoot.length > 0) {
+      ui.note(`no key map root to check in the registry's checkpoint${report.withoutMapRoot.length > 1 ? 's' : ''} of size ${report.withoutMapRoot.join(', ')} (signed by a registry from before the key map)`);
+    }
     if (report.problems.length > 0) {
       ui.bad(`log verification FAILED: ${report.problems.length} problem(s) in entries ${report.resumedAt}–${report.verified - 1}`);
       for (const problem of report.problems) ui.print(`${problem.index === null ? 'log' : `index ${problem.index}`}: ${problem.message}`);
-    } else if (report.fork === null) {
-      if (report.complete) ui.ok(`log verified: ${report.verified} entries, root ${report.root}, the registry's checkpoint of size ${report.checkpoint.size}`);
+    } else if (report.fork === null && mismatch === null) {
+      if (report.complete) {
+        ui.ok(`log verified: ${report.verified} entries, root ${report.root}, the registry's checkpoint of size ${report.checkpoint.size}${report.checkpoint.mapRoot === null ? '' : `, key map root ${report.checkpoint.mapRoot}`}`);
+      }
       else ui.print(`verified ${report.verified} of ${report.checkpoint.size} entries so far; run again to continue`);
     }
     return code;

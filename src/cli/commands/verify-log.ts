@@ -19,7 +19,9 @@ export const VERIFY_LOG_HELP = `usage: peerkeys verify-log [--json]
 
 The operator's audit: re-reads the whole transparency log from the registry's database (DATABASE_URL, or the embedded
 database in DATA_DIR), recomputes every leaf, subtree and checkpoint root, re-checks every
-signature and replays every chain. Reports each mismatch with the log index it concerns.
+signature and replays every chain. Reports each mismatch with the log index it concerns. It folds
+the entries into the key map as well and requires each checkpoint's map root to be the map's root
+at its size; checkpoints signed before the key map have no map root, and are counted.
 
 The log's origin is read from its own checkpoints (those the configured key signed): without
 LOG_ORIGIN, the one PUBLIC_URL and PORT would give does not matter. A LOG_ORIGIN that differs
@@ -30,7 +32,9 @@ from the log's is one configuration error (exit 2, ORIGIN_MISMATCH), not a probl
 A client's audit of a registry it does not run is \`peerkeys log verify\` (its public API, trusting
 only the pinned key). Both replay the log with the same code.
 
-Exit status: 0 when the log verifies, 1 when it does not, 2 on usage or configuration errors.`;
+Exit status: 0 when the log verifies, 1 when it does not, 2 on usage or configuration errors, 3 on
+MAP_ROOT_MISMATCH: a checkpoint validly signed by the log key whose key map root is not the map of
+its entries (the signed note is printed: keep it as evidence).`;
 
 /**
  * The key to audit the stored log with: the configured signing key, under the origin the log's
@@ -71,15 +75,24 @@ export async function verifyLogCommand(config: Config, options: { ui: Ui; explic
     if (note !== null) ui.note(note);
     const bar = ui.progress('verifying log entries');
     const report = await auditLog(db, key, { onProgress: (done, total) => bar.update(done, total) });
+    const mismatch = report.mapRootMismatch;
+    const code = mismatch !== null ? EXIT.FORK : report.problems.length === 0 ? EXIT.OK : EXIT.FAILED;
     if (ui.json) {
       ui.printJson({ origin: key.origin, ...report });
-    } else if (report.problems.length === 0) {
-      bar.finish(`${ui.mark(true, 'err')} log verified: ${report.entries} entries, ${report.checkpoints} checkpoints, root ${report.root}`);
-    } else {
+      return code;
+    }
+    if (report.problems.length === 0 && mismatch === null) {
+      bar.finish(`${ui.mark(true, 'err')} log verified: ${report.entries} entries, ${report.checkpoints} checkpoints, root ${report.root}, key map root ${report.mapRoot}`);
+    } else if (report.problems.length > 0) {
       bar.finish(`${ui.mark(false, 'err')} log verification FAILED: ${report.problems.length} problem(s) in ${report.entries} entries`);
       for (const problem of report.problems) ui.print(`${problem.index === null ? 'log' : `index ${problem.index}`}: ${problem.message}`);
+    } else bar.finish(`${ui.mark(false, 'err')} log verification FAILED`);
+    if (mismatch !== null) {
+      ui.bad(`MAP_ROOT_MISMATCH: ${mismatch.message}: it signs ${mismatch.mapRoot}, the entries give ${mismatch.recomputed}`);
+      ui.print(`This checkpoint is signed by the log key; keep it as evidence:\n${mismatch.note}`);
     }
-    return report.problems.length === 0 ? 0 : 1;
+    if (report.withoutMapRoot > 0) ui.note(`${report.withoutMapRoot} of ${report.checkpoints} checkpoints have no key map root to check (signed before the key map)`);
+    return code;
   } finally {
     await db.close();
   }

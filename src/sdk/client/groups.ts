@@ -3,7 +3,7 @@ import type { GroupMember, GroupRecord, GroupRole } from '../../protocol/group.j
 import { isPeersId } from '../../protocol/ids.js';
 import type { IdentityLogEntry } from '../../protocol/identity-rules.js';
 import { parseTimestamp } from '../../protocol/time.js';
-import { RegistryError, VerificationError } from '../errors.js';
+import { NotFoundError, VerificationError } from '../errors.js';
 import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from '../group-verify.js';
 import { LIST_CAPS } from '../list-caps.js';
 import { userGroupsSchema } from '../responses.js';
@@ -30,12 +30,17 @@ export class GroupClient extends IdentityClient {
    * against a verified lookup of the admin), every entry's inclusion in the log, the head's proof,
    * the checkpoint's signature and its consistency with the last one seen.
    * Costs one request per record and per admin's identity record (inclusion proofs), besides the
-   * bundle and one lookup and history per admin.
+   * bundle and one lookup and history per admin. The head is proven the key map's value at the
+   * checkpoint: the group's newest record as of the checkpoint's time.
    * @throws VerificationError when any check fails (`BAD_GROUP_SIGNER` for a signer the registry
-   * should have refused); RegistryError when the registry refuses (404 `NOT_FOUND`).
+   * should have refused, STALE_ANSWER, UNVERIFIED_ABSENCE, STALE_CHECKPOINT); NotFoundError (a
+   * RegistryError, 404 `NOT_FOUND`) when the group is proven absent.
    */
   async group(groupId: string): Promise<VerifiedGroup> {
-    const group = await this.acrossPages(async (seen) => this.verifiedGroup(groupId, await this.list(`/v1/groups/${encodeURIComponent(groupId)}`, 'entries', LIST_CAPS.chain, seen)));
+    const group = await this.acrossPages(async (seen) => {
+      const raw = await this.list(`/v1/groups/${encodeURIComponent(groupId)}`, 'entries', LIST_CAPS.chain, seen).catch((error: unknown) => this.absence(error, { kind: 'group', id: groupId }));
+      return this.verifiedGroup(groupId, raw);
+    });
     await this.acceptCheckpoint(group.checkpoint);
     await this.acceptHead(groupId, group.head, 'group-head');
     return group;
@@ -55,21 +60,18 @@ export class GroupClient extends IdentityClient {
 
   /**
    * An admin's verified audit history, for the signer check: each entry proven in the log, and
-   * containing the head a verified lookup gives (so the registry cannot leave off the admin's
-   * latest records unnoticed by a client that has seen them). Empty when the user has no identity.
+   * complete up to the head the key map holds (history() checks it). Empty when the user is
+   * proven to have no identity.
    */
   private async adminHistory(userId: string): Promise<IdentityLogEntry[]> {
     let identity: VerifiedIdentity;
     try {
       identity = await this.lookup(userId);
     } catch (error) {
-      if (error instanceof RegistryError && error.status === 404) return [];
+      if (error instanceof NotFoundError) return [];
       throw error;
     }
-    const { entries } = await this.history(userId);
-    if (!entries.some((e) => e.index === identity.head.index && e.hash === identity.head.hash)) {
-      throw new VerificationError('INVALID_RESPONSE', `the audit history of ${userId} lacks the head its lookup proved`);
-    }
+    const { entries } = await this.history(userId, { identity });
     return entries.map((e) => ({ index: e.index, hash: e.hash, record: e.record, acceptedAt: parseTimestamp(e.acceptedAt)! }));
   }
 
@@ -98,7 +100,7 @@ export class GroupClient extends IdentityClient {
     try {
       identity = await this.lookup(userId);
     } catch (error) {
-      if (!(error instanceof RegistryError && error.status === 404)) throw error;
+      if (!(error instanceof NotFoundError)) throw error;
       identity = null;
     }
     return crossCheckMember(group, userId, identity);

@@ -5,6 +5,7 @@ import { parseJson } from '../../protocol/json.js';
 import type { VerifySignature } from '../../protocol/signing.js';
 import { defaultVerifier } from '../crypto.js';
 import { RegistryError, VerificationError } from '../errors.js';
+import { DEFAULT_MAX_CHECKPOINT_AGE_MS } from '../map-verify.js';
 import { fetchAllPages, joinPages } from '../pages.js';
 import { problemSchema, proofSchema } from '../responses.js';
 import { MemoryStore, type ClientStore } from '../store.js';
@@ -29,6 +30,14 @@ export interface RegistryClientOptions {
   verify?: VerifySignature;
   /** A fetch implementation (default: the global fetch). */
   fetch?: typeof fetch;
+  /**
+   * The oldest a checkpoint may be, in milliseconds (default 600000, 10 minutes): an answer whose
+   * checkpoint's `time` is older is STALE_CHECKPOINT. The registry signs a fresh checkpoint at
+   * least every minute, so an old one means whoever answered is replaying an old view.
+   */
+  maxCheckpointAgeMs?: number;
+  /** The clock checkpoints' times are compared with, in Unix milliseconds (default `Date.now`). */
+  now?: () => number;
 }
 
 export class RegistryHttp {
@@ -44,6 +53,10 @@ export class RegistryHttp {
   protected readonly store: ClientStore;
   private readonly fetcher: typeof fetch;
   protected readonly verifier: Promise<VerifySignature>;
+  /** See RegistryClientOptions.maxCheckpointAgeMs. */
+  protected readonly maxCheckpointAgeMs: number;
+  /** See RegistryClientOptions.now. */
+  protected readonly now: () => number;
 
   constructor(options: RegistryClientOptions) {
     const key = parseVerifierKey(options.vkey);
@@ -54,6 +67,10 @@ export class RegistryHttp {
     this.store = options.store ?? new MemoryStore();
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.verifier = options.verify !== undefined ? Promise.resolve(options.verify) : defaultVerifier();
+    const maxAge = options.maxCheckpointAgeMs ?? DEFAULT_MAX_CHECKPOINT_AGE_MS;
+    if (!(maxAge >= 0)) throw new TypeError('maxCheckpointAgeMs is a number of milliseconds, at least 0');
+    this.maxCheckpointAgeMs = maxAge;
+    this.now = options.now ?? Date.now;
   }
 
   /** One HTTP request; problem answers become RegistryErrors, bodies are parsed strictly. */
@@ -72,8 +89,10 @@ export class RegistryHttp {
     if (!response.ok) {
       let code: RegistryError['code'] = 'UNKNOWN';
       let detail = text.slice(0, 300);
+      let body: unknown;
       try {
-        const problem = problemSchema.safeParse(parseResponseJson(text));
+        body = parseResponseJson(text);
+        const problem = problemSchema.safeParse(body);
         if (problem.success) {
           code = problem.data.code as ErrorCode;
           detail = problem.data.detail ?? detail;
@@ -81,7 +100,7 @@ export class RegistryHttp {
       } catch {
         // not a problem document
       }
-      throw new RegistryError(response.status, code, `${method} ${path}: ${response.status} ${code}: ${detail}`);
+      throw new RegistryError(response.status, code, `${method} ${path}: ${response.status} ${code}: ${detail}`, undefined, body);
     }
     if (as === 'text') return text;
     try {

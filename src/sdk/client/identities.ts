@@ -3,21 +3,25 @@ import type { IdentityRecord } from '../../protocol/identity.js';
 import { recordHash } from '../../protocol/signing.js';
 import type { SigningKeyPair } from '../keys.js';
 import { createSuccessorRecord } from '../records.js';
-import { VerificationError } from '../errors.js';
 import { LIST_CAPS } from '../list-caps.js';
-import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult, type VerifiedCheckpoint, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
+import { checkHistoryHead, type VerifiedRegistryCheckpoint } from '../map-verify.js';
+import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
 import { receiptOf, VerifiedState } from './state.js';
 
 export class IdentityClient extends VerifiedState {
   /**
    * Looks up a user's keys and verifies everything about them: every record of the chain (schema,
    * signatures, proof of possession, links, seq, times), the head's inclusion proof, the
-   * checkpoint's signature and its consistency with the last checkpoint this client saw.
-   * @throws VerificationError when any check fails; RegistryError when the registry refuses.
+   * checkpoint's signature, age and consistency with the last checkpoint this client saw, and
+   * the map proof: the head is the newest record as of the checkpoint's time.
+   * @throws VerificationError when any check fails (STALE_ANSWER for a head that is not the key
+   * map's; UNVERIFIED_ABSENCE for a 404 without a valid absence proof; STALE_CHECKPOINT);
+   * NotFoundError (a RegistryError, 404 `NOT_FOUND`) when the id is proven absent;
+   * RegistryError when the registry refuses.
    */
   async lookup(userId: string): Promise<VerifiedIdentity> {
     const identity = await this.acrossPages(async (seen) => {
-      const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}`, 'entries', LIST_CAPS.chain, seen);
+      const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}`, 'entries', LIST_CAPS.chain, seen).catch((error: unknown) => this.absence(error, { kind: 'user', id: userId }));
       return verifyLookupBundle(raw, userId, this.key, await this.verifier);
     });
     await this.acceptCheckpoint(identity.checkpoint);
@@ -28,18 +32,24 @@ export class IdentityClient extends VerifiedState {
   /**
    * The identity's full audit history, nullified records included and marked, verified from the
    * log: every record's signatures, the chain replayed in log order (so the nullified marks must
-   * be right), and each entry's inclusion in a verified checkpoint. `from` skips entries below a
-   * log index (their inclusion was checked before), though all are still replayed.
+   * be right), each entry's inclusion in a verified checkpoint, and completeness against the key
+   * map: the live chain must end at the head a verified lookup proves to be the map's (else
+   * INCOMPLETE_HISTORY). Entries written after that lookup's checkpoint are left for the next
+   * call. `from` skips entries below a log index (their inclusion was checked before), though all
+   * are still replayed. `identity` is a verified lookup of `userId` made a moment ago, to save
+   * making another.
    */
-  async history(userId: string, options: { from?: number } = {}): Promise<{ entries: VerifiedHistoryEntry[]; checkpoint: VerifiedCheckpoint }> {
-    const entries = await this.acrossPages(async (seen) => {
+  async history(userId: string, options: { from?: number; identity?: VerifiedIdentity } = {}): Promise<{ entries: VerifiedHistoryEntry[]; checkpoint: VerifiedRegistryCheckpoint }> {
+    const identity = options.identity ?? (await this.lookup(userId));
+    if (identity.userId !== userId) throw new TypeError(`the identity given is ${identity.userId}'s, not ${userId}'s`);
+    const { checkpoint } = identity;
+    const all = await this.acrossPages(async (seen) => {
       const raw = await this.list(`/v1/users/${encodeURIComponent(userId)}/log`, 'entries', LIST_CAPS.history, seen);
       return verifyHistory(raw, userId, await this.verifier);
     });
-    const checkpoint = await this.checkpoint();
+    const entries = checkHistoryHead(all, identity.head, checkpoint.size);
     for (const entry of entries) {
       if (entry.index < (options.from ?? 0)) continue;
-      if (entry.index >= checkpoint.size) throw new VerificationError('INVALID_RESPONSE', `history entry ${entry.index} is beyond the checkpoint of size ${checkpoint.size}`);
       verifyEntryInclusion(entry.index, entry.acceptedAt, entry.record, await this.inclusionProof(entry.index, checkpoint.size), checkpoint);
     }
     return { entries, checkpoint };

@@ -2,9 +2,11 @@
 import type { Checkpoint } from '../../protocol/checkpoint.js';
 import type { WitnessPolicy } from '../../protocol/cosignature.js';
 import { fromBase64, toBase64 } from '../../protocol/encoding.js';
-import { ReceiptNotVerifiedError, RegistryError, VerificationError } from '../errors.js';
+import type { MapKey } from '../../protocol/key-map.js';
+import { NotFoundError, ReceiptNotVerifiedError, RegistryError, VerificationError } from '../errors.js';
+import { checkCheckpointTime, verifyAbsence, verifyRegistryCheckpoint, type VerifiedRegistryCheckpoint } from '../map-verify.js';
 import { consistencySchema } from '../responses.js';
-import { verifyCheckpoint, verifyCheckpointsConsistent, type VerifiedCheckpoint, type VerifiedReceipt } from '../verify.js';
+import { verifyCheckpointsConsistent, type VerifiedReceipt } from '../verify.js';
 import { RegistryHttp } from './http.js';
 
 /** How often, and how far apart, a client with a witness policy asks for a cosigned checkpoint (about 5 s in all). */
@@ -21,7 +23,13 @@ interface SavedCheckpoint {
   size: number;
   root: string;
   note: string;
+  /** The map root and time (absent in what an SDK before the key map saved). */
+  mapRoot?: string;
+  time?: number;
 }
+
+/** What acceptHead keeps per identity or group: a head's kind in the store. */
+type HeadKind = 'head' | 'group-head';
 
 export class VerifiedState extends RegistryHttp {
   /** Serialises updates of the stored checkpoint across concurrent calls. */
@@ -39,10 +47,13 @@ export class VerifiedState extends RegistryHttp {
     await this.store.set(`${name}:${this.key.name}`, value);
   }
 
-  /** Fetches the latest checkpoint, verifies it and its consistency with the last one seen. */
-  async checkpoint(): Promise<VerifiedCheckpoint> {
+  /**
+   * Fetches the latest checkpoint and verifies it: its signature, its map and time lines, its age
+   * (`maxCheckpointAgeMs`) and its consistency with the last one seen.
+   */
+  async checkpoint(): Promise<VerifiedRegistryCheckpoint> {
     const note = await this.request('GET', '/v1/log/checkpoint', undefined, 'text');
-    const checkpoint = await verifyCheckpoint(note as string, this.key, await this.verifier);
+    const checkpoint = await verifyRegistryCheckpoint(note as string, this.key, await this.verifier);
     await this.acceptCheckpoint(checkpoint);
     return checkpoint;
   }
@@ -52,20 +63,33 @@ export class VerifiedState extends RegistryHttp {
     const saved = await this.store.get(`checkpoint:${this.key.name}`);
     if (saved === null || saved === undefined) return null;
     const parsed = JSON.parse(saved) as SavedCheckpoint;
-    return { origin: this.key.name, size: parsed.size, root: fromBase64(parsed.root, 32)! };
+    const mapRoot = parsed.mapRoot === undefined ? null : fromBase64(parsed.mapRoot, 32);
+    return {
+      origin: this.key.name,
+      size: parsed.size,
+      root: fromBase64(parsed.root, 32)!,
+      ...(mapRoot !== null && typeof parsed.time === 'number' ? { mapRoot, time: parsed.time } : {}),
+    };
   }
 
   /**
-   * Checks a newly verified checkpoint against the last one seen: same size, same root; otherwise
-   * a consistency proof (in whichever direction) must verify. Keeps the larger of the two.
+   * Checks a newly verified checkpoint: its time against this client's clock (STALE_CHECKPOINT,
+   * or BAD_CHECKPOINT FUTURE_TIME), then against the last one seen: at the same size, the same
+   * log root and the same map root; otherwise a consistency proof (in whichever direction) must
+   * verify. Keeps the larger of the two.
    */
-  protected acceptCheckpoint(checkpoint: VerifiedCheckpoint): Promise<void> {
+  protected acceptCheckpoint(checkpoint: VerifiedRegistryCheckpoint): Promise<void> {
     const task = this.checkpointQueue.then(async () => {
+      checkCheckpointTime(checkpoint, this.key, { now: this.now(), maxAgeMs: this.maxCheckpointAgeMs });
       await this.requireCosignatures(checkpoint);
       const last = await this.lastCheckpoint();
       if (last !== null) {
         if (last.size === checkpoint.size) {
           if (toBase64(last.root) !== toBase64(checkpoint.root)) throw new VerificationError('LOG_FORK', `two different checkpoints of size ${last.size}: the log was forked`);
+          // The map root is a function of the log: one log, one map (a split view otherwise).
+          if (last.mapRoot !== undefined && toBase64(last.mapRoot) !== toBase64(checkpoint.mapRoot)) {
+            throw new VerificationError('LOG_FORK', `two checkpoints of size ${last.size} with different map roots: the registry shows different maps of one log`);
+          }
           return;
         }
         const [from, to] = last.size < checkpoint.size ? [last.size, checkpoint.size] : [checkpoint.size, last.size];
@@ -85,7 +109,7 @@ export class VerifiedState extends RegistryHttp {
         }
         if (checkpoint.size < last.size) return; // an older view (a lagging replica): consistent, keep ours
       }
-      const saved: SavedCheckpoint = { size: checkpoint.size, root: toBase64(checkpoint.root), note: checkpoint.note };
+      const saved: SavedCheckpoint = { size: checkpoint.size, root: toBase64(checkpoint.root), note: checkpoint.note, mapRoot: toBase64(checkpoint.mapRoot), time: checkpoint.time };
       await this.store.set(`checkpoint:${this.key.name}`, JSON.stringify(saved));
     });
     this.checkpointQueue = task.catch(() => {});
@@ -100,7 +124,7 @@ export class VerifiedState extends RegistryHttp {
    * provably extends it: the witnesses then vouch for a log it is a prefix of. Otherwise
    * INSUFFICIENT_COSIGNATURES.
    */
-  private async requireCosignatures(checkpoint: VerifiedCheckpoint): Promise<void> {
+  private async requireCosignatures(checkpoint: VerifiedRegistryCheckpoint): Promise<void> {
     if (this.witnesses === null) return;
     // Loaded only here: clients without a witness policy (and the lookup page's first load) do not carry it.
     const { checkWitnessPolicy, witnessPolicy } = await import('../../protocol/cosignature.js');
@@ -108,7 +132,7 @@ export class VerifiedState extends RegistryHttp {
     const policy = this.policy;
     if (policy === null) throw new TypeError('witnesses: cosigner vkeys (type 0x04), no repeats, and a quorum from 1 to their number');
     const verify = await this.verifier;
-    const first = await checkWitnessPolicy(checkpoint.note, policy, verify, Date.now());
+    const first = await checkWitnessPolicy(checkpoint.note, policy, verify, this.now());
     if (first.ok) return;
     for (let attempt = 0; attempt < COSIGNED_ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, COSIGNED_RETRY_MS));
@@ -117,8 +141,8 @@ export class VerifiedState extends RegistryHttp {
         throw error;
       });
       if (note === null) continue;
-      const witnessed = await verifyCheckpoint(note as string, this.key, verify);
-      if (witnessed.size < checkpoint.size || !(await checkWitnessPolicy(witnessed.note, policy, verify, Date.now())).ok) continue;
+      const witnessed = await verifyRegistryCheckpoint(note as string, this.key, verify);
+      if (witnessed.size < checkpoint.size || !(await checkWitnessPolicy(witnessed.note, policy, verify, this.now())).ok) continue;
       if (witnessed.size > checkpoint.size && checkpoint.size > 0) {
         const proof = consistencySchema.safeParse(await this.request('GET', `/v1/log/proof/consistency?from=${checkpoint.size}&to=${witnessed.size}`));
         if (!proof.success) throw new VerificationError('INVALID_RESPONSE', 'the consistency answer is malformed');
@@ -135,8 +159,37 @@ export class VerifiedState extends RegistryHttp {
     );
   }
 
+  /**
+   * Turns a lookup's failure into what it means: a 404 (whatever its code) claims the id is
+   * absent, which holds only with a verified absence proof against a fresh checkpoint consistent
+   * with the ones seen — a NotFoundError; otherwise UNVERIFIED_ABSENCE. Other errors pass through.
+   */
+  protected async absence(error: unknown, key: MapKey): Promise<never> {
+    if (!(error instanceof RegistryError) || error.status !== 404) throw error;
+    const checkpoint = await verifyAbsence(error.problem, key, this.key, await this.verifier);
+    // An absence holds only as of its checkpoint: one older than a checkpoint this client already
+    // verified says nothing about the entries in between (the id may be among them).
+    const last = await this.lastCheckpoint();
+    if (last !== null && checkpoint.size < last.size) {
+      throw new VerificationError('STALE_ANSWER', `the registry answers 404 for ${key.id} with a checkpoint of size ${checkpoint.size}, older than the one of size ${last.size} this client saw`);
+    }
+    await this.acceptCheckpoint(checkpoint);
+    const seen = await this.seenHead(key.id, key.kind === 'user' ? 'head' : 'group-head');
+    // The checkpoint is at least as large as every one seen, so it covers a head this client
+    // verified: a map without it is not the function of the log.
+    if (seen !== null) {
+      throw new VerificationError('UNVERIFIED_ABSENCE', `the key map of the checkpoint of size ${checkpoint.size} lacks ${key.id}, whose record at log index ${seen.index} this client saw: the map is not the log's`);
+    }
+    throw new NotFoundError(key.kind, key.id, checkpoint);
+  }
+
+  private async seenHead(id: string, kind: HeadKind): Promise<SeenHead | null> {
+    const saved = await this.store.get(`${kind}:${this.key.name}:${id}`);
+    return saved === null || saved === undefined ? null : (JSON.parse(saved) as SeenHead);
+  }
+
   /** Refuses an identity (or group) answer older than one already verified (a head's log index only grows). */
-  protected async acceptHead(userId: string, head: SeenHead, kind: 'head' | 'group-head' = 'head'): Promise<void> {
+  protected async acceptHead(userId: string, head: SeenHead, kind: HeadKind = 'head'): Promise<void> {
     const key = `${kind}:${this.key.name}:${userId}`;
     const saved = await this.store.get(key);
     if (saved !== null && saved !== undefined) {

@@ -77,7 +77,11 @@ export interface RegistryTrustOptions {
 
 /**
  * Keys from a verified registry lookup: an active identity's current keys, for a userId bound to
- * its genesis (an unbound one is refused with UNBOUND_ID unless `allowUnboundIds`).
+ * its genesis (an unbound one is refused with UNBOUND_ID unless `allowUnboundIds`). The source
+ * knows nothing of the user (and so leaves the decision to the others, or to blind trust) only
+ * when the registry proved the id absent with its key map; a 404 without that proof is refused
+ * (VerificationError UNVERIFIED_ABSENCE), as is any answer that fails verification — a relay
+ * cannot push a handshake into blind trust by hiding an identity.
  */
 export function registryTrust(client: RegistryClient, options: RegistryTrustOptions = {}): TrustSource {
   return {
@@ -87,7 +91,7 @@ export function registryTrust(client: RegistryClient, options: RegistryTrustOpti
       // The verified lookup an anchor makes (anchors.ts), read as a trust source.
       const outcome = await lookupOutcome(client, userId);
       if (outcome.identity === undefined) {
-        if (outcome.reason === 'NOT_FOUND') return null;
+        if (outcome.reason === 'NOT_FOUND') return null; // proven absent (a NotFoundError)
         throw outcome.error; // a registry that fails verification vouches for nothing: refuse
       }
       const identity = outcome.identity;

@@ -18,9 +18,26 @@ export interface Problem {
   requestId?: string;
 }
 
-export function sendProblem(res: Response, code: ErrorCode, detail: string): void {
+/**
+ * A refusal whose problem details carry extension members (RFC 9457 §3.2) besides the standard
+ * ones: a 404 of a lookup carries the checkpoint and the map's proof of absence (DESIGN.md §6).
+ */
+export class ProblemError extends ProtocolError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly extensions: Readonly<Record<string, unknown>>,
+  ) {
+    super(code, message);
+    this.name = 'ProblemError';
+  }
+}
+
+export function sendProblem(res: Response, code: ErrorCode, detail: string, extensions: Readonly<Record<string, unknown>> = {}): void {
   const status = ERROR_STATUS[code];
-  const body: Problem = { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, code, detail };
+  const body: Problem & Record<string, unknown> = { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, code, detail };
+  // An extension never stands in for a standard member.
+  for (const [name, value] of Object.entries(extensions)) if (!Object.hasOwn(body, name)) body[name] = value;
   const requestId = res.locals['requestId'] as string | undefined;
   if (requestId !== undefined) body.requestId = requestId;
   res.locals['problemCode'] = code; // for the request log and metrics
@@ -44,6 +61,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
+    if (error instanceof ProblemError) return sendProblem(res, error.code, error.message, error.extensions);
     if (error instanceof ProtocolError) return sendProblem(res, error.code, error.message);
     if (error instanceof JsonParseError) {
       return error.kind === 'syntax'

@@ -12,17 +12,29 @@
  *   bytes (generational-cache.ts). Records are spliced in as their stored canonical text, which is
  *   valid JSON the registry verified before it accepted it, straight into the page's bytes
  *   (pages.ts); only the head is parsed, for the bundle's summary fields.
- * - Proofs come from the subtree cache; the tail of the answer (proof and checkpoint) is kept
- *   with the page until a newer checkpoint is read.
+ * - Proofs come from the subtree cache and the key map (map-state.ts); the tail of the answer
+ *   (inclusion proof, checkpoint, map proof) is kept with the page until another checkpoint note is
+ *   read. Both proofs are against the checkpoint of the round that read the head, so a cached page
+ *   never pairs with a proof or checkpoint it does not match: the page is keyed by its head's index,
+ *   the round confirms that index with the checkpoint, the map of exactly that checkpoint's size
+ *   proves the key, and the tail is keyed by the checkpoint's whole note.
+ * - A missing chain is a 404 that proves its absence (§6): the round's checkpoint and the map's
+ *   proof against it, as problem+json extension members.
  */
 import type { Database } from '../../db/database.js';
 import { readChainLookup, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
+import { parseCheckpointText, parseSignedNote } from '../../protocol/checkpoint.js';
+import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import type { KeyMap } from '../../protocol/key-map-tree.js';
+import { encodeMapProof, type MapKey, type MapKeyKind } from '../../protocol/key-map.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
 import { GenerationalCache } from '../generational-cache.js';
+import { ProblemError } from '../http/problem.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
+import type { MapState } from './map-state.js';
 
 /** What differs between kinds of chain. */
 export interface ChainSource<R> {
@@ -37,12 +49,12 @@ interface CachedPage {
   headIndex: number;
   /** The page's JSON bytes up to and including the entries and `next`, without the closing brace. */
   prefix: Buffer;
-  /** The rest of the last answer served — proof and checkpoint — and the checkpoint it is for. */
+  /** The rest of the last answer served — inclusion proof, checkpoint and map proof — and the checkpoint note it is for. */
   tail?: { checkpoint: string; bytes: Buffer };
 }
 
-/** What a tail may take: a proof of at most 64 hashes and a checkpoint note. */
-const TAIL_BYTES = 4096;
+/** What a tail may take: a proof of at most 64 hashes, a checkpoint note and a map proof (about 33 + 32·log2(n) + 49 bytes, in base64url). */
+const TAIL_BYTES = 6144;
 
 /** The pages of lookup bundles held in memory, identities' and groups' alike, bounded by bytes. */
 export type LookupCache = GenerationalCache<string, CachedPage>;
@@ -56,16 +68,28 @@ export interface ReadBounds {
   cache: LookupCache;
   /** The most bytes of items a page holds (config PAGE_MAX_BYTES). */
   pageBytes: number;
+  /** The key map at each recent log size, for the map proofs. */
+  keyMap: MapState;
 }
 
-/** What one round answers for a page of a chain that exists: the page at the head, and a checkpoint covering it. */
+/** The map key of a chain of each table. */
+const MAP_KINDS: Record<ChainTable, MapKeyKind> = { identities: 'user', groups: 'group' };
+
+/** What one round answers for a page: the page at the head (null: no such chain), and the checkpoint it read with it. */
 interface Answer {
-  page: CachedPage;
-  checkpoint: { size: number; note: string };
+  page: CachedPage | null;
+  /** null only on a mirror that has copied no checkpoint yet (then no chain exists either). */
+  checkpoint: { size: number; note: string } | null;
 }
+
+/** How many rounds a lookup tries when each one's checkpoint is older than every map held (many writes meanwhile). */
+const ROUNDS = 3;
 
 export class ChainBundles<R> {
-  private readonly rounds: Coalescer<string, Answer | undefined>;
+  private readonly rounds: Coalescer<string, Answer>;
+  private readonly keyMap: MapState;
+  /** The map root of the last note read (the latest checkpoint is the same note for many answers). */
+  private lastNote: { note: string; mapRoot: Uint8Array | null } | null = null;
 
   constructor(
     db: Database,
@@ -73,6 +97,7 @@ export class ChainBundles<R> {
     private readonly source: ChainSource<R>,
     reads: ReadBounds,
   ) {
+    this.keyMap = reads.keyMap;
     const bounds: PageBounds = { maxItems: MAX_PAGE_ITEMS, maxBytes: reads.pageBytes };
     const cache = reads.cache;
     // Rounds are keyed by "<id> <start>"; the cache, which groups and identities share, by "<table> <id> <start>".
@@ -86,7 +111,7 @@ export class ChainBundles<R> {
       const { checkpoint, chains } = await readChainLookup(db, source.table, asks, bounds);
       // A head is committed with a checkpoint covering it (see chain-lookups.ts); a log without one has no heads either.
       if (checkpoint === null && chains.size > 0) throw new ProtocolError('UNAVAILABLE', 'the log has no checkpoint yet');
-      const answers = new Map<string, Answer>();
+      const answers = new Map<string, Answer>(keys.map((key) => [key, { page: null, checkpoint }]));
       for (const [at, { headIndex, page }] of chains) {
         let cached = held[at];
         if (page !== null) {
@@ -94,23 +119,62 @@ export class ChainBundles<R> {
           cache.set(cacheKey(keys[at]!), cached);
         }
         // `held` was current when page is null: the statement sends a page whenever it was not.
-        answers.set(keys[at]!, { page: cached!, checkpoint: checkpoint! });
+        answers.set(keys[at]!, { page: cached!, checkpoint });
       }
       return answers;
     });
   }
 
-  /** The page of `id`'s lookup bundle whose entries start at seq `start`, as JSON bytes; NOT_FOUND when it has no chain. */
+  /**
+   * The page of `id`'s lookup bundle whose entries start at seq `start`, as JSON bytes; NOT_FOUND
+   * when it has no chain, with the checkpoint and the map's proof of absence.
+   */
   async bundleJson(id: string, start = 0): Promise<Buffer> {
-    const answer = await this.rounds.get(`${id} ${start}`);
-    if (answer === undefined) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
-    const { page, checkpoint } = answer;
-    if (page.tail?.checkpoint !== checkpoint.note) {
+    const key: MapKey = { kind: MAP_KINDS[this.source.table], id };
+    for (let round = 1; ; round++) {
+      const { page, checkpoint } = await this.rounds.get(`${id} ${start}`);
+      if (checkpoint === null) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
+      if (page !== null && page.tail?.checkpoint === checkpoint.note) return Buffer.concat([page.prefix, page.tail.bytes]);
+      const map = await this.mapOf(checkpoint);
+      if (map === undefined) {
+        // Writes moved the map past this round's checkpoint before it was proved: a new round reads a newer one.
+        if (round < ROUNDS) continue;
+        throw new ProtocolError('UNAVAILABLE', 'the log is moving faster than this lookup; retry');
+      }
+      const proof = map === null ? null : map.prove(key);
+      if (page === null) {
+        if (proof?.terminal.kind === 'present') throw new Error(`the key map holds ${this.source.what} ${id}, which its table does not`);
+        const proven = proof === null ? {} : { checkpoint: checkpoint.note, mapProof: toBase64Url(encodeMapProof(proof)) };
+        throw new ProblemError('NOT_FOUND', `no ${this.source.what} with this id`, proven);
+      }
+      if (proof !== null && (proof.terminal.kind !== 'present' || proof.terminal.value.index !== page.headIndex)) {
+        throw new Error(`the key map's head of ${this.source.what} ${id} is not the head its table holds (log index ${page.headIndex})`);
+      }
       const hashes = await this.subtrees.inclusionProof(page.headIndex, checkpoint.size);
-      const text = `,"proof":${JSON.stringify({ index: page.headIndex, size: checkpoint.size, hashes })},"checkpoint":${JSON.stringify(checkpoint.note)}}`;
+      const mapProof = proof === null ? '' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"`;
+      const text = `,"proof":${JSON.stringify({ index: page.headIndex, size: checkpoint.size, hashes })},"checkpoint":${JSON.stringify(checkpoint.note)}${mapProof}}`;
       page.tail = { checkpoint: checkpoint.note, bytes: Buffer.from(text) };
+      return Buffer.concat([page.prefix, page.tail.bytes]);
     }
-    return Buffer.concat([page.prefix, page.tail.bytes]);
+  }
+
+  /**
+   * The map the checkpoint commits to: null for a note without the map line (a mirror of a
+   * registry from before the key map: it has no root to prove against), undefined when the map of
+   * its size is no longer held. A map root that is not the fold of the log (a mirror copying a
+   * registry that lied) is never proved against.
+   */
+  private async mapOf(checkpoint: { size: number; note: string }): Promise<KeyMap | null | undefined> {
+    if (this.lastNote?.note !== checkpoint.note) {
+      const text = parseSignedNote(checkpoint.note)?.text;
+      this.lastNote = { note: checkpoint.note, mapRoot: (text === undefined ? null : parseCheckpointText(text))?.mapRoot ?? null };
+    }
+    const signed = this.lastNote.mapRoot;
+    if (signed === null) return null;
+    const map = await this.keyMap.at(checkpoint.size);
+    if (map === null) return undefined;
+    if (!bytesEqual(map.root(), signed)) throw new ProtocolError('UNAVAILABLE', `the map root of the checkpoint of size ${checkpoint.size} is not the fold of this log`);
+    return map;
   }
 
   private prefix(id: string, head: string, rows: ChainPageRow[], bounds: PageBounds): Buffer {

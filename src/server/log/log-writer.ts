@@ -6,18 +6,27 @@
  * and a lone write is never delayed by a timer. Each batch is one database transaction:
  *
  *   lock the sequencer row → load the chains the writes touch (one read per kind) → decide each
- *   write in order by its entry kind's rules (src/ledger/) → insert the leaves, the completed
- *   subtrees and the chains' rows → sign and insert the checkpoint for the new size → commit.
+ *   write in order by its entry kind's rules (src/ledger/) → fold the accepted entries into a fork
+ *   of the key map at the locked size (§5.2) → insert the leaves, the completed subtrees and the
+ *   chains' rows → sign and insert the checkpoint for the new size, with its map root and time →
+ *   commit → publish the new map.
  *
  * So a record and its leaf commit together or not at all, indexes have no gaps, and every size has
- * exactly one checkpoint. Writers in other processes wait on the same row lock.
+ * one checkpoint row, whose map root is the fold of exactly that many entries. Writers in other
+ * processes wait on the same row lock. While no write comes, a fresh checkpoint of the same size
+ * (same roots, a new time) replaces the row's note every CHECKPOINT_INTERVAL_SECONDS (`refresh`).
  */
 import type { Database } from '../../db/database.js';
 import { databaseStateStore, persistDecided } from '../../db/ledger-store.js';
-import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
+import type { DbClient } from '../../db/client.js';
+import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, putCheckpoint, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
 import { LedgerState, type LogWrite } from '../../ledger/index.js';
-import { signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
+import { parseCheckpointText, parseSignedNote, signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
+import { bytesEqual, toBase64, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import { mapUpdatesOf, type MapRecord } from '../../protocol/key-map-fold.js';
+import type { KeyMap } from '../../protocol/key-map-tree.js';
+import type { MapKey } from '../../protocol/key-map.js';
 import { logLeafHash } from '../../protocol/log-entry.js';
 import { appendToFrontier, inclusionProofRanges, rootFromFrontier } from '../../protocol/merkle.js';
 import { formatTimestamp } from '../../protocol/time.js';
@@ -27,6 +36,7 @@ import { nodeVerify } from '../../node/node-ed25519.js';
 import { isUniqueViolation } from '../database-errors.js';
 import type { LogKey } from '../../node/log-key.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
+import type { MapState } from './map-state.js';
 
 /** What a write's response carries (DESIGN.md §6). */
 export interface AppendResult {
@@ -35,6 +45,8 @@ export interface AppendResult {
   hash: string;
   proof: { index: number; size: number; hashes: string[] };
   checkpoint: string;
+  /** base64url of the key map proof of the record's key against the checkpoint's map root (§5.2). */
+  mapProof: string;
 }
 
 interface Pending {
@@ -44,10 +56,12 @@ interface Pending {
 }
 
 interface BatchOutcome {
-  accepted: Array<{ pending: Pending; index: number }>;
+  accepted: Array<{ pending: Pending; index: number; key: MapKey }>;
   refused: Array<{ pending: Pending; error: ProtocolError }>;
   acceptedAt: string;
+  /** The checkpoint of the new size and the map it commits to; null when nothing was accepted. */
   checkpoint: StoredCheckpoint | null;
+  map: KeyMap | null;
   completed: Parameters<SubtreeStore['remember']>[0];
 }
 
@@ -56,19 +70,25 @@ export const MAX_BATCH = 256;
 export class LogWriter {
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<unknown> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly db: Database,
     private readonly subtrees: SubtreeStore,
+    private readonly map: MapState,
     private readonly key: LogKey,
     private readonly clock: Clock,
     private readonly metrics?: Pick<Metrics, 'appended' | 'batchSize'>,
   ) {}
 
   /**
-   * Makes sure the current tree size has a signed checkpoint (the empty log gets one too), and
-   * that the log was signed with this key: a registry that went on under another key would
-   * publish a log its clients, pinned to the old key, rightly refuse.
+   * Makes sure the current tree size has a signed checkpoint with the map and time lines (the
+   * empty log gets one too; a log signed before the key map gets a fresh one of its size), that
+   * the log was signed with this key — a registry that went on under another key would publish a
+   * log its clients, pinned to the old key, rightly refuse — and that a map root already signed
+   * for this size is the one this process computes.
    */
   async init(): Promise<void> {
     await this.db.prisma.$transaction(async (tx) => {
@@ -80,11 +100,72 @@ export class LogWriter {
             'start the registry with the LOG_SIGNING_KEY and LOG_ORIGIN that signed its log',
         );
       }
-      if (latest !== null && latest.size === size) return;
-      const root = rootFromFrontier(await this.subtrees.frontier(size, tx));
-      const note = await signCheckpoint({ origin: this.key.origin, size, root }, this.key.noteKey, this.key.sign);
-      await insertCheckpoint(tx, { size, root, note });
+      await this.keepFresh(tx, size, latest, Infinity);
     });
+  }
+
+  /**
+   * Signs a fresh checkpoint of the current size unless the latest is younger than `maxAgeMs`
+   * (DESIGN.md §5): same size, same log root, same map root, a new time, replacing the note of
+   * that size. Returns the time of the latest checkpoint after it.
+   */
+  refresh(maxAgeMs: number): Promise<number> {
+    return this.db.prisma.$transaction(async (tx) => this.keepFresh(tx, await lockLog(tx), await latestCheckpoint(tx), maxAgeMs));
+  }
+
+  /** The work of init and refresh, under the log lock: `size` is the locked size, `latest` the newest checkpoint. */
+  private async keepFresh(tx: DbClient, size: number, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<number> {
+    const map = await this.map.at(size, tx);
+    if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
+    const mapRoot = map.root();
+    const signed = latest !== null && latest.size === size ? timeAndMapRoot(latest.note) : null;
+    if (signed !== null && !bytesEqual(signed.mapRoot, mapRoot)) {
+      throw new Error(`the checkpoint of size ${size} commits to the map root ${toBase64(signed.mapRoot)}, but the log's entries fold to ${toBase64(mapRoot)}`);
+    }
+    const now = this.clock.now();
+    if (signed !== null && now - signed.time < maxAgeMs) return signed.time;
+    const root = latest !== null && latest.size === size ? latest.root : rootFromFrontier(await this.subtrees.frontier(size, tx));
+    const note = await signCheckpoint({ origin: this.key.origin, size, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
+    await putCheckpoint(tx, { size, root, note });
+    return now;
+  }
+
+  /**
+   * Keeps the latest checkpoint younger than `intervalMs` (config CHECKPOINT_INTERVAL_SECONDS),
+   * writes or not: each round signs one if the latest (whoever signed it, in any process) has
+   * reached that age, and sleeps until the latest would. The timer does not keep the process alive.
+   */
+  startRefreshing(intervalMs: number, onError: (error: unknown) => void): void {
+    const schedule = (delayMs: number) => {
+      if (this.stopped) return;
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = null;
+        const round = this.refresh(intervalMs).then(
+          (time) => Math.min(intervalMs, Math.max(MIN_REFRESH_DELAY_MS, time + intervalMs - this.clock.now())),
+          (error: unknown) => {
+            onError(error);
+            return intervalMs;
+          },
+        );
+        this.refreshing = round;
+        void round.then((next) => {
+          this.refreshing = null;
+          schedule(next);
+        });
+      }, delayMs);
+      this.refreshTimer.unref();
+    };
+    // At once: a registry that was down for a while starts with an old latest checkpoint.
+    schedule(0);
+  }
+
+  /** Stops the refresh timer and waits for a refresh under way: call before closing the database. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    await this.refreshing;
+    await this.drain();
   }
 
   /** Decides and, if accepted, logs one write; resolves once it is committed with its proof. */
@@ -128,6 +209,7 @@ export class LogWriter {
       return;
     }
     this.subtrees.remember(outcome.completed);
+    if (outcome.checkpoint !== null && outcome.map !== null) this.map.publish(outcome.checkpoint.size, outcome.map);
     if (outcome.accepted.length > 0) {
       this.metrics?.batchSize.observe(outcome.accepted.length);
       for (const { pending } of outcome.accepted) this.metrics?.appended.inc({ kind: pending.write.type });
@@ -135,6 +217,7 @@ export class LogWriter {
     for (const { pending, error } of outcome.refused) pending.reject(error);
     if (outcome.checkpoint === null) return;
     const checkpoint = outcome.checkpoint;
+    const map = outcome.map!;
     try {
       const proofs = await this.subtrees.rangeHashes(outcome.accepted.map(({ index }) => inclusionProofRanges(index, checkpoint.size)));
       outcome.accepted.forEach(({ pending, index }, i) => {
@@ -144,6 +227,7 @@ export class LogWriter {
           hash: pending.write.hash,
           proof: { index, size: checkpoint.size, hashes: proofs[i]! },
           checkpoint: checkpoint.note,
+          mapProof: toBase64Url(map.proveBytes(outcome.accepted[i]!.key)),
         });
       });
     } catch (error) {
@@ -159,25 +243,34 @@ export class LogWriter {
         const acceptedAt = formatTimestamp(now);
         const ledger = new LedgerState(databaseStateStore(tx));
         await ledger.prepare(batch.map((p) => p.write));
-        const accepted: BatchOutcome['accepted'] = [];
+        const decided: Array<{ pending: Pending; index: number }> = [];
         const refused: BatchOutcome['refused'] = [];
         for (const pending of batch) {
-          const index = size + accepted.length;
+          const index = size + decided.length;
           try {
             ledger.decide(pending.write, { index, acceptedAt: now });
-            accepted.push({ pending, index });
+            decided.push({ pending, index });
           } catch (error) {
             if (!(error instanceof ProtocolError)) throw error;
             refused.push({ pending, error });
           }
         }
-        if (accepted.length === 0) return { accepted, refused, acceptedAt, checkpoint: null, completed: [] };
+        if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [] };
+
+        // The map after the new entries is their fold (key-map-fold.ts) into the map at `size`, exactly
+        // as a verifier computes it from the log; a fork, so a rollback leaves the published map as it was.
+        const base = await this.map.at(size, tx);
+        if (base === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
+        const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord })), size)];
+        const map = base.fork();
+        const mapRoot = map.apply(updates);
+        const accepted = decided.map((d, i) => ({ ...d, key: updates[i]!.key }));
 
         const leaves = accepted.map(({ pending }) => logLeafHash(acceptedAt, pending.write.record));
         const { completed, frontier } = appendToFrontier(await this.subtrees.frontier(size, tx), leaves);
         const newSize = size + accepted.length;
         const root = rootFromFrontier(frontier);
-        const note = await signCheckpoint({ origin: this.key.origin, size: newSize, root }, this.key.noteKey, this.key.sign);
+        const note = await signCheckpoint({ origin: this.key.origin, size: newSize, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
         const checkpoint = { size: newSize, root, note };
 
         await insertEntries(
@@ -188,9 +281,19 @@ export class LogWriter {
         await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
         await insertCheckpoint(tx, checkpoint);
         await setLogSize(tx, newSize);
-        return { accepted, refused, acceptedAt, checkpoint, completed };
+        return { accepted, refused, acceptedAt, checkpoint, map, completed };
       },
       { maxWait: 10_000, timeout: 30_000 },
     );
   }
+}
+
+/** The shortest wait between two refresh rounds, however close the latest checkpoint is to its age. */
+const MIN_REFRESH_DELAY_MS = 50;
+
+/** The map root and time of one of the registry's own notes, or null for a note without them (signed before the key map). */
+function timeAndMapRoot(note: string): { mapRoot: Uint8Array; time: number } | null {
+  const text = parseSignedNote(note)?.text;
+  const checkpoint = text === undefined ? null : parseCheckpointText(text);
+  return checkpoint?.mapRoot !== undefined && checkpoint.time !== undefined ? { mapRoot: checkpoint.mapRoot, time: checkpoint.time } : null;
 }

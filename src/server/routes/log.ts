@@ -7,6 +7,7 @@ import { integerParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
 import type { LogKey } from '../../node/log-key.js';
 import type { LogReader } from '../log/log-reader.js';
+import { TILE_PREFIX } from './tiles.js';
 
 export const REGISTRY_VERSION = '1';
 
@@ -15,7 +16,7 @@ export function logRouter(log: LogReader, key: LogKey, limits: RateLimiters): Ro
 
   router.get('/v1/registry', ...limits.ipReads, (_req, res) => {
     cacheBriefly(res, 300);
-    res.json({ origin: key.origin, publicKey: toBase64Url(key.noteKey.publicKey), vkey: key.vkey, version: REGISTRY_VERSION });
+    res.json({ origin: key.origin, publicKey: toBase64Url(key.noteKey.publicKey), vkey: key.vkey, version: REGISTRY_VERSION, tiles: TILE_PREFIX });
   });
 
   router.get('/v1/log/checkpoint', ...limits.ipReads, async (req, res) => {

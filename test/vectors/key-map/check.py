@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent implementation of the key map, written from docs/key-map.md alone (standard
+"""An independent implementation of the key map, written from docs/DESIGN.md §5.2 alone (standard
 library only), replaying every vector in this folder: encodings, roots of maps built from updates
 and from log records, proofs and their answers, and every refused proof with its code.
 Run: python3 test/vectors/key-map/check.py"""
@@ -60,7 +60,7 @@ def node_hash(l, r):
 
 
 def root_of(leaves, d=0):
-    """H(S, d) of docs/key-map.md §4; leaves is a list of (path, value bytes)."""
+    """H(S, d) of docs/DESIGN.md §5.2.4; leaves is a list of (path, value bytes)."""
     if not leaves:
         return EMPTY
     if len(leaves) == 1:
@@ -178,4 +178,4 @@ for e in fold['entries']:
     state[path_of(kind, id_)] = value_bytes(value)
     assert root_of(list(state.items())).hex() == e['root'], e['index']; checked += 1
 check_proofs(bytes.fromhex(fold['entries'][-1]['root']), fold['proofs'])
-print(f'{checked} key-map vectors agree with docs/key-map.md')
+print(f'{checked} key-map vectors agree with docs/DESIGN.md §5.2')

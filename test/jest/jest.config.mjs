@@ -1,9 +1,12 @@
 // Jest in native ESM mode (the project is ESM; Prisma's client and PGlite need it): run through
-// `npm test`, which starts Node with --experimental-vm-modules.
+// `npm test`, which starts Node with --experimental-vm-modules and points Jest here.
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 /** @type {import('jest').Config} */
 export default {
+  // Paths here and on the command line are the repository's, as if this file sat at its top.
+  rootDir: fileURLToPath(new URL('../..', import.meta.url)),
   testEnvironment: '<rootDir>/test/jest/environment.cjs',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -17,8 +20,21 @@ export default {
   moduleNameMapper: {
     // Sources import './x.js' (NodeNext); in Jest the file is ./x.ts.
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    // tweetnacl runs outside the sandbox, at Node's speed (test/jest/tweetnacl.cjs).
-    '^tweetnacl$': '<rootDir>/test/jest/tweetnacl.cjs',
+    // Packages loaded once per worker, outside the sandbox, at Node's speed (test/jest/native/load.cjs).
+    '^tweetnacl$': '<rootDir>/test/jest/native/tweetnacl.cjs',
+    '^yaml$': '<rootDir>/test/jest/native/yaml.cjs',
+    '^ajv$': '<rootDir>/test/jest/native/ajv.cjs',
+    '^ajv/dist/2020\\.js$': '<rootDir>/test/jest/native/ajv-2020.cjs',
+    '^ajv-formats$': '<rootDir>/test/jest/native/ajv-formats.cjs',
+    '^supertest$': '<rootDir>/test/jest/native/supertest.cjs',
+    '^express$': '<rootDir>/test/jest/native/express.cjs',
+    '^ioredis$': '<rootDir>/test/jest/native/ioredis.cjs',
+    '^@noble/curves/ed25519\\.js$': '<rootDir>/test/jest/native/noble-ed25519.cjs',
+    '^@noble/hashes/sha2\\.js$': '<rootDir>/test/jest/native/noble-sha2.cjs',
+    '^@noble/hashes/hkdf\\.js$': '<rootDir>/test/jest/native/noble-hkdf.cjs',
+    '^pg$': '<rootDir>/test/jest/native/pg.cjs',
+    '^pino$': '<rootDir>/test/jest/native/pino.cjs',
+    '^helmet$': '<rootDir>/test/jest/native/helmet.cjs',
   },
   // One worker per core, each with its own embedded Postgres (test/jest/global-setup.mjs).
   maxWorkers: availableParallelism(),

@@ -1,0 +1,87 @@
+/**
+ * The log as C2SP tlog-tiles (DESIGN.md §5.3): hash tiles from the stored perfect subtrees (tile
+ * level L holds tree level 8·L), entry bundles from the stored entries.
+ *
+ * Every tile is a pure function of the log's first entries, so its bytes never change once the
+ * tree is big enough to hold it; a partial tile is a prefix of its full tile. Whether the tree
+ * holds a tile is judged against the largest checkpoint size this process has read: sizes only
+ * grow, in every process, so a size once seen is never wrong as a lower bound (DESIGN.md §9); the
+ * database is asked again (through LogReader.latest) only for a tile past it. Hash tiles read
+ * their hashes through the subtree store and its byte-bounded cache; entry bundles, which a
+ * query and string building make, are kept in a cache of their own, bounded by bytes.
+ */
+import { readLeafRun } from '../../db/tile-repository.js';
+import type { SubtreeStore } from '../../db/subtree-store.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { subtreeKey, type Subtree } from '../../protocol/merkle.js';
+import { encodeEntryBundle, encodeHashTile, formatTilePath, MAX_BUNDLE_ENTRY_BYTES, tileExistsAt, tileSubtrees, TILE_WIDTH, type TileId } from '../../protocol/tiles.js';
+import { GenerationalCache } from '../generational-cache.js';
+import type { Database } from '../../db/database.js';
+
+export interface Tile {
+  bytes: Buffer;
+  /** A full tile (256 hashes or entries): cacheable forever. */
+  full: boolean;
+}
+
+export class TileReader {
+  /** The largest tree size seen in a checkpoint read from the database. */
+  private knownSize = 0;
+  private readonly bundles: GenerationalCache<string, Buffer>;
+
+  constructor(
+    private readonly db: Pick<Database, 'query'>,
+    private readonly subtrees: SubtreeStore,
+    /** The latest checkpoint's size, read from the database. */
+    private readonly latestSize: () => Promise<number>,
+    /** Bound of the entry-bundle cache (config TILE_CACHE_BYTES). */
+    cacheBytes: number,
+  ) {
+    this.bundles = new GenerationalCache({ entries: Math.max(1, Math.floor(cacheBytes / 1024)), bytes: cacheBytes }, (bytes) => bytes.length);
+  }
+
+  /** The tile's bytes; NOT_FOUND for a tile the tree does not hold (yet), or a bundle with an entry too long for one. */
+  async read(tile: TileId): Promise<Tile> {
+    await this.requireTile(tile);
+    const bytes = tile.level === 'entries' ? await this.bundle(tile.index, tile.width) : await this.hashTile(tile.level, tile.index, tile.width);
+    return { bytes, full: tile.width === TILE_WIDTH };
+  }
+
+  private async requireTile(tile: TileId): Promise<void> {
+    if (tileExistsAt(tile, this.knownSize)) return;
+    this.knownSize = Math.max(this.knownSize, await this.latestSize());
+    if (!tileExistsAt(tile, this.knownSize)) {
+      throw new ProtocolError('NOT_FOUND', `the log's tree of ${this.knownSize} entries has no ${formatTilePath(tile)}`);
+    }
+  }
+
+  private async hashTile(level: number, index: number, width: number): Promise<Buffer> {
+    const { treeLevel, first, count } = tileSubtrees(level, index, width);
+    const wanted: Subtree[] = [];
+    for (let i = 0; i < count; i++) wanted.push({ level: treeLevel, index: first + i });
+    const hashes = await this.subtrees.read(wanted);
+    const bytes = encodeHashTile(wanted.map((s) => hashes.get(subtreeKey(s))!));
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private async bundle(index: number, width: number): Promise<Buffer> {
+    const key = `${index}/${width}`;
+    const cached = this.bundles.get(key);
+    if (cached !== undefined) return cached;
+    const leaves = await readLeafRun(this.db, index * TILE_WIDTH, width);
+    if (leaves.length !== width) throw new Error(`the log is missing entries of bundle ${index}: run verify-log`);
+    const long = leaves.findIndex((leaf) => leaf.length > MAX_BUNDLE_ENTRY_BYTES);
+    if (long >= 0) {
+      // tlog-tiles lengths are uint16; a group record may be up to 128 KiB (DESIGN.md §5.3).
+      throw new ProtocolError(
+        'NOT_FOUND',
+        `entry ${index * TILE_WIDTH + long} is ${leaves[long]!.length} bytes, more than an entry bundle can carry (${MAX_BUNDLE_ENTRY_BYTES}): ` +
+          `read entries ${index * TILE_WIDTH} to ${index * TILE_WIDTH + width - 1} from /v1/log/entries`,
+      );
+    }
+    const encoded = encodeEntryBundle(leaves);
+    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    this.bundles.set(key, bytes);
+    return bytes;
+  }
+}

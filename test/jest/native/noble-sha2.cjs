@@ -1,0 +1,2 @@
+// `@noble/hashes/sha2.js` under Jest: outside the sandbox (load.cjs), as noble-ed25519.cjs.
+module.exports = require('./load.cjs')('@noble/hashes/sha2.js');
