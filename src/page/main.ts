@@ -9,6 +9,7 @@
  */
 import { isPeersId, LocalStorageStore, RegistryClient } from '../sdk/index.js';
 import { parseVerifierKey } from '../protocol/checkpoint.js';
+import { witnessPolicy } from '../protocol/cosignature.js';
 import { checksFor, pendingChecks } from './checks.js';
 import { byId } from './dom.js';
 import { whyNotUserId } from './explain.js';
@@ -86,7 +87,7 @@ async function show(route: Route): Promise<void> {
   const pending = pendingChecks(pin);
   renderLoading(view, userId, 'lookup', pending);
   const witnesses = pageWitnessPolicy();
-  if (witnesses !== undefined && (await import('../protocol/cosignature.js')).witnessPolicy(witnesses.vkeys, witnesses.quorum) === null) {
+  if (witnesses !== undefined && witnessPolicy(witnesses.vkeys, witnesses.quorum) === null) {
     // A witness policy in the address that is not one: refuse rather than look up without it.
     const message = 'the witness policy in the address is not valid: ?witness=<cosigner vkey> for each witness, and quorum from 1 to their number';
     const outcome: Outcome = { kind: 'failed', code: 'INSUFFICIENT_COSIGNATURES', message, phase: 'lookup', verified: { previous: null } };

@@ -45,10 +45,7 @@ export class RegistryHttp {
   readonly url: string;
   /** The pinned log key. */
   readonly key: NoteKey;
-  /**
-   * The cosignatures every checkpoint needs, or null (RegistryClientOptions.witnesses). Parsed
-   * with the witness code, which is loaded only by clients that have a policy (client/state.ts).
-   */
+  /** The cosignatures every checkpoint needs, or null (RegistryClientOptions.witnesses; parsed at first use). */
   protected readonly witnesses: { vkeys: string[]; quorum: number } | null;
   protected readonly store: ClientStore;
   private readonly fetcher: typeof fetch;
