@@ -66,7 +66,7 @@ export interface Config {
     endpoints: Array<{ url: string; key: CosignerKey }>;
     /** Bound on one add-checkpoint request. */
     timeoutMs: number;
-    /** How often each witness's loop looks for a newer checkpoint when idle. */
+    /** The interval between two requests to one witness (each sends the newest checkpoint then). */
     pollMs: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

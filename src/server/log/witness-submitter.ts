@@ -161,7 +161,8 @@ export class WitnessSubmitter {
           state.cosignedSize = Math.max(state.cosignedSize ?? 0, latest.size);
           state.lastCosignedAt = new Date().toISOString();
           lastCosigned = text;
-          continue;
+          // Then wait a poll interval: under a stream of writes each witness gets at most one
+          // request per interval (the newest checkpoint then), not one per write batch.
         }
       } catch (error) {
         const reason = error instanceof SubmitError ? error.reason : 'UNAVAILABLE';
