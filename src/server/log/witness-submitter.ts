@@ -34,7 +34,7 @@ export interface CheckpointSource {
 export interface WitnessOptions {
   /** Bound on one request, in ms. */
   timeoutMs: number;
-  /** How often a loop looks for a newer checkpoint when it has nothing to do, in ms. */
+  /** The interval between two requests to one witness, in ms (each sends the newest checkpoint then). */
   pollMs: number;
   /** Longest wait between retries after failures, in ms. */
   maxBackoffMs: number;
