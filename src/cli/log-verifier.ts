@@ -46,8 +46,8 @@ export interface LogVerifyReport {
   resumedAt: number;
   /** Entries verified in order so far (this run and earlier ones). */
   verified: number;
-  /** The registry's latest checkpoint, fetched at the start of the run (mapRoot null: it has none). */
-  checkpoint: { size: number; root: string; mapRoot: string | null };
+  /** The registry's latest checkpoint, fetched at the start of the run (mapRoot and time null: it has none). */
+  checkpoint: { size: number; root: string; mapRoot: string | null; time: number | null };
   /** Whether the run reached the checkpoint's size (false after --max-entries). */
   complete: boolean;
   /** Base64 root of the first `verified` entries. */
@@ -89,7 +89,12 @@ export async function verifyRemoteLog(options: LogVerifyOptions): Promise<LogVer
       origin: feed.key.name,
       resumedAt,
       verified: cursor.size,
-      checkpoint: { size: checkpoint.size, root: toBase64(checkpoint.root), mapRoot: checkpoint.mapRoot === undefined ? null : toBase64(checkpoint.mapRoot) },
+      checkpoint: {
+        size: checkpoint.size,
+        root: toBase64(checkpoint.root),
+        mapRoot: checkpoint.mapRoot === undefined ? null : toBase64(checkpoint.mapRoot),
+        time: checkpoint.time ?? null,
+      },
       complete,
       root: toBase64(rootFromFrontier(cursor.frontier)),
       mapRoot: mapRoot === null ? null : toBase64(mapRoot),

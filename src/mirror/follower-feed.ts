@@ -8,22 +8,17 @@
  */
 import { nodeVerify } from '../node/node-ed25519.js';
 import { registryInfoSchema } from '../sdk/responses.js';
-import type { ClientStore } from '../sdk/store.js';
 import { verifyCheckpoint, type VerifiedCheckpoint } from '../sdk/verify.js';
-import { RegistryFeed, type FetchedEntry } from './registry-feed.js';
+import { RegistryFeed, type FetchedEntry, type RegistryFeedOptions } from './registry-feed.js';
 import { TileFetcher } from './tile-fetcher.js';
 import { TileLogSource } from './tile-log-source.js';
 
 /** `auto`: tiles when the registry announces them; `off`: the entries API; else a tile prefix URL. */
 export type TilesChoice = 'auto' | 'off' | string;
 
-export interface FollowerFeedOptions {
-  url: string;
-  vkey: string;
+export interface FollowerFeedOptions extends RegistryFeedOptions {
   /** Default `auto`. */
   tiles?: TilesChoice;
-  store?: ClientStore;
-  fetch?: typeof fetch;
 }
 
 /** A RegistryFeed that reads the checkpoint, consistency proofs and entries through tiles when it can. */

@@ -47,17 +47,30 @@ export interface EntriesPage {
   next: number | undefined;
 }
 
+export interface RegistryFeedOptions {
+  url: string;
+  vkey: string;
+  store?: ClientStore;
+  fetch?: typeof fetch;
+  /**
+   * The client's maximum checkpoint age (RegistryClientOptions). A verifier of the log passes
+   * Infinity: an old checkpoint is no reason not to check the log it signs.
+   */
+  maxCheckpointAgeMs?: number;
+}
+
 export class RegistryFeed implements LogSource {
   /** The SDK client used for requests; its store keeps the last checkpoint seen (log verify). */
   readonly client: RegistryClient;
 
-  constructor(options: { url: string; vkey: string; store?: ClientStore; fetch?: typeof fetch }) {
+  constructor(options: RegistryFeedOptions) {
     this.client = new RegistryClient({
       url: options.url,
       vkey: options.vkey,
       verify: nodeVerify,
       ...(options.store !== undefined ? { store: options.store } : {}),
       ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+      ...(options.maxCheckpointAgeMs !== undefined ? { maxCheckpointAgeMs: options.maxCheckpointAgeMs } : {}),
     });
   }
 

@@ -38,17 +38,17 @@ export async function plantIdentityGeneses(registry: TestRegistry, template: Ide
 
 /**
  * Replaces the registry's latest checkpoint with one of the same size and log root, signed by its
- * log key, that carries `mapRoot` and the time now — or no map lines at all for null (a registry
+ * log key, that carries `mapRoot` and `time` (default now) — or no map lines at all for null (a registry
  * from before the key map). What a registry signing a false map would serve. Returns the note.
  * A registry replaces a checkpoint without map lines with a fresh one once CHECKPOINT_INTERVAL_SECONDS
  * have passed: tests that plant one give their registry a long interval.
  */
-export async function plantCheckpoint(registry: TestRegistry, mapRoot: Uint8Array | null): Promise<string> {
+export async function plantCheckpoint(registry: TestRegistry, mapRoot: Uint8Array | null, time = Date.now()): Promise<string> {
   const prisma = registry.database.db.prisma;
   const latest = await latestCheckpoint(prisma);
   if (latest === null) throw new Error('the registry has no checkpoint yet');
   const key = logKeyFromSeed(registry.config.log.origin, registry.logSeed);
-  const checkpoint = { origin: key.origin, size: latest.size, root: latest.root, ...(mapRoot !== null ? { mapRoot, time: Date.now() } : {}) };
+  const checkpoint = { origin: key.origin, size: latest.size, root: latest.root, ...(mapRoot !== null ? { mapRoot, time } : {}) };
   const note = await signCheckpoint(checkpoint, key.noteKey, key.sign);
   await prisma.logCheckpoint.update({ where: { size: BigInt(latest.size) }, data: { note } });
   return note;

@@ -137,6 +137,19 @@ describe('a checkpoint whose map root is the fold of its entries', () => {
   });
 });
 
+describe('a checkpoint signed long ago (an idle registry behind a mirror, one that stopped)', () => {
+  it('log verify verifies the log all the same (clients refuse it: STALE_CHECKPOINT), and says how old it is', async () => {
+    const time = Date.now() - 60 * 60 * 1000;
+    await plantCheckpoint(registry, right, time);
+    const { code, report, stderr } = await logVerify();
+    expectWith(code, stderr).toBe(0);
+    expect(report).toMatchObject({ checkpoint: { size, mapRoot: toBase64(right), time }, mapRootMismatch: null, problems: [] });
+    const human = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json'], { cwd: dir, env: freshClientEnv() });
+    expectWith(human.code, human.stderr).toBe(0);
+    expect(human.stderr).toContain(`signed at ${new Date(time).toISOString()}`);
+  });
+});
+
 describe('a checkpoint whose map root is not the fold of its entries', () => {
   let note: string;
   beforeAll(async () => {

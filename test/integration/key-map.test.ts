@@ -13,6 +13,12 @@ import type { MapKey } from '../../src/protocol/key-map.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { identityKind, Write } from '../../src/ledger/index.js';
+import { systemClock } from '../../src/server/clock.js';
+import { LogWriter } from '../../src/server/log/log-writer.js';
+import { MapState } from '../../src/server/log/map-state.js';
+import { fastGenesis } from '../bench/fast-records.js';
 import { openTestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson } from '../helpers/groups.js';
@@ -386,6 +392,34 @@ describe('two registry processes on one database', () => {
     } finally {
       await b.close();
       await a.close();
+      await database.close();
+    }
+  }, SETUP_TIMEOUT_MS);
+
+  it('a process whose map is more than a thousand entries behind folds them before it takes the log lock, and signs the fold', async () => {
+    const database = await openTestDatabase();
+    const registry = await startTestRegistry({ database, listen: false });
+    try {
+      // Another process appends 1,100 records; this registry's map is still at the size it started with.
+      const other = new LogWriter(database.db, new SubtreeStore(database.db.prisma), await MapState.load(database.db), registry.service.logKey, systemClock);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 256 }, async () => {
+          while (next < 1100) {
+            next++;
+            await other.append(new Write(identityKind, fastGenesis().head, 'genesis'));
+          }
+        }),
+      );
+      await other.stop();
+      const person = await registeredPerson(registry.app, 'after the others');
+      const written = await registry.api.get(`/v1/users/${person.userId}`);
+      await expectProvenBundle(registry, `/v1/users/${person.userId}`, { kind: 'user', id: person.userId });
+      const checkpoint = await registryCheckpoint(written.body.checkpoint, registry.service.logKey.noteKey);
+      expect(checkpoint.size).toBe(1101);
+      expect(toBase64(checkpoint.mapRoot)).toBe(foldedRoots(await allEntries(registry.app))[1101]);
+    } finally {
+      await registry.close();
       await database.close();
     }
   }, SETUP_TIMEOUT_MS);

@@ -93,6 +93,15 @@ describe('entry bundles', () => {
     expect(decodeEntryBundle(full.bytes, 256)).toEqual(leaves.slice(0, 256));
     expect(full.bytes.readUInt16BE(0)).toBe(leaves[0]!.length);
 
+    // Compressed for a client that takes gzip (this one does, and inflates it), as they are without.
+    expect(full.headers.get('content-encoding')).toBe('gzip');
+    expect(full.headers.get('vary')).toMatch(/Accept-Encoding/);
+    const plain = await registry.api.get('/v1/log/tile/entries/000', { 'accept-encoding': 'identity' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(plain.bytes).toEqual(full.bytes);
+    const raw = await fetch(`${registry.url}/v1/log/tile/entries/000`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(Number(raw.headers.get('content-length'))).toBeLessThan(full.bytes.length);
+
     const partial = await get({ level: 'entries', index: 1, width: 4 });
     expect(partial.status).toBe(200);
     expect(partial.headers.get('cache-control')).toBe('public, max-age=60');

@@ -4,6 +4,7 @@
  * Both replay the log through src/ledger/replay.ts.
  */
 import { FollowerFeed } from '../../mirror/follower-feed.js';
+import { DEFAULT_MAX_CHECKPOINT_AGE_MS } from '../../sdk/map-verify.js';
 import { EXIT, integerOption, UsageError, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { defaultCursorPath } from '../log-state.js';
 import { verifyRemoteLog } from '../log-verifier.js';
@@ -26,7 +27,8 @@ entry, checks every record's schema and signatures, replays every identity chain
 registry's own rules, recomputes the Merkle tree, and requires the root at each checkpoint's size
 to be that checkpoint's root. It folds the entries into the key map as well, and requires each
 checkpoint's map root to be the map's root at its size (a checkpoint from a registry older than
-the key map has no map root: that is said, not failed). Every checkpoint fetched is verified
+the key map has no map root: that is said, not failed; so is a checkpoint older than clients
+accept). Every checkpoint fetched is verified
 against the pinned key and checked for consistency with the last one this client saw. Progress,
 with the time left, goes to stderr on a terminal.
 
@@ -69,7 +71,8 @@ entries (the signed note is printed: keep it as evidence); 4 registry unreachabl
     const tiles = tilesOption(values);
     const bar = ui.progress('verifying log entries');
     const report = await verifyRemoteLog({
-      feed: new FollowerFeed({ url: target.url, vkey: target.vkey, tiles, store: logStore(invocation, target) }),
+      // Any age: clients refuse an old checkpoint (STALE_CHECKPOINT), an audit checks the log it signs and says how old it is.
+      feed: new FollowerFeed({ url: target.url, vkey: target.vkey, tiles, store: logStore(invocation, target), maxCheckpointAgeMs: Number.POSITIVE_INFINITY }),
       vkey: target.vkey,
       cursorPath,
       fromStart: values['from-start'] === true,
@@ -91,6 +94,10 @@ entries (the signed note is printed: keep it as evidence); 4 registry unreachabl
     if (mismatch !== null) {
       ui.bad(`MAP_ROOT_MISMATCH: ${mismatch.message}: it signs ${mismatch.mapRoot}, the entries give ${mismatch.recomputed}`);
       ui.print(`The registry at ${report.registry} signed this checkpoint; keep it as evidence:\n${mismatch.note}`);
+    }
+    const { time } = report.checkpoint;
+    if (time !== null && Date.now() - time > DEFAULT_MAX_CHECKPOINT_AGE_MS) {
+      ui.note(`the registry's latest checkpoint was signed at ${new Date(time).toISOString()}, ${Math.round((Date.now() - time) / 60_000)} minutes ago: clients refuse answers with it (STALE_CHECKPOINT)`);
     }
     if (report.withoutMapRoot.length > 0) {
       ui.note(`no key map root to check in the registry's checkpoint${report.withoutMapRoot.length > 1 ? 's' : ''} of size ${report.withoutMapRoot.join(', ')} (signed by a registry from before the key map)`);

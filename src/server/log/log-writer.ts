@@ -91,8 +91,7 @@ export class LogWriter {
    * for this size is the one this process computes.
    */
   async init(): Promise<void> {
-    await this.db.prisma.$transaction(async (tx) => {
-      const size = await lockLog(tx);
+    await this.locked(async (tx, size, map) => {
       const latest = await latestCheckpoint(tx);
       if (latest !== null && (await verifyCheckpointNote(latest.note, this.key.noteKey, nodeVerify)) === null) {
         throw new Error(
@@ -100,7 +99,7 @@ export class LogWriter {
             'start the registry with the LOG_SIGNING_KEY and LOG_ORIGIN that signed its log',
         );
       }
-      await this.keepFresh(tx, size, latest, Infinity);
+      await this.keepFresh(tx, size, map, latest, Infinity);
     });
   }
 
@@ -110,13 +109,39 @@ export class LogWriter {
    * that size. Returns the time of the latest checkpoint after it.
    */
   refresh(maxAgeMs: number): Promise<number> {
-    return this.db.prisma.$transaction(async (tx) => this.keepFresh(tx, await lockLog(tx), await latestCheckpoint(tx), maxAgeMs));
+    return this.locked(async (tx, size, map) => this.keepFresh(tx, size, map, await latestCheckpoint(tx), maxAgeMs));
   }
 
-  /** The work of init and refresh, under the log lock: `size` is the locked size, `latest` the newest checkpoint. */
-  private async keepFresh(tx: DbClient, size: number, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<number> {
-    const map = await this.map.at(size, tx);
-    if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
+  /**
+   * Runs `work` in one transaction under the log lock, with the locked size and the key map at
+   * exactly that size. A map more than FOLD_UNDER_LOCK entries behind (another process wrote a
+   * lot) is not caught up under the lock, where it would hold up every writer and outlast the
+   * transaction: the transaction is given up, the map folds the entries outside it, and `work`
+   * runs again.
+   */
+  private async locked<T>(work: (tx: DbClient, size: number, map: KeyMap) => Promise<T>): Promise<T> {
+    for (;;) {
+      let behind: number | null = null;
+      const result = await this.db.prisma.$transaction(
+        async (tx) => {
+          const size = await lockLog(tx);
+          if (size - this.map.size > FOLD_UNDER_LOCK) {
+            behind = size;
+            return null;
+          }
+          const map = await this.map.at(size, tx);
+          if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
+          return { value: await work(tx, size, map) };
+        },
+        { maxWait: 10_000, timeout: 30_000 },
+      );
+      if (result !== null) return result.value;
+      await this.map.at(behind!);
+    }
+  }
+
+  /** The work of init and refresh, under the log lock: `size` is the locked size, `map` the map at it, `latest` the newest checkpoint. */
+  private async keepFresh(tx: DbClient, size: number, map: KeyMap, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<number> {
     const mapRoot = map.root();
     const signed = latest !== null && latest.size === size ? timeAndMapRoot(latest.note) : null;
     if (signed !== null && !bytesEqual(signed.mapRoot, mapRoot)) {
@@ -236,57 +261,54 @@ export class LogWriter {
   }
 
   private commit(batch: Pending[]): Promise<BatchOutcome> {
-    return this.db.prisma.$transaction(
-      async (tx) => {
-        const size = await lockLog(tx);
-        const now = this.clock.now();
-        const acceptedAt = formatTimestamp(now);
-        const ledger = new LedgerState(databaseStateStore(tx));
-        await ledger.prepare(batch.map((p) => p.write));
-        const decided: Array<{ pending: Pending; index: number }> = [];
-        const refused: BatchOutcome['refused'] = [];
-        for (const pending of batch) {
-          const index = size + decided.length;
-          try {
-            ledger.decide(pending.write, { index, acceptedAt: now });
-            decided.push({ pending, index });
-          } catch (error) {
-            if (!(error instanceof ProtocolError)) throw error;
-            refused.push({ pending, error });
-          }
+    return this.locked(async (tx, size, base) => {
+      const now = this.clock.now();
+      const acceptedAt = formatTimestamp(now);
+      const ledger = new LedgerState(databaseStateStore(tx));
+      await ledger.prepare(batch.map((p) => p.write));
+      const decided: Array<{ pending: Pending; index: number }> = [];
+      const refused: BatchOutcome['refused'] = [];
+      for (const pending of batch) {
+        const index = size + decided.length;
+        try {
+          ledger.decide(pending.write, { index, acceptedAt: now });
+          decided.push({ pending, index });
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+          refused.push({ pending, error });
         }
-        if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [] };
+      }
+      if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [] };
 
-        // The map after the new entries is their fold (key-map-fold.ts) into the map at `size`, exactly
-        // as a verifier computes it from the log; a fork, so a rollback leaves the published map as it was.
-        const base = await this.map.at(size, tx);
-        if (base === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
-        const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord })), size)];
-        const map = base.fork();
-        const mapRoot = map.apply(updates);
-        const accepted = decided.map((d, i) => ({ ...d, key: updates[i]!.key }));
+      // The map after the new entries is their fold (key-map-fold.ts) into the map at `size` (`base`),
+      // exactly as a verifier computes it; a fork, so a rollback leaves the published map as it was.
+      const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord })), size)];
+      const map = base.fork();
+      const mapRoot = map.apply(updates);
+      const accepted = decided.map((d, i) => ({ ...d, key: updates[i]!.key }));
 
-        const leaves = accepted.map(({ pending }) => logLeafHash(acceptedAt, pending.write.record));
-        const { completed, frontier } = appendToFrontier(await this.subtrees.frontier(size, tx), leaves);
-        const newSize = size + accepted.length;
-        const root = rootFromFrontier(frontier);
-        const note = await signCheckpoint({ origin: this.key.origin, size: newSize, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
-        const checkpoint = { size: newSize, root, note };
+      const leaves = accepted.map(({ pending }) => logLeafHash(acceptedAt, pending.write.record));
+      const { completed, frontier } = appendToFrontier(await this.subtrees.frontier(size, tx), leaves);
+      const newSize = size + accepted.length;
+      const root = rootFromFrontier(frontier);
+      const note = await signCheckpoint({ origin: this.key.origin, size: newSize, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
+      const checkpoint = { size: newSize, root, note };
 
-        await insertEntries(
-          tx,
-          accepted.map(({ pending, index }) => ({ index, kind: pending.write.type, acceptedAt: new Date(now), record: pending.write.canonical })),
-        );
-        await insertSubtrees(tx, completed);
-        await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
-        await insertCheckpoint(tx, checkpoint);
-        await setLogSize(tx, newSize);
-        return { accepted, refused, acceptedAt, checkpoint, map, completed };
-      },
-      { maxWait: 10_000, timeout: 30_000 },
-    );
+      await insertEntries(
+        tx,
+        accepted.map(({ pending, index }) => ({ index, kind: pending.write.type, acceptedAt: new Date(now), record: pending.write.canonical })),
+      );
+      await insertSubtrees(tx, completed);
+      await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
+      await insertCheckpoint(tx, checkpoint);
+      await setLogSize(tx, newSize);
+      return { accepted, refused, acceptedAt, checkpoint, map, completed };
+    });
   }
 }
+
+/** The most entries the map folds while its process holds the log lock (more are folded before taking it). */
+const FOLD_UNDER_LOCK = 1000;
 
 /** The shortest wait between two refresh rounds, however close the latest checkpoint is to its age. */
 const MIN_REFRESH_DELAY_MS = 50;

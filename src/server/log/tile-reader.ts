@@ -10,6 +10,8 @@
  * their hashes through the subtree store and its byte-bounded cache; entry bundles, which a
  * query and string building make, are kept in a cache of their own, bounded by bytes.
  */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { readLeafRun } from '../../db/tile-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { ProtocolError } from '../../protocol/errors.js';
@@ -18,16 +20,25 @@ import { encodeEntryBundle, encodeHashTile, formatTilePath, MAX_BUNDLE_ENTRY_BYT
 import { GenerationalCache } from '../generational-cache.js';
 import type { Database } from '../../db/database.js';
 
+const gzipAsync = promisify(gzip);
+
 export interface Tile {
   bytes: Buffer;
+  /** An entry bundle's bytes gzipped (tlog-tiles: bundles SHOULD be compressed); hash tiles, random bytes, have none. */
+  gzipped?: Buffer;
   /** A full tile (256 hashes or entries): cacheable forever. */
   full: boolean;
+}
+
+interface Bundle {
+  bytes: Buffer;
+  gzipped: Buffer;
 }
 
 export class TileReader {
   /** The largest tree size seen in a checkpoint read from the database. */
   private knownSize = 0;
-  private readonly bundles: GenerationalCache<string, Buffer>;
+  private readonly bundles: GenerationalCache<string, Bundle>;
 
   constructor(
     private readonly db: Pick<Database, 'query'>,
@@ -37,14 +48,15 @@ export class TileReader {
     /** Bound of the entry-bundle cache (config TILE_CACHE_BYTES). */
     cacheBytes: number,
   ) {
-    this.bundles = new GenerationalCache({ entries: Math.max(1, Math.floor(cacheBytes / 1024)), bytes: cacheBytes }, (bytes) => bytes.length);
+    this.bundles = new GenerationalCache({ entries: Math.max(1, Math.floor(cacheBytes / 1024)), bytes: cacheBytes }, (b) => b.bytes.length + b.gzipped.length);
   }
 
   /** The tile's bytes; NOT_FOUND for a tile the tree does not hold (yet), or a bundle with an entry too long for one. */
   async read(tile: TileId): Promise<Tile> {
     await this.requireTile(tile);
-    const bytes = tile.level === 'entries' ? await this.bundle(tile.index, tile.width) : await this.hashTile(tile.level, tile.index, tile.width);
-    return { bytes, full: tile.width === TILE_WIDTH };
+    const full = tile.width === TILE_WIDTH;
+    if (tile.level !== 'entries') return { bytes: await this.hashTile(tile.level, tile.index, tile.width), full };
+    return { ...(await this.bundle(tile.index, tile.width)), full };
   }
 
   private async requireTile(tile: TileId): Promise<void> {
@@ -64,7 +76,7 @@ export class TileReader {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  private async bundle(index: number, width: number): Promise<Buffer> {
+  private async bundle(index: number, width: number): Promise<Bundle> {
     const key = `${index}/${width}`;
     const cached = this.bundles.get(key);
     if (cached !== undefined) return cached;
@@ -81,7 +93,9 @@ export class TileReader {
     }
     const encoded = encodeEntryBundle(leaves);
     const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    this.bundles.set(key, bytes);
-    return bytes;
+    // Compressed once per bundle, and kept with it.
+    const bundle = { bytes, gzipped: await gzipAsync(bytes) };
+    this.bundles.set(key, bundle);
+    return bundle;
   }
 }

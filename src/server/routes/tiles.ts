@@ -24,10 +24,15 @@ export function tilesRouter(tiles: TileReader, limits: RateLimiters): Router {
     const path = req.path.slice(`${TILE_PREFIX}/tile/`.length);
     const tile = parseTilePath(path);
     if (tile === null) throw new ProtocolError('NOT_FOUND', `${req.path} is not a tile path (c2sp.org/tlog-tiles)`);
-    const { bytes, full } = await tiles.read(tile);
+    const { bytes, gzipped, full } = await tiles.read(tile);
     if (full) cacheImmutable(res);
     else cacheBriefly(res, PARTIAL_TILE_SECONDS);
-    res.type('application/octet-stream').send(bytes);
+    res.type('application/octet-stream');
+    if (gzipped === undefined) return void res.send(bytes);
+    // Entry bundles SHOULD be compressed at the HTTP layer (tlog-tiles): gzip for clients that take it.
+    res.vary('Accept-Encoding');
+    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') res.set('Content-Encoding', 'gzip').send(gzipped);
+    else res.send(bytes);
   };
   // Entry bundles first: `entries` would otherwise be taken for a level (and refused as one).
   router.get(`${TILE_PREFIX}/tile/entries/*index`, ...limits.ipReads, serve);
