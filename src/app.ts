@@ -23,6 +23,7 @@ import { docsRouter } from './server/routes/docs.js';
 import { groupsRouter } from './server/routes/groups.js';
 import type { Metrics } from './server/metrics.js';
 import { healthRouter } from './server/routes/health.js';
+import type { WitnessStatus } from './server/log/witness-submitter.js';
 import { logRouter } from './server/routes/log.js';
 import { pageRouter } from './server/routes/page.js';
 import { peersRouter } from './server/routes/peers.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   limits: RateLimiters;
   logger: Logger;
   metrics: Metrics;
+  /** The witnesses' state, for /readyz (set when the registry has witnesses). */
+  witnesses?: { status(): WitnessStatus[] };
   /** Set on a mirror (src/mirror): reads only, and readiness includes the follower's state. */
   mirror?: MirrorDeps;
 }
@@ -69,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors);
   if (deps.mirror !== undefined) app.use(readOnly(deps.mirror.registryUrl));
 
-  app.use(healthRouter(deps.db, deps.metrics, deps.mirror?.notReady));
+  app.use(healthRouter(deps.db, deps.metrics, deps.mirror?.notReady, deps.witnesses));
   app.use(usersRouter(deps.identities, deps.devices, deps.limits));
   app.use(groupsRouter(deps.groups, deps.limits));
   app.use(logRouter(deps.log, deps.logKey, deps.limits));

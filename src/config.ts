@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { fromBase64Url } from './protocol/encoding.js';
 import { isValidKeyName } from './protocol/checkpoint.js';
+import { parseCosignerKey, type CosignerKey } from './protocol/cosignature.js';
 import type { DatabaseConfig } from './db/database.js';
 import { ID_POLICIES, type IdPolicy } from './server/admission-policy.js';
 
@@ -60,8 +61,51 @@ export interface Config {
     /** The in-process cache of the log's entry bundles (tlog-tiles), in bytes. */
     tileCacheBytes: number;
   };
+  /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §5a); none: as before. */
+  witnesses: {
+    endpoints: Array<{ url: string; key: CosignerKey }>;
+    /** Bound on one add-checkpoint request. */
+    timeoutMs: number;
+    /** The interval between two requests to one witness (each sends the newest checkpoint then). */
+    pollMs: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
+
+/**
+ * Parses WITNESSES: comma-separated entries, each `<submission URL> <cosigner vkey>`, e.g.
+ * `https://witness.example.org/peerkeys witness.example.org+1234abcd+BASE64`.
+ */
+export function parseWitnesses(text: string): Config['witnesses']['endpoints'] {
+  const endpoints = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [url, vkey, ...rest] = entry.split(/\s+/);
+      const key = vkey === undefined ? null : parseCosignerKey(vkey);
+      if (url === undefined || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url) || key === null || rest.length > 0) {
+        throw new Error(`"${entry}" is not "<http(s) URL> <witness vkey (type 0x04)>"`);
+      }
+      return { url: url.replace(/\/+$/, ''), key };
+    });
+  if (new Set(endpoints.map((e) => e.key.name)).size !== endpoints.length) throw new Error('two witnesses with the same name');
+  return endpoints;
+}
+
+/** A variable read by `parse`, whose errors become the variable's validation issues. */
+function parsedBy<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+const witnesses = parsedBy(parseWitnesses);
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -77,19 +121,13 @@ export function parseBudgets(text: string): Budget[] {
   });
 }
 
-const budgets = z.string().transform((text, ctx) => {
-  try {
-    return parseBudgets(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+const budgets = parsedBy(parseBudgets);
 
 /** A size in bytes: a plain positive integer, at most 2^40. */
 const bytes = z.coerce.number().int().min(1).max(2 ** 40);
 
-const optionalText = z
+/** An optional text variable: unset, empty or blank is undefined; otherwise trimmed. */
+export const optionalText = z
   .string()
   .optional()
   .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
@@ -123,6 +161,9 @@ export const environmentSchema = z.object({
   LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
   SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
   TILE_CACHE_BYTES: bytes.default(32 * 1024 * 1024),
+  WITNESSES: witnesses.default([]),
+  WITNESSES_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  WITNESSES_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -194,6 +235,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
     },
     ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
     limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES, tileCacheBytes: e.TILE_CACHE_BYTES },
+    witnesses: { endpoints: e.WITNESSES, timeoutMs: e.WITNESSES_TIMEOUT_MS, pollMs: e.WITNESSES_POLL_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -26,6 +26,8 @@ import { TileReader } from './server/log/tile-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
 import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
+import { WitnessSubmitter } from './server/log/witness-submitter.js';
+import { nodeVerify } from './node/node-ed25519.js';
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -58,6 +60,7 @@ export class RegistryService {
     /** False on a mirror: it signs nothing, so it keeps no checkpoint fresh. */
     private readonly signs: boolean,
     private readonly redis: Redis | null,
+    private readonly witnesses: WitnessSubmitter | null,
     private readonly ownsDatabase: boolean,
     private readonly httpTimeouts?: ServiceOverrides['httpTimeouts'],
   ) {}
@@ -100,6 +103,12 @@ export class RegistryService {
       const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
+      // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
+      const { endpoints, timeoutMs, pollMs } = config.witnesses;
+      const witnesses =
+        endpoints.length > 0 && overrides.mirror === undefined
+          ? new WitnessSubmitter(db, log, endpoints, nodeVerify, { timeoutMs, pollMs, maxBackoffMs: 30_000 }, logger, metrics.registry)
+          : null;
       const app = createApp({
         config,
         db,
@@ -110,11 +119,13 @@ export class RegistryService {
         log,
         tiles: new TileReader(db, subtrees, async () => (await log.latest()).size, config.limits.tileCacheBytes),
         limits,
+        ...(witnesses !== null ? { witnesses } : {}),
         logger,
         metrics,
         ...(overrides.mirror !== undefined ? { mirror: overrides.mirror } : {}),
       });
-      return new RegistryService(config, app, db, logKey, logger, writer, overrides.mirror === undefined, redis, overrides.database === undefined, overrides.httpTimeouts);
+      witnesses?.start();
+      return new RegistryService(config, app, db, logKey, logger, writer, overrides.mirror === undefined, redis, witnesses, overrides.database === undefined, overrides.httpTimeouts);
     } catch (error) {
       redis?.disconnect();
       if (overrides.database === undefined) await db.close();
@@ -167,6 +178,7 @@ export class RegistryService {
       clearTimeout(deadline);
     }
     await this.writer.stop();
+    await this.witnesses?.stop();
     if (this.redis !== null) await this.redis.quit().catch(() => this.redis?.disconnect());
     if (this.ownsDatabase) await this.db.close();
   }

@@ -47,6 +47,10 @@ export interface CliEnvironment {
   state?: string | undefined;
   /** PEERKEYS_KEYS */
   keys?: string | undefined;
+  /** PEERKEYS_WITNESSES: trusted witnesses' vkeys, comma-separated */
+  witnesses?: string | undefined;
+  /** PEERKEYS_WITNESS_QUORUM */
+  witnessQuorum?: string | undefined;
   /**
    * The CLI's own folder: keys, pinned registries, state. $PEERKEYS_HOME, else
    * $XDG_CONFIG_HOME/peerkeys, else ~/.config/peerkeys.
@@ -118,6 +122,13 @@ export const REGISTRY_OPTIONS_HELP = `  --registry <url|profile>  the registry: 
                     and heads seen), so a registry cannot later show it an older or forked log
                     unnoticed (default: $PEERKEYS_STATE, else <config>/state.json)`;
 
+/** The witness policy's options (commands whose answers the SDK client verifies). */
+export const WITNESS_OPTIONS_HELP = `  --witness <vkey>  a witness this client trusts (its cosigner vkey); repeat for several. Every
+                    checkpoint must then be cosigned by --witness-quorum of them, else
+                    INSUFFICIENT_COSIGNATURES (default: $PEERKEYS_WITNESSES, comma-separated)
+  --witness-quorum <k>  how many of the witnesses must cosign (default: all of them;
+                    $PEERKEYS_WITNESS_QUORUM)`;
+
 export const KEYS_OPTION_HELP = `  --keys <file>     the identity's keys file, made by \`peerkeys keygen\`
                     (default: $PEERKEYS_KEYS, else <config>/identity.json)`;
 
@@ -128,6 +139,11 @@ export const REGISTRY_OPTIONS = {
   registry: { type: 'string' },
   vkey: { type: 'string' },
   state: { type: 'string' },
+} as const satisfies Options;
+
+export const WITNESS_OPTIONS = {
+  witness: { type: 'string', multiple: true },
+  'witness-quorum': { type: 'string' },
 } as const satisfies Options;
 
 export const KEYS_OPTION = { keys: { type: 'string' } } as const satisfies Options;

@@ -31,12 +31,13 @@ interface CommandEntry {
 
 const SECTIONS: Array<[string, CommandEntry[]]> = [
   [
-    'Run a registry, or a mirror of one:',
+    'Run a registry, a mirror of one, or a witness:',
     [
       { name: 'serve', summary: 'run the registry', load: async () => (await import('./commands/serve.js')).serve },
       { name: 'migrate', summary: 'apply database migrations', load: async () => (await import('./commands/migrate.js')).migrateDatabase },
       { name: 'verify-log', summary: "audit the registry's log in its own database (= log verify --database)", load: async () => (await import('./commands/verify-log.js')).verifyLog },
       { name: 'mirror', summary: 'follow a registry: keep a verified copy of its log and serve it read-only', load: async () => (await import('./commands/mirror.js')).mirror },
+      { name: 'witness', summary: "run a witness: cosign a registry's checkpoints that extend what it saw (c2sp.org/tlog-witness)", load: async () => (await import('./commands/witness.js')).witness },
     ],
   ],
   [
@@ -129,6 +130,8 @@ function environment(): CliEnvironment {
     vkey: nonEmpty('PEERKEYS_VKEY'),
     state: nonEmpty('PEERKEYS_STATE'),
     keys: nonEmpty('PEERKEYS_KEYS'),
+    witnesses: nonEmpty('PEERKEYS_WITNESSES'),
+    witnessQuorum: nonEmpty('PEERKEYS_WITNESS_QUORUM'),
     configDir: nonEmpty('PEERKEYS_HOME') ?? join(nonEmpty('XDG_CONFIG_HOME') ?? join(homedir(), '.config'), 'peerkeys'),
     noColor: nonEmpty('NO_COLOR') !== undefined || env['TERM'] === 'dumb',
     serverConfig({ defaults = {}, ...options } = {}) {

@@ -12,6 +12,7 @@
  */
 import { join } from 'node:path';
 import { parseVerifierKey, type NoteKey } from '../protocol/checkpoint.js';
+import { parseCosignerKey, witnessPolicy } from '../protocol/cosignature.js';
 import { RegistryClient } from '../sdk/client.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { stringOption, UsageError, type Invocation } from './command.js';
@@ -102,7 +103,25 @@ export function logStore(invocation: TargetInput, target: RegistryTarget) {
 
 export function registryClient(invocation: TargetInput): RegistryClient {
   const target = registryTarget(invocation);
-  return new RegistryClient({ url: target.url, vkey: target.vkey, store: logStore(invocation, target), verify: nodeVerify });
+  const witnesses = witnessOptions(invocation);
+  return new RegistryClient({ url: target.url, vkey: target.vkey, store: logStore(invocation, target), verify: nodeVerify, ...(witnesses !== undefined ? { witnesses } : {}) });
+}
+
+/** The witness policy: --witness (repeated) or $PEERKEYS_WITNESSES, and --witness-quorum or $PEERKEYS_WITNESS_QUORUM (default: all). */
+export function witnessOptions({ values, env }: TargetInput): { vkeys: string[]; quorum: number } | undefined {
+  const flags = values['witness'];
+  const vkeys = Array.isArray(flags) && flags.length > 0 ? flags.map(String) : (env.witnesses ?? '').split(/[\s,]+/).filter((v) => v !== '');
+  const quorumText = stringOption(values, 'witness-quorum') ?? env.witnessQuorum;
+  if (vkeys.length === 0) {
+    if (quorumText !== undefined) throw new UsageError('--witness-quorum needs the witnesses it counts: --witness <vkey> (or $PEERKEYS_WITNESSES)');
+    return undefined;
+  }
+  const quorum = quorumText === undefined ? vkeys.length : Number(quorumText);
+  const bad = vkeys.find((vkey) => parseCosignerKey(vkey) === null);
+  if (bad !== undefined) throw new UsageError(`--witness "${bad}" is not a witness's cosigner vkey (<name>+<8 hex digits>+<base64 of 0x04 and the key>)`, 'BAD_VKEY');
+  if (quorumText !== undefined && !/^[1-9][0-9]*$/.test(quorumText)) throw new UsageError(`--witness-quorum takes a whole number from 1, not "${quorumText}"`);
+  if (witnessPolicy(vkeys, quorum) === null) throw new UsageError(`--witness-quorum ${quorum} needs ${quorum} distinct witnesses; ${vkeys.length} given`);
+  return { vkeys, quorum };
 }
 
 export function keysPath({ values, env }: TargetInput): string {

@@ -42,10 +42,13 @@ function generatedSeed(path: string): Uint8Array {
 }
 
 export function loadLogKey(config: Config['log']): LogKey {
-  const source = config.signingKey;
+  return logKeyFromSeed(config.origin, loadSigningSeed(config.signingKey));
+}
+
+/** An Ed25519 seed from configuration, a key file, or generated once in the data folder (a witness's key too). */
+export function loadSigningSeed(source: Config['log']['signingKey']): Uint8Array {
   if (source.kind === 'none') throw new Error('this process was configured without a log signing key (a mirror signs no checkpoint)');
-  const seed = source.kind === 'seed' ? source.seed : source.kind === 'file' ? readSeedFile(source.path) : generatedSeed(source.path);
-  return logKeyFromSeed(config.origin, seed);
+  return source.kind === 'seed' ? source.seed : source.kind === 'file' ? readSeedFile(source.path) : generatedSeed(source.path);
 }
 
 /**

@@ -38,7 +38,7 @@ const LOOKUP_CHECKS: Partial<Record<CheckId, VerificationCode[]>> = {
   signatures: ['INVALID_RECORD', 'BAD_SIGNATURE'],
   links: ['CHAIN_GAP', 'CHAIN_ORDER', 'CHAIN_BROKEN'],
   inclusion: ['HEAD_MISMATCH', 'BAD_INCLUSION_PROOF'],
-  checkpoint: ['BAD_CHECKPOINT'],
+  checkpoint: ['BAD_CHECKPOINT', 'INSUFFICIENT_COSIGNATURES'],
   newest: ['STALE_ANSWER', 'STALE_CHECKPOINT'],
   consistency: ['LOG_FORK', 'STALE_ANSWER'],
 };

@@ -18,6 +18,8 @@ const VERIFICATION: Partial<Record<VerificationCode | PageCode, string>> = {
   BAD_CHECKPOINT:
     'The log checkpoint is not signed by the registry key this browser pinned, lacks the key map and time it must carry, or is dated in the future: the registry now signs with another key, this computer’s clock is wrong, or something between you and the registry changed its answer.',
   LOG_FORK: 'The log contradicts what this browser saw before: the registry shows different people different logs, or rewrote its history.',
+  INSUFFICIENT_COSIGNATURES:
+    'The log checkpoint is not cosigned by enough of the witnesses this page trusts: nobody independent has confirmed that everyone is shown this same log. Try again in a moment; if it persists, the registry may be showing you a view of its log it hides from the witnesses.',
   STALE_ANSWER:
     'The registry answered with an older version of this identity than its own key map holds, or than this browser has already seen: it may be hiding a recent change.',
   UNVERIFIED_ABSENCE:

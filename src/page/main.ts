@@ -9,6 +9,7 @@
  */
 import { isPeersId, LocalStorageStore, RegistryClient } from '../sdk/index.js';
 import { parseVerifierKey } from '../protocol/checkpoint.js';
+import { witnessPolicy } from '../protocol/cosignature.js';
 import { checksFor, pendingChecks } from './checks.js';
 import { byId } from './dom.js';
 import { whyNotUserId } from './explain.js';
@@ -85,12 +86,32 @@ async function show(route: Route): Promise<void> {
 
   const pending = pendingChecks(pin);
   renderLoading(view, userId, 'lookup', pending);
-  const client = new RegistryClient({ url: location.origin, vkey: pin.pin.vkey, store: clientStore, fetch: revalidatingFetch });
+  const witnesses = pageWitnessPolicy();
+  if (witnesses !== undefined && witnessPolicy(witnesses.vkeys, witnesses.quorum) === null) {
+    // A witness policy in the address that is not one: refuse rather than look up without it.
+    const message = 'the witness policy in the address is not valid: ?witness=<cosigner vkey> for each witness, and quorum from 1 to their number';
+    const outcome: Outcome = { kind: 'failed', code: 'INSUFFICIENT_COSIGNATURES', message, phase: 'lookup', verified: { previous: null } };
+    renderOutcome(view, userId, outcome, pin, checksFor(outcome, pin), actions);
+    return;
+  }
+  const client = new RegistryClient({ url: location.origin, vkey: pin.pin.vkey, store: clientStore, fetch: revalidatingFetch, ...(witnesses !== undefined ? { witnesses } : {}) });
   const outcome = await verifyIdentity(client, userId, (phase) => {
     if (token === run) renderLoading(view, userId, phase, pending);
   });
   if (token !== run) return;
   renderOutcome(view, userId, outcome, pin, checksFor(outcome, pin), actions);
+}
+
+/**
+ * A witness policy from the page's address (README, "Witnesses"): `?witness=<vkey>` once per
+ * trusted witness and `&quorum=<k>` (default: all of them). None: no cosignatures required.
+ */
+function pageWitnessPolicy(): { vkeys: string[]; quorum: number } | undefined {
+  const query = new URLSearchParams(location.search);
+  const vkeys = query.getAll('witness');
+  if (vkeys.length === 0) return undefined;
+  const quorum = query.get('quorum');
+  return { vkeys, quorum: quorum === null ? vkeys.length : /^[1-9][0-9]{0,2}$/.test(quorum) ? Number(quorum) : 0 };
 }
 
 function repin(vkey: string | null): void {
@@ -110,7 +131,8 @@ form.addEventListener('submit', (event) => {
     input.focus();
     return;
   }
-  location.assign(`/u/${value}`);
+  // The witness policy in the address (?witness=…&quorum=…) goes with the next lookup.
+  location.assign(`/u/${value}${location.search}`);
 });
 
 pinForm.addEventListener('submit', (event) => {

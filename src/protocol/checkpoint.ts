@@ -58,7 +58,17 @@ export function isValidKeyName(name: string): boolean {
 
 /** key id = SHA-256(name || "\n" || 0x01 || public key)[:4] */
 export function noteKeyId(name: string, publicKey: Uint8Array): Uint8Array {
-  return sha256(concatBytes(utf8(`${name}\n`), new Uint8Array([ED25519_ALGORITHM]), publicKey)).slice(0, 4);
+  return signedNoteKeyId(name, ED25519_ALGORITHM, publicKey);
+}
+
+/** A signed-note key id for a signature type: SHA-256(name || "\n" || type || public key)[:4]. */
+export function signedNoteKeyId(name: string, algorithm: number, publicKey: Uint8Array): Uint8Array {
+  return sha256(concatBytes(utf8(`${name}\n`), new Uint8Array([algorithm]), publicKey)).slice(0, 4);
+}
+
+/** A vkey string for a signature type: `<name>+<key id as 8 hex digits>+<base64(type || public key)>`. */
+export function formatVkey(key: NoteKey, algorithm: number): string {
+  return `${key.name}+${toHex(key.keyId)}+${toBase64(concatBytes(new Uint8Array([algorithm]), key.publicKey))}`;
 }
 
 export function noteKey(name: string, publicKey: Uint8Array): NoteKey {
@@ -67,11 +77,19 @@ export function noteKey(name: string, publicKey: Uint8Array): NoteKey {
 
 /** The verifier key string: `<name>+<key id as 8 hex digits>+<base64(0x01 || public key)>`. */
 export function formatVerifierKey(key: NoteKey): string {
-  return `${key.name}+${toHex(key.keyId)}+${toBase64(concatBytes(new Uint8Array([ED25519_ALGORITHM]), key.publicKey))}`;
+  return formatVkey(key, ED25519_ALGORITHM);
 }
 
 /** Parses a verifier key string; null unless it is a well-formed Ed25519 key with a matching id. */
 export function parseVerifierKey(text: string): NoteKey | null {
+  return parseEd25519Vkey(text, ED25519_ALGORITHM, noteKey);
+}
+
+/**
+ * A vkey `<name>+<8 hex digits>+<base64(algorithm || 32-byte Ed25519 key)>` of the given
+ * signature type (c2sp.org/signed-note#verifier-keys); `makeKey` computes the id, which must match.
+ */
+export function parseEd25519Vkey(text: string, algorithm: number, makeKey: (name: string, publicKey: Uint8Array) => NoteKey): NoteKey | null {
   // Split at the first two '+' only: names cannot contain '+', but the base64 key may (as in Go's note.NewVerifier).
   const first = text.indexOf('+');
   const second = text.indexOf('+', first + 1);
@@ -79,8 +97,8 @@ export function parseVerifierKey(text: string): NoteKey | null {
   const [name, idHex, keyText] = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
   if (!isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(idHex)) return null;
   const keyBytes = fromBase64(keyText, 33);
-  if (keyBytes === null || keyBytes[0] !== ED25519_ALGORITHM || !isValidEd25519PublicKey(keyBytes.slice(1))) return null;
-  const key = noteKey(name, keyBytes.slice(1));
+  if (keyBytes === null || keyBytes[0] !== algorithm || !isValidEd25519PublicKey(keyBytes.slice(1))) return null;
+  const key = makeKey(name, keyBytes.slice(1));
   return toHex(key.keyId) === idHex ? key : null;
 }
 

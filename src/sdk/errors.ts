@@ -29,6 +29,8 @@ export type VerificationCode =
   | 'BAD_CHECKPOINT'
   /** The checkpoint contradicts one this client saw before: the log was forked or rewritten. */
   | 'LOG_FORK'
+  /** The checkpoint lacks the cosignatures the client's witness policy requires (k of its n witnesses, valid, not from the future). */
+  | 'INSUFFICIENT_COSIGNATURES'
   /**
    * An answer that is not the latest: a head that is not the key map's value at the answer's
    * checkpoint (an old head shown with a current checkpoint), a map proof that does not reach the

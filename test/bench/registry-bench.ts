@@ -9,6 +9,9 @@
  *   BENCH_SIZES=10000,100000 BENCH_SECONDS=15 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
  *
  * BENCH_PHASES=lookup,checkpoint runs only the phases whose names contain one of those words.
+ * Then (unless BENCH_WITNESS_WRITES=0) writes/s with two local witnesses (`peerkeys witness`
+ * processes) configured against without, in the same run: BENCH_WITNESS_WRITES genesis writes
+ * (default 5000) each way, alternated twice; BENCH_SIZES= (empty) runs only that.
  * BENCH_PROFILE=<folder> runs the server under `node --cpu-prof` and leaves its profile there
  * (open it in Chrome DevTools, or summarise it with `tsx test/bench/profile-summary.ts <file>`).
  *
@@ -28,7 +31,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -45,12 +50,15 @@ import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { systemClock } from '../../src/server/clock.js';
 import { newPeersId } from '../../src/protocol/ids.js';
+import { checkWitnessPolicy, cosignerKey, formatCosignerKey, witnessPolicy } from '../../src/protocol/cosignature.js';
+import { nodeSigner, nodeVerify } from '../../src/node/node-ed25519.js';
 import { RegistryClient } from '../../src/sdk/index.js';
 import { fastGenesis, fastRotation, type FastIdentity } from './fast-records.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SIZES = (process.env['BENCH_SIZES'] ?? '10000,100000').split(',').map(Number);
+const SIZES = (process.env['BENCH_SIZES'] ?? '10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
+const WITNESS_WRITES = Number(process.env['BENCH_WITNESS_WRITES'] ?? 5000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
 const CONNECTIONS = 32;
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
@@ -142,11 +150,11 @@ async function seed(base: string, count: number): Promise<{ identities: FastIden
 }
 
 /** A registry server of the build in `dir` on `databaseUrl`, ready. */
-async function startServer(dir: string, databaseUrl: string, logSeed: string): Promise<{ base: string; child: ChildProcess; stop(): Promise<void> }> {
+async function startServer(dir: string, databaseUrl: string, logSeed: string, env: Record<string, string> = {}): Promise<{ base: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/cli/peerkeys.js', 'serve'], {
     cwd: dir,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_SIGNING_KEY: logSeed, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', LOG_ORIGIN: ORIGIN },
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_SIGNING_KEY: logSeed, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', LOG_ORIGIN: ORIGIN, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -341,6 +349,79 @@ async function helloWorld(): Promise<Phase> {
   }
 }
 
+/** Two `peerkeys witness` processes for the log of `vkey`, each on a fresh embedded database. */
+async function startWitnesses(vkey: string): Promise<{ env: string; vkeys: string[]; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(process.env['BENCH_TMP'] ?? tmpdir(), 'peerkeys-bench-witness-'));
+  const witnesses = await Promise.all(
+    [1, 2].map(async (n) => {
+      const port = await freePort();
+      const seed = randomBytes(32);
+      const name = `w${n}.bench.local`;
+      const child = spawn(process.execPath, ['dist/cli/peerkeys.js', 'witness'], {
+        cwd: ROOT,
+        env: { ...process.env, WITNESS_NAME: name, WITNESS_SIGNING_KEY: toBase64Url(seed), WITNESS_LOGS: vkey, WITNESS_PORT: String(port), WITNESS_DATA_DIR: join(dir, name), LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(`${url}/`, child);
+      return { child, url, vkey: formatCosignerKey(cosignerKey(name, nodeSigner(new Uint8Array(seed)).publicKey)) };
+    }),
+  );
+  return {
+    env: witnesses.map((w) => `${w.url} ${w.vkey}`).join(','),
+    vkeys: witnesses.map((w) => w.vkey),
+    async stop() {
+      for (const w of witnesses) {
+        w.child.kill('SIGTERM');
+        await new Promise((resolve) => w.child.once('exit', resolve));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Genesis writes/s with and without two local witnesses, alternated, each on a fresh database. */
+async function benchWitnesses(writes: number) {
+  process.stderr.write(`\n== writes with two local witnesses vs none (${writes} genesis writes each, 64 in flight)\n`);
+  const seed32 = toBase64Url(randomBytes(32));
+  const vkey = logKeyFromSeed(ORIGIN, new Uint8Array(Buffer.from(seed32, 'base64url'))).vkey;
+  const rates: Record<'none' | 'two witnesses', number[]> = { none: [], 'two witnesses': [] };
+  for (const round of [1, 2]) {
+    for (const mode of ['none', 'two witnesses'] as const) {
+      const witnesses = mode === 'none' ? null : await startWitnesses(vkey);
+      const databaseUrl = await recreateDatabase('peerkeys_bench_witnesses');
+      const server = await startServer(ROOT, databaseUrl, seed32, { WITNESSES: witnesses?.env ?? '' });
+      const base = server.base;
+      try {
+        const seeded = await seed(base, writes);
+        const rate = Math.round(writes / seeded.seconds);
+        rates[mode].push(rate);
+        let cosigned = '';
+        if (witnesses !== null) {
+          // The last checkpoint does get cosigned by both (after the writes, which never waited).
+          const policy = witnessPolicy(witnesses.vkeys, 2)!;
+          const started = performance.now();
+          for (;;) {
+            const note = await (await fetch(`${base}/v1/log/checkpoint`)).text();
+            if ((await checkWitnessPolicy(note, policy, nodeVerify, Date.now())).ok && note.split('\n')[1] === String(writes)) break;
+            if (performance.now() - started > 60_000) {
+              throw new Error(`the last checkpoint was not cosigned within 60 s: ${await (await fetch(`${base}/readyz`)).text()}\n${note}`);
+            }
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          cosigned = `, last checkpoint cosigned by both ${Math.round(performance.now() - started)} ms after the last write`;
+        }
+        process.stderr.write(`  round ${round}, ${mode}: ${rate} writes/s${cosigned}\n`);
+      } finally {
+        await server.stop();
+        await witnesses?.stop();
+      }
+    }
+  }
+  const mean = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+  return { writes, none: rates.none, twoWitnesses: rates['two witnesses'], ratio: mean(rates['two witnesses']) / mean(rates.none) };
+}
+
 const hello = await helloWorld();
 process.stderr.write(`ceiling: Express hello-world ${hello.requestsPerSecond} req/s, p99 ${hello.p99} ms\n`);
 const runs = [];
@@ -377,7 +458,13 @@ if (runs.length >= 2) {
   const l = (run: typeof small) => run.phases.find((p) => p.name.startsWith('lookup') && !p.name.includes('[base]'))!;
   console.log(`\nlookup p50 at N=${large.size} vs N=${small.size}: ${(l(large).p50 / Math.max(l(small).p50, 0.001)).toFixed(2)}×, p99 ${(l(large).p99 / Math.max(l(small).p99, 0.001)).toFixed(2)}×`);
 }
+const witnessRun = WITNESS_WRITES > 0 ? await benchWitnesses(WITNESS_WRITES) : null;
+if (witnessRun !== null) {
+  console.log(
+    `\nwrites with two local witnesses: ${witnessRun.twoWitnesses.join(', ')} writes/s vs ${witnessRun.none.join(', ')} without (${Math.round(witnessRun.ratio * 100)}% of it; ${witnessRun.writes} genesis writes a round, 64 in flight)`,
+  );
+}
 mkdirSync(`${ROOT}test/bench/results`, { recursive: true });
 const file = `${ROOT}test/bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, hello, runs }, null, 2));
+writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, hello, runs, witnesses: witnessRun }, null, 2));
 console.log(`\nresults: ${file}`);

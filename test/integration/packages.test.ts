@@ -23,8 +23,10 @@ const exec = promisify(execFile);
 
 /** The SDK's budgets (issue 17). MB and kB are powers of ten. */
 // The lookup bundle's budget grew from 40 kB to 42 kB with the key map (issue 15): verifying map
-// proofs, absence proofs and checkpoint freshness in the browser costs about 3 kB gzipped.
-const BUDGET = { packages: 8, installedBytes: 3_000_000, lookupBundleGzipBytes: 42_000 };
+// proofs, absence proofs and checkpoint freshness in the browser costs about 3 kB gzipped. And to
+// 43 kB with witness policies (issue 16): cosignature/v1 verification, the k-of-n count and the
+// check of a fresh checkpoint against a cosigned one cost about 0.9 kB (measured 42.3 kB).
+const BUDGET = { packages: 8, installedBytes: 3_000_000, lookupBundleGzipBytes: 43_000 };
 const INSTALL_TIMEOUT_MS = 600_000;
 const EXAMPLES = join(ROOT, 'docs/examples');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

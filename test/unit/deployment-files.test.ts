@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, readConfig } from '../../src/config.js';
+import { WITNESS_VARIABLES } from '../../src/witness/config.js';
 import { loadLogKey } from '../../src/node/log-key.js';
 import { expectWith } from '../helpers/expect-with.js';
 
@@ -109,6 +110,16 @@ describe('docker-compose.yml', () => {
       const listening = readConfig({ ...services['registry']['environment'], LOG_SIGNING_KEY_FILE: secret }).http.port;
       expect(services['registry']['ports']).toEqual([`127.0.0.1:${listening}:${listening}`]);
     }
+  });
+
+  it('has an optional witness (a profile) that sets only variables the witness reads and keeps its state in a volume', () => {
+    const witness = COMPOSE['services']['witness'];
+    expect(witness['profiles']).toEqual(['witness']);
+    expect(Object.keys(witness['environment']).filter((name) => !WITNESS_VARIABLES.includes(name))).toEqual([]);
+    expect(witness['volumes']).toEqual(['witness-data:/data']);
+    const environment = (interpolateAll(COMPOSE, { ...documentedDotEnv(), WITNESS_LOGS: 'the-registry-vkey' }) as Node)['services']['witness']['environment'];
+    expect(environment['WITNESS_DATA_DIR']).toBe('/data');
+    expect(Object.keys(COMPOSE['services']).sort()).toEqual(['postgres', 'registry', 'witness']);
   });
 
   it('checks health as the image does, with the probe that follows PORT and TLS', () => {

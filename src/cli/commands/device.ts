@@ -2,7 +2,7 @@
 import { isPeersId, newPeersId } from '../../protocol/ids.js';
 import { formatTimestamp, parseTimestamp } from '../../protocol/time.js';
 import { createDeviceRecord } from '../../sdk/records.js';
-import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
+import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
 import { ownIdentity } from '../own-identity.js';
 import { keysPath, registryClient } from '../registry-target.js';
@@ -24,10 +24,11 @@ lookup) and publishes it. The latest record per device wins; device records are 
 ${KEYS_OPTION_HELP}
 ${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 published; 1 refused or not verified; 2 usage; 3 log fork; 4 registry unreachable.`,
   options: {
-    ...REGISTRY_OPTIONS,
+    ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS,
     ...KEYS_OPTION,
     address: { type: 'string', multiple: true },
     'device-id': { type: 'string' },

@@ -1,6 +1,6 @@
 /** `peerkeys log checkpoint`: the registry's latest checkpoint, verified. */
 import { toBase64 } from '../../protocol/encoding.js';
-import { JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, type Command } from '../command.js';
+import { JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, type Command } from '../command.js';
 import { registryClient } from '../registry-target.js';
 
 export const logCheckpoint: Command = {
@@ -16,10 +16,11 @@ ${JSON_OPTION_HELP};
                     the checkpoint is { origin, size, root, mapRoot, time, note } (mapRoot and
                     time null for a checkpoint of a registry from before the key map)
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 verified; 1 not verified; 2 usage; 3 log fork (inconsistent with the checkpoint
 seen before); 4 registry unreachable.`,
-  options: { ...REGISTRY_OPTIONS },
+  options: { ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS },
   async run(invocation) {
     const checkpoint = await registryClient(invocation).checkpoint();
     const root = toBase64(checkpoint.root);

@@ -2,7 +2,7 @@
 import { isPeersId, type IdBinding } from '../../protocol/ids.js';
 import { recordHash } from '../../protocol/signing.js';
 import { keyFingerprint } from '../../sdk/fingerprint.js';
-import { EXIT, JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, UsageError, type Command } from '../command.js';
+import { EXIT, JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, UsageError, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
 import { keyJson, keyLine } from '../output.js';
 import { keysPath, registryClient } from '../registry-target.js';
@@ -33,10 +33,11 @@ the person, out of band), the rotation keys, and the devices.
 ${JSON_OPTION_HELP}
 ${KEYS_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 verified and active; 1 not found, refused or not verified; 2 usage; 3 log fork;
 4 registry unreachable; 5 verified, but revoked (unless --allow-revoked).`,
-  options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, history: { type: 'boolean' }, 'allow-revoked': { type: 'boolean' } },
+  options: { ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS, ...KEYS_OPTION, history: { type: 'boolean' }, 'allow-revoked': { type: 'boolean' } },
   positionals: 1,
   async run(invocation) {
     const userId = invocation.positionals[0] ?? Keyring.load(keysPath(invocation)).userId;

@@ -2,7 +2,7 @@
 import { recordHash } from '../../protocol/signing.js';
 import { keyFingerprint } from '../../sdk/fingerprint.js';
 import { generateIdentityKeys } from '../../sdk/identity-keys.js';
-import { EXIT, JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
+import { EXIT, JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, stringOption, UsageError, type Command } from '../command.js';
 import { CommandFailure } from '../failure.js';
 import { Keyring } from '../keys-file.js';
 import { keyJson, keyLine } from '../output.js';
@@ -25,10 +25,11 @@ and the audit history, marked nullified.
 ${KEYS_OPTION_HELP}
 ${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 recovered; 1 refused (LATE_RECOVERY: the window closed), not verified, or no
 strong enough key in the file; 2 usage; 3 log fork; 4 registry unreachable.`,
-  options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, 'undo-from': { type: 'string' }, name: { type: 'string' } },
+  options: { ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS, ...KEYS_OPTION, 'undo-from': { type: 'string' }, name: { type: 'string' } },
   async run(invocation) {
     const undoFrom = stringOption(invocation.values, 'undo-from');
     if (undoFrom === undefined) throw new UsageError('which record to undo? Pass --undo-from <hash> (`peerkeys lookup --history` lists each record with its hash)');

@@ -1,6 +1,6 @@
 /** `peerkeys register`: publishes the genesis record of the identity in a keys file. */
 import { createIdentityRecord } from '../../sdk/identity-keys.js';
-import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
+import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
 import { keyJson, keyLine } from '../output.js';
 import { keysPath, registryClient } from '../registry-target.js';
@@ -17,13 +17,14 @@ ${KEYS_OPTION_HELP}
   --name <name>     a display name, at most 64 characters
 ${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 registered; 1 refused or not verified (ALREADY_EXISTS: it is registered already;
 ID_NOT_BOUND: the keys file's userId is not derived from its rotation key — a file made before
 self-certifying ids, which only a registry with USER_IDS=any admits; RECEIPT_NOT_VERIFIED: the
 registry accepted it, at the index the message gives, but its receipt did not verify); 2 usage;
 3 log fork; 4 registry unreachable.`,
-  options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, name: { type: 'string' } },
+  options: { ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS, ...KEYS_OPTION, name: { type: 'string' } },
   async run(invocation) {
     const keyring = Keyring.load(keysPath(invocation));
     const client = registryClient(invocation);

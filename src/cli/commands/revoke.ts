@@ -1,6 +1,6 @@
 /** `peerkeys revoke`: ends an identity with a revocation record. */
 import { createSuccessorRecord } from '../../sdk/records.js';
-import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, UsageError, type Command } from '../command.js';
+import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, UsageError, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
 import { ownIdentity } from '../own-identity.js';
 import { keysPath, registryClient } from '../registry-target.js';
@@ -17,10 +17,11 @@ is how a revocation made with a stolen key is undone). Lookups then show it as r
 ${KEYS_OPTION_HELP}
 ${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 revoked; 1 refused or not verified; 2 usage (no --yes); 3 log fork; 4 registry
 unreachable.`,
-  options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, yes: { type: 'boolean' } },
+  options: { ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS, ...KEYS_OPTION, yes: { type: 'boolean' } },
   async run(invocation) {
     if (invocation.values['yes'] !== true) throw new UsageError('revoking ends the identity for good (only a recovery within 72 hours undoes it); run again with --yes', 'CONFIRMATION_NEEDED');
     const keyring = Keyring.load(keysPath(invocation));

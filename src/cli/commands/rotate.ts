@@ -1,7 +1,7 @@
 /** `peerkeys rotate`: a successor record with a new signing key, and optionally new rotation keys. */
 import { generateSigningKeyPair } from '../../sdk/keys.js';
 import { createSuccessorRecord } from '../../sdk/records.js';
-import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
+import { JSON_OPTION_HELP, KEYS_OPTION, KEYS_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, WITNESS_OPTIONS, WITNESS_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { Keyring } from '../keys-file.js';
 import { keyJson, keyLine } from '../output.js';
 import { ownIdentity } from '../own-identity.js';
@@ -24,11 +24,12 @@ ${KEYS_OPTION_HELP}
   --name <name>     change the display name
 ${JSON_OPTION_HELP}
 ${REGISTRY_OPTIONS_HELP}
+${WITNESS_OPTIONS_HELP}
 
 Exit status: 0 rotated; 1 refused, not verified (RECEIPT_NOT_VERIFIED: accepted, but the receipt
 did not verify), or the head is not this file's (see \`peerkeys recover\`); 2 usage; 3 log fork;
 4 registry unreachable.`,
-  options: { ...REGISTRY_OPTIONS, ...KEYS_OPTION, 'new-rotation-keys': { type: 'boolean' }, name: { type: 'string' } },
+  options: { ...REGISTRY_OPTIONS, ...WITNESS_OPTIONS, ...KEYS_OPTION, 'new-rotation-keys': { type: 'boolean' }, name: { type: 'string' } },
   async run(invocation) {
     const keyring = Keyring.load(keysPath(invocation));
     const client = registryClient(invocation);

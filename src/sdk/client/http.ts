@@ -18,6 +18,12 @@ export interface RegistryClientOptions {
    * band and pinned: every checkpoint must be signed by it.
    */
   vkey: string;
+  /**
+   * A witness policy (DESIGN.md §5a): every checkpoint must carry valid cosignatures by at least
+   * `quorum` of these witnesses (their cosigner vkeys, type 0x04), else INSUFFICIENT_COSIGNATURES.
+   * Default: none required.
+   */
+  witnesses?: { vkeys: string[]; quorum: number };
   /** Where verified state is kept between calls (default: memory). */
   store?: ClientStore;
   /** Signature verification (default: WebCrypto Ed25519 when available, else tweetnacl). */
@@ -39,6 +45,8 @@ export class RegistryHttp {
   readonly url: string;
   /** The pinned log key. */
   readonly key: NoteKey;
+  /** The cosignatures every checkpoint needs, or null (RegistryClientOptions.witnesses; parsed at first use). */
+  protected readonly witnesses: { vkeys: string[]; quorum: number } | null;
   protected readonly store: ClientStore;
   private readonly fetcher: typeof fetch;
   protected readonly verifier: Promise<VerifySignature>;
@@ -52,6 +60,7 @@ export class RegistryHttp {
     if (key === null) throw new TypeError('vkey is not a valid C2SP Ed25519 verifier key (<name>+<hex id>+<base64 key>)');
     this.url = options.url.replace(/\/+$/, '');
     this.key = key;
+    this.witnesses = options.witnesses === undefined ? null : { vkeys: [...options.witnesses.vkeys], quorum: options.witnesses.quorum };
     this.store = options.store ?? new MemoryStore();
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.verifier = options.verify !== undefined ? Promise.resolve(options.verify) : defaultVerifier();

@@ -1,6 +1,7 @@
 /** Read side of the transparency log: checkpoints, proofs and entries (DESIGN.md §5–6). */
 import type { Database } from '../../db/database.js';
 import { latestCheckpoint, readEntryPage, type StoredCheckpoint } from '../../db/log-repository.js';
+import { latestCosignedCheckpoint } from '../../db/cosignature-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
@@ -72,5 +73,15 @@ export class LogReader {
       bounds,
     );
     return { json: jsonBuffer(['{', ...pageMembers('entries', page), '}']), continues: page.next !== undefined };
+  }
+
+  /**
+   * The newest checkpoint cosigned by at least `count` witnesses (DESIGN.md §5a): what a client
+   * with a witness policy checks a fresher, not yet cosigned checkpoint against. NOT_FOUND if none.
+   */
+  async latestCosigned(count: number): Promise<{ size: number; note: string }> {
+    const checkpoint = await latestCosignedCheckpoint(this.db, count);
+    if (checkpoint === null) throw new ProtocolError('NOT_FOUND', `no recent checkpoint is cosigned by ${count} witnesses yet`);
+    return checkpoint;
   }
 }

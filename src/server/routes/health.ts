@@ -4,9 +4,14 @@ import type { Database } from '../../db/database.js';
 import type { Metrics } from '../metrics.js';
 import { noStore } from '../http/caching.js';
 import { sendProblem } from '../http/problem.js';
+import type { WitnessStatus } from '../log/witness-submitter.js';
 
-/** `notReady`: a further readiness condition (a mirror's: synced, not stopped at a fork); a reason, or null. */
-export function healthRouter(db: Database, metrics: Metrics, notReady?: () => string | null): Router {
+/**
+ * `notReady`: a further readiness condition (a mirror's: synced, not stopped at a fork); a reason, or null.
+ * `witnesses`: their state, shown in the ready answer; a witness that is down never makes the
+ * registry unready (writes do not wait for witnesses).
+ */
+export function healthRouter(db: Database, metrics: Metrics, notReady?: () => string | null, witnesses?: { status(): WitnessStatus[] }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     noStore(res);
@@ -22,7 +27,7 @@ export function healthRouter(db: Database, metrics: Metrics, notReady?: () => st
     const reason = notReady?.() ?? null;
     if (reason !== null) return sendProblem(res, 'UNAVAILABLE', reason);
     noStore(res);
-    res.json({ status: 'ready' });
+    res.json(witnesses === undefined ? { status: 'ready' } : { status: 'ready', witnesses: witnesses.status() });
   });
   router.get('/metrics', async (_req, res) => {
     noStore(res);

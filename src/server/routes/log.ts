@@ -1,6 +1,7 @@
 /** /v1/log and /v1/registry: the transparency log's public read API (DESIGN.md §5–6). */
 import { Router } from 'express';
 import { toBase64Url } from '../../protocol/encoding.js';
+import { ProtocolError } from '../../protocol/errors.js';
 import { cacheBriefly, cacheImmutable } from '../http/caching.js';
 import { integerParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
@@ -18,8 +19,11 @@ export function logRouter(log: LogReader, key: LogKey, limits: RateLimiters): Ro
     res.json({ origin: key.origin, publicKey: toBase64Url(key.noteKey.publicKey), vkey: key.vkey, version: REGISTRY_VERSION, tiles: TILE_PREFIX });
   });
 
-  router.get('/v1/log/checkpoint', ...limits.ipReads, async (_req, res) => {
-    const checkpoint = await log.latest();
+  router.get('/v1/log/checkpoint', ...limits.ipReads, async (req, res) => {
+    // ?cosigned=k: the newest checkpoint with k witnesses' cosignatures (DESIGN.md §5a).
+    const cosigned = req.query['cosigned'] === undefined ? 0 : integerParam(req, 'cosigned');
+    if (cosigned > 64) throw new ProtocolError('MALFORMED', 'cosigned must be at most 64');
+    const checkpoint = cosigned === 0 ? await log.latest() : await log.latestCosigned(cosigned);
     cacheBriefly(res);
     res.type('text/plain; charset=utf-8').send(checkpoint.note);
   });
