@@ -61,7 +61,7 @@ export interface Config {
     /** The in-process cache of the log's entry bundles (tlog-tiles), in bytes. */
     tileCacheBytes: number;
   };
-  /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §5a); none: as before. */
+  /** Witnesses the registry asks to cosign its checkpoints (DESIGN.md §5.4); none: as before. */
   witnesses: {
     endpoints: Array<{ url: string; key: CosignerKey }>;
     /** Bound on one add-checkpoint request. */

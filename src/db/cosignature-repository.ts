@@ -1,5 +1,5 @@
 /**
- * Witness cosignatures are kept in the checkpoint's stored note itself (DESIGN.md §5a): appended
+ * Witness cosignatures are kept in the checkpoint's stored note itself (DESIGN.md §5.4): appended
  * signature lines, which leave the signed text as it is. Every reader of the note then serves them.
  */
 import type { Database } from './database.js';

@@ -1,7 +1,7 @@
 /**
  * Witness cosignatures (c2sp.org/tlog-cosignature, cosignature/v1, Ed25519) and the request body of
  * c2sp.org/tlog-witness `add-checkpoint`. Pure and browser-safe: the witness, the registry's
- * submitter and every client share it. DESIGN.md §5a gives the exact bytes.
+ * submitter and every client share it. DESIGN.md §5.4 gives the exact bytes.
  *
  * A cosignature is a signed-note signature line `— <cosigner name> base64(key id || timestamped_signature)`:
  * - key id = SHA-256(name || "\n" || 0x04 || 32-byte public key)[:4];

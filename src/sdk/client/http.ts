@@ -19,7 +19,7 @@ export interface RegistryClientOptions {
    */
   vkey: string;
   /**
-   * A witness policy (DESIGN.md §5a): every checkpoint must carry valid cosignatures by at least
+   * A witness policy (DESIGN.md §5.4): every checkpoint must carry valid cosignatures by at least
    * `quorum` of these witnesses (their cosigner vkeys, type 0x04), else INSUFFICIENT_COSIGNATURES.
    * Default: none required.
    */

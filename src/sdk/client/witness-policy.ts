@@ -1,5 +1,5 @@
 /**
- * A client's witness policy (DESIGN.md §5a). One checkpoint cosigned by the quorum passes. A fresher one (the registry signs
+ * A client's witness policy (DESIGN.md §5.4). One checkpoint cosigned by the quorum passes. A fresher one (the registry signs
  * one per write batch, and its witnesses cosign in the background) passes when the newest
  * checkpoint cosigned by the quorum (`GET /v1/log/checkpoint?cosigned=k`, asked again for about
  * 5 seconds) is at least as large and provably extends it: the witnesses then vouch for a log it is

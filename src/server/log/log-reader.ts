@@ -76,7 +76,7 @@ export class LogReader {
   }
 
   /**
-   * The newest checkpoint cosigned by at least `count` witnesses (DESIGN.md §5a): what a client
+   * The newest checkpoint cosigned by at least `count` witnesses (DESIGN.md §5.4): what a client
    * with a witness policy checks a fresher, not yet cosigned checkpoint against. NOT_FOUND if none.
    */
   async latestCosigned(count: number): Promise<{ size: number; note: string }> {

@@ -1,5 +1,5 @@
 /**
- * Gets the registry's checkpoints cosigned by its witnesses (c2sp.org/tlog-witness, DESIGN.md §5a).
+ * Gets the registry's checkpoints cosigned by its witnesses (c2sp.org/tlog-witness, DESIGN.md §5.4).
  *
  * Writes never wait for it: one loop per witness, on its own, takes the log's latest checkpoint
  * (batched: only the newest is ever sent, however many were signed since), sends it with a

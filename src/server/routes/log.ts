@@ -20,7 +20,7 @@ export function logRouter(log: LogReader, key: LogKey, limits: RateLimiters): Ro
   });
 
   router.get('/v1/log/checkpoint', ...limits.ipReads, async (req, res) => {
-    // ?cosigned=k: the newest checkpoint with k witnesses' cosignatures (DESIGN.md §5a).
+    // ?cosigned=k: the newest checkpoint with k witnesses' cosignatures (DESIGN.md §5.4).
     const cosigned = req.query['cosigned'] === undefined ? 0 : integerParam(req, 'cosigned');
     if (cosigned > 64) throw new ProtocolError('MALFORMED', 'cosigned must be at most 64');
     const checkpoint = cosigned === 0 ? await log.latest() : await log.latestCosigned(cosigned);
