@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { CONFIG_VARIABLES, readConfig } from '../../src/config.js';
 import { WITNESS_VARIABLES } from '../../src/witness/config.js';
 import { loadLogKey } from '../../src/node/log-key.js';
+import { TILE_PREFIX } from '../../src/server/routes/tiles.js';
 import { expectWith } from '../helpers/expect-with.js';
 
 type Node = Record<string, any>;
@@ -47,6 +48,8 @@ function interpolateAll(node: unknown, env: Record<string, string>): unknown {
   return node;
 }
 
+const REPLICAS = ['registry-1', 'registry-2'];
+
 /** The `.env` the README tells an operator to write, with each `$(command)` standing for its output. */
 function documentedDotEnv(): Record<string, string> {
   const block = /cat > \.env <<EOF\n([\s\S]*?)\nEOF/.exec(README);
@@ -81,9 +84,11 @@ describe('docker-compose.yml', () => {
     expect(read('docker-compose.yml')).not.toMatch(/^\s*LOG_SIGNING_KEY:/m);
   });
 
-  it('sets only variables the registry reads', () => {
-    const environment = Object.keys(COMPOSE['services']['registry']['environment']);
-    expect(environment.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
+  it('sets only variables the registry reads, in the registry and in its replicas', () => {
+    for (const service of ['registry', ...REPLICAS]) {
+      const environment = Object.keys(COMPOSE['services'][service]['environment']);
+      expectWith(environment.filter((name) => !CONFIG_VARIABLES.includes(name)), service).toEqual([]);
+    }
   });
 
   it('requires LOG_ORIGIN, and with the README’s .env gives a registry that starts with its key and pinned origin', () => {
@@ -119,7 +124,99 @@ describe('docker-compose.yml', () => {
     expect(witness['volumes']).toEqual(['witness-data:/data']);
     const environment = (interpolateAll(COMPOSE, { ...documentedDotEnv(), WITNESS_LOGS: 'the-registry-vkey' }) as Node)['services']['witness']['environment'];
     expect(environment['WITNESS_DATA_DIR']).toBe('/data');
-    expect(Object.keys(COMPOSE['services']).sort()).toEqual(['postgres', 'registry', 'witness']);
+    expect(Object.keys(COMPOSE['services']).sort()).toEqual(['postgres', 'proxy', 'redis', 'registry', 'registry-1', 'registry-2', 'witness']);
+  });
+
+  describe('the replicas profile: two registry processes behind one proxy', () => {
+    const services = () => (interpolateAll(COMPOSE, documentedDotEnv()) as Node)['services'] as Node;
+    const proxyConfig = () => {
+      const mounted = COMPOSE['services']['proxy']['configs'] as Array<{ source: string; target: string }>;
+      expect(mounted.map((config) => config.target)).toEqual(['/etc/nginx/conf.d/default.conf']);
+      return interpolate(COMPOSE['configs'][mounted[0]!.source]['content'] as string, {});
+    };
+    const secretFile = () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'peerkeys-compose-')), 'log_signing_key');
+      writeFileSync(file, `${Buffer.alloc(32, 9).toString('base64url')}\n`);
+      return file;
+    };
+
+    it('is a profile of its own: a plain `docker compose up` starts none of it', () => {
+      for (const service of ['redis', ...REPLICAS, 'proxy']) expectWith(COMPOSE['services'][service]['profiles'], service).toEqual(['replicas']);
+      expect(COMPOSE['services']['registry']['profiles']).toBeUndefined();
+    });
+
+    it('runs the registry’s image on the same Postgres, the same Redis and the same log key and origin, one proxy hop behind', () => {
+      const all = services();
+      const key = secretFile();
+      const configs = REPLICAS.map((replica) => {
+        const service = all[replica];
+        expectWith(service['build'], replica).toBe(all['registry']['build']);
+        expectWith(service['secrets'], replica).toEqual(['log_signing_key']);
+        expectWith(service['healthcheck'], replica).toEqual(all['registry']['healthcheck']);
+        expectWith(service['environment']['LOG_SIGNING_KEY_FILE'], replica).toBe('/run/secrets/log_signing_key');
+        expectWith(Object.keys(service['depends_on']).sort(), replica).toEqual(replica === 'registry-1' ? ['postgres', 'redis'] : ['redis', 'registry-1']);
+        // Reached through the proxy only.
+        expectWith(service['ports'], replica).toBeUndefined();
+        return readConfig({ ...service['environment'], LOG_SIGNING_KEY_FILE: key });
+      });
+      const registry = readConfig({ ...all['registry']['environment'], LOG_SIGNING_KEY_FILE: key });
+      for (const config of configs) {
+        expect(config.database).toEqual(registry.database);
+        expect(config.log).toEqual(registry.log);
+        expect(config.http.publicUrl).toBe(registry.http.publicUrl);
+        expect(config.http.trustProxy).toBe(1);
+        expect(config.rateLimits.redisUrl).toBe('redis://redis:6379');
+      }
+      expect(configs[1]).toEqual(configs[0]);
+      expect(loadLogKey(configs[0]!.log).vkey).toBe(loadLogKey(registry.log).vkey);
+    });
+
+    it('puts nginx in front of both, round robin, passing X-Forwarded-For, once both are ready', () => {
+      const proxy = services()['proxy'];
+      expect(proxy['image']).toMatch(/^nginx:[\d.]+-alpine$/);
+      expect(proxy['depends_on']).toEqual({ 'registry-1': { condition: 'service_healthy' }, 'registry-2': { condition: 'service_healthy' } });
+      expect(proxy['healthcheck']['test']).toContain('http://127.0.0.1:8080/healthz');
+      expect(proxy['ports']).toEqual(['127.0.0.1:8088:8080']);
+      const nginx = proxyConfig();
+      expect(nginx).toContain('listen 8080;');
+      // No balancing directive: nginx's default, round robin, over exactly the two replicas.
+      const upstream = /upstream peerkeys \{([^}]*)\}/.exec(nginx)![1]!;
+      expect([...upstream.matchAll(/server (\S+?):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`)).toEqual(REPLICAS.map((replica) => `${replica}:8080`));
+      expect(upstream).not.toMatch(/least_conn|ip_hash|hash |random/);
+      expect(nginx).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+      expect(nginx).not.toContain('proxy_next_upstream non_idempotent');
+    });
+
+    it('writes nginx’s variables so compose leaves them alone', () => {
+      // Compose interpolates `$name` too: every `$` nginx should see is written `$$`.
+      const raw = COMPOSE['configs']['proxy_conf']['content'] as string;
+      expect(raw.replace(/\$\$/g, '')).not.toContain('$');
+      expect(raw).toContain('$$proxy_add_x_forwarded_for');
+    });
+
+    it('caches only immutable responses, and only under the tile path', () => {
+      const nginx = proxyConfig();
+      expect(nginx.match(/proxy_cache \S+;/g)).toHaveLength(1);
+      const tiles = new RegExp(`location ${TILE_PREFIX}/tile/ \\{([^}]*)\\}`).exec(nginx);
+      expectWith(tiles, nginx).not.toBeNull();
+      expect(tiles![1]).toMatch(/proxy_cache peerkeys_tiles;/);
+      expect(tiles![1]).toContain('proxy_no_cache $peerkeys_mutable;');
+      expect(nginx).toMatch(/map \$upstream_http_cache_control \$peerkeys_mutable \{\s*~\*immutable 0;\s*default 1;\s*\}/);
+      // Evaluated before the response, the map would bypass the cache for every request.
+      expect(nginx).not.toContain('proxy_cache_bypass');
+    });
+
+    it('keeps /metrics from the world', () => {
+      const metrics = /location ~\* (\S+) \{\s*return 404;/.exec(proxyConfig());
+      expect(metrics).not.toBeNull();
+      const pattern = new RegExp(metrics![1]!, 'i');
+      for (const path of ['/metrics', '/Metrics', '/metrics/']) expectWith(pattern.test(path), path).toBe(true);
+      expect(pattern.test('/v1/log/tile/0/000')).toBe(false);
+    });
+
+    it('is in the README, with the command that starts it', () => {
+      expect(README).toContain('docker compose --profile replicas up');
+    });
   });
 
   it('checks health as the image does, with the probe that follows PORT and TLS', () => {
