@@ -31,7 +31,7 @@ let forked: TestRegistry | null = null;
 function registry(): Promise<TestRegistry> {
   return startTestRegistry({
     logSeed: LOG_SEED,
-    env: { LOG_ORIGIN: ORIGIN, WITNESSES: `${w1.url} ${w1.vkey}, ${w2.url} ${w2.vkey}`, WITNESSES_POLL_MS: '20', WITNESSES_TIMEOUT_MS: '2000' },
+    env: { LOG_ORIGIN: ORIGIN, WITNESSES: `${w1.url} ${w1.vkey}, ${w2.url} ${w2.vkey}`, WITNESSES_POLL_MS: '20', WITNESSES_MAX_BACKOFF_MS: '200', WITNESSES_TIMEOUT_MS: '2000' },
   });
 }
 
