@@ -68,6 +68,8 @@ export interface Config {
     timeoutMs: number;
     /** The interval between two requests to one witness (each sends the newest checkpoint then). */
     pollMs: number;
+    /** The longest interval after failures (it doubles per failure). */
+    maxBackoffMs: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -164,6 +166,7 @@ export const environmentSchema = z.object({
   WITNESSES: witnesses.default([]),
   WITNESSES_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   WITNESSES_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
+  WITNESSES_MAX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -235,7 +238,7 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
     },
     ids: { users: e.USER_IDS, groups: e.GROUP_IDS },
     limits: { pageBytes: e.PAGE_MAX_BYTES, lookupCacheBytes: e.LOOKUP_CACHE_BYTES, subtreeCacheBytes: e.SUBTREE_CACHE_BYTES, tileCacheBytes: e.TILE_CACHE_BYTES },
-    witnesses: { endpoints: e.WITNESSES, timeoutMs: e.WITNESSES_TIMEOUT_MS, pollMs: e.WITNESSES_POLL_MS },
+    witnesses: { endpoints: e.WITNESSES, timeoutMs: e.WITNESSES_TIMEOUT_MS, pollMs: e.WITNESSES_POLL_MS, maxBackoffMs: e.WITNESSES_MAX_BACKOFF_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -104,10 +104,10 @@ export class RegistryService {
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
-      const { endpoints, timeoutMs, pollMs } = config.witnesses;
+      const { endpoints, timeoutMs, pollMs, maxBackoffMs } = config.witnesses;
       const witnesses =
         endpoints.length > 0 && overrides.mirror === undefined
-          ? new WitnessSubmitter(db, log, endpoints, nodeVerify, { timeoutMs, pollMs, maxBackoffMs: 30_000 }, logger, metrics.registry)
+          ? new WitnessSubmitter(db, log, endpoints, nodeVerify, { timeoutMs, pollMs, maxBackoffMs }, logger, metrics.registry)
           : null;
       const app = createApp({
         config,

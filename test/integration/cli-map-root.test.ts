@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64, toBase64Url } from '../../src/protocol/encoding.js';
-import { cleanEnv, peerkeys, type CliRun } from '../helpers/cli.js';
+import { cleanEnv, peerkeys, peerkeysBatch, type CliRun } from '../helpers/cli.js';
 import { openTestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
 import { foundGroup, registeredPerson } from '../helpers/groups.js';
@@ -63,10 +63,21 @@ function freshClientEnv(): NodeJS.ProcessEnv {
   return cleanEnv({ PEERKEYS_REGISTRY: registry.url, PEERKEYS_VKEY: vkey, XDG_CONFIG_HOME: join(dir, `config-${runs++}`) });
 }
 
+const LOG_VERIFY = ['log', 'verify', '--from-start', '--cursor', 'cursor.json'];
+
 /** `peerkeys log verify --json` from entry 0, as a fresh client. */
 async function logVerify(): Promise<CliRun & { report: Record<string, unknown> }> {
-  const result = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json', '--json'], { cwd: dir, env: freshClientEnv() });
+  const result = await peerkeys([...LOG_VERIFY, '--json'], { cwd: dir, env: freshClientEnv() });
   return { ...result, report: JSON.parse(result.stdout) as Record<string, unknown> };
+}
+
+/** `peerkeys log verify`, `--json` then for people, each as a fresh client, in one Node process (peerkeysBatch). */
+async function logVerifyBoth(): Promise<{ json: CliRun & { report: Record<string, unknown> }; human: CliRun }> {
+  const [json, human] = await peerkeysBatch([
+    { args: [...LOG_VERIFY, '--json'], cwd: dir, env: freshClientEnv() },
+    { args: LOG_VERIFY, cwd: dir, env: freshClientEnv() },
+  ]);
+  return { json: { ...json!, report: JSON.parse(json!.stdout) as Record<string, unknown> }, human: human! };
 }
 
 /** `peerkeys verify-log` on the registry's own database. */
@@ -82,10 +93,9 @@ async function verifyLog(json: boolean): Promise<CliRun> {
 
 describe('the registry’s own checkpoints', () => {
   it('sign the map root every verifier folds from the log', async () => {
-    const { code, report, stderr } = await logVerify();
+    const [{ code, report, stderr }, audit] = await Promise.all([logVerify(), verifyLog(true)]);
     expectWith(code, stderr).toBe(0);
     expect(report).toMatchObject({ checkpoint: { size, mapRoot: toBase64(right) }, mapRoot: toBase64(right), mapRootMismatch: null, withoutMapRoot: [], problems: [] });
-    const audit = await verifyLog(true);
     expectWith(audit.code, audit.stderr).toBe(0);
     expect(JSON.parse(audit.stdout)).toMatchObject({ entries: size, mapRoot: toBase64(right), withoutMapRoot: 0, mapRootMismatch: null, problems: [] });
   });
@@ -141,10 +151,12 @@ describe('a checkpoint signed long ago (an idle registry behind a mirror, one th
   it('log verify verifies the log all the same (clients refuse it: STALE_CHECKPOINT), and says how old it is', async () => {
     const time = Date.now() - 60 * 60 * 1000;
     await plantCheckpoint(registry, right, time);
-    const { code, report, stderr } = await logVerify();
+    const {
+      json: { code, report, stderr },
+      human,
+    } = await logVerifyBoth();
     expectWith(code, stderr).toBe(0);
     expect(report).toMatchObject({ checkpoint: { size, mapRoot: toBase64(right), time }, mapRootMismatch: null, problems: [] });
-    const human = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json'], { cwd: dir, env: freshClientEnv() });
     expectWith(human.code, human.stderr).toBe(0);
     expect(human.stderr).toContain(`signed at ${new Date(time).toISOString()}`);
   });
@@ -158,10 +170,12 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
   const evidence = () => ({ code: 'MAP_ROOT_MISMATCH', size, mapRoot: toBase64(wrong), recomputed: toBase64(right), note });
 
   it('log verify: exit 3, MAP_ROOT_MISMATCH with the signed note', async () => {
-    const { code, report, stderr } = await logVerify();
+    const {
+      json: { code, report, stderr },
+      human,
+    } = await logVerifyBoth();
     expectWith(code, stderr).toBe(3);
     expect(report).toMatchObject({ mapRootMismatch: evidence(), fork: null, problems: [] });
-    const human = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json'], { cwd: dir, env: freshClientEnv() });
     expectWith(human.code, human.stderr).toBe(3);
     expect(human.stdout).toContain('MAP_ROOT_MISMATCH');
     expect(human.stdout).toContain(note);
@@ -170,10 +184,10 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
   it('log verify by a client that verified the right map root for that size: exit 3, whichever check sees it first', async () => {
     const env = freshClientEnv();
     await plantCheckpoint(registry, right);
-    const before = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json', '--json'], { cwd: dir, env });
+    const before = await peerkeys([...LOG_VERIFY, '--json'], { cwd: dir, env });
     expectWith(before.code, before.stderr).toBe(0);
     note = await plantCheckpoint(registry, wrong);
-    const after = await peerkeys(['log', 'verify', '--from-start', '--cursor', 'cursor.json', '--json'], { cwd: dir, env });
+    const after = await peerkeys([...LOG_VERIFY, '--json'], { cwd: dir, env });
     expectWith(after.code, after.stderr).toBe(3);
     const report = JSON.parse(after.stdout) as { error?: unknown };
     // An SDK that keeps the map root of the checkpoint it verified refuses the other one itself
@@ -183,10 +197,9 @@ describe('a checkpoint whose map root is not the fold of its entries', () => {
   });
 
   it('verify-log: exit 3, MAP_ROOT_MISMATCH with the signed note', async () => {
-    const json = await verifyLog(true);
+    const [json, human] = await Promise.all([verifyLog(true), verifyLog(false)]);
     expectWith(json.code, json.stderr).toBe(3);
     expect(JSON.parse(json.stdout)).toMatchObject({ mapRootMismatch: evidence(), problems: [] });
-    const human = await verifyLog(false);
     expectWith(human.code, human.stderr).toBe(3);
     expect(human.stdout).toContain('MAP_ROOT_MISMATCH');
     expect(human.stdout).toContain(note);
