@@ -200,7 +200,7 @@ export type OpenedCheckpoint = { ok: true; checkpoint: Checkpoint } | ({ ok: fal
 
 /**
  * Verifies a checkpoint note against a pinned key and says why when it does not. Signature lines
- * from other keys are ignored (witness cosignatures may come later); a line claiming the pinned
+ * from other keys are ignored (witness cosignatures, DESIGN.md §5.4); a line claiming the pinned
  * key must verify. Never throws on attacker input.
  */
 export async function openCheckpointNote(note: string, key: NoteKey, verify: VerifySignature): Promise<OpenedCheckpoint> {
