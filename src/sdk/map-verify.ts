@@ -1,7 +1,7 @@
 /**
  * Checking that an answer is the latest, with no network access (like verify.ts): the registry's
  * checkpoints commit to the key map's root and to a time (DESIGN.md §5), and every lookup, write
- * and 404 carries a map proof against its checkpoint (docs/key-map.md §5). These functions check
+ * and 404 carries a map proof against its checkpoint (DESIGN.md §6, "The key map in answers"). These functions check
  * a checkpoint's map and time lines and age, a found head against the map's value, a 404's
  * absence proof, and an audit history against the map's head.
  */
