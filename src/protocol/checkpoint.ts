@@ -185,6 +185,15 @@ export function parseCheckpointText(text: string): Checkpoint | null {
 }
 
 /**
+ * The checkpoint a signed note states, its signatures unchecked: null when the note or its text
+ * is malformed. For notes already verified, or read from the registry's own store.
+ */
+export function parseCheckpointNote(note: string): Checkpoint | null {
+  const parsed = parseSignedNote(note);
+  return parsed === null ? null : parseCheckpointText(parsed.text);
+}
+
+/**
  * Why a checkpoint note did not verify, as Go's golang.org/x/mod/sumdb/note `Open` tells apart:
  * - `MALFORMED`: not a signed note, or its text is not a checkpoint;
  * - `WRONG_ORIGIN`: a checkpoint of another log (its origin is not the pinned key's name);

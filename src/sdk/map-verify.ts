@@ -49,7 +49,9 @@ function fail(code: VerificationCode, message: string, cause?: unknown): never {
 /**
  * Verifies a checkpoint note as the registry signs it: signed by the pinned key, and with the map
  * and time lines (a checkpoint without them is BAD_CHECKPOINT, reason MALFORMED: it commits to no
- * map, so nothing shown with it could be proven the latest).
+ * map, so nothing shown with it could be proven the latest). For every answer a client is shown
+ * (lookups, writes, 404s); a follower of the whole log, which accepts checkpoints from before the
+ * key map, uses verifyCheckpoint (verify.ts) instead.
  */
 export async function verifyRegistryCheckpoint(note: string, key: NoteKey, verify: VerifySignature): Promise<VerifiedRegistryCheckpoint> {
   const opened = await openCheckpointNote(note, key, verify);
