@@ -295,6 +295,30 @@ describe("DESIGN.md §5's example checkpoint", () => {
   });
 });
 
+describe('test/vectors/checkpoint/notes.json (made with Node crypto by its generate.mjs)', () => {
+  interface NoteCase {
+    name: string;
+    note: string;
+    ok: boolean;
+    registry?: boolean;
+    size?: number;
+    time?: number;
+    reason?: string;
+  }
+  const vectors = JSON.parse(readFileSync(new URL('../vectors/checkpoint/notes.json', import.meta.url), 'utf8')) as { vkey: string; cases: NoteCase[] };
+
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const opened = await openCheckpointNote(c.note, parseVerifierKey(vectors.vkey)!, naclVerify);
+    if (!c.ok) {
+      expect(opened.ok ? 'ok' : opened.reason).toBe(c.reason);
+      return;
+    }
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect({ registry: isRegistryCheckpoint(opened.checkpoint), size: opened.checkpoint.size, time: opened.checkpoint.time }).toEqual({ registry: c.registry, size: c.size, time: c.time });
+  });
+});
+
 describe('parseCheckpointNote', () => {
   it('states the checkpoint of a signed note without checking its signatures, null when malformed', async () => {
     const withMap = { ...checkpoint, mapRoot: new Uint8Array(32).fill(7), time: 1_796_000_000_123 };
