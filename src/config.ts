@@ -149,7 +149,9 @@ export const environmentSchema = z.object({
   LOG_ORIGIN: optionalText,
   LOG_SIGNING_KEY: optionalText,
   LOG_SIGNING_KEY_FILE: optionalText,
-  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // At most 300: clients refuse a checkpoint older than 600 s by default (DESIGN.md §6,
+  // "Freshness"), so an answer must come with one signed well inside that, delays included.
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(300).default(60),
   REDIS_URL: optionalText,
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   RATE_LIMIT_IP_READS: budgets.default(parseBudgets('1200/1m')),

@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
-import { FoldedKeyMap } from '../protocol/key-map-audit.js';
+import { FoldedKeyMap } from '../protocol/key-map-follow.js';
 import { KeyMap } from '../protocol/key-map-tree.js';
 import type { IdentityRecord } from '../protocol/identity.js';
 import { RECOVERY_WINDOW_MS, type IdentityLogEntry } from '../protocol/identity-rules.js';

@@ -7,7 +7,7 @@
  * fetches is verified against the pinned key and checked for consistency with the last one this
  * client saw (RegistryClient and its state file).
  *
- * It folds the entries into the key map too (key-map-audit.ts): a checkpoint whose log root the
+ * It folds the entries into the key map too (key-map-follow.ts): a checkpoint whose log root the
  * entries reproduce but whose map root is not their fold is MAP_ROOT_MISMATCH, reported with the
  * signed note as evidence; a checkpoint without map lines (a registry from before the key map) is
  * listed as having no map root to check.
@@ -18,7 +18,7 @@
 import { bytesEqual, toBase64 } from '../protocol/encoding.js';
 import { replayLog } from '../ledger/index.js';
 import { nodeVerify } from '../node/node-ed25519.js';
-import { mapRootMismatch, type MapRootMismatch } from '../protocol/key-map-audit.js';
+import { mapRootMismatch, type MapRootMismatch } from '../protocol/key-map-follow.js';
 import { rootFromFrontier, verifyConsistency } from '../protocol/merkle.js';
 import type { RegistryFeed } from '../mirror/registry-feed.js';
 import { isRegistryCheckpoint } from '../protocol/checkpoint.js';

@@ -7,7 +7,7 @@
  * identity and group tables agree with the replayed state. Each problem is reported with the log
  * index it concerns.
  *
- * The entries are folded into the key map too (protocol/key-map-audit.ts): a validly signed
+ * The entries are folded into the key map too (protocol/key-map-follow.ts): a validly signed
  * checkpoint whose log root the entries reproduce but whose map root is not their fold is a
  * MAP_ROOT_MISMATCH — not a problem of the database but the registry's key signing a false map,
  * reported apart with the note as evidence. Checkpoints without map lines (signed before the key
@@ -16,9 +16,9 @@
 import { groupKind, identityKind, isWriteOf, LedgerState, replayLog, type ReplayedEntry } from '../ledger/index.js';
 import type { LogKey } from '../node/log-key.js';
 import { nodeVerify } from '../node/node-ed25519.js';
-import { parseCheckpointText, parseSignedNote, verifyCheckpointNote } from '../protocol/checkpoint.js';
+import { parseCheckpointNote, verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual, toBase64 } from '../protocol/encoding.js';
-import { FoldedKeyMap, mapRootMismatch, type MapRootMismatch } from '../protocol/key-map-audit.js';
+import { FoldedKeyMap, mapRootMismatch, type MapRootMismatch } from '../protocol/key-map-follow.js';
 import { rootFromFrontier, subtreeKey, type StoredSubtree } from '../protocol/merkle.js';
 import {
   readAllCheckpoints,
@@ -89,8 +89,7 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
     const at = size === 0 ? null : size - 1;
     const root = rootFromFrontier(frontier);
     if (!bytesEqual(root, checkpoint.root)) report(at, `checkpoint of size ${size}: the stored root differs from the recomputed root`);
-    const parsed = parseSignedNote(checkpoint.note);
-    const text = parsed === null ? null : parseCheckpointText(parsed.text);
+    const text = parseCheckpointNote(checkpoint.note);
     if (text === null || text.size !== size || !bytesEqual(text.root, root) || text.origin !== key.origin) {
       report(at, `checkpoint of size ${size}: the signed note does not state this origin, size and root`);
       return;

@@ -12,7 +12,7 @@
  *      in log order against the chains the mirror holds, and the tree recomputed;
  *   4. require the recomputed root to be the checkpoint's root, and its key map root (when it has
  *      one: registries from before the key map sign none) to be the root of the map folded from
- *      the entries (protocol/key-map-audit.ts), then commit the range in one transaction
+ *      the entries (protocol/key-map-follow.ts), then commit the range in one transaction
  *      (mirror-log.ts).
  *
  * A checkpoint inconsistent with the one the mirror holds, or entries that are all valid records
@@ -28,7 +28,6 @@ import type { Logger } from 'pino';
 import { readLogStateSize } from '../db/audit-repository.js';
 import type { Database } from '../db/database.js';
 import { latestCheckpoint, putCheckpoint, type StoredCheckpoint } from '../db/log-repository.js';
-import { verifyCheckpointNote } from '../protocol/checkpoint.js';
 import { bytesEqual } from '../protocol/encoding.js';
 import { rootFromFrontier, verifyConsistency, type StoredSubtree } from '../protocol/merkle.js';
 import { RegistryError, VerificationError, type VerificationCode } from '../sdk/errors.js';
@@ -36,8 +35,8 @@ import { SubtreeStore } from '../db/subtree-store.js';
 import { databaseStateStore } from '../db/ledger-store.js';
 import { readMapHeads } from '../db/key-map-repository.js';
 import { ForkDetected, identityKind, InvalidEntry, LedgerState, MapRootMismatchDetected, replayLog, UnknownEntryKind, type LedgerErrorCode, type SourceEntry } from '../ledger/index.js';
-import { parseCheckpointText, parseSignedNote, type Checkpoint } from '../protocol/checkpoint.js';
-import { FoldedKeyMap, mapRootMismatch } from '../protocol/key-map-audit.js';
+import { parseCheckpointNote, verifyCheckpointNote, type Checkpoint } from '../protocol/checkpoint.js';
+import { FoldedKeyMap, mapRootMismatch } from '../protocol/key-map-follow.js';
 import { KeyMap } from '../protocol/key-map-tree.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { DeviceCopier } from './device-copy.js';
@@ -300,8 +299,7 @@ export class MirrorFollower {
 
 /** The time a stored checkpoint note states, or null for one without map and time lines. */
 function signedTime(note: string): number | null {
-  const text = parseSignedNote(note)?.text;
-  return (text === undefined ? null : parseCheckpointText(text))?.time ?? null;
+  return parseCheckpointNote(note)?.time ?? null;
 }
 
 /** The checkpoint that signs a false key map, for people: what to print. */

@@ -185,6 +185,15 @@ export function parseCheckpointText(text: string): Checkpoint | null {
 }
 
 /**
+ * The checkpoint a signed note states, its signatures unchecked: null when the note or its text
+ * is malformed. For notes already verified, or read from the registry's own store.
+ */
+export function parseCheckpointNote(note: string): Checkpoint | null {
+  const parsed = parseSignedNote(note);
+  return parsed === null ? null : parseCheckpointText(parsed.text);
+}
+
+/**
  * Why a checkpoint note did not verify, as Go's golang.org/x/mod/sumdb/note `Open` tells apart:
  * - `MALFORMED`: not a signed note, or its text is not a checkpoint;
  * - `WRONG_ORIGIN`: a checkpoint of another log (its origin is not the pinned key's name);
@@ -200,7 +209,7 @@ export type OpenedCheckpoint = { ok: true; checkpoint: Checkpoint } | ({ ok: fal
 
 /**
  * Verifies a checkpoint note against a pinned key and says why when it does not. Signature lines
- * from other keys are ignored (witness cosignatures may come later); a line claiming the pinned
+ * from other keys are ignored (witness cosignatures, DESIGN.md §5.4); a line claiming the pinned
  * key must verify. Never throws on attacker input.
  */
 export async function openCheckpointNote(note: string, key: NoteKey, verify: VerifySignature): Promise<OpenedCheckpoint> {

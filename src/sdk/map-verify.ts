@@ -1,7 +1,7 @@
 /**
  * Checking that an answer is the latest, with no network access (like verify.ts): the registry's
  * checkpoints commit to the key map's root and to a time (DESIGN.md §5), and every lookup, write
- * and 404 carries a map proof against its checkpoint (docs/key-map.md §5). These functions check
+ * and 404 carries a map proof against its checkpoint (DESIGN.md §6, "The key map in answers"). These functions check
  * a checkpoint's map and time lines and age, a found head against the map's value, a 404's
  * absence proof, and an audit history against the map's head.
  */
@@ -49,7 +49,9 @@ function fail(code: VerificationCode, message: string, cause?: unknown): never {
 /**
  * Verifies a checkpoint note as the registry signs it: signed by the pinned key, and with the map
  * and time lines (a checkpoint without them is BAD_CHECKPOINT, reason MALFORMED: it commits to no
- * map, so nothing shown with it could be proven the latest).
+ * map, so nothing shown with it could be proven the latest). For every answer a client is shown
+ * (lookups, writes, 404s); a follower of the whole log, which accepts checkpoints from before the
+ * key map, uses verifyCheckpoint (verify.ts) instead.
  */
 export async function verifyRegistryCheckpoint(note: string, key: NoteKey, verify: VerifySignature): Promise<VerifiedRegistryCheckpoint> {
   const opened = await openCheckpointNote(note, key, verify);

@@ -11,7 +11,7 @@ const b64 = z.string().check(z.maxLength(100));
 const timestamp = z.string().check(z.maxLength(24));
 const checkpoint = z.string().check(z.maxLength(65_536));
 /**
- * A key-map proof, base64url (docs/key-map.md §5.1: at most 33 + 256·32 + 81 bytes). Optional
+ * A key-map proof, base64url (DESIGN.md §5.2.5: at most 33 + 256·32 + 81 bytes). Optional
  * here so that a missing one is reported by the map check (STALE_ANSWER), not as a shape error.
  */
 const mapProof = z.optional(z.string().check(z.maxLength(11_100)));

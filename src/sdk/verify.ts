@@ -77,7 +77,13 @@ function proofHashes(hashes: string[]): Uint8Array[] {
   return hashes.map((h) => fromBase64Url(h, 32) ?? fail('INVALID_RESPONSE', 'a proof hash is not 32 bytes of base64url'));
 }
 
-/** Verifies a checkpoint note's signature against the pinned registry key. */
+/**
+ * Verifies a checkpoint note's signature against the pinned registry key, with or without the map
+ * and time lines. For followers of the whole log (the mirror), which must also read the log of a
+ * registry from before the key map and check each map root themselves (DESIGN.md §5.1). A client
+ * that is shown answers uses verifyRegistryCheckpoint (map-verify.ts), which refuses a checkpoint
+ * without those lines: it commits to no map, so nothing shown with it is proven the latest.
+ */
 export async function verifyCheckpoint(note: string, key: NoteKey, verify: VerifySignature): Promise<VerifiedCheckpoint> {
   const opened = await openCheckpointNote(note, key, verify);
   if (!opened.ok) throw new CheckpointError(opened, key);

@@ -13,7 +13,7 @@ import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { databaseLogSource } from '../../src/db/database-log-source.js';
 import { latestCheckpoint } from '../../src/db/log-repository.js';
 import { signCheckpoint } from '../../src/protocol/checkpoint.js';
-import { FoldedKeyMap } from '../../src/protocol/key-map-audit.js';
+import { FoldedKeyMap } from '../../src/protocol/key-map-follow.js';
 import { MapState } from '../../src/server/log/map-state.js';
 import type { TestRegistry } from './registry.js';
 import { newPeersId } from '../../src/protocol/ids.js';

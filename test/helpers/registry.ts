@@ -45,6 +45,11 @@ export interface TestRegistryOptions {
   httpTimeouts?: { headersMs: number; requestMs: number };
   /** Listen on a random port (`url`); startTestRegistry listens unless told not to, useTestRegistry only when told to. */
   listen?: boolean;
+  /**
+   * The log's checkpoint interval, set past what CHECKPOINT_INTERVAL_SECONDS allows (300 s): for
+   * suites that must see no fresh checkpoint of the same size however long they run.
+   */
+  checkpointIntervalMs?: number;
 }
 
 /**
@@ -67,7 +72,8 @@ export function testClock(start = Date.now()): Clock & { set(ms: number): void; 
 }
 
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
-  const config = readConfig({ PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'silent', LOG_ORIGIN: 'test.example/peerkeys', ...options.env });
+  const read = readConfig({ PORT: '0', HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'silent', LOG_ORIGIN: 'test.example/peerkeys', ...options.env });
+  const config = options.checkpointIntervalMs === undefined ? read : { ...read, log: { ...read.log, checkpointIntervalMs: options.checkpointIntervalMs } };
   const database = options.database ?? (await openTestDatabase({ embedded: options.embedded === true }));
   const logSeed = options.logSeed ?? new Uint8Array(randomBytes(32));
   let service: RegistryService;

@@ -33,7 +33,7 @@ let size: number;
 
 beforeAll(async () => {
   // No fresh checkpoint of the registry's own replaces the planted ones while the tests read them.
-  registry = await startTestRegistry({ env: { CHECKPOINT_INTERVAL_SECONDS: '86400' } });
+  registry = await startTestRegistry({ checkpointIntervalMs: 86_400_000 });
   vkey = registry.service.logKey.vkey;
   dir = mkdtempSync(join(tmpdir(), 'peerkeys-map-root-'));
   const client = api(registry.url);

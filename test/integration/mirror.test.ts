@@ -35,7 +35,7 @@ let mirror: TestMirror;
 
 beforeAll(async () => {
   // No fresh checkpoint of the same size while the suite runs: the fork test compares the notes the mirrors hold with the registry's.
-  registry = await startTestRegistry({ env: { CHECKPOINT_INTERVAL_SECONDS: '86400' } });
+  registry = await startTestRegistry({ checkpointIntervalMs: 86_400_000 });
   vkey = registry.service.logKey.vkey;
   proxy = await startTamperingProxy(registry.url);
   mirror = await startTestMirror(proxy.url, vkey, { devicesPerRound: 50 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from '@jest/globals';
@@ -9,6 +10,7 @@ import {
   isValidKeyName,
   noteKey,
   noteKeyId,
+  parseCheckpointNote,
   parseCheckpointText,
   splitCheckpointText,
   isRegistryCheckpoint,
@@ -274,6 +276,56 @@ describe('openCheckpointNote', () => {
     const other = noteKey(ORIGIN, publicKeyBytes(otherKey));
     expect(await open(await signCheckpoint(checkpoint, other, signerFor(otherKey)))).toEqual({ ok: false, reason: 'UNKNOWN_KEY', keyIds: [toHex(other.keyId)] });
     expect(await open(note.replace('\n12345\n', '\n12346\n'))).toEqual({ ok: false, reason: 'BAD_SIGNATURE' });
+  });
+});
+
+describe("DESIGN.md §5's example checkpoint", () => {
+  const note =
+    'keys.example.org/peerkeys\n6\nOIsptIh3612MQ0NzRjCFAQ+hd3fNlpwBf+NrJhFV8Yg=\nmap iP72m2SSBul4r3yEcutWdHH3SoZQdRTTHdKaO+0fBds=\ntime 1796584875857\n\n' +
+    '\u2014 keys.example.org/peerkeys 52HVwCAPbczIqzNOsxtXYhSd6Bxps/z0ppq1WOeKjvPZ4Mpzu8SgEKJOWHN0JDq0HHGTtI/3cTKXhKm+onXgCqLdBgE=\n';
+  const vkey = 'keys.example.org/peerkeys+e761d5c0+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea';
+
+  it('is the one DESIGN.md shows, and verifies against the vkey it gives, made from the RFC 8032 seed', async () => {
+    const design = readFileSync(new URL('../../docs/DESIGN.md', import.meta.url), 'utf8');
+    for (const line of note.split('\n').filter((l) => l !== '')) expect(design).toContain(`  ${line}\n`);
+    expect(design).toContain(vkey);
+    expect(formatVerifierKey(noteKey('keys.example.org/peerkeys', publicKeyBytes(logKey)))).toBe(vkey);
+    const opened = await openCheckpointNote(note, parseVerifierKey(vkey)!, naclVerify);
+    expect(opened.ok && isRegistryCheckpoint(opened.checkpoint) && opened.checkpoint.size === 6 && opened.checkpoint.time === 1796584875857).toBe(true);
+  });
+});
+
+describe('test/vectors/checkpoint/notes.json (made with Node crypto by its generate.mjs)', () => {
+  interface NoteCase {
+    name: string;
+    note: string;
+    ok: boolean;
+    registry?: boolean;
+    size?: number;
+    time?: number;
+    reason?: string;
+  }
+  const vectors = JSON.parse(readFileSync(new URL('../vectors/checkpoint/notes.json', import.meta.url), 'utf8')) as { vkey: string; cases: NoteCase[] };
+
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const opened = await openCheckpointNote(c.note, parseVerifierKey(vectors.vkey)!, naclVerify);
+    if (!c.ok) {
+      expect(opened.ok ? 'ok' : opened.reason).toBe(c.reason);
+      return;
+    }
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect({ registry: isRegistryCheckpoint(opened.checkpoint), size: opened.checkpoint.size, time: opened.checkpoint.time }).toEqual({ registry: c.registry, size: c.size, time: c.time });
+  });
+});
+
+describe('parseCheckpointNote', () => {
+  it('states the checkpoint of a signed note without checking its signatures, null when malformed', async () => {
+    const withMap = { ...checkpoint, mapRoot: new Uint8Array(32).fill(7), time: 1_796_000_000_123 };
+    expect(parseCheckpointNote(await signCheckpoint(withMap, key, sign))).toEqual(withMap);
+    expect(parseCheckpointNote(await signCheckpoint(checkpoint, key, signerFor(otherKey)))).toEqual(checkpoint);
+    expect(parseCheckpointNote(formatCheckpointText(checkpoint))).toBeNull();
+    expect(parseCheckpointNote(`${formatCheckpointText(checkpoint)}extension\n\n\u2014 ${ORIGIN} AAAAAAA=\n`)).toBeNull();
   });
 });
 

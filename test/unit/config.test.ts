@@ -61,6 +61,12 @@ describe('readConfig', () => {
     expect(() => readConfig({ TRUST_PROXY: 'true' })).toThrow(ConfigError);
   });
 
+  it('caps CHECKPOINT_INTERVAL_SECONDS at 300, well inside the clients\' 600 s maximum checkpoint age', () => {
+    expect(readConfig({ CHECKPOINT_INTERVAL_SECONDS: '300' }).log.checkpointIntervalMs).toBe(300_000);
+    expect(() => readConfig({ CHECKPOINT_INTERVAL_SECONDS: '301' })).toThrow(/CHECKPOINT_INTERVAL_SECONDS/);
+    expect(() => readConfig({ CHECKPOINT_INTERVAL_SECONDS: '301' })).toThrow(ConfigError);
+  });
+
   it('parses rate budgets and rejects nonsense', () => {
     expect(parseBudgets('10/1h,30/1d')).toEqual([
       { limit: 10, windowMs: 3_600_000 },

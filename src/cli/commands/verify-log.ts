@@ -5,7 +5,7 @@
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { latestCheckpoint } from '../../db/log-repository.js';
-import { isValidKeyName, parseCheckpointText, parseSignedNote, verifyCheckpointNote } from '../../protocol/checkpoint.js';
+import { isValidKeyName, parseCheckpointNote, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { EXIT, type Command } from '../command.js';
 import { openDatabase } from '../../db/database.js';
 import { auditLog } from '../../db/log-audit.js';
@@ -47,8 +47,7 @@ its entries (the signed note is printed: keep it as evidence).`;
 async function auditKey(db: Database, config: Config, explicitOrigin: string | undefined): Promise<{ key: LogKey; note: string | null }> {
   const configured = loadLogKey(config.log);
   const latest = await latestCheckpoint(db.prisma);
-  const parsed = latest === null ? null : parseSignedNote(latest.note);
-  const stated = parsed === null ? null : parseCheckpointText(parsed.text);
+  const stated = latest === null ? null : parseCheckpointNote(latest.note);
   if (latest === null || stated === null || stated.origin === config.log.origin || !isValidKeyName(stated.origin)) return { key: configured, note: null };
   const key = loadLogKey({ ...config.log, origin: stated.origin });
   if ((await verifyCheckpointNote(latest.note, key.noteKey, nodeVerify)) === null) return { key: configured, note: null };

@@ -23,7 +23,7 @@
  */
 import type { Database } from '../../db/database.js';
 import { readChainLookup, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
-import { parseCheckpointText, parseSignedNote } from '../../protocol/checkpoint.js';
+import { parseCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import type { KeyMap } from '../../protocol/key-map-tree.js';
@@ -166,8 +166,7 @@ export class ChainBundles<R> {
    */
   private async mapOf(checkpoint: { size: number; note: string }): Promise<KeyMap | null | undefined> {
     if (this.lastNote?.note !== checkpoint.note) {
-      const text = parseSignedNote(checkpoint.note)?.text;
-      this.lastNote = { note: checkpoint.note, mapRoot: (text === undefined ? null : parseCheckpointText(text))?.mapRoot ?? null };
+      this.lastNote = { note: checkpoint.note, mapRoot: parseCheckpointNote(checkpoint.note)?.mapRoot ?? null };
     }
     const signed = this.lastNote.mapRoot;
     if (signed === null) return null;

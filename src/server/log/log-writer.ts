@@ -21,7 +21,7 @@ import { databaseStateStore, persistDecided } from '../../db/ledger-store.js';
 import type { DbClient } from '../../db/client.js';
 import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, putCheckpoint, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
 import { LedgerState, type LogWrite } from '../../ledger/index.js';
-import { parseCheckpointText, parseSignedNote, signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
+import { parseCheckpointNote, signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { mapUpdatesOf, type MapRecord } from '../../protocol/key-map-fold.js';
@@ -315,7 +315,6 @@ const MIN_REFRESH_DELAY_MS = 50;
 
 /** The map root and time of one of the registry's own notes, or null for a note without them (signed before the key map). */
 function timeAndMapRoot(note: string): { mapRoot: Uint8Array; time: number } | null {
-  const text = parseSignedNote(note)?.text;
-  const checkpoint = text === undefined ? null : parseCheckpointText(text);
+  const checkpoint = parseCheckpointNote(note);
   return checkpoint?.mapRoot !== undefined && checkpoint.time !== undefined ? { mapRoot: checkpoint.mapRoot, time: checkpoint.time } : null;
 }

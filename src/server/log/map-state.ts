@@ -95,10 +95,14 @@ export class MapState {
     }
   }
 
-  /** Folds the committed entries from the newest map's size to `size` into a fork of it, and publishes it. */
-  private async foldTo(size: number, db: DbClient): Promise<KeyMap> {
+  /**
+   * Folds the committed entries from the newest map's size to `size` into a fork of it, and
+   * publishes it. Null for a size below the newest that is no longer held: never another size's
+   * map, which would make proofs against a root the checkpoint does not commit to.
+   */
+  private async foldTo(size: number, db: DbClient): Promise<KeyMap | null> {
     const { size: from, map: base } = this.newest;
-    if (size <= from) return this.versions.get(size) ?? base;
+    if (size <= from) return this.versions.get(size) ?? null;
     const map = base.fork();
     for (let start = from; start < size; ) {
       const rows = await readEntries(db, start, Math.min(CHUNK, size - start));

@@ -159,7 +159,7 @@ export function buildEncodings(): EncodingsFile {
     return toHex(bytes);
   };
   return {
-    description: 'Key and value encodings, paths and hashes of docs/key-map.md. Hex throughout.',
+    description: 'Key and value encodings, paths and hashes of docs/DESIGN.md §5.2. Hex throughout.',
     emptyHash: toHex(MAP_EMPTY_HASH),
     keys: keys.map((key) => ({ ...key, keyBytes: toHex(encodeMapKey(key)), path: toHex(mapKeyPath(key)) })),
     values: values.map((value) => ({ ...valueJson(value), valueBytes: toHex(encodeMapValue(value)) })),

@@ -1,4 +1,4 @@
-// A verifier's own key map (src/protocol/key-map-audit.ts) checked against checkpoints' map roots,
+// A verifier's own key map (src/protocol/key-map-follow.ts) checked against checkpoints' map roots,
 // and `peerkeys log verify`'s cursor, which rebuilds the map from the chains' heads it keeps
 // instead of folding the log again: over test/vectors/key-map/log-fold.json (a recovery that
 // lowers a head's seq, a revocation, a group), the rebuilt map has the vector's root at every size.
@@ -11,7 +11,7 @@ import { replayLog, type SourceEntry } from '../../src/ledger/index.js';
 import { nodeVerify } from '../../src/node/node-ed25519.js';
 import type { Checkpoint } from '../../src/protocol/checkpoint.js';
 import { toBase64, toHex } from '../../src/protocol/encoding.js';
-import { FoldedKeyMap, mapRootMismatch } from '../../src/protocol/key-map-audit.js';
+import { FoldedKeyMap, mapRootMismatch } from '../../src/protocol/key-map-follow.js';
 import { parseTimestamp } from '../../src/protocol/time.js';
 import { fromHex, loadVector, type LogFoldFile } from '../vectors/key-map/cases.js';
 
