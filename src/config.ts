@@ -32,7 +32,7 @@ export interface Config {
     /** The checkpoint origin and signing key name (DESIGN.md §5). */
     origin: string;
     /** `none`: a process that signs no checkpoint (a mirror, see readConfig's `signsCheckpoints`). */
-    signingKey: { kind: 'seed'; seed: Uint8Array } | { kind: 'file'; path: string } | { kind: 'generated'; path: string } | { kind: 'none' };
+    signingKey: SigningKeySource | { kind: 'none' };
     /** The most time between two checkpoints, writes or not (DESIGN.md §5): clients bound staleness by it. */
     checkpointIntervalMs: number;
   };
@@ -174,6 +174,23 @@ export const environmentSchema = z.object({
 
 export const CONFIG_VARIABLES = Object.keys(environmentSchema.shape);
 
+export type SigningKeySource = { kind: 'seed'; seed: Uint8Array } | { kind: 'file'; path: string } | { kind: 'generated'; path: string };
+
+/**
+ * Where a signing key comes from, as the registry's and a witness's settings say it: a seed
+ * (32 bytes, unpadded base64url) given in the environment, else a key file, else — where the
+ * caller allows it, beside an embedded database — a key generated once at `generatedPath`.
+ * `invalid` for a malformed seed, null when none applies (each caller says why in its own words).
+ */
+export function signingKeySource(seedText: string | undefined, file: string | undefined, generatedPath: string | undefined): SigningKeySource | 'invalid' | null {
+  if (seedText !== undefined) {
+    const seed = fromBase64Url(seedText, 32);
+    return seed === null ? 'invalid' : { kind: 'seed', seed };
+  }
+  if (file !== undefined) return { kind: 'file', path: file };
+  return generatedPath === undefined ? null : { kind: 'generated', path: generatedPath };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -206,17 +223,13 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
       ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dataDir: e.DATA_DIR };
 
+  const source = signingKeySource(e.LOG_SIGNING_KEY, e.LOG_SIGNING_KEY_FILE, database.kind === 'embedded' && options.signsCheckpoints !== false ? `${e.DATA_DIR}/log-signing-key` : undefined);
+  if (source === 'invalid') throw new ConfigError('LOG_SIGNING_KEY must be a 32-byte Ed25519 seed in unpadded base64url');
   let signingKey: Config['log']['signingKey'];
-  if (e.LOG_SIGNING_KEY !== undefined) {
-    const seed = fromBase64Url(e.LOG_SIGNING_KEY, 32);
-    if (seed === null) throw new ConfigError('LOG_SIGNING_KEY must be a 32-byte Ed25519 seed in unpadded base64url');
-    signingKey = { kind: 'seed', seed };
-  } else if (e.LOG_SIGNING_KEY_FILE !== undefined) {
-    signingKey = { kind: 'file', path: e.LOG_SIGNING_KEY_FILE };
+  if (source !== null) {
+    signingKey = source;
   } else if (options.signsCheckpoints === false) {
     signingKey = { kind: 'none' };
-  } else if (database.kind === 'embedded') {
-    signingKey = { kind: 'generated', path: `${e.DATA_DIR}/log-signing-key` };
   } else {
     throw new ConfigError(
       'with DATABASE_URL set, the log signing key must come from LOG_SIGNING_KEY or LOG_SIGNING_KEY_FILE ' +

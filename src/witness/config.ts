@@ -3,10 +3,9 @@
  * its name and key, where it keeps its state, and the logs it follows (README, "Witnesses").
  */
 import * as z from 'zod';
-import { optionalText, type Config } from '../config.js';
+import { optionalText, signingKeySource, type Config } from '../config.js';
 import type { DatabaseConfig } from '../db/database.js';
 import { isValidKeyName, parseVerifierKey, type NoteKey } from '../protocol/checkpoint.js';
-import { fromBase64Url } from '../protocol/encoding.js';
 
 export interface WitnessConfig {
   host: string;
@@ -64,18 +63,10 @@ export function readWitnessConfig(env: Record<string, string | undefined>): Witn
       ? { kind: 'postgres', url: e.WITNESS_DATABASE_URL, schema: e.WITNESS_DATABASE_SCHEMA, poolSize: 4 }
       : { kind: 'embedded', dataDir: e.WITNESS_DATA_DIR };
 
-  let signingKey: WitnessConfig['signingKey'];
-  if (e.WITNESS_SIGNING_KEY !== undefined) {
-    const seed = fromBase64Url(e.WITNESS_SIGNING_KEY, 32);
-    if (seed === null) throw new WitnessConfigError('WITNESS_SIGNING_KEY must be a 32-byte Ed25519 seed in unpadded base64url');
-    signingKey = { kind: 'seed', seed };
-  } else if (e.WITNESS_SIGNING_KEY_FILE !== undefined) {
-    signingKey = { kind: 'file', path: e.WITNESS_SIGNING_KEY_FILE };
-  } else if (database.kind === 'embedded') {
-    signingKey = { kind: 'generated', path: `${e.WITNESS_DATA_DIR}/witness-signing-key` };
-  } else {
-    throw new WitnessConfigError('with WITNESS_DATABASE_URL set, the key must come from WITNESS_SIGNING_KEY or WITNESS_SIGNING_KEY_FILE');
-  }
+  const source = signingKeySource(e.WITNESS_SIGNING_KEY, e.WITNESS_SIGNING_KEY_FILE, database.kind === 'embedded' ? `${e.WITNESS_DATA_DIR}/witness-signing-key` : undefined);
+  if (source === 'invalid') throw new WitnessConfigError('WITNESS_SIGNING_KEY must be a 32-byte Ed25519 seed in unpadded base64url');
+  if (source === null) throw new WitnessConfigError('with WITNESS_DATABASE_URL set, the key must come from WITNESS_SIGNING_KEY or WITNESS_SIGNING_KEY_FILE');
+  const signingKey: WitnessConfig['signingKey'] = source;
 
   return { host: e.WITNESS_HOST, port: e.WITNESS_PORT, name, signingKey, database, logs, bodyLimitBytes: 128 * 1024, logLevel: e.LOG_LEVEL };
 }

@@ -7,9 +7,8 @@ import { NotFoundError, VerificationError } from '../errors.js';
 import { crossCheckMember, groupBundleAdmins, verifyGroupBundle, type MemberCrossCheck, type VerifiedGroup } from '../group-verify.js';
 import { LIST_CAPS } from '../list-caps.js';
 import { userGroupsSchema } from '../responses.js';
-import { verifyWriteResult, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
+import type { VerifiedIdentity, VerifiedReceipt } from '../verify.js';
 import { IdentityClient } from './identities.js';
-import { receiptOf } from './state.js';
 
 /** A member's keys as a verified group pins them (see RegistryClient.keysFromGroup). */
 export interface GroupMemberKeys {
@@ -126,21 +125,12 @@ export class GroupClient extends IdentityClient {
 
   /** Submits a group genesis (see `createGroupGenesis`) and verifies the registry's receipt. */
   registerGroup(record: GroupRecord): Promise<VerifiedReceipt> {
-    return this.writeGroup('/v1/groups', record);
+    return this.postRecord('/v1/groups', record, record.groupId, 'group-head');
   }
 
   /** Submits a group update (see `createGroupUpdate`) and verifies the receipt. */
   submitGroup(record: GroupRecord): Promise<VerifiedReceipt> {
-    return this.writeGroup(`/v1/groups/${encodeURIComponent(record.groupId)}`, record);
+    return this.postRecord(`/v1/groups/${encodeURIComponent(record.groupId)}`, record, record.groupId, 'group-head');
   }
 
-  private async writeGroup(path: string, record: GroupRecord): Promise<VerifiedReceipt> {
-    const raw = await this.request('POST', path, record);
-    return receiptOf(raw, async () => {
-      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
-      await this.acceptCheckpoint(receipt.checkpoint);
-      await this.acceptHead(record.groupId, receipt, 'group-head');
-      return receipt;
-    });
-  }
 }

@@ -5,8 +5,8 @@ import type { SigningKeyPair } from '../keys.js';
 import { createSuccessorRecord } from '../records.js';
 import { LIST_CAPS } from '../list-caps.js';
 import { checkHistoryHead, type VerifiedRegistryCheckpoint } from '../map-verify.js';
-import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
-import { receiptOf, VerifiedState } from './state.js';
+import { verifyEntryInclusion, verifyHistory, verifyLookupBundle, type VerifiedHistoryEntry, type VerifiedIdentity, type VerifiedReceipt } from '../verify.js';
+import { VerifiedState } from './state.js';
 
 export class IdentityClient extends VerifiedState {
   /**
@@ -86,21 +86,12 @@ export class IdentityClient extends VerifiedState {
 
   /** Submits a genesis record (see `createGenesisRecord`) and verifies the registry's receipt. */
   register(record: IdentityRecord): Promise<VerifiedReceipt> {
-    return this.write('/v1/users', record);
+    return this.postRecord('/v1/users', record, record.userId, 'head');
   }
 
   /** Submits an update, rotation, revocation or recovery and verifies the receipt. */
   submit(record: IdentityRecord): Promise<VerifiedReceipt> {
-    return this.write(`/v1/users/${encodeURIComponent(record.userId)}`, record);
+    return this.postRecord(`/v1/users/${encodeURIComponent(record.userId)}`, record, record.userId, 'head');
   }
 
-  private async write(path: string, record: IdentityRecord): Promise<VerifiedReceipt> {
-    const raw = await this.request('POST', path, record);
-    return receiptOf(raw, async () => {
-      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
-      await this.acceptCheckpoint(receipt.checkpoint);
-      await this.acceptHead(record.userId, receipt);
-      return receipt;
-    });
-  }
 }

@@ -5,7 +5,9 @@ import type { MapKey } from '../../protocol/key-map.js';
 import { NotFoundError, ReceiptNotVerifiedError, RegistryError, VerificationError } from '../errors.js';
 import { checkCheckpointTime, verifyAbsence, verifyRegistryCheckpoint, type VerifiedRegistryCheckpoint } from '../map-verify.js';
 import { consistencySchema } from '../responses.js';
-import { verifyCheckpointsConsistent, type VerifiedReceipt } from '../verify.js';
+import type { GroupRecord } from '../../protocol/group.js';
+import type { IdentityRecord } from '../../protocol/identity.js';
+import { verifyCheckpointsConsistent, verifyWriteResult, type VerifiedReceipt } from '../verify.js';
 import { RegistryHttp } from './http.js';
 import { requireCosignatures } from './witness-policy.js';
 
@@ -165,13 +167,27 @@ export class VerifiedState extends RegistryHttp {
     }
     await this.store.set(key, JSON.stringify({ index: head.index, hash: head.hash } satisfies SeenHead));
   }
+
+  /**
+   * Posts a record and verifies the receipt: its inclusion and map proofs, its checkpoint against
+   * the ones seen, and its head against the one seen for the record's id (`id`, of `kind`).
+   */
+  protected async postRecord(path: string, record: IdentityRecord | GroupRecord, id: string, kind: HeadKind): Promise<VerifiedReceipt> {
+    const raw = await this.request('POST', path, record);
+    return receiptOf(raw, async () => {
+      const receipt = await verifyWriteResult(raw, record, this.key, await this.verifier);
+      await this.acceptCheckpoint(receipt.checkpoint);
+      await this.acceptHead(id, receipt, kind);
+      return receipt;
+    });
+  }
 }
 
 /**
  * Runs a write answer's checks; a check that fails after the registry accepted the write becomes
  * a ReceiptNotVerifiedError, naming the index the (unverified) answer claims, if it names one.
  */
-export async function receiptOf(raw: unknown, verify: () => Promise<VerifiedReceipt>): Promise<VerifiedReceipt> {
+async function receiptOf(raw: unknown, verify: () => Promise<VerifiedReceipt>): Promise<VerifiedReceipt> {
   try {
     return await verify();
   } catch (error) {
