@@ -22,6 +22,7 @@ import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
 import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
+import { LookupReads } from './server/log/lookup-reads.js';
 import { TileReader } from './server/log/tile-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
 import { MapState } from './server/log/map-state.js';
@@ -100,7 +101,12 @@ export class RegistryService {
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
-      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap };
+      // Lookup rounds read the read replica, if any, when it is as new as the primary (DESIGN.md §9).
+      const lookups = new LookupReads(db, {
+        observe: (source) => metrics.lookupRounds.inc(source),
+        replicaFailed: (error) => logger.warn({ err: error }, 'the read replica failed: lookups read the primary for a while'),
+      });
+      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap, lookups };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.

@@ -5,7 +5,8 @@
  *   with `next` when it goes on; the summary, proof and checkpoint are the head's on every page.
  * - Concurrent lookups are coalesced (server/coalescer.ts): one statement per round reads the
  *   latest checkpoint, the asked-for heads and the pages the cache lacks, from one snapshot
- *   (db/chain-lookups.ts). Each request is answered by a round that started after it arrived:
+ *   (db/chain-lookups.ts): of the read replica when it is as new as the primary, else of the
+ *   primary (lookup-reads.ts). Each request is answered by a round that started after it arrived:
  *   nothing is served as latest that the database had not confirmed when it was asked (§9).
  * - A page of a chain at a given head index never changes (a recovery makes a new head with a new
  *   index), so its JSON is cached by head index in any number of processes, in a cache bounded by
@@ -21,8 +22,7 @@
  * - A missing chain is a 404 that proves its absence (§6): the round's checkpoint and the map's
  *   proof against it, as problem+json extension members.
  */
-import type { Database } from '../../db/database.js';
-import { readChainLookup, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
+import type { ChainAsk, ChainPageRow, ChainTable } from '../../db/chain-lookups.js';
 import { parseCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
@@ -34,6 +34,7 @@ import { GenerationalCache } from '../generational-cache.js';
 import { ProblemError } from '../http/problem.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
+import type { LookupReads } from './lookup-reads.js';
 import type { MapState } from './map-state.js';
 
 /** What differs between kinds of chain. */
@@ -70,6 +71,8 @@ export interface ReadBounds {
   pageBytes: number;
   /** The key map at each recent log size, for the map proofs. */
   keyMap: MapState;
+  /** Where each round reads: the primary, or the read replica when it is as new. */
+  lookups: LookupReads;
 }
 
 /** The map key of a chain of each table. */
@@ -92,7 +95,6 @@ export class ChainBundles<R> {
   private lastNote: { note: string; mapRoot: Uint8Array | null } | null = null;
 
   constructor(
-    db: Database,
     private readonly subtrees: SubtreeStore,
     private readonly source: ChainSource<R>,
     reads: ReadBounds,
@@ -108,7 +110,7 @@ export class ChainBundles<R> {
         const [id, start] = key.split(' ') as [string, string];
         return { id, start: Number(start), cachedHead: held[at]?.headIndex ?? -1 };
       });
-      const { checkpoint, chains } = await readChainLookup(db, source.table, asks, bounds);
+      const { checkpoint, chains } = await reads.lookups.read(source.table, asks, bounds);
       // A head is committed with a checkpoint covering it (see chain-lookups.ts); a log without one has no heads either.
       if (checkpoint === null && chains.size > 0) throw new ProtocolError('UNAVAILABLE', 'the log has no checkpoint yet');
       const answers = new Map<string, Answer>(keys.map((key) => [key, { page: null, checkpoint }]));
