@@ -2,9 +2,9 @@
 // own caches and key maps, as behind a load balancer) on a private Postgres primary and a real
 // streaming replica of it made with `pg_basebackup -R`. Lookups are read from the replica when it
 // is as new as the primary; a write through one process followed by a lookup through the other is
-// never STALE_ANSWER while the replica lags (its replay paused); and lookups go on, from the
-// primary, when the replica stops. Every answer is checked by the SDK, with one client state for
-// both processes, so an answer older than one seen would fail.
+// never STALE_ANSWER while the replica lags (its replay paused), nor older than the newest note of
+// a size; and lookups go on, from the primary, when the replica stops. Every answer is checked by
+// the SDK, with one client state for both processes, so an answer older than one seen would fail.
 //
 // Needs the Postgres server binaries (initdb, pg_basebackup): without them (a laptop running the
 // suite on the embedded database) the suite is skipped, and Jest lists it as skipped.
@@ -25,6 +25,10 @@ import {
   RegistryClient,
   type IdentityKeys,
 } from '../../src/sdk/index.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { systemClock } from '../../src/server/clock.js';
+import { LogWriter } from '../../src/server/log/log-writer.js';
+import { MapState } from '../../src/server/log/map-state.js';
 import { RegistryService } from '../../src/service.js';
 import { foundGroup, type Person } from '../helpers/groups.js';
 import { CAN_RUN_PRIVATE_POSTGRES, startPrivatePostgres, startPrivateReplica, type PrivatePostgres } from '../helpers/private-postgres.js';
@@ -58,6 +62,19 @@ async function replicaCaughtUp(): Promise<void> {
     if (!behind) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** Runs `work` while the replica receives the primary's WAL but replays none of it: a replica that lags. */
+async function whileReplayPaused(work: () => Promise<void>): Promise<void> {
+  await replicaCaughtUp();
+  await one(replica!.url, 'SELECT pg_wal_replay_pause()');
+  try {
+    while ((await one<{ state: string }>(replica!.url, 'SELECT pg_get_wal_replay_pause_state() AS state')).state !== 'paused') await new Promise((resolve) => setImmediate(resolve));
+    await work();
+  } finally {
+    await one(replica!.url, 'SELECT pg_wal_replay_resume()');
+  }
+  await replicaCaughtUp();
 }
 
 /** The reading process's peerkeys_lookup_rounds_total, by "<database> <reason>". */
@@ -146,10 +163,7 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
 
   it('never answers a lookup with less than a write another process acknowledged, while the replica lags', async () => {
     const bob = await registered();
-    await replicaCaughtUp();
-    await one(replica!.url, 'SELECT pg_wal_replay_pause()');
-    try {
-      while ((await one<{ state: string }>(replica!.url, 'SELECT pg_get_wal_replay_pause_state() AS state')).state !== 'paused') await new Promise((resolve) => setImmediate(resolve));
+    await whileReplayPaused(async () => {
       const before = await rounds();
       const rotated = await createSuccessorRecord({ previous: bob.head, signingKey: generateSigningKeyPair(), signer: bob.keys.rotation });
       const receipt = await through.writer.submit(rotated);
@@ -162,13 +176,24 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
       expect(seen.checkpoint.size).toBeGreaterThan(receipt.index);
       expect((await through.reader.lookup(carol.head.userId)).entries.at(-1)?.record).toEqual(carol.head);
       expect(added(before, await rounds())).toEqual({ 'primary behind': 2 });
-    } finally {
-      await one(replica!.url, 'SELECT pg_wal_replay_resume()');
-    }
-    await replicaCaughtUp();
+    });
     const before = await rounds();
     expect((await through.reader.lookup(bob.head.userId)).head.seq).toBe(1);
     expect(added(before, await rounds())).toEqual({ 'replica current': 1 });
+  });
+
+  it('serves the newest note of a size: a fresh checkpoint of the same size that the replica lacks is read from the primary', async () => {
+    const erin = await registered();
+    await whileReplayPaused(async () => {
+      // Any process signs the fresh checkpoint of a size when the latest is old (DESIGN.md §5): here a third one.
+      const refresher = new LogWriter(writer.db, new SubtreeStore(writer.db.prisma), await MapState.load(writer.db), writer.logKey, systemClock);
+      const time = await refresher.refresh(0);
+      const before = await rounds();
+      const seen = await through.reader.lookup(erin.head.userId);
+      expect(seen.checkpoint.size).toBe(erin.index + 1);
+      expect(seen.checkpoint.time).toBe(time);
+      expect(added(before, await rounds())).toEqual({ 'primary behind': 1 });
+    });
   });
 
   it('goes on answering lookups, from the primary, when the replica stops', async () => {
