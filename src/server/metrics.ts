@@ -37,7 +37,7 @@ export function createMetrics(db: Database): Metrics {
     batchSize: new Histogram({ name: 'peerkeys_log_batch_size', help: 'Records committed per log transaction', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry] }),
     lookupRounds: new Counter({
       name: 'peerkeys_lookup_rounds_total',
-      help: 'Lookup rounds (one statement each) by the database read: the read replica when it was as new as the primary, else the primary, with the reason',
+      help: 'Lookup rounds by the database their answer was read from: the read replica when it was as new as the primary, else the primary, and why',
       labelNames: ['database', 'reason'],
       registers: [registry],
     }),
