@@ -179,7 +179,11 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     });
     const before = await rounds();
     expect((await through.reader.lookup(bob.head.userId)).head.seq).toBe(1);
-    expect(added(before, await rounds())).toEqual({ 'replica current': 1 });
+    // A page of the chain past its first record: the same rounds.
+    const page = await fetch(`${readerUrl}/v1/users/${bob.head.userId}?start=1`);
+    expect(page.status).toBe(200);
+    expect(((await page.json()) as { entries: Array<{ index: number }> }).entries.map((entry) => entry.index)).toEqual([bob.index + 1]);
+    expect(added(before, await rounds())).toEqual({ 'replica current': 2 });
   });
 
   it('serves the newest note of a size: a fresh checkpoint of the same size that the replica lacks is read from the primary', async () => {
