@@ -19,7 +19,7 @@ export type DatabaseConfig =
       url: string;
       schema?: string | undefined;
       poolSize: number;
-      /** A streaming replica of `url` for lookup rounds (config DATABASE_READ_URL; db/lookup-reads.ts). */
+      /** A streaming replica of `url` for lookup rounds (config DATABASE_READ_URL; server/log/lookup-reads.ts). */
       readUrl?: string | undefined;
     }
   /** dataDir undefined: in memory (tests). */
@@ -47,7 +47,7 @@ export interface Database {
   close(): Promise<void>;
   /**
    * The read replica (DATABASE_READ_URL), when one is configured: statements like `query`'s, on a
-   * pool of its own. It may lag behind or be down; only db/lookup-reads.ts reads from it.
+   * pool of its own. It may lag behind or be down; only server/log/lookup-reads.ts reads from it.
    */
   readonly replica?: ReadReplica;
 }
@@ -88,10 +88,15 @@ function openPool(
   return pool;
 }
 
+/** Database['query'] on `pool`. */
+function queryOn(pool: pg.Pool): Database['query'] {
+  return async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
+}
+
 async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Database> {
   const pool = openPool(config.url, { schema: config.schema, poolSize: config.poolSize, connectionTimeoutMillis: 5_000 });
   // A replica that is down or unreachable costs a lookup round at most a second to connect (or 5 s
-  // for a statement that never returns) before the round is read from the primary (lookup-reads.ts).
+  // for a statement that never returns) before the round is read from the primary (server/log/lookup-reads.ts).
   const replicaPool =
     config.readUrl === undefined
       ? null
@@ -123,8 +128,8 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
         client.release();
       }
     },
-    query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
-    ...(replicaPool !== null ? { replica: { query: async <T>(text: string, params?: unknown[]) => (await replicaPool.query(text, params)).rows as T[] } } : {}),
+    query: queryOn(pool),
+    ...(replicaPool !== null ? { replica: { query: queryOn(replicaPool) } } : {}),
     async ping() {
       await pool.query('SELECT 1');
     },
