@@ -69,7 +69,8 @@ async function whileReplayPaused(work: () => Promise<void>): Promise<void> {
   await replicaCaughtUp();
   await one(replica!.url, 'SELECT pg_wal_replay_pause()');
   try {
-    while ((await one<{ state: string }>(replica!.url, 'SELECT pg_get_wal_replay_pause_state() AS state')).state !== 'paused') await new Promise((resolve) => setImmediate(resolve));
+    const pauseState = async () => (await one<{ state: string }>(replica!.url, 'SELECT pg_get_wal_replay_pause_state() AS state')).state;
+    while ((await pauseState()) !== 'paused') await new Promise((resolve) => setImmediate(resolve));
     await work();
   } finally {
     await one(replica!.url, 'SELECT pg_wal_replay_resume()');
