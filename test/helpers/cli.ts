@@ -35,9 +35,9 @@ export function run(file: string, args: string[], options: { cwd: string; env: N
 /**
  * --liftoff-only, as `npm test` runs Jest: the commands that open an embedded database (PGlite,
  * WebAssembly) spent half their CPU having V8 optimise code they run for a second. No effect on
- * what they do.
+ * what they do. For every process a test starts from the build (child-witness.ts too).
  */
-const NODE_FLAGS = ['--liftoff-only'];
+export const NODE_FLAGS = ['--liftoff-only'];
 
 export function peerkeys(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun> {
   return run(process.execPath, [...NODE_FLAGS, PEERKEYS, ...args], options);
