@@ -191,19 +191,24 @@ const runs: Run[] = [];
 for (const mode of BENCH_MODES as Mode[]) for (const size of SIZES) runs.push(await benchSize(mode, size));
 
 const where = BENCH_MODES.includes('postgres') ? `, Postgres at ${new URL(ADMIN_URL).host}` : '';
-console.log(`\npeerkeys benchmark — ${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase${where}\n`);
-printPhases(runs);
-if (BASE_DIR !== undefined) console.log(`\nbase build: ${BASE_DIR}`);
-console.log('');
-printFigures(runs);
+console.log(`\npeerkeys benchmark — ${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase${where}`);
+if (runs.length > 0) {
+  console.log('');
+  printPhases(runs);
+  if (BASE_DIR !== undefined) console.log(`\nbase build: ${BASE_DIR}`);
+  console.log('');
+  printFigures(runs);
+}
 const witnessRun = WITNESS_WRITES > 0 && BENCH_MODES.includes('postgres') ? await benchWitnessWrites(WITNESS_WRITES) : null;
 if (witnessRun !== null) {
   console.log(
     `\nwrites on Postgres with two local witnesses: ${witnessRun.twoWitnesses.join(', ')} writes/s vs ${witnessRun.none.join(', ')} without (${Math.round(witnessRun.ratio * 100)}% of it; ${witnessRun.writes} genesis writes a round, 64 in flight)`,
   );
 }
-console.log('\nagainst the targets of issue 19:');
-printTargets(runs);
+if (runs.length > 0) {
+  console.log('\nagainst the targets of issue 19:');
+  printTargets(runs);
+}
 mkdirSync(`${ROOT}test/bench/results`, { recursive: true });
 const file = `${ROOT}test/bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, modes: BENCH_MODES, runs, witnesses: witnessRun }, null, 2));

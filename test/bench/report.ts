@@ -52,7 +52,8 @@ export interface Figures {
   rssMb: number;
 }
 
-const phaseOf = (run: Run, name: string) => run.phases.find((p) => p.name === name);
+/** The phase `name` of a run, or with BENCH_BASE the first turn of this build at it. */
+const phaseOf = (run: Run, name: string) => run.phases.find((p) => p.name === name || p.name === `${name} [this]`);
 
 export function figuresOf(run: Run): Figures {
   const lookup = phaseOf(run, PHASE.lookup);
