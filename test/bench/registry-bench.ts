@@ -3,7 +3,7 @@
  * Express hello-world reaches on the same machine in the same run. For each N (default 10,000
  * and 100,000 identities) it seeds N identities over HTTP, then measures with autocannon at 32
  * connections: lookups (full verifiable bundles: live chain, inclusion proof, signed checkpoint),
- * rotations, and the log endpoints; and the server's memory. Prints a table and writes JSON to
+ * rotations, creates (genesis records of fresh identities), and the log endpoints; and the server's memory. Prints a table and writes JSON to
  * test/bench/results/. A benchmark, not a test: it reports, it does not pass or fail.
  *
  *   BENCH_SIZES=10000,100000 BENCH_SECONDS=15 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
@@ -266,8 +266,9 @@ async function benchSize(size: number, helloRps: number) {
 
     const phases: Phase[] = [];
     const comparisons: Comparison[] = [];
+    const wanted = (name: string) => PHASES === undefined || PHASES.some((word) => name.includes(word));
     const measure = async (name: string, options: autocannon.Options) => {
-      if (PHASES !== undefined && !PHASES.some((word) => name.includes(word))) return null;
+      if (!wanted(name)) return null;
       const phase = await load(name, options);
       phases.push(phase);
       return phase;
@@ -295,8 +296,19 @@ async function benchSize(size: number, helloRps: number) {
         ],
       };
     };
+    // Creates: as many fresh genesis records as each turn's rotations, each sent once.
+    const creation = (base: string): autocannon.Options => {
+      const records = Array.from({ length: share }, () => fastGenesis().head);
+      let r = 0;
+      return {
+        url: base,
+        amount: records.length,
+        requests: [{ method: 'POST', path: '/v1/users', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify(records[r++ % records.length]) }) }],
+      };
+    };
     const lookups: Comparison = { name: 'lookup GET /v1/users/{id}', base: [], current: [] };
     const rotations: Comparison = { name: 'rotation POST /v1/users/{id}', base: [], current: [] };
+    const creates: Comparison = { name: 'create POST /v1/users', base: [], current: [] };
     let afterLookups = memoryOf(server.child.pid!);
     for (const [turn, build] of turns.entries()) {
       if (turns.length > 1) {
@@ -309,8 +321,10 @@ async function benchSize(size: number, helloRps: number) {
       if (build === 'current') afterLookups = memoryOf(server.child.pid!);
       const w = await measure(`${rotations.name}${label}`, rotation(server.base, turn));
       if (w !== null) rotations[build].push(w.requestsPerSecond);
+      const c = wanted(creates.name) ? await measure(`${creates.name}${label}`, creation(server.base)) : null;
+      if (c !== null) creates[build].push(c.requestsPerSecond);
     }
-    if (BASE_DIR !== undefined) comparisons.push(lookups, rotations);
+    if (BASE_DIR !== undefined) comparisons.push(lookups, rotations, creates);
     if (turns.at(-1) !== 'current') {
       await server.stop();
       server = await startServer(ROOT, databaseUrl, logSeed);
