@@ -77,7 +77,7 @@ export class RegistryService {
       const report = await migrate(db);
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
       const logKey = overrides.logKey ?? loadLogKey(config.log);
-      const subtrees = new SubtreeStore(db.prisma, config.limits.subtreeCacheBytes);
+      const subtrees = new SubtreeStore(db, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);
       // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
       const keyMap = await MapState.load(db);
