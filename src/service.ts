@@ -29,6 +29,7 @@ import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
 import { WitnessSubmitter } from './server/log/witness-submitter.js';
 import { nodeVerify } from './node/node-ed25519.js';
+import { useSodiumKeyCheck } from './node/sodium-key-check.js';
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -69,13 +70,15 @@ export class RegistryService {
   static async create(config: Config, overrides: ServiceOverrides = {}): Promise<RegistryService> {
     const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'peerkeys' } });
     const clock = overrides.clock ?? systemClock;
+    // Every write brings keys this process has not met: check them with libsodium, not pure JS.
+    await useSodiumKeyCheck();
     const db = overrides.database ?? (await openDatabase(config.database));
     let redis: Redis | null = null;
     try {
       const report = await migrate(db);
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
       const logKey = overrides.logKey ?? loadLogKey(config.log);
-      const subtrees = new SubtreeStore(db.prisma, config.limits.subtreeCacheBytes);
+      const subtrees = new SubtreeStore(db, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);
       // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
       const keyMap = await MapState.load(db);

@@ -32,6 +32,15 @@ export interface SqlSession {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
+/**
+ * What the log's write path (and the chains' tables it keeps) runs its statements on: the driver
+ * itself (a Database) or one of its transactions (a SqlSession). Raw SQL rather than Prisma there:
+ * Prisma's per-statement cost (query compilation in WebAssembly, argument and result mapping) was
+ * half of the log writer's CPU. int8 columns arrive as strings (pg) or numbers (PGlite), bytea as
+ * Buffer or Uint8Array: read them with toSafeNumber and new Uint8Array.
+ */
+export type Sql = Pick<SqlSession, 'query'>;
+
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   readonly prisma: PrismaClient;

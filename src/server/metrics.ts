@@ -47,7 +47,7 @@ export function createMetrics(db: Database): Metrics {
     help: 'Entries in the transparency log (latest checkpoint size, read at scrape time)',
     registers: [registry],
     async collect() {
-      const checkpoint = await latestCheckpoint(db.prisma).catch(() => null);
+      const checkpoint = await latestCheckpoint(db).catch(() => null);
       if (checkpoint !== null) this.set(checkpoint.size);
     },
   });

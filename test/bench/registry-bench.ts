@@ -31,8 +31,8 @@
  *
  * The key map (DESIGN.md §5.2): for each run it prints the map proof sizes of real answers, the
  * time a registry takes to load the map (from the chains' tables) and to rebuild it from scratch
- * out of the log's entries. BENCH_BASE=<a built checkout of another commit> compares lookups and
- * rotations with that build in the same run, on the same store: the two servers take turns (base,
+ * out of the log's entries. BENCH_BASE=<a built checkout of another commit> compares lookups,
+ * rotations and creates with that build in the same run, on the same store: the two servers take turns (base,
  * this, this, base), e.g.
  *
  *   git worktree add --detach ../base d51f594 && (cd ../base && ln -s $PWD/node_modules && npm run build)
@@ -109,6 +109,7 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
     const turns: Array<'base' | 'current'> = BASE_DIR === undefined ? ['current'] : ['base', 'current', 'current', 'base'];
     const lookupTurns: Comparison = { name: PHASE.lookup, base: [], current: [] };
     const rotationTurns: Comparison = { name: PHASE.rotation, base: [], current: [] };
+    const createTurns: Comparison = { name: PHASE.create, base: [], current: [] };
     let memoryAfterLookups = memoryOf(server.child.pid!);
     for (const build of turns) {
       if (turns.length > 1) {
@@ -130,6 +131,10 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
       });
       settle();
       if (w !== null) rotationTurns[build].push(w.requestsPerSecond);
+      if (BASE_DIR !== undefined) {
+        const c = await measure(`${PHASE.create}${label}`, () => creates([url]));
+        if (c !== null) createTurns[build].push(c.requestsPerSecond);
+      }
     }
     if (turns.at(-1) !== 'current') {
       await server.stop();
@@ -174,7 +179,7 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
       startSeconds,
       ceiling,
       phases,
-      comparisons: BASE_DIR === undefined ? [] : [lookupTurns, rotationTurns],
+      comparisons: BASE_DIR === undefined ? [] : [lookupTurns, rotationTurns, createTurns].filter((turns) => turns.current.length > 0),
       map: { ...map, proofBytes },
       memory,
       memoryAfterLookups,
