@@ -191,7 +191,7 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     const erin = await registered();
     await whileReplayPaused(async () => {
       // Any process signs the fresh checkpoint of a size when the latest is old (DESIGN.md §5): here a third one.
-      const refresher = new LogWriter(writer.db, new SubtreeStore(writer.db.prisma), await MapState.load(writer.db), writer.logKey, systemClock);
+      const refresher = new LogWriter(writer.db, new SubtreeStore(writer.db), await MapState.load(writer.db), writer.logKey, systemClock);
       const time = await refresher.refresh(0);
       const before = await rounds();
       const seen = await through.reader.lookup(erin.head.userId);
