@@ -107,7 +107,7 @@ export class RegistryService {
       // Lookup rounds read the read replica, if any, when it is as new as the primary (DESIGN.md §9).
       const lookups = new LookupReads(db, {
         observe: (source) => metrics.lookupRounds.inc(source),
-        replicaFailed: (error) => logger.warn({ err: error }, 'the read replica failed: lookups read the primary for a while'),
+        replicaRested: (reason, restMs) => logger.warn({ err: reason, restMs }, 'the read replica is rested: lookups read the primary for a while'),
       });
       const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap, lookups };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);

@@ -97,6 +97,12 @@ export async function latestCheckpoint(db: Sql): Promise<StoredCheckpoint | null
   return row === undefined ? null : { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
 }
 
+/** Whether the log holds exactly this checkpoint: its size with this very note (not one replaced by a fresher note, §5). */
+export async function holdsCheckpoint(db: Sql, checkpoint: { size: number; note: string }): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM log_checkpoints WHERE size = $1 AND note = $2', [checkpoint.size, checkpoint.note]);
+  return rows.length > 0;
+}
+
 export async function readEntries(db: Sql, start: number, limit: number): Promise<StoredLogEntry[]> {
   const rows = await db.query<{ index: Int8; kind: string; accepted_at: Date; record: string }>(
     'SELECT index, kind, accepted_at, record FROM log_entries WHERE index >= $1 ORDER BY index LIMIT $2',

@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { readConfig } from '../../src/config.js';
-import { REPLICA_APPLICATION_NAME } from '../../src/db/database.js';
+import { openDatabase, REPLICA_APPLICATION_NAME } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import {
@@ -28,6 +29,7 @@ import {
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { systemClock } from '../../src/server/clock.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
+import { LookupReads, REPLICA_BEHIND_ROUNDS, REPLICA_REST_MS, type LookupRoundSource } from '../../src/server/log/lookup-reads.js';
 import { MapState } from '../../src/server/log/map-state.js';
 import { RegistryService } from '../../src/service.js';
 import { foundGroup, type Person } from '../helpers/groups.js';
@@ -54,14 +56,25 @@ async function one<T>(url: string, text: string, params: unknown[] = []): Promis
   }
 }
 
+/** How long the replica may take to replay what the primary wrote, or to pause, before the test fails. */
+const REPLICA_WAIT_MS = 30_000;
+
+/** Polls `done` a few ms apart until it holds; fails, saying what it waited for, after REPLICA_WAIT_MS. */
+async function waitFor(what: string, done: () => Promise<boolean>): Promise<void> {
+  const deadline = performance.now() + REPLICA_WAIT_MS;
+  while (!(await done())) {
+    if (performance.now() > deadline) throw new Error(`the replica did not ${what} within ${REPLICA_WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Waits until the replica has replayed everything the primary has written (its replay running). */
 async function replicaCaughtUp(): Promise<void> {
   const { lsn } = await one<{ lsn: string }>(primary!.url, 'SELECT pg_current_wal_lsn()::text AS lsn');
-  for (;;) {
+  await waitFor(`replay the primary's WAL up to ${lsn}`, async () => {
     const { behind } = await one<{ behind: boolean }>(replica!.url, 'SELECT pg_last_wal_replay_lsn() < $1::pg_lsn AS behind', [lsn]);
-    if (!behind) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+    return !behind;
+  });
 }
 
 /** Runs `work` while the replica receives the primary's WAL but replays none of it: a replica that lags. */
@@ -69,8 +82,7 @@ async function whileReplayPaused(work: () => Promise<void>): Promise<void> {
   await replicaCaughtUp();
   await one(replica!.url, 'SELECT pg_wal_replay_pause()');
   try {
-    const pauseState = async () => (await one<{ state: string }>(replica!.url, 'SELECT pg_get_wal_replay_pause_state() AS state')).state;
-    while ((await pauseState()) !== 'paused') await new Promise((resolve) => setImmediate(resolve));
+    await waitFor('pause its replay', async () => (await one<{ state: string }>(replica!.url, 'SELECT pg_get_wal_replay_pause_state() AS state')).state === 'paused');
     await work();
   } finally {
     await one(replica!.url, 'SELECT pg_wal_replay_resume()');
@@ -91,6 +103,18 @@ async function rounds(): Promise<Record<string, number>> {
 /** How many more rounds each source served between two readings. */
 function added(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).flatMap(([key, value]) => (value === (before[key] ?? 0) ? [] : [[key, value - (before[key] ?? 0)]])));
+}
+
+/**
+ * A third process's lookup rounds on the same primary and replica, on a clock the test moves, so
+ * its rests are seen without being waited out: where each round was read, and each rest's length.
+ */
+const clocked = { nowMs: 0, sources: [] as string[], rests: [] as number[], reads: undefined as LookupReads | undefined };
+
+/** One round of `clocked` for a user; returns where it was read and whether the user's chain was found. */
+async function clockedRound(userId: string): Promise<{ source: string; found: boolean }> {
+  const answer = await clocked.reads!.read('identities', [{ id: userId, start: 0, cachedHead: -1 }], { maxItems: 10, maxBytes: 65_536 });
+  return { source: clocked.sources.at(-1)!, found: answer.chains.has(0) };
 }
 
 async function startProcess(seed: string): Promise<{ service: RegistryService; url: string }> {
@@ -127,6 +151,11 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     ({ service: writer, url: writerUrl } = await startProcess(seed));
     ({ service: reader, url: readerUrl } = await startProcess(seed));
     const vkey = writer.logKey.vkey;
+    clocked.reads = new LookupReads(writer.db, {
+      now: () => clocked.nowMs,
+      observe: (source: LookupRoundSource) => clocked.sources.push(`${source.database} ${source.reason}`),
+      replicaRested: (_reason, restMs) => clocked.rests.push(restMs),
+    });
     through = { writer: new RegistryClient({ url: writerUrl, vkey, store }), reader: new RegistryClient({ url: readerUrl, vkey, store }) };
   }, 120_000);
 
@@ -201,6 +230,49 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     });
   });
 
+  it('rests a replica found behind many rounds in a row (it stopped following), longer each time, until it serves a round', async () => {
+    const frank = await registered();
+    await whileReplayPaused(async () => {
+      await registered();
+      for (let round = 1; round < REPLICA_BEHIND_ROUNDS; round++) expect(await clockedRound(frank.head.userId)).toEqual({ source: 'primary behind', found: true });
+      expect(clocked.rests).toEqual([]);
+      expect(await clockedRound(frank.head.userId)).toEqual({ source: 'primary behind', found: true });
+      expect(clocked.rests).toEqual([REPLICA_REST_MS]);
+      clocked.nowMs += REPLICA_REST_MS - 1;
+      expect((await clockedRound(frank.head.userId)).source).toBe('primary resting');
+      // Still behind after its rest: the next rest is twice as long.
+      clocked.nowMs += 1;
+      for (let round = 0; round < REPLICA_BEHIND_ROUNDS; round++) expect((await clockedRound(frank.head.userId)).source).toBe('primary behind');
+      expect(clocked.rests).toEqual([REPLICA_REST_MS, 2 * REPLICA_REST_MS]);
+    });
+    clocked.nowMs += 2 * REPLICA_REST_MS;
+    expect(await clockedRound(frank.head.userId)).toEqual({ source: 'replica current', found: true });
+  });
+
+  it('never serves a replica ahead of the primary with a checkpoint the primary does not hold (another database, a restored primary)', async () => {
+    const grace = await registered();
+    // DATABASE_READ_URL naming another registry's database, whose log is longer than this one's.
+    await one(primary!.url, 'CREATE DATABASE unrelated');
+    const unrelatedUrl = new URL(primary!.url);
+    unrelatedUrl.pathname = '/unrelated';
+    const unrelated = await openDatabase({ kind: 'postgres', url: unrelatedUrl.href, poolSize: 1 });
+    const misread = await openDatabase({ kind: 'postgres', url: primary!.url, readUrl: unrelatedUrl.href, poolSize: 1 });
+    try {
+      await migrate(unrelated);
+      const { size } = await one<{ size: number }>(primary!.url, 'SELECT max(size)::int AS size FROM log_checkpoints');
+      await unrelated.query(`INSERT INTO log_checkpoints (size, root, note) VALUES ($1, decode(repeat('00', 32), 'hex'), 'another log')`, [size + 1000]);
+      const sources: string[] = [];
+      const reads = new LookupReads(misread, { observe: (source) => sources.push(`${source.database} ${source.reason}`) });
+      const answer = await reads.read('identities', [{ id: grace.head.userId, start: 0, cachedHead: -1 }], { maxItems: 10, maxBytes: 65_536 });
+      expect(sources).toEqual(['primary ahead']);
+      expect(answer.checkpoint!.size).toBeLessThan(size + 1000);
+      expect(answer.chains.get(0)?.headIndex).toBe(grace.index);
+    } finally {
+      await misread.close();
+      await unrelated.close();
+    }
+  });
+
   it('goes on answering lookups, from the primary, when the replica stops', async () => {
     const dave = await registered();
     await replicaCaughtUp();
@@ -219,5 +291,15 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     expect(counts['replica current']).toBeUndefined();
     expect((counts['primary failed'] ?? 0) + (counts['primary resting'] ?? 0)).toBe(2);
     expect((await fetch(`${readerUrl}/readyz`)).status).toBe(200);
+
+    // A replica that stays down is rested longer after each failure, up to a minute; the first rest
+    // is the shortest again, since the replica served a round (the test before).
+    for (const restMs of [5_000, 10_000, 20_000, 40_000, 60_000, 60_000]) {
+      expect((await clockedRound(dave.head.userId)).source).toBe('primary failed');
+      expect(clocked.rests.at(-1)).toBe(restMs);
+      clocked.nowMs += restMs - 1;
+      expect((await clockedRound(dave.head.userId)).source).toBe('primary resting');
+      clocked.nowMs += 1;
+    }
   });
 });
