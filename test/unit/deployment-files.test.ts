@@ -172,7 +172,11 @@ describe('docker-compose.yml', () => {
       expect(loadLogKey(configs[0]!.log).vkey).toBe(loadLogKey(registry.log).vkey);
     });
 
-    it('reads lookups from a streaming replica of the same Postgres, made with pg_basebackup -R once its volume is new', () => {
+    it('does not wait for the read replica to be healthy: lookups read the primary until it is', () => {
+      expect(services()['registry-1']['depends_on']['postgres-replica']).toEqual({ condition: 'service_started' });
+    });
+
+    it('reads lookups from a streaming replica of the same Postgres, made with pg_basebackup -R and a replication slot once its volume is new', () => {
       const all = services();
       const replica = all['postgres-replica'];
       expect(replica['image']).toBe(all['postgres']['image']);
@@ -180,12 +184,12 @@ describe('docker-compose.yml', () => {
       expect(replica['volumes']).toEqual(['postgres-replica-data:/var/lib/postgresql/data']);
       expect(replica['environment']['PGPASSWORD']).toBe(all['postgres']['environment']['POSTGRES_PASSWORD']);
       const script = (replica['command'] as string[]).join('\n');
-      expect(script).toMatch(/if \[ ! -s "\$PGDATA\/PG_VERSION" \]; then\s+pg_basebackup -h postgres -U peerkeys -D "\$PGDATA" -R -X stream/);
+      expect(script).toMatch(/if \[ ! -s "\$PGDATA\/PG_VERSION" \]; then\s+pg_basebackup -h postgres -U peerkeys -D "\$PGDATA" -R -X stream -C -S peerkeys_replica /);
       expect(script).toMatch(/exec postgres\s*$/);
-      // The primary lets its owner replicate: the init script the postgres image runs on a new volume.
+      // The primary lets its owner replicate, from the compose network only: the init script the postgres image runs on a new volume.
       const mounted = all['postgres']['configs'] as Array<{ source: string; target: string }>;
       expect(mounted).toEqual([{ source: 'postgres_replication', target: '/docker-entrypoint-initdb.d/replication.sh' }]);
-      expect(interpolate(COMPOSE['configs']['postgres_replication']['content'] as string, {})).toBe('echo "host replication $POSTGRES_USER all scram-sha-256" >> "$PGDATA/pg_hba.conf"\n');
+      expect(interpolate(COMPOSE['configs']['postgres_replication']['content'] as string, {})).toBe('echo "host replication $POSTGRES_USER samenet scram-sha-256" >> "$PGDATA/pg_hba.conf"\n');
     });
 
     it('puts nginx in front of both, round robin, passing X-Forwarded-For, once both are ready', () => {
