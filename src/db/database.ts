@@ -64,6 +64,14 @@ export interface Database {
 /** Statements on a Postgres streaming replica: read-only, possibly behind the primary. */
 export type ReadReplica = Pick<Database, 'query'>;
 
+/**
+ * Connections per process to the read replica. Only lookup rounds read it, and they run one at a
+ * time per chain table (server/coalescer.ts; identities, groups: db/chain-lookups.ts): at most two
+ * statements at once, however large DATABASE_POOL_SIZE is. A statement that times out takes its
+ * connection out of the pool, so a hanging replica does not hold these for good.
+ */
+export const REPLICA_POOL_SIZE = 2;
+
 /** The `application_name` of the replica's connections, to tell them apart in pg_stat_activity. */
 export const REPLICA_APPLICATION_NAME = 'peerkeys-read';
 
@@ -111,7 +119,7 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
       ? null
       : openPool(config.readUrl, {
           schema: config.schema,
-          poolSize: config.poolSize,
+          poolSize: REPLICA_POOL_SIZE,
           applicationName: REPLICA_APPLICATION_NAME,
           connectionTimeoutMillis: 1_000,
           queryTimeoutMillis: 5_000,
