@@ -13,6 +13,7 @@ import { createApp, type MirrorDeps } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { checkReadReplica } from './db/read-replica-check.js';
 import { systemClock, type Clock } from './server/clock.js';
 import { DeviceService } from './server/devices/device-service.js';
 import { createMetrics } from './server/metrics.js';
@@ -77,6 +78,9 @@ export class RegistryService {
     try {
       const report = await migrate(db);
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
+      // DATABASE_READ_URL must be a hot standby of DATABASE_URL: refuse to start on another database (DESIGN.md §9).
+      const replicaCheck = await checkReadReplica(db);
+      if (replicaCheck !== null) logger.warn({ err: replicaCheck.unreachable }, 'the read replica does not answer: lookups read the primary until it does');
       const logKey = overrides.logKey ?? loadLogKey(config.log);
       const subtrees = new SubtreeStore(db, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);

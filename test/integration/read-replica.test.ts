@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { readConfig } from '../../src/config.js';
 import { openDatabase, REPLICA_APPLICATION_NAME } from '../../src/db/database.js';
+import { ReadReplicaError } from '../../src/db/read-replica-check.js';
 import { migrate } from '../../src/db/migrate.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
@@ -36,6 +37,8 @@ import { foundGroup, type Person } from '../helpers/groups.js';
 import { CAN_RUN_PRIVATE_POSTGRES, startPrivatePostgres, startPrivateReplica, type PrivatePostgres } from '../helpers/private-postgres.js';
 
 let primary: PrivatePostgres | undefined;
+/** The log key's seed of every process. */
+let seed: string;
 let replica: PrivatePostgres | undefined;
 /** Two registry processes' worth of state on the same primary and replica: writes go through the first, lookups through the second. */
 let writer: RegistryService;
@@ -117,10 +120,11 @@ async function clockedRound(userId: string): Promise<{ source: string; found: bo
   return { source: clocked.sources.at(-1)!, found: answer.chains.has(0) };
 }
 
-async function startProcess(seed: string): Promise<{ service: RegistryService; url: string }> {
+/** A registry process on `databases`: by default the primary and its replica. */
+async function startProcess(seed: string, databases = { url: primary!.url, readUrl: replica!.url }): Promise<{ service: RegistryService; url: string }> {
   const config = readConfig({
-    DATABASE_URL: primary!.url,
-    DATABASE_READ_URL: replica!.url,
+    DATABASE_URL: databases.url,
+    DATABASE_READ_URL: databases.readUrl,
     LOG_SIGNING_KEY: seed,
     LOG_ORIGIN: 'replica.test/peerkeys',
     HOST: '127.0.0.1',
@@ -146,7 +150,7 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
   beforeAll(async () => {
     primary = await startPrivatePostgres();
     replica = await startPrivateReplica(primary);
-    const seed = toBase64Url(new Uint8Array(randomBytes(32)));
+    seed = toBase64Url(new Uint8Array(randomBytes(32)));
     // One after the other: the first migrates the primary and signs the empty log's checkpoint.
     ({ service: writer, url: writerUrl } = await startProcess(seed));
     ({ service: reader, url: readerUrl } = await startProcess(seed));
@@ -273,6 +277,22 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     }
   });
 
+  it('refuses to start when DATABASE_READ_URL is not a hot standby of DATABASE_URL', async () => {
+    // A primary as the "replica": the database of the test before, on the same server.
+    const unrelatedUrl = new URL(primary!.url);
+    unrelatedUrl.pathname = '/unrelated';
+    await expect(startProcess(seed, { url: primary!.url, readUrl: unrelatedUrl.href })).rejects.toMatchObject({ code: 'READ_REPLICA_NOT_STANDBY' });
+    // The replica, as the standby of another cluster.
+    const other = await startPrivatePostgres();
+    try {
+      const refused = await startProcess(seed, { url: other.url, readUrl: replica!.url }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ReadReplicaError);
+      expect(refused).toMatchObject({ code: 'READ_REPLICA_OTHER_CLUSTER' });
+    } finally {
+      other.destroy();
+    }
+  }, 60_000);
+
   it('goes on answering lookups, from the primary, when the replica stops', async () => {
     const dave = await registered();
     await replicaCaughtUp();
@@ -291,6 +311,14 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     expect(counts['replica current']).toBeUndefined();
     expect((counts['primary failed'] ?? 0) + (counts['primary resting'] ?? 0)).toBe(2);
     expect((await fetch(`${readerUrl}/readyz`)).status).toBe(200);
+    // A process starts while the replica is down (it cannot be checked; lookups read the primary).
+    const late = await startProcess(seed);
+    try {
+      const lateClient = new RegistryClient({ url: late.url, vkey: writer.logKey.vkey, store });
+      expect((await lateClient.lookup(dave.head.userId)).entries.at(-1)?.record).toEqual(rotated);
+    } finally {
+      await late.service.destroy();
+    }
 
     // A replica that stays down is rested longer after each failure, up to a minute; the first rest
     // is the shortest again, since the replica served a round (the test before).
