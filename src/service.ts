@@ -32,7 +32,10 @@ import { nodeVerify } from './node/node-ed25519.js';
 export interface ServiceOverrides {
   clock?: Clock;
   logger?: Logger;
-  /** An already open (and owned by the caller) database, e.g. a test's own schema. */
+  /**
+   * An already open (and owned by the caller) database, e.g. a test's own schema. An embedded one
+   * must not be shared with another registry: this one takes itself for its log's only writer.
+   */
   database?: Database;
   logKey?: LogKey;
   /** Prefix for rate-limit keys in Redis. */
@@ -100,7 +103,16 @@ export class RegistryService {
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
-      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap };
+      // An embedded database is held by this process alone, so its writer's newest commit is the
+      // latest checkpoint and lookups it holds the pages of need no round (DESIGN.md §9) — unless
+      // witnesses are configured: their cosignatures are appended to the stored note apart from it.
+      const soleWriter = db.kind === 'embedded' && overrides.mirror === undefined && config.witnesses.endpoints.length === 0;
+      const reads = {
+        cache: lookupCache(config.limits.lookupCacheBytes),
+        pageBytes: config.limits.pageBytes,
+        keyMap,
+        ...(soleWriter ? { soleWriterLatest: () => writer.latestCommitted } : {}),
+      };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
