@@ -107,6 +107,7 @@ export class RegistryService {
       // latest checkpoint and lookups it holds the pages of need no round (DESIGN.md §9) — unless
       // witnesses are configured: their cosignatures are appended to the stored note apart from it.
       const soleWriter = db.kind === 'embedded' && overrides.mirror === undefined && config.witnesses.endpoints.length === 0;
+      if (soleWriter) await subtrees.preload();
       const reads = {
         cache: lookupCache(config.limits.lookupCacheBytes),
         pageBytes: config.limits.pageBytes,

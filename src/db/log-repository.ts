@@ -54,12 +54,24 @@ export async function readSubtrees(db: DbClient, subtrees: Subtree[]): Promise<S
   if (subtrees.length === 0) return [];
   const levels = subtrees.map((s) => s.level);
   const indexes = subtrees.map((s) => BigInt(s.index));
-  const rows = await db.$queryRaw<{ level: number; index: bigint; hash: Uint8Array }[]>`
+  const rows = await db.$queryRaw<SubtreeRow[]>`
     SELECT n.level, n.index, n.hash
     FROM log_nodes n
     JOIN unnest(${levels}::smallint[], ${indexes}::bigint[]) AS wanted(level, index)
       ON n.level = wanted.level AND n.index = wanted.index`;
-  return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
+  return rows.map(storedSubtree);
+}
+
+type SubtreeRow = { level: number; index: bigint; hash: Uint8Array };
+
+function storedSubtree(row: SubtreeRow): StoredSubtree {
+  return { level: row.level, index: toSafeNumber(row.index), hash: new Uint8Array(row.hash) };
+}
+
+/** Every stored subtree, highest levels first (the smallest, and the ones every proof needs). */
+export async function readAllSubtrees(db: DbClient): Promise<StoredSubtree[]> {
+  const rows = await db.$queryRaw<SubtreeRow[]>`SELECT level, index, hash FROM log_nodes ORDER BY level DESC, index`;
+  return rows.map(storedSubtree);
 }
 
 export async function insertCheckpoint(tx: DbClient, checkpoint: StoredCheckpoint): Promise<void> {

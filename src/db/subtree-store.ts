@@ -4,7 +4,7 @@
  * only once its transaction has committed: `remember` is called after commit, never before.
  */
 import type { DbClient } from './client.js';
-import { readSubtrees } from './log-repository.js';
+import { readAllSubtrees, readSubtrees } from './log-repository.js';
 import { toBase64Url } from '../protocol/encoding.js';
 import {
   consistencyProofRanges,
@@ -37,6 +37,15 @@ export class SubtreeStore {
   /** Adds committed subtrees to the cache. */
   remember(subtrees: readonly StoredSubtree[]): void {
     for (const s of subtrees) this.cache.set(s, s.hash);
+  }
+
+  /**
+   * Reads every committed subtree into the cache, in one statement, highest levels first (the
+   * cache keeps what fits, §9): for a database where each statement is dear (the embedded one,
+   * which runs them one at a time in this process), so that proofs need none.
+   */
+  async preload(): Promise<void> {
+    for (const s of await readAllSubtrees(this.db)) this.cache.set(s, s.hash);
   }
 
   /** The hashes of `subtrees`, from the cache or (for the rest, in one query) from `db`. */
