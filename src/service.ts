@@ -81,6 +81,7 @@ export class RegistryService {
       const metrics = createMetrics(db);
       // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
       const keyMap = await MapState.load(db);
+      await subtrees.preload(keyMap.size);
       const writer = new LogWriter(db, subtrees, keyMap, logKey, clock, metrics);
       // A mirror's log grows only by its follower copying the registry's entries and checkpoints;
       // it signs nothing, not even an empty log's checkpoint, and its app refuses every write.
@@ -107,7 +108,6 @@ export class RegistryService {
       // latest checkpoint and lookups it holds the pages of need no round (DESIGN.md §9) — unless
       // witnesses are configured: their cosignatures are appended to the stored note apart from it.
       const soleWriter = db.kind === 'embedded' && overrides.mirror === undefined && config.witnesses.endpoints.length === 0;
-      if (soleWriter) await subtrees.preload();
       const reads = {
         cache: lookupCache(config.limits.lookupCacheBytes),
         pageBytes: config.limits.pageBytes,

@@ -68,9 +68,10 @@ function storedSubtree(row: SubtreeRow): StoredSubtree {
   return { level: row.level, index: toSafeNumber(row.index), hash: new Uint8Array(row.hash) };
 }
 
-/** Every stored subtree, highest levels first (the smallest, and the ones every proof needs). */
-export async function readAllSubtrees(db: DbClient): Promise<StoredSubtree[]> {
-  const rows = await db.$queryRaw<SubtreeRow[]>`SELECT level, index, hash FROM log_nodes ORDER BY level DESC, index`;
+/** The stored subtrees of one level from `from` on, in index order, at most `limit` of them. */
+export async function readSubtreeLevel(db: DbClient, level: number, from: number, limit: number): Promise<StoredSubtree[]> {
+  const rows = await db.$queryRaw<SubtreeRow[]>`
+    SELECT level, index, hash FROM log_nodes WHERE level = ${level} AND index >= ${BigInt(from)} ORDER BY index LIMIT ${limit}`;
   return rows.map(storedSubtree);
 }
 
