@@ -144,6 +144,7 @@ export const environmentSchema = z.object({
   TLS_KEY_FILE: optionalText,
   DATABASE_URL: optionalText,
   DATABASE_SCHEMA: optionalText,
+  DATABASE_READ_URL: optionalText,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default('./data'),
   LOG_ORIGIN: optionalText,
@@ -218,9 +219,13 @@ export function readConfig(env: Record<string, string | undefined>, options: Rea
   const origin = e.LOG_ORIGIN ?? `${new URL(publicUrl).host}/peerkeys`;
   if (!isValidKeyName(origin)) throw new ConfigError(`LOG_ORIGIN "${origin}" must be non-empty with no spaces or '+'`);
 
+  // A replica of what? The embedded database is one process's own: there is nothing to replicate.
+  if (e.DATABASE_READ_URL !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_READ_URL (a streaming replica of DATABASE_URL) needs DATABASE_URL: the embedded database has no replicas');
+  }
   const database: DatabaseConfig =
     e.DATABASE_URL !== undefined
-      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE }
+      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE, readUrl: e.DATABASE_READ_URL }
       : { kind: 'embedded', dataDir: e.DATA_DIR };
 
   const source = signingKeySource(e.LOG_SIGNING_KEY, e.LOG_SIGNING_KEY_FILE, database.kind === 'embedded' && options.signsCheckpoints !== false ? `${e.DATA_DIR}/log-signing-key` : undefined);

@@ -22,12 +22,14 @@ import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
 import { lookupCache } from './server/log/chain-bundles.js';
 import { LogReader } from './server/log/log-reader.js';
+import { LookupReads } from './server/log/lookup-reads.js';
 import { TileReader } from './server/log/tile-reader.js';
 import { LogWriter } from './server/log/log-writer.js';
 import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
 import { WitnessSubmitter } from './server/log/witness-submitter.js';
 import { nodeVerify } from './node/node-ed25519.js';
+import { useSodiumKeyCheck } from './node/sodium-key-check.js';
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -71,13 +73,15 @@ export class RegistryService {
   static async create(config: Config, overrides: ServiceOverrides = {}): Promise<RegistryService> {
     const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'peerkeys' } });
     const clock = overrides.clock ?? systemClock;
+    // Every write brings keys this process has not met: check them with libsodium, not pure JS.
+    await useSodiumKeyCheck();
     const db = overrides.database ?? (await openDatabase(config.database));
     let redis: Redis | null = null;
     try {
       const report = await migrate(db);
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
       const logKey = overrides.logKey ?? loadLogKey(config.log);
-      const subtrees = new SubtreeStore(db.prisma, config.limits.subtreeCacheBytes);
+      const subtrees = new SubtreeStore(db, config.limits.subtreeCacheBytes);
       const metrics = createMetrics(db);
       // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
       const keyMap = await MapState.load(db);
@@ -104,6 +108,11 @@ export class RegistryService {
       });
       // Each service counts its committed writes against its budget (write-budgets.ts).
       // One cache of lookup pages for identities and groups, bounded by bytes (DESIGN.md §9).
+      // Lookup rounds read the read replica, if any, when it is as new as the primary (DESIGN.md §9).
+      const lookups = new LookupReads(db, {
+        observe: (source) => metrics.lookupRounds.inc(source),
+        replicaFailed: (error) => logger.warn({ err: error }, 'the read replica failed: lookups read the primary for a while'),
+      });
       // An embedded database is held by this process alone, so its writer's newest commit is the
       // latest checkpoint and lookups it holds the pages of need no round (DESIGN.md §9) — unless
       // witnesses are configured: their cosignatures are appended to the stored note apart from it.
@@ -112,6 +121,7 @@ export class RegistryService {
         cache: lookupCache(config.limits.lookupCacheBytes),
         pageBytes: config.limits.pageBytes,
         keyMap,
+        lookups,
         ...(soleWriter ? { soleWriterLatest: () => writer.latestCommitted } : {}),
       };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);

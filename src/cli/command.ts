@@ -103,12 +103,12 @@ export function integerOption(values: OptionValues, name: string, fallback: numb
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
-/** A duration option like 10s, 500ms, 2m (a bare number is seconds), in milliseconds. */
-export function durationOption(values: OptionValues, name: string, fallbackMs: number): number {
+/** A duration option like 10s, 500ms, 2m (a bare number is seconds), in milliseconds; 0 only where `allowZero`. */
+export function durationOption(values: OptionValues, name: string, fallbackMs: number, { allowZero = false } = {}): number {
   const text = stringOption(values, name);
   if (text === undefined) return fallbackMs;
   const match = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null || Number(match[1]) === 0) throw new UsageError(`--${name} takes a duration like 10s, 500ms or 2m, not "${text}"`);
+  if (match === null || (Number(match[1]) === 0 && !allowZero)) throw new UsageError(`--${name} takes a duration like 10s, 500ms or 2m, not "${text}"`);
   return Number(match[1]) * DURATION_UNITS[match[2] ?? 's']!;
 }
 
@@ -127,7 +127,10 @@ export const WITNESS_OPTIONS_HELP = `  --witness <vkey>  a witness this client t
                     checkpoint must then be cosigned by --witness-quorum of them, else
                     INSUFFICIENT_COSIGNATURES (default: $PEERKEYS_WITNESSES, comma-separated)
   --witness-quorum <k>  how many of the witnesses must cosign (default: all of them;
-                    $PEERKEYS_WITNESS_QUORUM)`;
+                    $PEERKEYS_WITNESS_QUORUM)
+  --witness-wait <duration>  how long to keep asking the registry for a checkpoint the quorum
+                    cosigned that extends a fresh one, before INSUFFICIENT_COSIGNATURES (default:
+                    5s; 0 asks once)`;
 
 export const KEYS_OPTION_HELP = `  --keys <file>     the identity's keys file, made by \`peerkeys keygen\`
                     (default: $PEERKEYS_KEYS, else <config>/identity.json)`;
@@ -144,6 +147,7 @@ export const REGISTRY_OPTIONS = {
 export const WITNESS_OPTIONS = {
   witness: { type: 'string', multiple: true },
   'witness-quorum': { type: 'string' },
+  'witness-wait': { type: 'string' },
 } as const satisfies Options;
 
 export const KEYS_OPTION = { keys: { type: 'string' } } as const satisfies Options;

@@ -4,8 +4,11 @@ import type { Prisma, PrismaClient } from './generated/client.js';
 export type DbClient = PrismaClient | Prisma.TransactionClient;
 export type { Prisma } from './generated/client.js';
 
-/** Postgres bigint columns come back as bigint; the API's indexes and sizes are safe integers. */
-export function toSafeNumber(value: bigint | number): number {
+/**
+ * Postgres bigint columns come back as bigint (Prisma), string (pg) or number (PGlite); the API's
+ * indexes and sizes are safe integers.
+ */
+export function toSafeNumber(value: bigint | number | string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new RangeError(`${value} is beyond 2^53`);
   return n;

@@ -5,7 +5,7 @@
 import type { LogSource, SourceEntry } from '../ledger/index.js';
 import { parseJson } from '../protocol/json.js';
 import { formatTimestamp } from '../protocol/time.js';
-import type { DbClient } from './client.js';
+import type { Sql } from './database.js';
 import { readEntries, type StoredLogEntry } from './log-repository.js';
 
 function sourceEntry(stored: StoredLogEntry): SourceEntry {
@@ -20,7 +20,7 @@ function sourceEntry(stored: StoredLogEntry): SourceEntry {
 }
 
 /** Reads pages of `pageSize` entries; ends where the stored entries end (a gap shows as a jump in index). */
-export function databaseLogSource(db: DbClient, pageSize = 2000): LogSource {
+export function databaseLogSource(db: Sql, pageSize = 2000): LogSource {
   return {
     async *pages(start, end) {
       let next = start;

@@ -14,7 +14,14 @@ import { PrismaClient } from './generated/client.js';
 export type { PrismaClient } from './generated/client.js';
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; schema?: string | undefined; poolSize: number }
+  | {
+      kind: 'postgres';
+      url: string;
+      schema?: string | undefined;
+      poolSize: number;
+      /** A streaming replica of `url` for lookup rounds (config DATABASE_READ_URL; server/log/lookup-reads.ts). */
+      readUrl?: string | undefined;
+    }
   /** dataDir undefined: in memory (tests). */
   | { kind: 'embedded'; dataDir?: string | undefined };
 
@@ -24,6 +31,15 @@ export interface SqlSession {
   exec(script: string): Promise<void>;
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
 }
+
+/**
+ * What the log's write path (and the chains' tables it keeps) runs its statements on: the driver
+ * itself (a Database) or one of its transactions (a SqlSession). Raw SQL rather than Prisma there:
+ * Prisma's per-statement cost (query compilation in WebAssembly, argument and result mapping) was
+ * half of the log writer's CPU. int8 columns arrive as strings (pg) or numbers (PGlite), bytea as
+ * Buffer or Uint8Array: read them with toSafeNumber and new Uint8Array.
+ */
+export type Sql = Pick<SqlSession, 'query'>;
 
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
@@ -38,7 +54,18 @@ export interface Database {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The read replica (DATABASE_READ_URL), when one is configured: statements like `query`'s, on a
+   * pool of its own. It may lag behind or be down; only server/log/lookup-reads.ts reads from it.
+   */
+  readonly replica?: ReadReplica;
 }
+
+/** Statements on a Postgres streaming replica: read-only, possibly behind the primary. */
+export type ReadReplica = Pick<Database, 'query'>;
+
+/** The `application_name` of the replica's connections, to tell them apart in pg_stat_activity. */
+export const REPLICA_APPLICATION_NAME = 'peerkeys-read';
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.kind === 'postgres' ? openPostgres(config) : openEmbedded(config.dataDir);
@@ -48,17 +75,47 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Database> {
+/**
+ * A connection pool to `url`. `connectionTimeoutMillis`: fail fast while the server is down, so
+ * requests answer (503, or from the other database) instead of queueing without end.
+ */
+function openPool(
+  url: string,
+  options: { schema?: string | undefined; poolSize: number; applicationName?: string; connectionTimeoutMillis: number; queryTimeoutMillis?: number },
+): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: config.url,
-    max: config.poolSize,
-    // Fail fast while Postgres is down: requests answer 503 instead of queueing without end.
-    connectionTimeoutMillis: 5_000,
-    ...(config.schema !== undefined ? { options: `-c search_path=${quoteIdent(config.schema)}` } : {}),
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    ...(options.queryTimeoutMillis !== undefined ? { query_timeout: options.queryTimeoutMillis } : {}),
+    ...(options.applicationName !== undefined ? { application_name: options.applicationName } : {}),
+    ...(options.schema !== undefined ? { options: `-c search_path=${quoteIdent(options.schema)}` } : {}),
   });
   // An idle client losing its server (Postgres restarting) must not crash the process; the pool
   // drops that client and the next query reconnects.
   pool.on('error', () => {});
+  return pool;
+}
+
+/** Database['query'] on `pool`. */
+function queryOn(pool: pg.Pool): Database['query'] {
+  return async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
+}
+
+async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Database> {
+  const pool = openPool(config.url, { schema: config.schema, poolSize: config.poolSize, connectionTimeoutMillis: 5_000 });
+  // A replica that is down or unreachable costs a lookup round at most a second to connect (or 5 s
+  // for a statement that never returns) before the round is read from the primary (server/log/lookup-reads.ts).
+  const replicaPool =
+    config.readUrl === undefined
+      ? null
+      : openPool(config.readUrl, {
+          schema: config.schema,
+          poolSize: config.poolSize,
+          applicationName: REPLICA_APPLICATION_NAME,
+          connectionTimeoutMillis: 1_000,
+          queryTimeoutMillis: 5_000,
+        });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, config.schema !== undefined ? { schema: config.schema } : undefined) });
   return {
     kind: 'postgres',
@@ -80,16 +137,28 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
         client.release();
       }
     },
-    query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
+    query: queryOn(pool),
+    ...(replicaPool !== null ? { replica: { query: queryOn(replicaPool) } } : {}),
     async ping() {
       await pool.query('SELECT 1');
     },
     async close() {
       await prisma.$disconnect();
       await pool.end();
+      await replicaPool?.end();
     },
   };
 }
+
+/**
+ * Postgres settings of the embedded database, on top of PGlite's own. PGlite allocates and zeroes
+ * Postgres's shared buffers inside its WebAssembly memory when it starts, and that memory never
+ * shrinks: the default 128 MB of shared_buffers was 135 MB of the registry's resident memory
+ * before its first query (442 MB → 307 MB at 10,000 identities). 16 MB holds the hot pages of the
+ * indexes; the rest of the data folder is read through the operating system's page cache, and hot
+ * lookups are answered from the registry's own caches (DESIGN.md §9).
+ */
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   let location: string | undefined;
@@ -97,7 +166,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     location = join(dataDir, 'pglite');
     mkdirSync(location, { recursive: true });
   }
-  const db = new PGlite(location);
+  const db = new PGlite({ ...(location !== undefined ? { dataDir: location } : {}), startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
   await db.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {

@@ -1,8 +1,8 @@
 /** Group chains: every accepted record, each group's head, and the members of each head. */
 import type { GroupMember, GroupRecord } from '../protocol/group.js';
 import type { GroupChainEntry } from '../protocol/group-rules.js';
-import { chunks, type DbClient, toSafeNumber } from './client.js';
-import type { Database } from './database.js';
+import { chunks, toSafeNumber } from './client.js';
+import type { Database, Sql } from './database.js';
 import { pageSql } from './pages.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
@@ -42,21 +42,17 @@ function parseStored(text: string): GroupRecord {
   return JSON.parse(text) as GroupRecord;
 }
 
-/** The heads of the given groups; groups that do not exist are absent. */
-export async function readGroupHeads(db: DbClient, groupIds: string[]): Promise<Map<string, StoredGroupEntry>> {
-  const rows = await db.group.findMany({
-    where: { groupId: { in: groupIds } },
-    select: { groupId: true, headIndex: true, headHash: true },
-  });
-  if (rows.length === 0) return new Map();
-  const entries = await db.logEntry.findMany({ where: { index: { in: rows.map((r) => r.headIndex) } }, select: { index: true, acceptedAt: true, record: true } });
-  const byIndex = new Map(entries.map((e) => [e.index, e]));
-  const heads = new Map<string, StoredGroupEntry>();
-  for (const row of rows) {
-    const entry = byIndex.get(row.headIndex)!; // a foreign key guarantees it
-    heads.set(row.groupId, { index: toSafeNumber(row.headIndex), hash: row.headHash, acceptedAt: entry.acceptedAt.getTime(), record: parseStored(entry.record) });
-  }
-  return heads;
+/** The heads of the given groups; groups that do not exist are absent. One statement. */
+export async function readGroupHeads(db: Sql, groupIds: string[]): Promise<Map<string, StoredGroupEntry>> {
+  const rows = await db.query<{ group_id: string; head_index: string | number; head_hash: string; accepted_at: Date; record: string }>(
+    `SELECT g.group_id, g.head_index, g.head_hash, e.accepted_at, e.record
+       FROM groups g JOIN log_entries e ON e.index = g.head_index
+      WHERE g.group_id = ANY($1::text[])`,
+    [groupIds],
+  );
+  return new Map(
+    rows.map((row) => [row.group_id, { index: toSafeNumber(row.head_index), hash: row.head_hash, acceptedAt: row.accepted_at.getTime(), record: parseStored(row.record) }]),
+  );
 }
 
 /**
@@ -78,44 +74,60 @@ export async function readGroupsOfPage(db: Pick<Database, 'query'>, userId: stri
   }));
 }
 
-function memberRows(head: GroupHead) {
-  return head.record.members.map((m) => ({ groupId: head.record.groupId, userId: m.userId, role: m.role, publicKey: m.publicKey, publicBoxKey: m.publicBoxKey }));
-}
-
-/** Writes one batch's group changes. The caller holds the log lock and inserted the log entries. */
-export async function persistGroupChanges(tx: DbClient, changes: GroupChanges): Promise<void> {
-  for (const created of chunks(changes.created)) {
-    await tx.group.createMany({
-      data: created.map((h) => ({ groupId: h.record.groupId, headIndex: BigInt(h.index), headHash: h.hash, seq: h.record.seq, name: h.record.name })),
-    });
-  }
-  for (const records of chunks(changes.records)) {
-    await tx.groupRecord.createMany({
-      data: records.map(({ index, hash, record }) => ({
-        logIndex: BigInt(index),
-        groupId: record.groupId,
-        seq: record.seq,
-        hash,
-        prevHash: record.prev,
-        adminId: record.adminId,
-        signer: record.signer,
-      })),
-    });
-  }
-  for (const head of changes.moved) {
-    await tx.group.update({
-      where: { groupId: head.record.groupId },
-      data: { headIndex: BigInt(head.index), headHash: head.hash, seq: head.record.seq, name: head.record.name },
-    });
-  }
-  // The members of a moved head replace the old head's: a member list is at most 500 rows.
-  if (changes.moved.length > 0) await tx.groupMember.deleteMany({ where: { groupId: { in: changes.moved.map((h) => h.record.groupId) } } });
-  const members = [...changes.created, ...changes.moved].flatMap(memberRows);
-  for (const rows of chunks(members, MEMBER_ROWS_PER_STATEMENT)) await tx.groupMember.createMany({ data: rows });
-}
-
 /**
- * A batch of 256 updates of 500-member groups is 128,000 member rows: insert them in statements
- * well under Postgres's 65,535 bind parameters (5 a row).
+ * Writes one batch's group changes, one statement per table (each column an array parameter;
+ * member rows in slices). The caller holds the log lock and inserted the log entries.
  */
+export async function persistGroupChanges(tx: Sql, changes: GroupChanges): Promise<void> {
+  const heads = (list: GroupHead[]) => [
+    list.map((h) => h.record.groupId),
+    list.map((h) => h.index),
+    list.map((h) => h.hash),
+    list.map((h) => h.record.seq),
+    list.map((h) => h.record.name),
+  ];
+  if (changes.created.length > 0) {
+    await tx.query(
+      `INSERT INTO groups (group_id, head_index, head_hash, seq, name)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[])`,
+      heads(changes.created),
+    );
+  }
+  if (changes.records.length > 0) {
+    const rows = changes.records;
+    await tx.query(
+      `INSERT INTO group_records (log_index, group_id, seq, hash, prev_hash, admin_id, signer)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+      [
+        rows.map((r) => r.index),
+        rows.map((r) => r.record.groupId),
+        rows.map((r) => r.record.seq),
+        rows.map((r) => r.hash),
+        rows.map((r) => r.record.prev),
+        rows.map((r) => r.record.adminId),
+        rows.map((r) => r.record.signer),
+      ],
+    );
+  }
+  if (changes.moved.length > 0) {
+    await tx.query(
+      `UPDATE groups AS g SET head_index = v.head_index, head_hash = v.head_hash, seq = v.seq, name = v.name
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[]) AS v(group_id, head_index, head_hash, seq, name)
+        WHERE g.group_id = v.group_id`,
+      heads(changes.moved),
+    );
+    // The members of a moved head replace the old head's: a member list is at most 500 rows.
+    await tx.query('DELETE FROM group_members WHERE group_id = ANY($1::text[])', [changes.moved.map((h) => h.record.groupId)]);
+  }
+  const members = [...changes.created, ...changes.moved].flatMap((head) => head.record.members.map((m) => ({ groupId: head.record.groupId, ...m })));
+  for (const rows of chunks(members, MEMBER_ROWS_PER_STATEMENT)) {
+    await tx.query(
+      `INSERT INTO group_members (group_id, user_id, role, public_key, public_box_key)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+      [rows.map((m) => m.groupId), rows.map((m) => m.userId), rows.map((m) => m.role), rows.map((m) => m.publicKey), rows.map((m) => m.publicBoxKey)],
+    );
+  }
+}
+
+/** A batch of 256 updates of 500-member groups is 128,000 member rows: inserted in slices, so no one statement is megabytes long. */
 const MEMBER_ROWS_PER_STATEMENT = 2000;

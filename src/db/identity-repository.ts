@@ -1,18 +1,13 @@
 /** Identity chains: every accepted record, which of them are live, and each user's head. */
 import type { IdentityRecord } from '../protocol/identity.js';
 import type { IdentityChainEntry } from '../protocol/identity-rules.js';
-import { chunks, type DbClient, toSafeNumber } from './client.js';
-import type { Database } from './database.js';
+import { type DbClient, toSafeNumber } from './client.js';
+import type { Database, Sql } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
 export interface StoredIdentityEntry extends IdentityChainEntry {
   index: number;
-}
-
-export interface HistoryEntry extends StoredIdentityEntry {
-  /** The log index of the recovery that nullified this record, or null while it counts. */
-  nullifiedBy: number | null;
 }
 
 /** A record to insert, in its final state for this batch. */
@@ -41,45 +36,26 @@ export interface IdentityChanges {
   nullified: Array<{ index: number; by: number }>;
 }
 
-type RecordRow = {
-  userId: string;
-  logIndex: bigint;
-  hash: string;
-  nullifiedBy: bigint | null;
-  entry: { acceptedAt: Date; record: string };
-};
-
-function toEntry(row: RecordRow): HistoryEntry {
-  return {
-    index: toSafeNumber(row.logIndex),
-    hash: row.hash,
-    acceptedAt: row.entry.acceptedAt.getTime(),
-    // Stored text is canonical JSON the registry validated before it accepted it.
-    record: JSON.parse(row.entry.record) as IdentityRecord,
-    nullifiedBy: row.nullifiedBy === null ? null : toSafeNumber(row.nullifiedBy),
-  };
-}
-
-const RECORD_FIELDS = {
-  userId: true,
-  logIndex: true,
-  hash: true,
-  nullifiedBy: true,
-  entry: { select: { acceptedAt: true, record: true } },
-} as const;
-
-/** The live chains (genesis first) of the given users; users without one are absent. */
-export async function readLiveChains(db: DbClient, userIds: string[]): Promise<Map<string, StoredIdentityEntry[]>> {
-  const rows = await db.identityRecord.findMany({
-    where: { userId: { in: userIds }, nullifiedBy: null },
-    orderBy: [{ userId: 'asc' }, { seq: 'asc' }],
-    select: RECORD_FIELDS,
-  });
+/** The live chains (genesis first) of the given users; users without one are absent. One statement. */
+export async function readLiveChains(db: Sql, userIds: string[]): Promise<Map<string, StoredIdentityEntry[]>> {
+  const rows = await db.query<{ user_id: string; log_index: string | number; hash: string; accepted_at: Date; record: string }>(
+    `SELECT r.user_id, r.log_index, r.hash, e.accepted_at, e.record
+       FROM identity_records r JOIN log_entries e ON e.index = r.log_index
+      WHERE r.user_id = ANY($1::text[]) AND r.nullified_by IS NULL
+      ORDER BY r.user_id, r.seq`,
+    [userIds],
+  );
   const chains = new Map<string, StoredIdentityEntry[]>();
   for (const row of rows) {
-    const chain = chains.get(row.userId) ?? [];
-    chain.push(toEntry(row));
-    chains.set(row.userId, chain);
+    const chain = chains.get(row.user_id) ?? [];
+    chain.push({
+      index: toSafeNumber(row.log_index),
+      hash: row.hash,
+      acceptedAt: row.accepted_at.getTime(),
+      // Stored text is canonical JSON the registry validated before it accepted it.
+      record: JSON.parse(row.record) as IdentityRecord,
+    });
+    chains.set(row.user_id, chain);
   }
   return chains;
 }
@@ -126,46 +102,55 @@ export async function readHead(db: DbClient, userId: string): Promise<IdentityHe
   return { userId, index: toSafeNumber(row.headIndex), hash: row.headHash, status: row.status as IdentityHead['status'], publicKey: row.publicKey };
 }
 
-/** Writes one batch's identity changes. The caller holds the log lock and inserted the log entries. */
-export async function persistIdentityChanges(tx: DbClient, changes: IdentityChanges): Promise<void> {
+/**
+ * Writes one batch's identity changes, one statement per table whatever the batch's size (each
+ * column an array parameter). The caller holds the log lock and inserted the log entries.
+ */
+export async function persistIdentityChanges(tx: Sql, changes: IdentityChanges): Promise<void> {
   // Nullify first: the recovery record takes over the nullified record's live seq and prev.
-  for (const { index, by } of changes.nullified) {
-    await tx.identityRecord.update({
-      where: { logIndex: BigInt(index) },
-      data: { nullifiedBy: BigInt(by), liveSeq: null, livePrev: null },
-    });
+  if (changes.nullified.length > 0) {
+    await tx.query(
+      `UPDATE identity_records AS r SET nullified_by = v.by, live_seq = NULL, live_prev = NULL
+         FROM unnest($1::bigint[], $2::bigint[]) AS v(index, by)
+        WHERE r.log_index = v.index`,
+      [changes.nullified.map((n) => n.index), changes.nullified.map((n) => n.by)],
+    );
   }
-  for (const created of chunks(changes.created)) {
-    await tx.identity.createMany({
-      data: created.map((h) => ({ userId: h.userId, headIndex: BigInt(h.index), headHash: h.hash, status: h.status, publicKey: h.publicKey })),
-    });
+  if (changes.created.length > 0) {
+    const heads = changes.created;
+    await tx.query(
+      `INSERT INTO identities (user_id, head_index, head_hash, status, public_key)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])`,
+      [heads.map((h) => h.userId), heads.map((h) => h.index), heads.map((h) => h.hash), heads.map((h) => h.status), heads.map((h) => h.publicKey)],
+    );
   }
-  for (const records of chunks(changes.records)) {
-    await tx.identityRecord.createMany({
-      data: records.map(({ index, record, hash, nullifiedBy }) => ({
-        logIndex: BigInt(index),
-        userId: record.userId,
-        seq: record.seq,
-        hash,
-        prevHash: record.prev,
-        liveSeq: nullifiedBy === null ? record.seq : null,
-        livePrev: nullifiedBy === null ? record.prev : null,
-        nullifiedBy: nullifiedBy === null ? null : BigInt(nullifiedBy),
-      })),
-    });
+  if (changes.records.length > 0) {
+    const rows = changes.records;
+    const live = (row: NewIdentityRecord) => row.nullifiedBy === null;
+    await tx.query(
+      `INSERT INTO identity_records (log_index, user_id, seq, hash, prev_hash, live_seq, live_prev, nullified_by)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::bigint[])`,
+      [
+        rows.map((r) => r.index),
+        rows.map((r) => r.record.userId),
+        rows.map((r) => r.record.seq),
+        rows.map((r) => r.hash),
+        rows.map((r) => r.record.prev),
+        rows.map((r) => (live(r) ? r.record.seq : null)),
+        rows.map((r) => (live(r) ? r.record.prev : null)),
+        rows.map((r) => r.nullifiedBy),
+      ],
+    );
   }
   if (changes.moved.length > 0) {
-    // One statement for the whole batch; the WHERE keeps a head from moving to an older record.
-    await tx.$executeRaw`
-      UPDATE identities AS i
-      SET head_index = v.head_index, head_hash = v.head_hash, status = v.status, public_key = v.public_key
-      FROM unnest(
-        ${changes.moved.map((h) => h.userId)}::text[],
-        ${changes.moved.map((h) => BigInt(h.index))}::bigint[],
-        ${changes.moved.map((h) => h.hash)}::text[],
-        ${changes.moved.map((h) => h.status)}::text[],
-        ${changes.moved.map((h) => h.publicKey)}::text[]
-      ) AS v(user_id, head_index, head_hash, status, public_key)
-      WHERE i.user_id = v.user_id AND i.head_index < v.head_index`;
+    const heads = changes.moved;
+    // The WHERE keeps a head from moving to an older record.
+    await tx.query(
+      `UPDATE identities AS i
+          SET head_index = v.head_index, head_hash = v.head_hash, status = v.status, public_key = v.public_key
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS v(user_id, head_index, head_hash, status, public_key)
+        WHERE i.user_id = v.user_id AND i.head_index < v.head_index`,
+      [heads.map((h) => h.userId), heads.map((h) => h.index), heads.map((h) => h.hash), heads.map((h) => h.status), heads.map((h) => h.publicKey)],
+    );
   }
 }

@@ -8,7 +8,7 @@ import { groupKind, identityKind, isWriteOf, type ChainRef, type EntryKind, type
 import type { GroupState, IdentityState } from '../ledger/index.js';
 import type { GroupRecord } from '../protocol/group.js';
 import type { IdentityRecord } from '../protocol/identity.js';
-import type { DbClient } from './client.js';
+import type { Sql } from './database.js';
 import { persistGroupChanges, readGroupHeads, type GroupHead } from './group-repository.js';
 import { persistIdentityChanges, readLiveChains, type IdentityHead, type NewIdentityRecord } from './identity-repository.js';
 
@@ -25,8 +25,8 @@ export interface DecidedWrite {
  */
 interface KindTables<R extends KindRecord, S> {
   kind: EntryKind<R, S>;
-  load(db: DbClient, state: S, ids: string[]): Promise<void>;
-  persist(tx: DbClient, state: S, decided: ReadonlyArray<{ write: Write<R, S>; index: number }>): Promise<void>;
+  load(db: Sql, state: S, ids: string[]): Promise<void>;
+  persist(tx: Sql, state: S, decided: ReadonlyArray<{ write: Write<R, S>; index: number }>): Promise<void>;
 }
 
 const identityTables: KindTables<IdentityRecord, IdentityState> = {
@@ -52,15 +52,15 @@ const TABLES: ReadonlyMap<string, BoundTables> = new Map([
 ]);
 
 interface BoundTables {
-  load(db: DbClient, ledger: LedgerState, ids: string[]): Promise<void>;
-  persist(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void>;
+  load(db: Sql, ledger: LedgerState, ids: string[]): Promise<void>;
+  persist(tx: Sql, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void>;
 }
 
 /** Binds a kind's tables to its state in a ledger and to its writes among a batch's. */
 function bind<R extends KindRecord, S>(tables: KindTables<R, S>): BoundTables {
   return {
-    load: (db: DbClient, ledger: LedgerState, ids: string[]) => tables.load(db, ledger.of(tables.kind), ids),
-    async persist(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]) {
+    load: (db: Sql, ledger: LedgerState, ids: string[]) => tables.load(db, ledger.of(tables.kind), ids),
+    async persist(tx: Sql, ledger: LedgerState, decided: readonly DecidedWrite[]) {
       const mine = ofKind(decided, tables.kind);
       if (mine.length > 0) await tables.persist(tx, ledger.of(tables.kind), mine);
     },
@@ -68,7 +68,7 @@ function bind<R extends KindRecord, S>(tables: KindTables<R, S>): BoundTables {
 }
 
 /** Reads, through `db`, the stored chains a batch's writes read: one statement per kind. */
-export function databaseStateStore(db: DbClient): StateStore {
+export function databaseStateStore(db: Sql): StateStore {
   return {
     async load(ledger, refs) {
       for (const [type, tables] of TABLES) {
@@ -84,7 +84,7 @@ export function databaseStateStore(db: DbClient): StateStore {
  * and the stored records a recovery among them nullified. The caller holds the log lock and has
  * inserted the log entries.
  */
-export async function persistDecided(tx: DbClient, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void> {
+export async function persistDecided(tx: Sql, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void> {
   for (const tables of TABLES.values()) await tables.persist(tx, ledger, decided);
 }
 
@@ -104,7 +104,7 @@ function createdAndMoved(decided: ReadonlyArray<{ write: LogWrite }>): { created
   return { created, moved };
 }
 
-async function persistIdentities(tx: DbClient, state: IdentityState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): Promise<void> {
+async function persistIdentities(tx: Sql, state: IdentityState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): Promise<void> {
   const indexes = new Set(decided.map((d) => d.index));
   const records: NewIdentityRecord[] = decided.map(({ write, index }) => ({
     index,
@@ -121,7 +121,7 @@ async function persistIdentities(tx: DbClient, state: IdentityState, decided: Re
   await persistIdentityChanges(tx, { created: [...created].map(head), moved: [...moved].map(head), records, nullified });
 }
 
-async function persistGroups(tx: DbClient, state: GroupState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): Promise<void> {
+async function persistGroups(tx: Sql, state: GroupState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): Promise<void> {
   const head = (groupId: string): GroupHead => state.heads.get(groupId)!;
   const { created, moved } = createdAndMoved(decided);
   await persistGroupChanges(tx, {

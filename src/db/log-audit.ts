@@ -31,7 +31,7 @@ import {
 } from './audit-repository.js';
 import type { DbClient } from './client.js';
 import { databaseLogSource } from './database-log-source.js';
-import type { Database } from './database.js';
+import type { Database, Sql } from './database.js';
 import { readSubtrees } from './log-repository.js';
 
 export interface AuditProblem {
@@ -101,7 +101,7 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
   };
 
   checkCheckpoint(0, []);
-  const tree = await replayLog(databaseLogSource(prisma, options.pageSize), {
+  const tree = await replayLog(databaseLogSource(db, options.pageSize), {
     ledger,
     verify: nodeVerify,
     to: Number.MAX_SAFE_INTEGER,
@@ -112,7 +112,7 @@ export async function auditLog(db: Database, key: LogKey, options: AuditOptions 
     },
     onPage: async (page, completed, { size }) => {
       await compareRows(prisma, page, storedNullifiedBy, report);
-      await compareSubtrees(prisma, completed, report);
+      await compareSubtrees(db, completed, report);
       options.onProgress?.(size, total);
     },
   });
@@ -175,7 +175,7 @@ async function compareRows(db: DbClient, page: ReplayedEntry[], storedNullifiedB
 }
 
 /** The stored subtrees a page's leaves complete must be the recomputed ones. */
-async function compareSubtrees(db: DbClient, completed: StoredSubtree[], report: Report): Promise<void> {
+async function compareSubtrees(db: Sql, completed: StoredSubtree[], report: Report): Promise<void> {
   const stored = new Map((await readSubtrees(db, completed)).map((s) => [subtreeKey(s), s.hash]));
   for (const node of completed) {
     const hash = stored.get(subtreeKey(node));

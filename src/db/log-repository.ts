@@ -3,8 +3,8 @@
  * checkpoints and the sequencer row.
  */
 import type { StoredSubtree, Subtree } from '../protocol/merkle.js';
-import { type DbClient, toSafeNumber } from './client.js';
-import type { Database } from './database.js';
+import { toSafeNumber } from './client.js';
+import type { Database, Sql } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 export interface StoredCheckpoint {
@@ -22,93 +22,93 @@ export interface StoredLogEntry {
   record: string;
 }
 
+/** An int8 column as a driver returns it (db/database.ts, `Sql`). */
+type Int8 = string | number | bigint;
+
+/** Hashes travel as hex text, decoded in SQL: the same on both drivers, in arrays too. */
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
 /**
  * Takes the log's sequencer lock for the rest of the transaction and returns the current size.
  * Every append takes it first, in every process: the database serialises appends (DESIGN.md §9).
  */
-export async function lockLog(tx: DbClient): Promise<number> {
-  const rows = await tx.$queryRaw<{ size: bigint }[]>`SELECT size FROM log_state WHERE id = 1 FOR UPDATE`;
+export async function lockLog(tx: Sql): Promise<number> {
+  const rows = await tx.query<{ size: Int8 }>('SELECT size FROM log_state WHERE id = 1 FOR UPDATE');
   const row = rows[0];
   if (row === undefined) throw new Error('log_state has no row: the database was not migrated');
   return toSafeNumber(row.size);
 }
 
-export async function setLogSize(tx: DbClient, size: number): Promise<void> {
-  await tx.logState.update({ where: { id: 1 }, data: { size: BigInt(size) } });
+export async function setLogSize(tx: Sql, size: number): Promise<void> {
+  await tx.query('UPDATE log_state SET size = $1 WHERE id = 1', [size]);
 }
 
-export async function insertEntries(tx: DbClient, entries: StoredLogEntry[]): Promise<void> {
-  await tx.logEntry.createMany({
-    data: entries.map((e) => ({ index: BigInt(e.index), kind: e.kind, acceptedAt: e.acceptedAt, record: e.record })),
-  });
+/** One statement for any number of entries: each column is one array parameter. */
+export async function insertEntries(tx: Sql, entries: StoredLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO log_entries (index, kind, accepted_at, record)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])`,
+    [entries.map((e) => e.index), entries.map((e) => e.kind), entries.map((e) => e.acceptedAt.toISOString()), entries.map((e) => e.record)],
+  );
 }
 
-export async function insertSubtrees(tx: DbClient, subtrees: StoredSubtree[]): Promise<void> {
-  await tx.logNode.createMany({
-    data: subtrees.map((s) => ({ level: s.level, index: BigInt(s.index), hash: s.hash as Uint8Array<ArrayBuffer> })),
-  });
+export async function insertSubtrees(tx: Sql, subtrees: StoredSubtree[]): Promise<void> {
+  if (subtrees.length === 0) return;
+  await tx.query(
+    `INSERT INTO log_nodes (level, index, hash)
+     SELECT level, index, decode(hash, 'hex') FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS s(level, index, hash)`,
+    [subtrees.map((s) => s.level), subtrees.map((s) => s.index), subtrees.map((s) => hex(s.hash))],
+  );
 }
 
 /** Reads the hashes of the given perfect subtrees; missing ones are simply absent from the map. */
-export async function readSubtrees(db: DbClient, subtrees: Subtree[]): Promise<StoredSubtree[]> {
+export async function readSubtrees(db: Sql, subtrees: Subtree[]): Promise<StoredSubtree[]> {
   if (subtrees.length === 0) return [];
-  const levels = subtrees.map((s) => s.level);
-  const indexes = subtrees.map((s) => BigInt(s.index));
-  const rows = await db.$queryRaw<SubtreeRow[]>`
-    SELECT n.level, n.index, n.hash
-    FROM log_nodes n
-    JOIN unnest(${levels}::smallint[], ${indexes}::bigint[]) AS wanted(level, index)
-      ON n.level = wanted.level AND n.index = wanted.index`;
-  return rows.map(storedSubtree);
-}
-
-type SubtreeRow = { level: number; index: bigint; hash: Uint8Array };
-
-function storedSubtree(row: SubtreeRow): StoredSubtree {
-  return { level: row.level, index: toSafeNumber(row.index), hash: new Uint8Array(row.hash) };
+  const rows = await db.query<{ level: number; index: Int8; hash: Uint8Array }>(
+    `SELECT n.level, n.index, n.hash
+       FROM log_nodes n
+       JOIN unnest($1::smallint[], $2::bigint[]) AS wanted(level, index)
+         ON n.level = wanted.level AND n.index = wanted.index`,
+    [subtrees.map((s) => s.level), subtrees.map((s) => s.index)],
+  );
+  return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
 }
 
 /** The stored subtrees of one level from `from` on, in index order, at most `limit` of them. */
-export async function readSubtreeLevel(db: DbClient, level: number, from: number, limit: number): Promise<StoredSubtree[]> {
-  const rows = await db.$queryRaw<SubtreeRow[]>`
-    SELECT level, index, hash FROM log_nodes WHERE level = ${level} AND index >= ${BigInt(from)} ORDER BY index LIMIT ${limit}`;
-  return rows.map(storedSubtree);
+export async function readSubtreeLevel(db: Sql, level: number, from: number, limit: number): Promise<StoredSubtree[]> {
+  const rows = await db.query<{ level: number; index: Int8; hash: Uint8Array }>('SELECT level, index, hash FROM log_nodes WHERE level = $1 AND index >= $2 ORDER BY index LIMIT $3', [level, from, limit]);
+  return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
 }
 
-export async function insertCheckpoint(tx: DbClient, checkpoint: StoredCheckpoint): Promise<void> {
-  await tx.logCheckpoint.create({
-    data: { size: BigInt(checkpoint.size), root: checkpoint.root as Uint8Array<ArrayBuffer>, note: checkpoint.note },
-  });
+export async function insertCheckpoint(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
+  await tx.query(`INSERT INTO log_checkpoints (size, root, note) VALUES ($1, decode($2, 'hex'), $3)`, [checkpoint.size, hex(checkpoint.root), checkpoint.note]);
 }
 
 /**
  * Writes the checkpoint of its size, replacing the note of a checkpoint already stored for that
  * size: only ever a fresh note of the same size, log root and map root (log-writer.ts, `refresh`).
  */
-export async function putCheckpoint(tx: DbClient, checkpoint: StoredCheckpoint): Promise<void> {
-  await tx.logCheckpoint.upsert({
-    where: { size: BigInt(checkpoint.size) },
-    create: { size: BigInt(checkpoint.size), root: checkpoint.root as Uint8Array<ArrayBuffer>, note: checkpoint.note },
-    update: { note: checkpoint.note, createdAt: new Date() },
-  });
+export async function putCheckpoint(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
+  await tx.query(
+    `INSERT INTO log_checkpoints (size, root, note) VALUES ($1, decode($2, 'hex'), $3)
+     ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note, created_at = now()`,
+    [checkpoint.size, hex(checkpoint.root), checkpoint.note],
+  );
 }
 
-function toCheckpoint(row: { size: bigint; root: Uint8Array; note: string }): StoredCheckpoint {
-  return { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
+export async function latestCheckpoint(db: Sql): Promise<StoredCheckpoint | null> {
+  const rows = await db.query<{ size: Int8; root: Uint8Array; note: string }>('SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1');
+  const row = rows[0];
+  return row === undefined ? null : { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
 }
 
-export async function latestCheckpoint(db: DbClient): Promise<StoredCheckpoint | null> {
-  const row = await db.logCheckpoint.findFirst({ orderBy: { size: 'desc' } });
-  return row === null ? null : toCheckpoint(row);
-}
-
-export async function readEntries(db: DbClient, start: number, limit: number): Promise<StoredLogEntry[]> {
-  const rows = await db.logEntry.findMany({
-    where: { index: { gte: BigInt(start) } },
-    orderBy: { index: 'asc' },
-    take: limit,
-  });
-  return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind, acceptedAt: r.acceptedAt, record: r.record }));
+export async function readEntries(db: Sql, start: number, limit: number): Promise<StoredLogEntry[]> {
+  const rows = await db.query<{ index: Int8; kind: string; accepted_at: Date; record: string }>(
+    'SELECT index, kind, accepted_at, record FROM log_entries WHERE index >= $1 ORDER BY index LIMIT $2',
+    [start, limit],
+  );
+  return rows.map((r) => ({ index: toSafeNumber(r.index), kind: r.kind, acceptedAt: r.accepted_at, record: r.record }));
 }
 
 /**

@@ -3,7 +3,7 @@
  * subtree never changes, so caching it is safe in any number of processes (DESIGN.md §9) — but
  * only once its transaction has committed: `remember` is called after commit, never before.
  */
-import type { DbClient } from './client.js';
+import type { Sql } from './database.js';
 import { readSubtreeLevel, readSubtrees } from './log-repository.js';
 import { toBase64Url } from '../protocol/encoding.js';
 import {
@@ -31,7 +31,7 @@ export class SubtreeStore {
 
   /** `cacheBytes`: the bound of the in-process cache (config SUBTREE_CACHE_BYTES). */
   constructor(
-    private readonly db: DbClient,
+    private readonly db: Sql,
     cacheBytes?: number,
   ) {
     this.cache = new SubtreeCache(cacheBytes);
@@ -65,7 +65,7 @@ export class SubtreeStore {
   }
 
   /** The hashes of `subtrees`, from the cache or (for the rest, in one query) from `db`. */
-  async read(subtrees: readonly Subtree[], db: DbClient = this.db): Promise<Map<string, Uint8Array>> {
+  async read(subtrees: readonly Subtree[], db: Sql = this.db): Promise<Map<string, Uint8Array>> {
     const found = new Map<string, Uint8Array>();
     const missing: Subtree[] = [];
     for (const s of subtrees) {
@@ -87,7 +87,7 @@ export class SubtreeStore {
   }
 
   /** The right edge of the tree of `size`, for appending. */
-  async frontier(size: number, db: DbClient): Promise<StoredSubtree[]> {
+  async frontier(size: number, db: Sql): Promise<StoredSubtree[]> {
     const edge = frontier(size);
     const hashes = await this.read(edge, db);
     return edge.map((s) => ({ ...s, hash: hashes.get(subtreeKey(s))! }));

@@ -10,7 +10,7 @@
  * — the value a verifiable map of the log's state keys by (kind, id) (issue 15).
  */
 import { canonicalJson } from '../protocol/json.js';
-import { recordHash, type VerifySignature } from '../protocol/signing.js';
+import { canonicalRecordHash, type VerifySignature } from '../protocol/signing.js';
 
 /** Every chained record names its kind in `type` and its place in its chain in `seq`. */
 export interface KindRecord {
@@ -107,7 +107,7 @@ export class Write<R extends KindRecord, S> implements LogWrite {
     readonly mode: WriteMode = record.seq === 0 ? 'genesis' : 'successor',
   ) {
     this.canonical = canonicalJson(record);
-    this.hash = recordHash(record);
+    this.hash = canonicalRecordHash(this.canonical);
     this.reads = kind.reads(record);
   }
 

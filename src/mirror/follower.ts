@@ -104,7 +104,7 @@ export class MirrorFollower {
   private map: FoldedKeyMap | null = null;
 
   constructor(private readonly options: FollowerOptions) {
-    this.subtrees = new SubtreeStore(options.db.prisma);
+    this.subtrees = new SubtreeStore(options.db);
     this.devices = new DeviceCopier(options.db, options.feed.client, options.logger);
   }
 
@@ -129,9 +129,8 @@ export class MirrorFollower {
    * whose checkpoints another key signed (another registry's mirror).
    */
   async checkDatabase(): Promise<void> {
-    const prisma = this.options.db.prisma;
-    const held = await latestCheckpoint(prisma);
-    const size = await readLogStateSize(prisma);
+    const held = await latestCheckpoint(this.options.db);
+    const size = await readLogStateSize(this.options.db.prisma);
     if (size !== (held?.size ?? 0)) {
       throw new Error(`this database's log has ${size} entries and a latest checkpoint of size ${held?.size ?? 'none'}: it is not a mirror's database; give the mirror a database of its own`);
     }
@@ -144,7 +143,7 @@ export class MirrorFollower {
   /** One round of following; never throws for anything the registry does. */
   async round(): Promise<RoundResult> {
     if (this.stop !== null) return this.stop;
-    const held = await latestCheckpoint(this.options.db.prisma);
+    const held = await latestCheckpoint(this.options.db);
     const size = held?.size ?? 0;
     try {
       const { result, touched } = await this.follow(held);
@@ -177,7 +176,7 @@ export class MirrorFollower {
 
     if (held !== null && served.size <= size) {
       // An equal or older view: it must be what the mirror itself has at that size.
-      const root = served.size === size ? held.root : rootFromFrontier(await this.subtrees.frontier(served.size, db.prisma));
+      const root = served.size === size ? held.root : rootFromFrontier(await this.subtrees.frontier(served.size, db));
       if (!bytesEqual(root, served.root)) {
         throw new ForkDetected(`the registry's checkpoint of size ${served.size} has a different root from the log this mirror verified`, held.note, served.note);
       }
@@ -186,7 +185,7 @@ export class MirrorFollower {
       // The registry signs a fresh note of its size while it has no writes (DESIGN.md §5): the
       // mirror serves the newest, or clients would find its answers stale (STALE_CHECKPOINT).
       if (served.size === size && served.time !== undefined && served.time > (signedTime(held.note) ?? -1)) {
-        await putCheckpoint(db.prisma, { size, root: held.root, note: served.note });
+        await putCheckpoint(db, { size, root: held.root, note: served.note });
       }
       this.synced = true;
       return { result: { status: 'current', size, mapRoot }, touched: [] };
@@ -198,7 +197,7 @@ export class MirrorFollower {
       }
     }
 
-    const ledger = new LedgerState(databaseStateStore(db.prisma));
+    const ledger = new LedgerState(databaseStateStore(db));
     const entries: VerifiedRange['entries'] = [];
     const read: SourceEntry[] = [];
     const completed: StoredSubtree[] = [];
@@ -208,7 +207,7 @@ export class MirrorFollower {
     const tree = await replayLog(feed, {
       ledger,
       verify: nodeVerify,
-      from: { size, frontier: await this.subtrees.frontier(size, db.prisma) },
+      from: { size, frontier: await this.subtrees.frontier(size, db) },
       to: served.size,
       onProblem: (problem) => {
         if (!(problem instanceof InvalidEntry && problem.stage === 'chain')) throw problem;

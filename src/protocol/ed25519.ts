@@ -137,6 +137,19 @@ function cacheKey(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
 }
 
+/** The full check of a key not remembered: ed25519KeyDefect, or a faster implementation of it (useEd25519KeyCheck). */
+let fullKeyCheck: (key: Uint8Array) => boolean = (key) => ed25519KeyDefect(key) === null;
+
+/**
+ * Makes isAcceptableEd25519Key run `check` on the keys it has not met, instead of ed25519KeyDefect:
+ * `check` must answer exactly as `ed25519KeyDefect(key) === null` does (src/node/sodium-key-check.ts,
+ * libsodium's crypto_core_ed25519_is_valid_point: about 15 times faster than the pure JavaScript
+ * here, which a write of new keys spent most of its time in). Process-wide, like the memory of keys.
+ */
+export function useEd25519KeyCheck(check: (key: Uint8Array) => boolean): void {
+  fullKeyCheck = check;
+}
+
 /**
  * Whether a key is acceptable (DESIGN.md §1): canonical, on the curve, not of small order, in the
  * prime-order subgroup. Remembered once found acceptable, so only a key's first check costs.
@@ -145,7 +158,7 @@ export function isAcceptableEd25519Key(key: Uint8Array): boolean {
   if (key.length !== 32) return false;
   const id = cacheKey(key);
   if (young.has(id)) return true;
-  if (!old.has(id) && ed25519KeyDefect(key) !== null) return false;
+  if (!old.has(id) && !fullKeyCheck(key)) return false;
   if (young.size >= GENERATION_SIZE) {
     old = young;
     young = new Set();

@@ -30,7 +30,12 @@ export function canonicalBytes(record: object): Uint8Array {
 
 /** A record's hash: base64url(SHA-256(JCS(record including "sig"))). */
 export function recordHash(record: object): string {
-  return toBase64Url(sha256(canonicalBytes(record)));
+  return canonicalRecordHash(canonicalJson(record));
+}
+
+/** recordHash of the record whose canonical JSON is `canonical`, without encoding it again. */
+export function canonicalRecordHash(canonical: string): string {
+  return toBase64Url(sha256(utf8(canonical)));
 }
 
 /**

@@ -42,9 +42,16 @@ export function webCryptoVerifier(crypto: Subtle): VerifySignature {
 
 let detected: Promise<VerifySignature> | null = null;
 
-/** RFC 8032 §7.1, TEST 2 (the message is the one byte 0x72): a known-good signature to try a verifier on. */
-const KNOWN_GOOD_KEY = 'PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw';
-const KNOWN_GOOD_SIGNATURE = 'kqAJqfDUyrhyDoILX2QlQKKye1QWUD-Ps3YiI-vbadoIWsHkPhWZbkWPNhPQ8R2MOHsurrQwKu6wDSkWErsMAA';
+/**
+ * RFC 8032 §7.1, TEST 2 (the message is the one byte 0x72), base64url: a known-good signature to
+ * try a verifier on, and the seed that makes it, to try a signer on (keys.ts).
+ */
+export const RFC8032_TEST_2 = {
+  seed: 'TM0Imyj_ltqdtsNG7BFOD1uKMZ81q6Yk2oz27U-4pvs',
+  publicKey: 'PUAXw-hDiVqStwqnTRt-vJyYLM8uxJaMwM1V8Sr0Zgw',
+  message: new Uint8Array([0x72]),
+  signature: 'kqAJqfDUyrhyDoILX2QlQKKye1QWUD-Ps3YiI-vbadoIWsHkPhWZbkWPNhPQ8R2MOHsurrQwKu6wDSkWErsMAA',
+} as const;
 
 /**
  * The fastest verifier this runtime offers: WebCrypto Ed25519 if present and working (checked once:
@@ -56,8 +63,8 @@ export function defaultVerifier(): Promise<VerifySignature> {
     if (s !== null) {
       try {
         const verify = webCryptoVerifier(s);
-        const [publicKey, signature] = [fromBase64Url(KNOWN_GOOD_KEY, 32)!, fromBase64Url(KNOWN_GOOD_SIGNATURE, 64)!];
-        const ok = await verify(publicKey, new Uint8Array([0x72]), signature);
+        const [publicKey, signature] = [fromBase64Url(RFC8032_TEST_2.publicKey, 32)!, fromBase64Url(RFC8032_TEST_2.signature, 64)!];
+        const ok = await verify(publicKey, RFC8032_TEST_2.message, signature);
         const refused = !(await verify(publicKey, new Uint8Array([0x73]), signature));
         if (ok && refused) return verify;
       } catch {

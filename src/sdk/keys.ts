@@ -4,6 +4,7 @@
 import nacl from 'tweetnacl';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
 import type { SignMessage } from '../protocol/signing.js';
+import { RFC8032_TEST_2 } from './crypto.js';
 
 /** An Ed25519 key pair: `publicKey` as base64url, `secretKey` as tweetnacl's 64-byte form. */
 export interface SigningKeyPair {
@@ -41,9 +42,65 @@ export function boxKeyPairFromSecretKey(secretKey: Uint8Array): BoxKeyPair {
   return { publicKey: toBase64Url(pair.publicKey), secretKey: pair.secretKey };
 }
 
-/** A signing function over a key pair, in the form the protocol's signing helpers take. */
+/** PKCS #8 of an Ed25519 private key (RFC 8410 §7): these 16 bytes, then the 32-byte seed. */
+const PKCS8_ED25519_PREFIX = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+
+function importSigningKey(subtle: SubtleCrypto, seed: Uint8Array, extractable = false): Promise<CryptoKey> {
+  return subtle.importKey('pkcs8', new Uint8Array([...PKCS8_ED25519_PREFIX, ...seed]), { name: 'Ed25519' }, extractable, ['sign']);
+}
+
+let ed25519Signing: Promise<SubtleCrypto | null> | null = null;
+
+/**
+ * WebCrypto, where its Ed25519 signs (Node 20, current browsers) and gives RFC 8032's own
+ * signature for TEST 2 (checked once); else null, and tweetnacl signs (many times slower).
+ */
+function webCryptoSigning(): Promise<SubtleCrypto | null> {
+  ed25519Signing ??= (async () => {
+    const subtle = (globalThis.crypto as Crypto | undefined)?.subtle;
+    if (subtle === undefined) return null;
+    try {
+      const key = await importSigningKey(subtle, fromBase64Url(RFC8032_TEST_2.seed, 32)!);
+      const signature = new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key, RFC8032_TEST_2.message));
+      return toBase64Url(signature) === RFC8032_TEST_2.signature ? subtle : null;
+    } catch {
+      return null; // no Ed25519 in this WebCrypto
+    }
+  })();
+  return ed25519Signing;
+}
+
+/** Each secret key as WebCrypto holds it, imported once; null where only tweetnacl signs as before. */
+const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey | null>>();
+
+/**
+ * tweetnacl's 64-byte secret key is the seed and the public key, and it signs with the public key
+ * it is given; WebCrypto derives it from the seed. So WebCrypto signs only a secret key whose two
+ * halves agree (every key pair the SDK makes): for any other, the signature would differ.
+ */
+async function webCryptoKey(subtle: SubtleCrypto, secretKey: Uint8Array): Promise<CryptoKey | null> {
+  if (secretKey.length !== 64) return null;
+  const key = await importSigningKey(subtle, secretKey.subarray(0, 32), true);
+  const { x } = await subtle.exportKey('jwk', key);
+  return x === toBase64Url(secretKey.subarray(32)) ? key : null;
+}
+
+/**
+ * A signing function over a key pair, in the form the protocol's signing helpers take. WebCrypto
+ * signs where it can, tweetnacl elsewhere: Ed25519 is deterministic, so the signature is the same.
+ */
 export function signerFor(key: SigningKeyPair): SignMessage {
-  return (message) => nacl.sign.detached(message, key.secretKey);
+  return async (message) => {
+    const subtle = await webCryptoSigning();
+    let imported = subtle === null ? null : importedKeys.get(key.secretKey);
+    if (subtle !== null && imported === undefined) {
+      imported = webCryptoKey(subtle, key.secretKey).catch(() => null);
+      importedKeys.set(key.secretKey, imported);
+    }
+    const webKey = await imported;
+    if (subtle === null || webKey === null || webKey === undefined) return nacl.sign.detached(message, key.secretKey);
+    return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, webKey, message as Uint8Array<ArrayBuffer>));
+  };
 }
 
 export function publicKeyBytes(key: { publicKey: string }): Uint8Array {

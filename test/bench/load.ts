@@ -15,7 +15,7 @@ export const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
  * Writes prepared for a write phase, per second of it: a server faster than this finishes its
  * writes early, and its rate is still measured over the time they took.
  */
-const PREPARED_WRITES_PER_SECOND = Number(process.env['BENCH_WRITES_PER_SECOND'] ?? 2000);
+const PREPARED_WRITES_PER_SECOND = Number(process.env['BENCH_WRITES_PER_SECOND'] ?? 1000);
 
 export interface Phase {
   name: string;
@@ -24,6 +24,8 @@ export interface Phase {
   p99: number;
   ok: number;
   notOk: number;
+  /** The registry server's RSS after the phase, in MB. */
+  rssMbAfter?: number;
 }
 
 export async function load(name: string, options: autocannon.Options): Promise<Phase> {

@@ -27,7 +27,7 @@ export async function mapLoadFigures(db: Database): Promise<MapLoadFigures> {
   started = performance.now();
   const map = new KeyMap();
   for (let start = 0; start < loaded.size; start += 1000) {
-    const rows = await readEntries(db.prisma, start, Math.min(1000, loaded.size - start));
+    const rows = await readEntries(db, start, Math.min(1000, loaded.size - start));
     map.apply(mapUpdatesOf(rows.map((r) => ({ index: r.index, acceptedAt: '', record: JSON.parse(r.record) as MapRecord })), start));
   }
   const rebuildSeconds = (performance.now() - started) / 1000;

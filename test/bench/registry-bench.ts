@@ -31,8 +31,8 @@
  *
  * The key map (DESIGN.md §5.2): for each run it prints the map proof sizes of real answers, the
  * time a registry takes to load the map (from the chains' tables) and to rebuild it from scratch
- * out of the log's entries. BENCH_BASE=<a built checkout of another commit> compares lookups and
- * rotations with that build in the same run, on the same store: the two servers take turns (base,
+ * out of the log's entries. BENCH_BASE=<a built checkout of another commit> compares lookups,
+ * rotations and creates with that build in the same run, on the same store: the two servers take turns (base,
  * this, this, base), e.g.
  *
  *   git worktree add --detach ../base d51f594 && (cd ../base && ln -s $PWD/node_modules && npm run build)
@@ -56,6 +56,7 @@ const PHASES = process.env['BENCH_PHASES']?.split(',');
 /** A built checkout to compare with (its dist/ is started the same way), or none. */
 const BASE_DIR = process.env['BENCH_BASE'] === undefined ? undefined : resolve(process.env['BENCH_BASE']);
 const SEED_THROUGH_WRITER = process.env['BENCH_SEED'] === 'writer';
+const WARM_UP_SECONDS = 2;
 /** Lookups verified with the SDK after the load: the answers under load are real. */
 const VERIFIED_SAMPLE = 25;
 
@@ -92,9 +93,12 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
     const proofBytes = await mapProofSizes(server.base, ids);
 
     const phases: Phase[] = [];
-    const measure = async (name: string, options: autocannon.Options) => {
+    // The options are made only for a phase that runs: writes are signed while they are made.
+    const measure = async (name: string, options: () => autocannon.Options) => {
       if (PHASES !== undefined && !PHASES.some((word) => name.includes(word))) return null;
-      const phase = await load(name, options);
+      const phase = await load(name, options());
+      // What the server holds after each phase: where its memory went.
+      if (server !== null) phase.rssMbAfter = memoryOf(server.child.pid!).rssMb;
       phases.push(phase);
       return phase;
     };
@@ -105,6 +109,7 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
     const turns: Array<'base' | 'current'> = BASE_DIR === undefined ? ['current'] : ['base', 'current', 'current', 'base'];
     const lookupTurns: Comparison = { name: PHASE.lookup, base: [], current: [] };
     const rotationTurns: Comparison = { name: PHASE.rotation, base: [], current: [] };
+    const createTurns: Comparison = { name: PHASE.create, base: [], current: [] };
     let memoryAfterLookups = memoryOf(server.child.pid!);
     for (const build of turns) {
       if (turns.length > 1) {
@@ -112,35 +117,47 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
         server = await startServer(build === 'base' ? BASE_DIR! : ROOT, store.env);
       }
       const label = BASE_DIR === undefined ? '' : ` [${build === 'base' ? 'base' : 'this'}]`;
-      const l = await measure(`${PHASE.lookup}${label}`, lookups([server.base], ids));
+      const url = server.base;
+      // Untimed: a fresh process's first seconds are spent compiling, which short phases would count.
+      await load('warm-up', { ...lookups([url], ids), duration: WARM_UP_SECONDS });
+      const l = await measure(`${PHASE.lookup}${label}`, () => lookups([url], ids));
       if (l !== null) lookupTurns[build].push(l.requestsPerSecond);
       if (build === 'current') memoryAfterLookups = memoryOf(server.child.pid!);
-      const rotation = rotations.phase([server.base]);
-      const w = await measure(`${PHASE.rotation}${label}`, rotation.options);
-      rotation.settle();
+      let settle = () => {};
+      const w = await measure(`${PHASE.rotation}${label}`, () => {
+        const rotation = rotations.phase([url]);
+        settle = rotation.settle;
+        return rotation.options;
+      });
+      settle();
       if (w !== null) rotationTurns[build].push(w.requestsPerSecond);
+      if (BASE_DIR !== undefined) {
+        const c = await measure(`${PHASE.create}${label}`, () => creates([url]));
+        if (c !== null) createTurns[build].push(c.requestsPerSecond);
+      }
     }
     if (turns.at(-1) !== 'current') {
       await server.stop();
       server = await startServer(ROOT, store.env);
     }
     const base = server.base;
-    await measure(PHASE.create, creates([base]));
+    await measure(PHASE.create, () => creates([base]));
     const logSize = Number((await (await fetch(`${base}/v1/log/checkpoint`)).text()).split('\n')[1]);
-    await measure(PHASE.tiles, tiles([base], logSize));
+    await measure(PHASE.tiles, () => tiles([base], logSize));
     const randomIndex = () => Math.floor(Math.random() * logSize);
-    await measure('GET /v1/log/checkpoint', { url: `${base}/v1/log/checkpoint` });
-    await measure('GET /v1/log/proof/inclusion', gets([base], () => `/v1/log/proof/inclusion?index=${randomIndex()}&size=${logSize}`));
-    await measure('GET /v1/log/proof/consistency', gets([base], () => `/v1/log/proof/consistency?from=${1 + Math.floor(Math.random() * (logSize - 1))}&to=${logSize}`));
-    await measure('GET /v1/log/entries (100)', gets([base], () => `/v1/log/entries?start=${randomIndex()}&limit=100`));
+    await measure('GET /v1/log/checkpoint', () => ({ url: `${base}/v1/log/checkpoint` }));
+    await measure('GET /v1/log/proof/inclusion', () => gets([base], () => `/v1/log/proof/inclusion?index=${randomIndex()}&size=${logSize}`));
+    await measure('GET /v1/log/proof/consistency', () => gets([base], () => `/v1/log/proof/consistency?from=${1 + Math.floor(Math.random() * (logSize - 1))}&to=${logSize}`));
+    await measure('GET /v1/log/entries (100)', () => gets([base], () => `/v1/log/entries?start=${randomIndex()}&limit=100`));
     const memory = memoryOf(server.child.pid!);
 
     if (mode === 'postgres') {
       // Appends are serialised by a row lock and caches hold only immutable data: a second process
       // on the same database shares the load (both servers get half of the connections).
       second = await startServer(ROOT, store.env);
-      await measure(PHASE.twoProcessLookups, lookups([base, second.base], ids));
-      await measure(PHASE.twoProcessCreates, creates([base, second.base]));
+      const both = [base, second.base];
+      await measure(PHASE.twoProcessLookups, () => lookups(both, ids));
+      await measure(PHASE.twoProcessCreates, () => creates(both));
       await second.stop();
       second = null;
     }
@@ -162,7 +179,7 @@ async function benchSize(mode: Mode, size: number): Promise<Run> {
       startSeconds,
       ceiling,
       phases,
-      comparisons: BASE_DIR === undefined ? [] : [lookupTurns, rotationTurns],
+      comparisons: BASE_DIR === undefined ? [] : [lookupTurns, rotationTurns, createTurns].filter((turns) => turns.current.length > 0),
       map: { ...map, proofBytes },
       memory,
       memoryAfterLookups,
@@ -179,19 +196,24 @@ const runs: Run[] = [];
 for (const mode of BENCH_MODES as Mode[]) for (const size of SIZES) runs.push(await benchSize(mode, size));
 
 const where = BENCH_MODES.includes('postgres') ? `, Postgres at ${new URL(ADMIN_URL).host}` : '';
-console.log(`\npeerkeys benchmark — ${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase${where}\n`);
-printPhases(runs);
-if (BASE_DIR !== undefined) console.log(`\nbase build: ${BASE_DIR}`);
-console.log('');
-printFigures(runs);
+console.log(`\npeerkeys benchmark — ${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase${where}`);
+if (runs.length > 0) {
+  console.log('');
+  printPhases(runs);
+  if (BASE_DIR !== undefined) console.log(`\nbase build: ${BASE_DIR}`);
+  console.log('');
+  printFigures(runs);
+}
 const witnessRun = WITNESS_WRITES > 0 && BENCH_MODES.includes('postgres') ? await benchWitnessWrites(WITNESS_WRITES) : null;
 if (witnessRun !== null) {
   console.log(
     `\nwrites on Postgres with two local witnesses: ${witnessRun.twoWitnesses.join(', ')} writes/s vs ${witnessRun.none.join(', ')} without (${Math.round(witnessRun.ratio * 100)}% of it; ${witnessRun.writes} genesis writes a round, 64 in flight)`,
   );
 }
-console.log('\nagainst the targets of issue 19:');
-printTargets(runs);
+if (runs.length > 0) {
+  console.log('\nagainst the targets of issue 19:');
+  printTargets(runs);
+}
 mkdirSync(`${ROOT}test/bench/results`, { recursive: true });
 const file = `${ROOT}test/bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, modes: BENCH_MODES, runs, witnesses: witnessRun }, null, 2));

@@ -52,7 +52,8 @@ export interface Figures {
   rssMb: number;
 }
 
-const phaseOf = (run: Run, name: string) => run.phases.find((p) => p.name === name);
+/** The phase `name` of a run, or with BENCH_BASE the first turn of this build at it. */
+const phaseOf = (run: Run, name: string) => run.phases.find((p) => p.name === name || p.name === `${name} [this]`);
 
 export function figuresOf(run: Run): Figures {
   const lookup = phaseOf(run, PHASE.lookup);
@@ -77,13 +78,13 @@ const cell = (text: string, width: number) => text.padStart(width);
 
 /** Every phase of every run, and what each run found besides. */
 export function printPhases(runs: Run[]): void {
-  console.log('mode      N         phase                              req/s   of ceiling   p50 ms   p99 ms      ok   not ok');
+  console.log('mode      N         phase                              req/s   of ceiling   p50 ms   p99 ms      ok   not ok   RSS MB after');
   for (const run of runs) {
     const lead = `${run.mode.padEnd(10)}${sizeOf(run.size).padEnd(10)}`;
     for (const phase of [run.ceiling, ...run.phases]) {
       const ratio = percent(phase.requestsPerSecond / run.ceiling.requestsPerSecond);
       console.log(
-        `${lead}${phase.name.padEnd(33)}${cell(String(phase.requestsPerSecond), 8)}${cell(ratio, 13)}${cell(String(phase.p50), 9)}${cell(String(phase.p99), 9)}${cell(String(phase.ok), 8)}${cell(String(phase.notOk), 9)}`,
+        `${lead}${phase.name.padEnd(33)}${cell(String(phase.requestsPerSecond), 8)}${cell(ratio, 13)}${cell(String(phase.p50), 9)}${cell(String(phase.p99), 9)}${cell(String(phase.ok), 8)}${cell(String(phase.notOk), 9)}${cell(plain(phase.rssMbAfter), 15)}`,
       );
     }
     console.log(

@@ -88,7 +88,7 @@ export async function seedThroughWriter(store: Store, count: number): Promise<{ 
   const db = await store.open();
   try {
     await migrate(db);
-    const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(ORIGIN, store.seed), systemClock);
+    const writer = new LogWriter(db, new SubtreeStore(db), await MapState.load(db), logKeyFromSeed(ORIGIN, store.seed), systemClock);
     await writer.init();
     const identities: FastIdentity[] = [];
     const started = performance.now();

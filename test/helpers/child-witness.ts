@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cosignerKey, formatCosignerKey } from '../../src/protocol/cosignature.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { nodeSigner } from '../../src/node/node-ed25519.js';
-import { cleanEnv, PEERKEYS, ROOT } from './cli.js';
+import { cleanEnv, NODE_FLAGS, PEERKEYS, ROOT } from './cli.js';
 import { freePort } from './private-postgres.js';
 import { waitFor } from './wait.js';
 
@@ -39,7 +39,7 @@ export async function startChildWitness(name: string, seedByte: number, logVkeys
   let exited: Promise<void> = Promise.resolve();
 
   const start = async () => {
-    const proc = spawn(process.execPath, [PEERKEYS, 'witness'], {
+    const proc = spawn(process.execPath, [...NODE_FLAGS, PEERKEYS, 'witness'], {
       cwd: dataDir,
       env: cleanEnv({
         WITNESS_NAME: name,

@@ -35,9 +35,9 @@ export function run(file: string, args: string[], options: { cwd: string; env: N
 /**
  * --liftoff-only, as `npm test` runs Jest: the commands that open an embedded database (PGlite,
  * WebAssembly) spent half their CPU having V8 optimise code they run for a second. No effect on
- * what they do.
+ * what they do. For every process a test starts from the build (child-witness.ts too).
  */
-const NODE_FLAGS = ['--liftoff-only'];
+export const NODE_FLAGS = ['--liftoff-only'];
 
 export function peerkeys(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun> {
   return run(process.execPath, [...NODE_FLAGS, PEERKEYS, ...args], options);
@@ -46,10 +46,11 @@ export function peerkeys(args: string[], options: { cwd: string; env: NodeJS.Pro
 /**
  * Runs several command lines in ONE Node process, one after another, through the executable's own
  * entry point (test/helpers/cli-batch.mjs): each with its own environment and working directory,
- * its exit status and output captured as if it had run alone. For tests that run every command
- * for its help or a usage error: starting Node and loading the CLI costs about 0.3 s of CPU per
- * command line, which such tests paid some eighty times. Tests of what a command does, or of the
- * process itself (a terminal, signals, a server), run it as its own process with peerkeys().
+ * its exit status and output captured as if it had run alone. For tests that look at nothing but
+ * each command's exit status and output (every command's help or usage errors, a sequence of
+ * --json results): starting Node and loading the CLI costs about 0.3 s of CPU per command line.
+ * Tests of the process itself (a terminal, signals, a server, concurrency) run it as its own
+ * process with peerkeys().
  */
 export async function peerkeysBatch(runs: Array<{ args: string[]; cwd: string; env: NodeJS.ProcessEnv }>): Promise<CliRun[]> {
   const dir = mkdtempSync(join(tmpdir(), 'peerkeys-batch-'));

@@ -21,7 +21,7 @@ import { newPeersId } from '../../src/protocol/ids.js';
 /** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */
 export async function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
-  const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
+  const writer = new LogWriter(db, new SubtreeStore(db), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
   return writer.append(new Write(identityKind, record));
 }
 
@@ -32,7 +32,7 @@ export async function plantIdentityRecord(registry: TestRegistry, record: Identi
  */
 export async function plantIdentityGeneses(registry: TestRegistry, template: IdentityRecord, count: number): Promise<AppendResult[]> {
   const db = registry.database.db;
-  const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
+  const writer = new LogWriter(db, new SubtreeStore(db), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
   return Promise.all(Array.from({ length: count }, () => writer.append(new Write(identityKind, { ...template, userId: newPeersId() }))));
 }
 
@@ -45,7 +45,7 @@ export async function plantIdentityGeneses(registry: TestRegistry, template: Ide
  */
 export async function plantCheckpoint(registry: TestRegistry, mapRoot: Uint8Array | null, time = Date.now()): Promise<string> {
   const prisma = registry.database.db.prisma;
-  const latest = await latestCheckpoint(prisma);
+  const latest = await latestCheckpoint(registry.database.db);
   if (latest === null) throw new Error('the registry has no checkpoint yet');
   const key = logKeyFromSeed(registry.config.log.origin, registry.logSeed);
   const checkpoint = { origin: key.origin, size: latest.size, root: latest.root, ...(mapRoot !== null ? { mapRoot, time } : {}) };
@@ -57,6 +57,6 @@ export async function plantCheckpoint(registry: TestRegistry, mapRoot: Uint8Arra
 /** The key map root of the registry's whole log, folded from its stored entries. */
 export async function foldedMapRoot(registry: TestRegistry): Promise<Uint8Array> {
   const map = new FoldedKeyMap();
-  for await (const page of databaseLogSource(registry.database.db.prisma).pages(0, Number.MAX_SAFE_INTEGER)) for (const entry of page) map.fold(entry);
+  for await (const page of databaseLogSource(registry.database.db).pages(0, Number.MAX_SAFE_INTEGER)) for (const entry of page) map.fold(entry);
   return map.root()!;
 }

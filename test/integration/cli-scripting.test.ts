@@ -33,7 +33,7 @@ function cli(args: string[], extra: Record<string, string> = {}): Promise<CliRun
   return peerkeys(args, { cwd: dir, env: { ...env, ...extra } });
 }
 
-/** Command lines that only ask for help or make a usage error, run in one process (peerkeysBatch). */
+/** Command lines whose exit status and output are all the test looks at, one after another in one process (peerkeysBatch). */
 function cliBatch(lines: string[][]): Promise<CliRun[]> {
   return peerkeysBatch(lines.map((args) => ({ args, cwd: dir, env })));
 }
@@ -72,39 +72,46 @@ describe('--json', () => {
   });
 
   it('an identity from keygen to revocation: each result one JSON object; lookup of the revoked identity exits 5', async () => {
-    const keygen = one(await cli(['keygen', '--json']));
+    const [keygenRun, register, device, rotate, active, revoke, revoked, human, allowed] = await cliBatch([
+      ['keygen', '--json'],
+      ['register', '--name', 'Ann', '--json'],
+      ['device', '--address', '10.0.0.1:5000', '--json'],
+      ['rotate', '--json'],
+      ['lookup', '--json'],
+      ['revoke', '--yes', '--json'],
+      ['lookup', '--json'],
+      ['lookup'],
+      ['lookup', '--allow-revoked', '--json'],
+    ]);
+    const keygen = one(keygenRun!);
     expect(keygen).toMatchObject({ userId: expect.stringMatching(/^[0-9a-z]{25}$/), signingKey: { key: expect.any(String), fingerprint: expect.any(String) } });
     expect(JSON.stringify(keygen)).not.toContain('secret');
-    const register = await cli(['register', '--name', 'Ann', '--json']);
-    expectWith(register.code, register.stdout).toBe(0);
-    expect(one(register)).toMatchObject({ userId: keygen['userId'], index: expect.any(Number), checkpoint: { origin: 'test.example/peerkeys' } });
-    expect(one(await cli(['device', '--address', '10.0.0.1:5000', '--json']))).toMatchObject({ userId: keygen['userId'], addresses: ['10.0.0.1:5000'] });
-    expect(one(await cli(['rotate', '--json']))).toMatchObject({ seq: 1 });
-    expect(one(await cli(['lookup', '--json']))).toMatchObject({ status: 'active' });
-    expect(one(await cli(['revoke', '--yes', '--json']))).toMatchObject({ status: 'revoked', seq: 2 });
+    expectWith(register!.code, register!.stdout).toBe(0);
+    expect(one(register!)).toMatchObject({ userId: keygen['userId'], index: expect.any(Number), checkpoint: { origin: 'test.example/peerkeys' } });
+    expect(one(device!)).toMatchObject({ userId: keygen['userId'], addresses: ['10.0.0.1:5000'] });
+    expect(one(rotate!)).toMatchObject({ seq: 1 });
+    expect(one(active!)).toMatchObject({ status: 'active' });
+    expect(one(revoke!)).toMatchObject({ status: 'revoked', seq: 2 });
 
-    const revoked = await cli(['lookup', '--json']);
-    expect(revoked.code).toBe(5);
-    expect(one(revoked)).toMatchObject({ status: 'revoked', error: { code: 'IDENTITY_REVOKED' } });
-    const human = await cli(['lookup']);
-    expect(human.code).toBe(5);
-    expect(human.stdout).toMatch(/^status +✖ revoked$/m);
-    expect(human.stderr).toContain(`${keygen['userId']} is revoked`);
-    const allowed = await cli(['lookup', '--allow-revoked', '--json']);
-    expect(allowed.code).toBe(0);
-    expect(one(allowed)).not.toHaveProperty('error');
+    expect(revoked!.code).toBe(5);
+    expect(one(revoked!)).toMatchObject({ status: 'revoked', error: { code: 'IDENTITY_REVOKED' } });
+    expect(human!.code).toBe(5);
+    expect(human!.stdout).toMatch(/^status +✖ revoked$/m);
+    expect(human!.stderr).toContain(`${keygen['userId']} is revoked`);
+    expect(allowed!.code).toBe(0);
+    expect(one(allowed!)).not.toHaveProperty('error');
   });
 
   it('the log commands, pin, state and --version answer with one JSON object', async () => {
-    const outputs = await Promise.all([
-      cli(['log', 'checkpoint', '--json']),
-      cli(['log', 'entries', '--json']),
-      cli(['log', 'verify', '--json']),
-      cli(['state', 'show', '--json']),
-      cli(['pin', registry.url, '--json']),
-      cli(['--version', '--json']),
-      cli(['help', 'lookup', '--json']),
-      cli(['keygen', '--seed', '--json']),
+    const outputs = await cliBatch([
+      ['log', 'checkpoint', '--json'],
+      ['log', 'entries', '--json'],
+      ['log', 'verify', '--json'],
+      ['state', 'show', '--json'],
+      ['pin', registry.url, '--json'],
+      ['--version', '--json'],
+      ['help', 'lookup', '--json'],
+      ['keygen', '--seed', '--json'],
     ]);
     for (const output of outputs) expectWith(output.code, output.stdout + output.stderr).toBe(0);
     const [checkpoint, entries, verify, state, pin, version, help, seed] = outputs.map(one);

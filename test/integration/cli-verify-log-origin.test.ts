@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
-import { cleanEnv, peerkeys, type CliRun } from '../helpers/cli.js';
+import { cleanEnv, peerkeysBatch, type CliRun } from '../helpers/cli.js';
 import { DATABASE_URL, openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { api } from '../helpers/http.js';
 import { newIdentity } from '../helpers/identities.js';
@@ -35,11 +35,20 @@ async function done(db: Database): Promise<void> {
   if (shared === null) await db.close();
 }
 
-function verifyLog(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
-  const env = cleanEnv({ ...serverEnv, ...extra });
-  for (const name of ['PORT', 'HOST', 'PUBLIC_URL', 'TLS_CERT_FILE', 'TLS_KEY_FILE']) delete env[name];
-  // cwd: a folder with no .env, so that only this environment configures it.
-  return peerkeys(['verify-log', ...args], { cwd: dir, env, timeoutMs: 120_000 });
+/**
+ * `peerkeys verify-log <args>` with the server's environment plus `extra`, once per run, in one
+ * Node process (peerkeysBatch: each run is the command's own main(), with its own environment,
+ * exit status and output); each opens and closes the database as a process of its own would.
+ */
+function verifyLogs(runs: Array<{ args: string[]; extra?: Record<string, string> }>): Promise<CliRun[]> {
+  return peerkeysBatch(
+    runs.map(({ args, extra = {} }) => {
+      const env = cleanEnv({ ...serverEnv, ...extra });
+      for (const name of ['PORT', 'HOST', 'PUBLIC_URL', 'TLS_CERT_FILE', 'TLS_KEY_FILE']) delete env[name];
+      // cwd: a folder with no .env, so that only this environment configures it.
+      return { args: ['verify-log', ...args], cwd: dir, env };
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -66,28 +75,27 @@ afterAll(async () => {
 
 describe('verify-log and the log origin', () => {
   it('without PORT or LOG_ORIGIN, reads the origin from the log and verifies it (before: a problem per checkpoint, exit 1)', async () => {
-    const result = await verifyLog([]);
-    expectWith(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stderr).toContain(`the log's origin is ${LOG_ORIGIN}, read from its checkpoints`);
-    expect(result.stderr).toMatch(new RegExp(`log verified: ${WRITES} entries, ${WRITES + 1} checkpoints`));
-    const json = await verifyLog(['--json']);
-    expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ origin: LOG_ORIGIN, entries: WRITES, problems: [] });
+    const [result, json] = await verifyLogs([{ args: [] }, { args: ['--json'] }]);
+    expectWith(result!.code, result!.stdout + result!.stderr).toBe(0);
+    expect(result!.stderr).toContain(`the log's origin is ${LOG_ORIGIN}, read from its checkpoints`);
+    expect(result!.stderr).toMatch(new RegExp(`log verified: ${WRITES} entries, ${WRITES + 1} checkpoints`));
+    expect(json!.code).toBe(0);
+    expect(JSON.parse(json!.stdout)).toMatchObject({ origin: LOG_ORIGIN, entries: WRITES, problems: [] });
   }, 120_000);
 
   it('a LOG_ORIGIN that differs is one configuration error, exit 2, with its own code', async () => {
-    const human = await verifyLog([], { LOG_ORIGIN: 'keys.example.org/peerkeys' });
-    expect(human.code).toBe(2);
-    expect(human.stdout).toBe('');
-    expect(human.stderr.match(/✖/g)).toHaveLength(1);
-    expect(human.stderr).toContain(`set LOG_ORIGIN=${LOG_ORIGIN}`);
-    const json = await verifyLog(['--json'], { LOG_ORIGIN: 'keys.example.org/peerkeys' });
-    expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toEqual({
+    const wrong = { LOG_ORIGIN: 'keys.example.org/peerkeys' };
+    const [human, json, right] = await verifyLogs([{ args: [], extra: wrong }, { args: ['--json'], extra: wrong }, { args: [], extra: { LOG_ORIGIN } }]);
+    expect(human!.code).toBe(2);
+    expect(human!.stdout).toBe('');
+    expect(human!.stderr.match(/✖/g)).toHaveLength(1);
+    expect(human!.stderr).toContain(`set LOG_ORIGIN=${LOG_ORIGIN}`);
+    expect(json!.code).toBe(2);
+    expect(JSON.parse(json!.stdout)).toEqual({
       error: expect.objectContaining({ code: 'ORIGIN_MISMATCH', configuredOrigin: 'keys.example.org/peerkeys', logOrigin: LOG_ORIGIN }),
       exit: 2,
     });
-    expect((await verifyLog([], { LOG_ORIGIN })).code).toBe(0);
+    expectWith(right!.code, right!.stderr).toBe(0);
   }, 120_000);
 
   it('a checkpoint whose origin was edited in the database is tampering (exit 1), with LOG_ORIGIN set or not', async () => {
@@ -96,8 +104,7 @@ describe('verify-log and the log origin', () => {
     await db.prisma.logCheckpoint.update({ where: { size: latest.size }, data: { note: latest.note.replace(`${LOG_ORIGIN}\n`, 'evil.example/peerkeys\n') } });
     await done(db);
     try {
-      for (const extra of [{}, { LOG_ORIGIN }]) {
-        const result = await verifyLog(['--json'], extra);
+      for (const result of await verifyLogs([{ args: ['--json'] }, { args: ['--json'], extra: { LOG_ORIGIN } }])) {
         expectWith(result.code, result.stdout).toBe(1);
         const report = JSON.parse(result.stdout) as { problems: Array<{ index: number | null }> };
         expect(report.problems.map((p) => p.index)).toContain(WRITES - 1);

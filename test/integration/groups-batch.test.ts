@@ -26,7 +26,7 @@ const key = logKeyFromSeed('test.example/peerkeys', new Uint8Array(randomBytes(3
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  writer = new LogWriter(database.db, new SubtreeStore(database.db.prisma), await MapState.load(database.db), key, systemClock);
+  writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), key, systemClock);
   await writer.init();
 }, 120_000);
 afterAll(async () => {

@@ -218,7 +218,7 @@ describe('a group from founding to a member’s rotation', () => {
     const oldKey = await rotate(registry.app, alice);
     const bad = await groupUpdate(group, alice, group.members, oldKey);
     // A broken registry: a second writer on the same database whose group rules accept any record.
-    const writer = new LogWriter(registry.database.db, new SubtreeStore(registry.database.db.prisma), await MapState.load(registry.database.db), registry.service.logKey, systemClock);
+    const writer = new LogWriter(registry.database.db, new SubtreeStore(registry.database.db), await MapState.load(registry.database.db), registry.service.logKey, systemClock);
     const broken: EntryKind<GroupRecord, GroupState> = {
       ...groupKind,
       decide(state, write, at) {

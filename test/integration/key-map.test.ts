@@ -401,7 +401,7 @@ describe('two registry processes on one database', () => {
     const registry = await startTestRegistry({ database, listen: false });
     try {
       // Another process appends 1,100 records; this registry's map is still at the size it started with.
-      const other = new LogWriter(database.db, new SubtreeStore(database.db.prisma), await MapState.load(database.db), registry.service.logKey, systemClock);
+      const other = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), registry.service.logKey, systemClock);
       let next = 0;
       await Promise.all(
         Array.from({ length: 256 }, async () => {

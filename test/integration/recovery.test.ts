@@ -259,7 +259,7 @@ describe('recovery by a stronger rotation key (clock under test control)', () =>
     // A second writer on the same database, as another registry process would have: its first
     // append goes alone, the three queued behind it are decided and committed as one batch.
     const db = registry.database.db;
-    const writer = new LogWriter(db, new SubtreeStore(db.prisma), await MapState.load(db), registry.service.logKey, clock);
+    const writer = new LogWriter(db, new SubtreeStore(db), await MapState.load(db), registry.service.logKey, clock);
     const append = (record: IdentityRecord, mode: 'genesis' | 'successor' = 'successor') =>
       writer.append(new Write(identityKind, record, mode));
 

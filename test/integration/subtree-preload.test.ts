@@ -2,7 +2,7 @@
 // highest levels first, as many as it holds — so a proof then needs no statement, and a cache too
 // small for all of them keeps the highest levels and still gives the same proofs.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { DbClient } from '../../src/db/client.js';
+import type { Sql } from '../../src/db/database.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
@@ -18,7 +18,7 @@ let database: TestDatabase;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const writer = new LogWriter(database.db, new SubtreeStore(database.db.prisma), await MapState.load(database.db), logKeyFromSeed('test.example/preload', new Uint8Array(32)), systemClock);
+  const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/preload', new Uint8Array(32)), systemClock);
   // One write at a time: many batches, so the stored subtrees are those of many appends.
   for (let i = 0; i < SIZE; i++) await writer.append(new Write(identityKind, fastGenesis().head, 'genesis'));
   await writer.stop();
@@ -28,19 +28,15 @@ afterAll(async () => {
   await database?.close();
 });
 
-/** The database's client, counting the raw statements run through it (subtree reads are raw). */
-function counted(): { client: DbClient; statements: () => number } {
+/** The database's driver, counting the statements run through it. */
+function counted(): { client: Sql; statements: () => number } {
   let statements = 0;
-  const client = new Proxy(database.db.prisma, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver) as unknown;
-      if (key !== '$queryRaw' || typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        statements++;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+  const client: Sql = {
+    query<T>(text: string, params?: unknown[]): Promise<T[]> {
+      statements++;
+      return database.db.query<T>(text, params);
     },
-  });
+  };
   return { client, statements: () => statements };
 }
 
@@ -54,7 +50,7 @@ async function allProofs(store: SubtreeStore): Promise<string[][]> {
 
 describe('preloading subtree hashes', () => {
   it('fills the cache at start: every proof afterwards needs no statement, and is the one read from the database', async () => {
-    const expected = await allProofs(new SubtreeStore(database.db.prisma));
+    const expected = await allProofs(new SubtreeStore(database.db));
     const { client, statements } = counted();
     const store = new SubtreeStore(client);
     await store.preload(SIZE);
@@ -64,7 +60,7 @@ describe('preloading subtree hashes', () => {
   });
 
   it('stops when the cache is full, keeping the highest levels; proofs read the rest and stay the same', async () => {
-    const expected = await allProofs(new SubtreeStore(database.db.prisma));
+    const expected = await allProofs(new SubtreeStore(database.db));
     const { client, statements } = counted();
     // Room for six levels' arrays (1,024 slots of 33 bytes each at first): levels 6 to 1, not the leaves.
     const store = new SubtreeStore(client, 6 * 1024 * 33);

@@ -35,14 +35,23 @@ function registry(): Promise<TestRegistry> {
   });
 }
 
-function client(on: TestRegistry, quorum?: number, witnesses = [w1, w2]): RegistryClient {
+/**
+ * A client of `on`, with a k-of-2 witness policy when `quorum` is given. `waitMs`: how long it asks
+ * for a cosigned checkpoint that extends a fresh one; 0 (ask once) where the test expects a refusal,
+ * so that it does not sit out the SDK's default 5 s.
+ */
+function client(on: TestRegistry, quorum?: number, options: { waitMs?: number; fetch?: typeof fetch } = {}): RegistryClient {
   return new RegistryClient({
     url: on.url,
     vkey: logKey.vkey,
     verify: nodeVerify,
-    ...(quorum !== undefined ? { witnesses: { vkeys: witnesses.map((w) => w.vkey), quorum } } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    ...(quorum !== undefined ? { witnesses: { vkeys: [w1.vkey, w2.vkey], quorum, ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}) } } : {}),
   });
 }
+
+/** A client that refuses at once rather than after the SDK's default wait. */
+const refusingClient = (on: TestRegistry, quorum: number) => client(on, quorum, { waitMs: 0 });
 
 async function register(on: TestRegistry, count: number): Promise<string[]> {
   const ids: string[] = [];
@@ -54,11 +63,12 @@ async function register(on: TestRegistry, count: number): Promise<string[]> {
   return ids;
 }
 
-/** `peerkeys lookup --json` with a k-of-2 witness policy, in a fresh state folder. */
-async function lookupWithCli(on: TestRegistry, userId: string, quorum: number) {
+/** `peerkeys lookup --json` with a k-of-2 witness policy, in a fresh state folder; `--witness-wait` when given. */
+async function lookupWithCli(on: TestRegistry, userId: string, quorum: number, wait?: string) {
   const home = mkdtempSync(join(tmpdir(), 'peerkeys-witness-cli-'));
   try {
     const args = ['lookup', userId, '--json', '--registry', on.url, '--vkey', logKey.vkey, '--witness', w1.vkey, '--witness', w2.vkey, '--witness-quorum', String(quorum)];
+    if (wait !== undefined) args.push('--witness-wait', wait);
     return await peerkeys(args, { cwd: home, env: cleanEnv({ PEERKEYS_HOME: home }) });
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -129,12 +139,19 @@ describe('two witnesses cosign the registry’s checkpoints', () => {
     const [id] = await register(honest, 1);
     await cosignedBy(honest, [w1]);
     expect((await client(honest, 1).lookup(id!)).userId).toBe(id);
-    // The 2-of-2 refusal comes after the SDK's ~5 s wait for a cosigned checkpoint: watch the registry meanwhile.
-    await Promise.all([
-      expect(client(honest, 2).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' }),
-      waitFor(async () => expect((await witnessStates(honest))[1]).toMatchObject({ lastError: 'UNREACHABLE' })),
-    ]);
+    await expect(refusingClient(honest, 2).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' });
+    await waitFor(async () => expect((await witnessStates(honest))[1]).toMatchObject({ lastError: 'UNREACHABLE' }));
 
+    // A 2-of-2 client that waits for cosignatures long enough: it asks for a checkpoint cosigned by
+    // both while w2 is still down, and accepts once w2, back, has cosigned one that extends its own.
+    const asked: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      asked.push(String(input));
+      return fetch(input, init);
+    };
+    const patient = client(honest, 2, { waitMs: 60_000, fetch: recording }).lookup(id!);
+    patient.catch(() => {}); // awaited below, after w2's restart
+    await waitFor(() => expect(asked.some((url) => url.endsWith('/v1/log/checkpoint?cosigned=2'))).toBe(true));
     await w2.start();
     const before = (await w2.sizes())[ORIGIN]!;
     expect(before).toBeGreaterThanOrEqual(3);
@@ -142,6 +159,7 @@ describe('two witnesses cosign the registry’s checkpoints', () => {
     const stale = await fetch(`${w2.url}/add-checkpoint`, { method: 'POST', body: formatAddCheckpointRequest({ oldSize: 0, proof: [], note: await checkpointNote(honest) }) });
     expect(stale.status).toBe(409);
     expect(Number(await stale.text())).toBeGreaterThanOrEqual(before);
+    expect((await patient).userId).toBe(id);
     await cosignedBy(honest, [w1, w2]);
     expect((await client(honest, 2).lookup(id!)).userId).toBe(id);
   });
@@ -165,12 +183,11 @@ describe('a forked log (the same key, another history)', () => {
     expect(await checkpointNote(forked)).not.toContain('witness.test');
     // Both witnesses still hold the honest log's size.
     expect(await w1.sizes()).toEqual(witnessed);
-    // Each refusal comes after the SDK's ~5 s wait for a cosigned checkpoint, so the three clients ask at once.
     // The CLI, with a 1-of-2 policy: exit 1, INSUFFICIENT_COSIGNATURES, nothing printed as verified.
     const [, , cli] = await Promise.all([
-      expect(client(forked, 1).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' }),
-      expect(client(forked, 2).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' }),
-      lookupWithCli(forked, id!, 1),
+      expect(refusingClient(forked, 1).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' }),
+      expect(refusingClient(forked, 2).lookup(id!)).rejects.toMatchObject({ code: 'INSUFFICIENT_COSIGNATURES' }),
+      lookupWithCli(forked, id!, 1, '0'),
     ]);
     expect([cli.code, JSON.parse(cli.stdout).error.code]).toEqual([1, 'INSUFFICIENT_COSIGNATURES']);
     // Without a witness policy (the default), the fork is what it always was: invisible to a client that saw only it.

@@ -44,6 +44,14 @@ describe('readConfig', () => {
     expect(() => readConfig({ DATABASE_URL: 'postgres://x/y', LOG_SIGNING_KEY: `${seed}=` })).toThrow(ConfigError);
   });
 
+  it('takes a read replica only beside DATABASE_URL: the embedded database has none', () => {
+    const seed = Buffer.alloc(32, 7).toString('base64url');
+    const config = readConfig({ DATABASE_URL: 'postgres://x/y', DATABASE_READ_URL: 'postgres://r/y', LOG_SIGNING_KEY: seed });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://x/y', readUrl: 'postgres://r/y' });
+    expect(readConfig({ DATABASE_URL: 'postgres://x/y', LOG_SIGNING_KEY: seed }).database).toMatchObject({ readUrl: undefined });
+    expect(() => readConfig({ DATABASE_READ_URL: 'postgres://r/y' })).toThrow(/DATABASE_READ_URL .* needs DATABASE_URL/);
+  });
+
   it('needs no log key, and generates none, for a process that signs no checkpoint (a mirror)', () => {
     expect(readConfig({ DATABASE_URL: 'postgres://x/y' }, { signsCheckpoints: false }).log.signingKey).toEqual({ kind: 'none' });
     expect(readConfig({ DATA_DIR: '/tmp/m' }, { signsCheckpoints: false }).log.signingKey).toEqual({ kind: 'none' });

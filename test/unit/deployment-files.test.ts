@@ -124,7 +124,7 @@ describe('docker-compose.yml', () => {
     expect(witness['volumes']).toEqual(['witness-data:/data']);
     const environment = (interpolateAll(COMPOSE, { ...documentedDotEnv(), WITNESS_LOGS: 'the-registry-vkey' }) as Node)['services']['witness']['environment'];
     expect(environment['WITNESS_DATA_DIR']).toBe('/data');
-    expect(Object.keys(COMPOSE['services']).sort()).toEqual(['postgres', 'proxy', 'redis', 'registry', 'registry-1', 'registry-2', 'witness']);
+    expect(Object.keys(COMPOSE['services']).sort()).toEqual(['postgres', 'postgres-replica', 'proxy', 'redis', 'registry', 'registry-1', 'registry-2', 'witness']);
   });
 
   describe('the replicas profile: two registry processes behind one proxy', () => {
@@ -141,7 +141,7 @@ describe('docker-compose.yml', () => {
     };
 
     it('is a profile of its own: a plain `docker compose up` starts none of it', () => {
-      for (const service of ['redis', ...REPLICAS, 'proxy']) expectWith(COMPOSE['services'][service]['profiles'], service).toEqual(['replicas']);
+      for (const service of ['postgres-replica', 'redis', ...REPLICAS, 'proxy']) expectWith(COMPOSE['services'][service]['profiles'], service).toEqual(['replicas']);
       expect(COMPOSE['services']['registry']['profiles']).toBeUndefined();
     });
 
@@ -154,14 +154,15 @@ describe('docker-compose.yml', () => {
         expectWith(service['secrets'], replica).toEqual(['log_signing_key']);
         expectWith(service['healthcheck'], replica).toEqual(all['registry']['healthcheck']);
         expectWith(service['environment']['LOG_SIGNING_KEY_FILE'], replica).toBe('/run/secrets/log_signing_key');
-        expectWith(Object.keys(service['depends_on']).sort(), replica).toEqual(replica === 'registry-1' ? ['postgres', 'redis'] : ['redis', 'registry-1']);
+        expectWith(Object.keys(service['depends_on']).sort(), replica).toEqual(replica === 'registry-1' ? ['postgres', 'postgres-replica', 'redis'] : ['redis', 'registry-1']);
         // Reached through the proxy only.
         expectWith(service['ports'], replica).toBeUndefined();
         return readConfig({ ...service['environment'], LOG_SIGNING_KEY_FILE: key });
       });
       const registry = readConfig({ ...all['registry']['environment'], LOG_SIGNING_KEY_FILE: key });
       for (const config of configs) {
-        expect(config.database).toEqual(registry.database);
+        // The same database as the single registry's, and lookups from the replica of it.
+        expect(config.database).toEqual({ ...registry.database, readUrl: (registry.database as { url: string }).url.replace('@postgres:', '@postgres-replica:') });
         expect(config.log).toEqual(registry.log);
         expect(config.http.publicUrl).toBe(registry.http.publicUrl);
         expect(config.http.trustProxy).toBe(1);
@@ -169,6 +170,22 @@ describe('docker-compose.yml', () => {
       }
       expect(configs[1]).toEqual(configs[0]);
       expect(loadLogKey(configs[0]!.log).vkey).toBe(loadLogKey(registry.log).vkey);
+    });
+
+    it('reads lookups from a streaming replica of the same Postgres, made with pg_basebackup -R once its volume is new', () => {
+      const all = services();
+      const replica = all['postgres-replica'];
+      expect(replica['image']).toBe(all['postgres']['image']);
+      expect(replica['depends_on']).toEqual({ postgres: { condition: 'service_healthy' } });
+      expect(replica['volumes']).toEqual(['postgres-replica-data:/var/lib/postgresql/data']);
+      expect(replica['environment']['PGPASSWORD']).toBe(all['postgres']['environment']['POSTGRES_PASSWORD']);
+      const script = (replica['command'] as string[]).join('\n');
+      expect(script).toMatch(/if \[ ! -s "\$PGDATA\/PG_VERSION" \]; then\s+pg_basebackup -h postgres -U peerkeys -D "\$PGDATA" -R -X stream/);
+      expect(script).toMatch(/exec postgres\s*$/);
+      // The primary lets its owner replicate: the init script the postgres image runs on a new volume.
+      const mounted = all['postgres']['configs'] as Array<{ source: string; target: string }>;
+      expect(mounted).toEqual([{ source: 'postgres_replication', target: '/docker-entrypoint-initdb.d/replication.sh' }]);
+      expect(interpolate(COMPOSE['configs']['postgres_replication']['content'] as string, {})).toBe('echo "host replication $POSTGRES_USER all scram-sha-256" >> "$PGDATA/pg_hba.conf"\n');
     });
 
     it('puts nginx in front of both, round robin, passing X-Forwarded-For, once both are ready', () => {

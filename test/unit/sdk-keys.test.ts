@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { fromBase64Url } from '../../src/protocol/encoding.js';
 import { isValidEd25519PublicKey, isValidX25519PublicKey } from '../../src/protocol/keys.js';
 import {
@@ -60,6 +60,31 @@ describe('signerFor', () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('signs exactly as tweetnacl does, through WebCrypto where the runtime has Ed25519 (Node does)', async () => {
+    const sign = jest.spyOn(globalThis.crypto.subtle, 'sign');
+    try {
+      const pair = signingKeyPairFromSeed(new Uint8Array(32).fill(6));
+      const message = new TextEncoder().encode('a record');
+      expect(await signerFor(pair)(message)).toEqual(nacl.sign.detached(message, pair.secretKey));
+      expect(sign).toHaveBeenCalled();
+    } finally {
+      sign.mockRestore();
+    }
+  });
+
+  it('signs a secret key whose halves disagree (not a pair the SDK makes) as tweetnacl does, with the public key it is given', async () => {
+    const [a, b] = [signingKeyPairFromSeed(new Uint8Array(32).fill(7)), signingKeyPairFromSeed(new Uint8Array(32).fill(8))];
+    const mixed = { publicKey: b.publicKey, secretKey: new Uint8Array([...a.secretKey.subarray(0, 32), ...b.secretKey.subarray(32)]) };
+    const message = new TextEncoder().encode('a record');
+    const signature = await signerFor(mixed)(message);
+    expect(signature).toEqual(nacl.sign.detached(message, mixed.secretKey));
+    expect(signature).not.toEqual(await signerFor(a)(message));
+  });
+
+  it('refuses a secret key of the wrong size as tweetnacl does', async () => {
+    await expect(Promise.resolve().then(() => signerFor({ publicKey: 'x', secretKey: new Uint8Array(32) })(new Uint8Array(1)))).rejects.toThrow(/bad secret key size/);
   });
 });
 

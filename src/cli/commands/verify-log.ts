@@ -46,7 +46,7 @@ its entries (the signed note is printed: keep it as evidence).`;
  */
 async function auditKey(db: Database, config: Config, explicitOrigin: string | undefined): Promise<{ key: LogKey; note: string | null }> {
   const configured = loadLogKey(config.log);
-  const latest = await latestCheckpoint(db.prisma);
+  const latest = await latestCheckpoint(db);
   const stated = latest === null ? null : parseCheckpointNote(latest.note);
   if (latest === null || stated === null || stated.origin === config.log.origin || !isValidKeyName(stated.origin)) return { key: configured, note: null };
   const key = loadLogKey({ ...config.log, origin: stated.origin });

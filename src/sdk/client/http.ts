@@ -9,6 +9,7 @@ import { DEFAULT_MAX_CHECKPOINT_AGE_MS } from '../map-verify.js';
 import { fetchAllPages, joinPages } from '../pages.js';
 import { problemSchema, proofSchema } from '../responses.js';
 import { MemoryStore, type ClientStore } from '../store.js';
+import type { WitnessOptions } from './witness-policy.js';
 
 export interface RegistryClientOptions {
   /** The registry's base URL, e.g. `https://keys.example.org`. */
@@ -21,9 +22,11 @@ export interface RegistryClientOptions {
   /**
    * A witness policy (DESIGN.md §5.4): every checkpoint must carry valid cosignatures by at least
    * `quorum` of these witnesses (their cosigner vkeys, type 0x04), else INSUFFICIENT_COSIGNATURES.
-   * Default: none required.
+   * A fresh checkpoint the witnesses have not cosigned yet passes once a checkpoint they did cosign
+   * extends it: the client asks the registry for one, again every quarter second for `waitMs`
+   * milliseconds (default 5000; 0 asks once) before it refuses. Default: none required.
    */
-  witnesses?: { vkeys: string[]; quorum: number };
+  witnesses?: WitnessOptions;
   /** Where verified state is kept between calls (default: memory). */
   store?: ClientStore;
   /** Signature verification (default: WebCrypto Ed25519 when available, else tweetnacl). */
@@ -46,7 +49,7 @@ export class RegistryHttp {
   /** The pinned log key. */
   readonly key: NoteKey;
   /** The cosignatures every checkpoint needs, or null (RegistryClientOptions.witnesses; parsed at first use). */
-  protected readonly witnesses: { vkeys: string[]; quorum: number } | null;
+  protected readonly witnesses: WitnessOptions | null;
   protected readonly store: ClientStore;
   private readonly fetcher: typeof fetch;
   protected readonly verifier: Promise<VerifySignature>;
@@ -60,7 +63,9 @@ export class RegistryHttp {
     if (key === null) throw new TypeError('vkey is not a valid C2SP Ed25519 verifier key (<name>+<hex id>+<base64 key>)');
     this.url = options.url.replace(/\/+$/, '');
     this.key = key;
-    this.witnesses = options.witnesses === undefined ? null : { vkeys: [...options.witnesses.vkeys], quorum: options.witnesses.quorum };
+    const waitMs = options.witnesses?.waitMs;
+    if (waitMs !== undefined && !(Number.isFinite(waitMs) && waitMs >= 0)) throw new TypeError('witnesses.waitMs is a number of milliseconds, at least 0');
+    this.witnesses = options.witnesses === undefined ? null : { ...options.witnesses, vkeys: [...options.witnesses.vkeys] };
     this.store = options.store ?? new MemoryStore();
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.verifier = options.verify !== undefined ? Promise.resolve(options.verify) : defaultVerifier();

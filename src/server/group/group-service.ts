@@ -29,7 +29,7 @@ export class GroupService {
     reads: ReadBounds,
   ) {
     this.bounds = { maxItems: MAX_PAGE_ITEMS, maxBytes: reads.pageBytes };
-    this.bundles = new ChainBundles(db, subtrees, { table: 'groups', what: 'group', summary: (groupId, head) => ({ groupId, name: head.name, members: head.members }) }, reads);
+    this.bundles = new ChainBundles(subtrees, { table: 'groups', what: 'group', summary: (groupId, head) => ({ groupId, name: head.name, members: head.members }) }, reads);
   }
 
   /** POST /v1/groups: a genesis record. */

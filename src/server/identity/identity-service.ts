@@ -32,7 +32,6 @@ export class IdentityService {
   ) {
     this.bounds = { maxItems: MAX_PAGE_ITEMS, maxBytes: reads.pageBytes };
     this.bundles = new ChainBundles(
-      db,
       subtrees,
       {
         table: 'identities',

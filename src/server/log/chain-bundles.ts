@@ -5,7 +5,8 @@
  *   with `next` when it goes on; the summary, proof and checkpoint are the head's on every page.
  * - Concurrent lookups are coalesced (server/coalescer.ts): one statement per round reads the
  *   latest checkpoint, the asked-for heads and the pages the cache lacks, from one snapshot
- *   (db/chain-lookups.ts). Each request is answered by a round that started after it arrived:
+ *   (db/chain-lookups.ts): of the read replica when it is as new as the primary, else of the
+ *   primary (lookup-reads.ts). Each request is answered by a round that started after it arrived:
  *   nothing is served as latest that the database had not confirmed when it was asked (§9).
  * - A registry that is its log's only writer (the embedded database, §9) knows the latest
  *   checkpoint without asking: its writer's newest commit. A page it holds whose proofs are
@@ -26,8 +27,7 @@
  * - A missing chain is a 404 that proves its absence (§6): the round's checkpoint and the map's
  *   proof against it, as problem+json extension members.
  */
-import type { Database } from '../../db/database.js';
-import { readChainLookup, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
+import type { ChainAsk, ChainPageRow, ChainTable } from '../../db/chain-lookups.js';
 import { parseCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
@@ -40,6 +40,7 @@ import { ProblemError } from '../http/problem.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import type { StoredCheckpoint } from '../../db/log-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
+import type { LookupReads } from './lookup-reads.js';
 import type { MapState } from './map-state.js';
 
 /** What differs between kinds of chain. */
@@ -105,6 +106,8 @@ export interface ReadBounds {
    * nor where witnesses' cosignatures are appended to the stored note (WITNESSES).
    */
   soleWriterLatest?: () => StoredCheckpoint | null;
+  /** Where each round reads: the primary, or the read replica when it is as new. */
+  lookups: LookupReads;
 }
 
 /** The map key of a chain of each table. */
@@ -129,7 +132,6 @@ export class ChainBundles<R> {
   private lastNote: NoteParts | null = null;
 
   constructor(
-    db: Database,
     private readonly subtrees: SubtreeStore,
     private readonly source: ChainSource<R>,
     reads: ReadBounds,
@@ -145,7 +147,7 @@ export class ChainBundles<R> {
         const [id, start] = key.split(' ') as [string, string];
         return { id, start: Number(start), cachedHead: held[at]?.headIndex ?? -1 };
       });
-      const { checkpoint, chains } = await readChainLookup(db, source.table, asks, bounds);
+      const { checkpoint, chains } = await reads.lookups.read(source.table, asks, bounds);
       // A head is committed with a checkpoint covering it (see chain-lookups.ts); a log without one has no heads either.
       if (checkpoint === null && chains.size > 0) throw new ProtocolError('UNAVAILABLE', 'the log has no checkpoint yet');
       const answers = new Map<string, Answer>(keys.map((key) => [key, { page: null, checkpoint }]));

@@ -25,7 +25,7 @@ export class LogReader {
     /** The most bytes of entries a page holds (config PAGE_MAX_BYTES). */
     private readonly pageBytes: number,
   ) {
-    this.latestRounds = new Coalescer(async () => new Map([['latest', await latestCheckpoint(db.prisma)]]));
+    this.latestRounds = new Coalescer(async () => new Map([['latest', await latestCheckpoint(db)]]));
   }
 
   /**

@@ -16,9 +16,8 @@
  * processes wait on the same row lock. While no write comes, a fresh checkpoint of the same size
  * (same roots, a new time) replaces the row's note every CHECKPOINT_INTERVAL_SECONDS (`refresh`).
  */
-import type { Database } from '../../db/database.js';
+import type { Database, Sql } from '../../db/database.js';
 import { databaseStateStore, persistDecided } from '../../db/ledger-store.js';
-import type { DbClient } from '../../db/client.js';
 import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, putCheckpoint, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
 import { LedgerState, type LogWrite } from '../../ledger/index.js';
 import { parseCheckpointNote, signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
@@ -141,23 +140,20 @@ export class LogWriter {
    * transaction: the transaction is given up, the map folds the entries outside it, and `work`
    * runs again.
    */
-  private async locked<T>(work: (tx: DbClient, size: number, map: KeyMap) => Promise<T>): Promise<T> {
+  private async locked<T>(work: (tx: Sql, size: number, map: KeyMap) => Promise<T>): Promise<T> {
     for (;;) {
       let behind: number | null = null;
-      const result = await this.db.prisma.$transaction(
-        async (tx) => {
-          const size = await lockLog(tx);
-          if (size - this.map.size > FOLD_UNDER_LOCK) {
-            behind = size;
-            return null;
-          }
-          const map = await this.map.at(size, tx);
-          if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
-          this.locks++;
-          return { value: await work(tx, size, map) };
-        },
-        { maxWait: 10_000, timeout: 30_000 },
-      );
+      const result = await this.db.transaction(async (tx) => {
+        const size = await lockLog(tx);
+        if (size - this.map.size > FOLD_UNDER_LOCK) {
+          behind = size;
+          return null;
+        }
+        const map = await this.map.at(size, tx);
+        if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
+        this.locks++;
+        return { value: await work(tx, size, map) };
+      });
       if (result !== null) return result.value;
       await this.map.at(behind!);
     }
@@ -167,7 +163,7 @@ export class LogWriter {
    * The work of init and refresh, under the log lock: `size` is the locked size, `map` the map at
    * it, `latest` the newest checkpoint. Returns the latest checkpoint after it and its time.
    */
-  private async keepFresh(tx: DbClient, size: number, map: KeyMap, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<{ lock: number; checkpoint: StoredCheckpoint; time: number }> {
+  private async keepFresh(tx: Sql, size: number, map: KeyMap, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<{ lock: number; checkpoint: StoredCheckpoint; time: number }> {
     const lock = this.locks;
     const mapRoot = map.root();
     const signed = latest !== null && latest.size === size ? timeAndMapRoot(latest.note) : null;

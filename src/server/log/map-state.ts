@@ -14,8 +14,7 @@
  * Maps are persistent (KeyMap.fork): keeping the last VERSIONS of them costs one path of nodes per
  * changed key. A published map is never changed again, only forked.
  */
-import type { DbClient } from '../../db/client.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Sql } from '../../db/database.js';
 import { readMapHeads } from '../../db/key-map-repository.js';
 import { readEntries } from '../../db/log-repository.js';
 import { mapUpdatesOf, type MapRecord } from '../../protocol/key-map-fold.js';
@@ -61,7 +60,7 @@ export class MapState {
    * older than every map still held (the caller reads a newer checkpoint). `tx`: the transaction
    * that holds the log lock, for the writer — it reads the entries itself and waits for no one.
    */
-  async at(size: number, tx?: DbClient): Promise<KeyMap | null> {
+  async at(size: number, tx?: Sql): Promise<KeyMap | null> {
     for (;;) {
       const held = this.versions.get(size);
       if (held !== undefined) return held;
@@ -69,7 +68,7 @@ export class MapState {
       if (tx !== undefined) return this.foldTo(size, tx);
       // Lookups share one catch-up; each then looks again (the one in flight may stop short of `size`).
       if (this.catchingUp === null) {
-        this.catchingUp = this.foldTo(size, this.db.prisma).then(
+        this.catchingUp = this.foldTo(size, this.db).then(
           () => void (this.catchingUp = null),
           (error: unknown) => {
             this.catchingUp = null;
@@ -100,7 +99,7 @@ export class MapState {
    * publishes it. Null for a size below the newest that is no longer held: never another size's
    * map, which would make proofs against a root the checkpoint does not commit to.
    */
-  private async foldTo(size: number, db: DbClient): Promise<KeyMap | null> {
+  private async foldTo(size: number, db: Sql): Promise<KeyMap | null> {
     const { size: from, map: base } = this.newest;
     if (size <= from) return this.versions.get(size) ?? null;
     const map = base.fork();
