@@ -35,7 +35,10 @@ import { useSodiumKeyCheck } from './node/sodium-key-check.js';
 export interface ServiceOverrides {
   clock?: Clock;
   logger?: Logger;
-  /** An already open (and owned by the caller) database, e.g. a test's own schema. */
+  /**
+   * An already open (and owned by the caller) database, e.g. a test's own schema. An embedded one
+   * must not be shared with another registry: this one takes itself for its log's only writer.
+   */
   database?: Database;
   logKey?: LogKey;
   /** Prefix for rate-limit keys in Redis. */
@@ -86,6 +89,7 @@ export class RegistryService {
       const metrics = createMetrics(db);
       // The key map at the log's current size, from the chains' tables: no replay (DESIGN.md §5.2).
       const keyMap = await MapState.load(db);
+      await subtrees.preload(keyMap.size);
       const writer = new LogWriter(db, subtrees, keyMap, logKey, clock, metrics);
       // A mirror's log grows only by its follower copying the registry's entries and checkpoints;
       // it signs nothing, not even an empty log's checkpoint, and its app refuses every write.
@@ -113,7 +117,17 @@ export class RegistryService {
         observe: (source) => metrics.lookupRounds.inc(source),
         replicaRested: (reason, restMs) => logger.warn({ err: reason, restMs }, 'the read replica is rested: lookups read the primary for a while'),
       });
-      const reads = { cache: lookupCache(config.limits.lookupCacheBytes), pageBytes: config.limits.pageBytes, keyMap, lookups };
+      // An embedded database is held by this process alone, so its writer's newest commit is the
+      // latest checkpoint and lookups it holds the pages of need no round (DESIGN.md §9) — unless
+      // witnesses are configured: their cosignatures are appended to the stored note apart from it.
+      const soleWriter = db.kind === 'embedded' && overrides.mirror === undefined && config.witnesses.endpoints.length === 0;
+      const reads = {
+        cache: lookupCache(config.limits.lookupCacheBytes),
+        pageBytes: config.limits.pageBytes,
+        keyMap,
+        lookups,
+        ...(soleWriter ? { soleWriterLatest: () => writer.latestCommitted } : {}),
+      };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.

@@ -75,6 +75,12 @@ export async function readSubtrees(db: Sql, subtrees: Subtree[]): Promise<Stored
   return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
 }
 
+/** The stored subtrees of one level from `from` on, in index order, at most `limit` of them. */
+export async function readSubtreeLevel(db: Sql, level: number, from: number, limit: number): Promise<StoredSubtree[]> {
+  const rows = await db.query<{ level: number; index: Int8; hash: Uint8Array }>('SELECT level, index, hash FROM log_nodes WHERE level = $1 AND index >= $2 ORDER BY index LIMIT $3', [level, from, limit]);
+  return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
+}
+
 export async function insertCheckpoint(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
   await tx.query(`INSERT INTO log_checkpoints (size, root, note) VALUES ($1, decode($2, 'hex'), $3)`, [checkpoint.size, hex(checkpoint.root), checkpoint.note]);
 }

@@ -4,7 +4,7 @@
  * only once its transaction has committed: `remember` is called after commit, never before.
  */
 import type { Sql } from './database.js';
-import { readSubtrees } from './log-repository.js';
+import { readSubtreeLevel, readSubtrees } from './log-repository.js';
 import { toBase64Url } from '../protocol/encoding.js';
 import {
   consistencyProofRanges,
@@ -23,6 +23,9 @@ export interface Proof {
   hashes: string[];
 }
 
+/** Rows per statement when preloading. */
+const PRELOAD_CHUNK = 50_000;
+
 export class SubtreeStore {
   private readonly cache: SubtreeCache;
 
@@ -37,6 +40,28 @@ export class SubtreeStore {
   /** Adds committed subtrees to the cache. */
   remember(subtrees: readonly StoredSubtree[]): void {
     for (const s of subtrees) this.cache.set(s, s.hash);
+  }
+
+  /**
+   * Reads the committed subtrees of the tree of `size` into the cache, highest levels first (the
+   * smallest, and the ones every proof needs), PRELOAD_CHUNK rows a statement, until the cache
+   * holds no more (it then drops the level being read, as it drops the lowest). Done at start, so
+   * that a proof seldom needs a statement of its own: one per lookup miss was about a tenth of a
+   * lookup's CPU through Prisma on Postgres, and ~8 ms on the embedded database, which runs
+   * statements one at a time in this process.
+   */
+  async preload(size: number): Promise<void> {
+    for (let level = size === 0 ? -1 : Math.floor(Math.log2(size)); level >= 0; level--) {
+      for (let from = 0; ; ) {
+        const rows = await readSubtreeLevel(this.db, level, from, PRELOAD_CHUNK);
+        for (const s of rows) this.cache.set(s, s.hash);
+        const last = rows.at(-1);
+        if (last === undefined) break;
+        if (this.cache.get(last) === undefined) return;
+        if (rows.length < PRELOAD_CHUNK) break;
+        from = last.index + 1;
+      }
+    }
   }
 
   /** The hashes of `subtrees`, from the cache or (for the rest, in one query) from `db`. */

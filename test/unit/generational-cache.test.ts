@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { GenerationalCache, KEY_OVERHEAD } from '../../src/server/generational-cache.js';
-import { lookupCache } from '../../src/server/log/chain-bundles.js';
+import { lookupCache, type LookupCache } from '../../src/server/log/chain-bundles.js';
 
 describe('GenerationalCache', () => {
   it('keeps what was used recently and drops what was not, within its capacity', () => {
@@ -87,5 +87,15 @@ describe('the lookup cache', () => {
     const cache = lookupCache(1_000_000);
     cache.set('groups a 0', { headIndex: 1, prefix: Buffer.from('\u20ac'.repeat(1000)) });
     expect(cache.bytes).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('charges a page what it holds: its bytes and its proofs, not a bound on every page', () => {
+    const cache = lookupCache(1_000_000);
+    const page: Parameters<LookupCache['set']>[1] = { headIndex: 1, prefix: Buffer.alloc(1000) };
+    cache.set('groups a 0', page);
+    expect(cache.bytes).toBe(1000 + KEY_OVERHEAD);
+    page.proofs = { tree: '1 x -', inclusion: Buffer.alloc(300), map: Buffer.alloc(700) };
+    cache.set('groups a 0', page);
+    expect(cache.bytes).toBe(2000 + KEY_OVERHEAD);
   });
 });

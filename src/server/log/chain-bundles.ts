@@ -8,17 +8,22 @@
  *   (db/chain-lookups.ts): of the read replica when it is as new as the primary, else of the
  *   primary (lookup-reads.ts). Each request is answered by a round that started after it arrived:
  *   nothing is served as latest that the database had not confirmed when it was asked (§9).
+ * - A registry that is its log's only writer (the embedded database, §9) knows the latest
+ *   checkpoint without asking: its writer's newest commit. A page it holds whose proofs are
+ *   against that checkpoint's tree, or whose head the map of that size still names, is answered
+ *   without a round; anything else goes to a round as above.
  * - A page of a chain at a given head index never changes (a recovery makes a new head with a new
  *   index), so its JSON is cached by head index in any number of processes, in a cache bounded by
  *   bytes (generational-cache.ts). Records are spliced in as their stored canonical text, which is
  *   valid JSON the registry verified before it accepted it, straight into the page's bytes
  *   (pages.ts); only the head is parsed, for the bundle's summary fields.
- * - Proofs come from the subtree cache and the key map (map-state.ts); the tail of the answer
- *   (inclusion proof, checkpoint, map proof) is kept with the page until another checkpoint note is
- *   read. Both proofs are against the checkpoint of the round that read the head, so a cached page
- *   never pairs with a proof or checkpoint it does not match: the page is keyed by its head's index,
- *   the round confirms that index with the checkpoint, the map of exactly that checkpoint's size
- *   proves the key, and the tail is keyed by the checkpoint's whole note.
+ * - Proofs come from the subtree cache and the key map (map-state.ts). The inclusion proof and the
+ *   map proof of the last answer are kept with the page, keyed by the tree they prove against
+ *   (size, log root, map root), not by the note: a checkpoint re-signed at the same size (a new
+ *   time line, every CHECKPOINT_INTERVAL_SECONDS) keeps them, and its note is spliced in between.
+ *   A page gets proofs against a tree only from a round whose checkpoint is of that tree and that
+ *   confirmed the page's head index (or, on the only writer, from the map of that size), so a
+ *   cached page never pairs with a proof or checkpoint it does not match.
  * - A missing chain is a 404 that proves its absence (§6): the round's checkpoint and the map's
  *   proof against it, as problem+json extension members.
  */
@@ -27,12 +32,13 @@ import { parseCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import type { KeyMap } from '../../protocol/key-map-tree.js';
-import { encodeMapProof, type MapKey, type MapKeyKind } from '../../protocol/key-map.js';
+import { encodeMapProof, type MapKey, type MapKeyKind, type MapProof } from '../../protocol/key-map.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
 import { GenerationalCache } from '../generational-cache.js';
 import { ProblemError } from '../http/problem.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
+import type { StoredCheckpoint } from '../../db/log-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import type { LookupReads } from './lookup-reads.js';
 import type { MapState } from './map-state.js';
@@ -50,18 +56,40 @@ interface CachedPage {
   headIndex: number;
   /** The page's JSON bytes up to and including the entries and `next`, without the closing brace. */
   prefix: Buffer;
-  /** The rest of the last answer served — inclusion proof, checkpoint and map proof — and the checkpoint note it is for. */
-  tail?: { checkpoint: string; bytes: Buffer };
+  /** The proofs of the last answer served with this page. */
+  proofs?: PageProofs;
 }
 
-/** What a tail may take: a proof of at most 64 hashes, a checkpoint note and a map proof (about 33 + 32·log2(n) + 49 bytes, in base64url). */
-const TAIL_BYTES = 6144;
+/**
+ * The proofs of a page's head against one tree, as the answer's JSON members around its checkpoint:
+ * `,"proof":{…}` before it and `,"mapProof":"…"}` after it (only `}` against a checkpoint without a
+ * map root). Both depend on the tree alone, whichever note of it is served.
+ */
+interface PageProofs {
+  /** NoteParts.tree of the checkpoint they are against. */
+  tree: string;
+  inclusion: Buffer;
+  map: Buffer;
+}
+
+/** What an answer takes from a checkpoint note, worked out once per note. */
+interface NoteParts {
+  note: string;
+  size: number;
+  /** The tree the note signs, "<size> <log root> <map root or ->": what the proofs of an answer with it are against. */
+  tree: string;
+  /** null for a note without the map line (a mirror of a registry from before the key map). */
+  mapRoot: Uint8Array | null;
+  /** `,"checkpoint":"<note>"`. */
+  member: Buffer;
+}
 
 /** The pages of lookup bundles held in memory, identities' and groups' alike, bounded by bytes. */
 export type LookupCache = GenerationalCache<string, CachedPage>;
 
+/** Each page is charged what it holds: its bytes and its proofs' (a checkpoint note is held once, for all pages). */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 20_000, bytes }, (page) => page.prefix.length + TAIL_BYTES);
+  return new GenerationalCache<string, CachedPage>({ entries: 20_000, bytes }, (page) => page.prefix.length + (page.proofs === undefined ? 0 : page.proofs.inclusion.length + page.proofs.map.length));
 }
 
 /** How lookups and lists are served: the shared cache of lookup pages, and the page bound (DESIGN.md §6, "Pages"). */
@@ -71,6 +99,13 @@ export interface ReadBounds {
   pageBytes: number;
   /** The key map at each recent log size, for the map proofs. */
   keyMap: MapState;
+  /**
+   * Set only where this process is the log's only writer (the embedded database, DESIGN.md §9):
+   * the newest checkpoint it committed, which is then the latest, so a lookup it can answer from
+   * memory needs no round. Never where another process may append (Postgres, a mirror's copy),
+   * nor where witnesses' cosignatures are appended to the stored note (WITNESSES).
+   */
+  soleWriterLatest?: () => StoredCheckpoint | null;
   /** Where each round reads: the primary, or the read replica when it is as new. */
   lookups: LookupReads;
 }
@@ -90,22 +125,24 @@ const ROUNDS = 3;
 
 export class ChainBundles<R> {
   private readonly rounds: Coalescer<string, Answer>;
+  private readonly cache: LookupCache;
   private readonly keyMap: MapState;
-  /** The map root of the last note read (the latest checkpoint is the same note for many answers). */
-  private lastNote: { note: string; mapRoot: Uint8Array | null } | null = null;
+  private readonly soleWriterLatest: (() => StoredCheckpoint | null) | undefined;
+  /** The parts of the last note read (the latest checkpoint is the same note for many answers). */
+  private lastNote: NoteParts | null = null;
 
   constructor(
     private readonly subtrees: SubtreeStore,
     private readonly source: ChainSource<R>,
     reads: ReadBounds,
   ) {
+    this.cache = reads.cache;
     this.keyMap = reads.keyMap;
+    this.soleWriterLatest = reads.soleWriterLatest;
     const bounds: PageBounds = { maxItems: MAX_PAGE_ITEMS, maxBytes: reads.pageBytes };
     const cache = reads.cache;
-    // Rounds are keyed by "<id> <start>"; the cache, which groups and identities share, by "<table> <id> <start>".
-    const cacheKey = (key: string) => `${source.table} ${key}`;
     this.rounds = new Coalescer(async (keys) => {
-      const held = keys.map((key) => cache.get(cacheKey(key)));
+      const held = keys.map((key) => cache.get(this.cacheKey(key)));
       const asks: ChainAsk[] = keys.map((key, at) => {
         const [id, start] = key.split(' ') as [string, string];
         return { id, start: Number(start), cachedHead: held[at]?.headIndex ?? -1 };
@@ -118,7 +155,7 @@ export class ChainBundles<R> {
         let cached = held[at];
         if (page !== null) {
           cached = { headIndex, prefix: this.prefix(asks[at]!.id, page.head, page.rows, bounds) };
-          cache.set(cacheKey(keys[at]!), cached);
+          cache.set(this.cacheKey(keys[at]!), cached);
         }
         // `held` was current when page is null: the statement sends a page whenever it was not.
         answers.set(keys[at]!, { page: cached!, checkpoint });
@@ -132,32 +169,88 @@ export class ChainBundles<R> {
    * when it has no chain, with the checkpoint and the map's proof of absence.
    */
   async bundleJson(id: string, start = 0): Promise<Buffer> {
-    const key: MapKey = { kind: MAP_KINDS[this.source.table], id };
+    // Rounds are keyed by "<id> <start>"; the cache, which groups and identities share, by "<table> <id> <start>".
+    const key = `${id} ${start}`;
+    const mapKey: MapKey = { kind: MAP_KINDS[this.source.table], id };
+    const remembered = await this.fromMemory(key, mapKey);
+    if (remembered !== null) return remembered;
     for (let round = 1; ; round++) {
-      const { page, checkpoint } = await this.rounds.get(`${id} ${start}`);
+      const { page, checkpoint } = await this.rounds.get(key);
       if (checkpoint === null) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
-      if (page !== null && page.tail?.checkpoint === checkpoint.note) return Buffer.concat([page.prefix, page.tail.bytes]);
-      const map = await this.mapOf(checkpoint);
+      const note = this.partsOf(checkpoint);
+      if (page?.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
+      const map = await this.mapOf(note);
       if (map === undefined) {
         // Writes moved the map past this round's checkpoint before it was proved: a new round reads a newer one.
         if (round < ROUNDS) continue;
         throw new ProtocolError('UNAVAILABLE', 'the log is moving faster than this lookup; retry');
       }
-      const proof = map === null ? null : map.prove(key);
+      const proof = map === null ? null : map.prove(mapKey);
       if (page === null) {
         if (proof?.terminal.kind === 'present') throw new Error(`the key map holds ${this.source.what} ${id}, which its table does not`);
-        const proven = proof === null ? {} : { checkpoint: checkpoint.note, mapProof: toBase64Url(encodeMapProof(proof)) };
+        const proven = proof === null ? {} : { checkpoint: note.note, mapProof: toBase64Url(encodeMapProof(proof)) };
         throw new ProblemError('NOT_FOUND', `no ${this.source.what} with this id`, proven);
       }
       if (proof !== null && (proof.terminal.kind !== 'present' || proof.terminal.value.index !== page.headIndex)) {
         throw new Error(`the key map's head of ${this.source.what} ${id} is not the head its table holds (log index ${page.headIndex})`);
       }
-      const hashes = await this.subtrees.inclusionProof(page.headIndex, checkpoint.size);
-      const mapProof = proof === null ? '' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"`;
-      const text = `,"proof":${JSON.stringify({ index: page.headIndex, size: checkpoint.size, hashes })},"checkpoint":${JSON.stringify(checkpoint.note)}${mapProof}}`;
-      page.tail = { checkpoint: checkpoint.note, bytes: Buffer.from(text) };
-      return Buffer.concat([page.prefix, page.tail.bytes]);
+      return answerOf(page, await this.prove(key, page, note, proof), note);
     }
+  }
+
+  /**
+   * The answer without a round, where this process is the log's only writer: its newest commit is
+   * the latest checkpoint, so a page at the head that checkpoint's map names is current (§9: no
+   * write acknowledged before the request is missing from it). Null when a round must answer: no
+   * page held, or its head is not the map's.
+   */
+  private async fromMemory(key: string, mapKey: MapKey): Promise<Buffer | null> {
+    const latest = this.soleWriterLatest?.() ?? null;
+    if (latest === null) return null;
+    const page = this.cache.get(this.cacheKey(key));
+    if (page === undefined) return null;
+    const note = this.partsOf(latest);
+    // Proofs against this tree were made for the head a round (or the map) confirmed at its size.
+    if (page.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
+    const map = await this.mapOf(note);
+    if (map === null || map === undefined) return null;
+    const proof = map.prove(mapKey);
+    if (proof.terminal.kind !== 'present' || proof.terminal.value.index !== page.headIndex) return null;
+    return answerOf(page, await this.prove(key, page, note, proof), note);
+  }
+
+  /** The page's proofs against the note's tree, kept with it; the cache is charged for them if it still holds this page. */
+  private async prove(key: string, page: CachedPage, note: NoteParts, proof: MapProof | null): Promise<PageProofs> {
+    const hashes = await this.subtrees.inclusionProof(page.headIndex, note.size);
+    const proofs: PageProofs = {
+      tree: note.tree,
+      inclusion: Buffer.from(`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`),
+      map: Buffer.from(proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`),
+    };
+    page.proofs = proofs;
+    const cacheKey = this.cacheKey(key);
+    if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, page);
+    return proofs;
+  }
+
+  private cacheKey(key: string): string {
+    return `${this.source.table} ${key}`;
+  }
+
+  private partsOf(checkpoint: { size: number; note: string }): NoteParts {
+    if (this.lastNote?.note !== checkpoint.note) {
+      const parsed = parseCheckpointNote(checkpoint.note);
+      if (parsed === null || parsed.size !== checkpoint.size) throw new Error(`the stored checkpoint of size ${checkpoint.size} is not a checkpoint note of that size`);
+      const mapRoot = parsed.mapRoot ?? null;
+      this.lastNote = {
+        note: checkpoint.note,
+        size: checkpoint.size,
+        tree: `${checkpoint.size} ${toBase64Url(parsed.root)} ${mapRoot === null ? '-' : toBase64Url(mapRoot)}`,
+        mapRoot,
+        member: Buffer.from(`,"checkpoint":${JSON.stringify(checkpoint.note)}`),
+      };
+    }
+    return this.lastNote;
   }
 
   /**
@@ -166,15 +259,11 @@ export class ChainBundles<R> {
    * its size is no longer held. A map root that is not the fold of the log (a mirror copying a
    * registry that lied) is never proved against.
    */
-  private async mapOf(checkpoint: { size: number; note: string }): Promise<KeyMap | null | undefined> {
-    if (this.lastNote?.note !== checkpoint.note) {
-      this.lastNote = { note: checkpoint.note, mapRoot: parseCheckpointNote(checkpoint.note)?.mapRoot ?? null };
-    }
-    const signed = this.lastNote.mapRoot;
-    if (signed === null) return null;
-    const map = await this.keyMap.at(checkpoint.size);
+  private async mapOf(note: NoteParts): Promise<KeyMap | null | undefined> {
+    if (note.mapRoot === null) return null;
+    const map = await this.keyMap.at(note.size);
     if (map === null) return undefined;
-    if (!bytesEqual(map.root(), signed)) throw new ProtocolError('UNAVAILABLE', `the map root of the checkpoint of size ${checkpoint.size} is not the fold of this log`);
+    if (!bytesEqual(map.root(), note.mapRoot)) throw new ProtocolError('UNAVAILABLE', `the map root of the checkpoint of size ${note.size} is not the fold of this log`);
     return map;
   }
 
@@ -189,4 +278,9 @@ export class ChainBundles<R> {
     );
     return jsonBuffer([opening, ...pageMembers('entries', page)]);
   }
+}
+
+/** The answer: the page, its proofs and the note between them (the members in the order of §6). */
+function answerOf(page: CachedPage, proofs: PageProofs, note: NoteParts): Buffer {
+  return Buffer.concat([page.prefix, proofs.inclusion, note.member, proofs.map]);
 }

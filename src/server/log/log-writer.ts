@@ -62,6 +62,8 @@ interface BatchOutcome {
   checkpoint: StoredCheckpoint | null;
   map: KeyMap | null;
   completed: Parameters<SubtreeStore['remember']>[0];
+  /** LogWriter.locks when its transaction took the log lock. */
+  lock: number;
 }
 
 export const MAX_BATCH = 256;
@@ -72,6 +74,10 @@ export class LogWriter {
   private refreshTimer: NodeJS.Timeout | null = null;
   private refreshing: Promise<unknown> | null = null;
   private stopped = false;
+  /** Counts the transactions that took the log lock, in the order they took it. */
+  private locks = 0;
+  /** The newest checkpoint this process committed, and the lock order of its transaction. */
+  private newest: { lock: number; checkpoint: StoredCheckpoint } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -90,7 +96,7 @@ export class LogWriter {
    * for this size is the one this process computes.
    */
   async init(): Promise<void> {
-    await this.locked(async (tx, size, map) => {
+    this.committed(await this.locked(async (tx, size, map) => {
       const latest = await latestCheckpoint(tx);
       if (latest !== null && (await verifyCheckpointNote(latest.note, this.key.noteKey, nodeVerify)) === null) {
         throw new Error(
@@ -98,8 +104,8 @@ export class LogWriter {
             'start the registry with the LOG_SIGNING_KEY and LOG_ORIGIN that signed its log',
         );
       }
-      await this.keepFresh(tx, size, map, latest, Infinity);
-    });
+      return this.keepFresh(tx, size, map, latest, Infinity);
+    }));
   }
 
   /**
@@ -107,8 +113,24 @@ export class LogWriter {
    * (DESIGN.md §5): same size, same log root, same map root, a new time, replacing the note of
    * that size. Returns the time of the latest checkpoint after it.
    */
-  refresh(maxAgeMs: number): Promise<number> {
-    return this.locked(async (tx, size, map) => this.keepFresh(tx, size, map, await latestCheckpoint(tx), maxAgeMs));
+  async refresh(maxAgeMs: number): Promise<number> {
+    const fresh = await this.locked(async (tx, size, map) => this.keepFresh(tx, size, map, await latestCheckpoint(tx), maxAgeMs));
+    this.committed(fresh);
+    return fresh.time;
+  }
+
+  /**
+   * The newest checkpoint committed by this process (by a batch, init or refresh). Where no other
+   * process appends to the log or signs for it (the embedded database), it is the log's latest
+   * from the moment its transaction committed, before any write it holds is acknowledged.
+   */
+  get latestCommitted(): StoredCheckpoint | null {
+    return this.newest?.checkpoint ?? null;
+  }
+
+  /** Records a committed checkpoint unless a transaction that took the lock after its own already did. */
+  private committed({ lock, checkpoint }: { lock: number; checkpoint: StoredCheckpoint }): void {
+    if (this.newest === null || lock > this.newest.lock) this.newest = { lock, checkpoint };
   }
 
   /**
@@ -129,6 +151,7 @@ export class LogWriter {
         }
         const map = await this.map.at(size, tx);
         if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
+        this.locks++;
         return { value: await work(tx, size, map) };
       });
       if (result !== null) return result.value;
@@ -136,19 +159,24 @@ export class LogWriter {
     }
   }
 
-  /** The work of init and refresh, under the log lock: `size` is the locked size, `map` the map at it, `latest` the newest checkpoint. */
-  private async keepFresh(tx: Sql, size: number, map: KeyMap, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<number> {
+  /**
+   * The work of init and refresh, under the log lock: `size` is the locked size, `map` the map at
+   * it, `latest` the newest checkpoint. Returns the latest checkpoint after it and its time.
+   */
+  private async keepFresh(tx: Sql, size: number, map: KeyMap, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<{ lock: number; checkpoint: StoredCheckpoint; time: number }> {
+    const lock = this.locks;
     const mapRoot = map.root();
     const signed = latest !== null && latest.size === size ? timeAndMapRoot(latest.note) : null;
     if (signed !== null && !bytesEqual(signed.mapRoot, mapRoot)) {
       throw new Error(`the checkpoint of size ${size} commits to the map root ${toBase64(signed.mapRoot)}, but the log's entries fold to ${toBase64(mapRoot)}`);
     }
     const now = this.clock.now();
-    if (signed !== null && now - signed.time < maxAgeMs) return signed.time;
+    if (signed !== null && now - signed.time < maxAgeMs) return { lock, checkpoint: latest!, time: signed.time };
     const root = latest !== null && latest.size === size ? latest.root : rootFromFrontier(await this.subtrees.frontier(size, tx));
     const note = await signCheckpoint({ origin: this.key.origin, size, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
-    await putCheckpoint(tx, { size, root, note });
-    return now;
+    const checkpoint = { size, root, note };
+    await putCheckpoint(tx, checkpoint);
+    return { lock, checkpoint, time: now };
   }
 
   /**
@@ -230,7 +258,10 @@ export class LogWriter {
       return;
     }
     this.subtrees.remember(outcome.completed);
-    if (outcome.checkpoint !== null && outcome.map !== null) this.map.publish(outcome.checkpoint.size, outcome.map);
+    if (outcome.checkpoint !== null && outcome.map !== null) {
+      this.map.publish(outcome.checkpoint.size, outcome.map);
+      this.committed({ lock: outcome.lock, checkpoint: outcome.checkpoint });
+    }
     if (outcome.accepted.length > 0) {
       this.metrics?.batchSize.observe(outcome.accepted.length);
       for (const { pending } of outcome.accepted) this.metrics?.appended.inc({ kind: pending.write.type });
@@ -274,7 +305,7 @@ export class LogWriter {
           refused.push({ pending, error });
         }
       }
-      if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [] };
+      if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [], lock: this.locks };
 
       // The map after the new entries is their fold (key-map-fold.ts) into the map at `size` (`base`),
       // exactly as a verifier computes it; a fork, so a rollback leaves the published map as it was.
@@ -298,7 +329,7 @@ export class LogWriter {
       await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
       await insertCheckpoint(tx, checkpoint);
       await setLogSize(tx, newSize);
-      return { accepted, refused, acceptedAt, checkpoint, map, completed };
+      return { accepted, refused, acceptedAt, checkpoint, map, completed, lock: this.locks };
     });
   }
 }
