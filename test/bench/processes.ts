@@ -1,0 +1,87 @@
+/**
+ * The processes a benchmark runs: registry servers of a build (dist/main.js, as `npm start` runs
+ * it) and the Express hello-world that gives the ceiling, each on a free port, with their memory
+ * read from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+/** A folder for `node --cpu-prof` profiles of every server, or none. */
+const PROFILE_DIR = process.env['BENCH_PROFILE'];
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A process's resident memory now and at its peak, in MB. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+export interface Server {
+  base: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * A registry server of the build in `dir`, ready, with `env` on top of a clean environment: the
+ * bench's own DATABASE_URL (its admin connection) is never passed on, so a server with no
+ * DATABASE_URL in `env` runs on its embedded database, as `npm start` does.
+ */
+export async function startServer(dir: string, env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const { DATABASE_URL: _admin, ...inherited } = process.env;
+  const child = spawn(process.execPath, [...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/main.js'], {
+    cwd: dir,
+    env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((done) => child.once('exit', done));
+  };
+  try {
+    await waitFor(`${base}/readyz`, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, child, stop };
+}
+
+/** The Express hello-world of hello-world.ts in its own process, measured by `measure`. */
+export async function withHelloWorld<T>(measure: (url: string) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/hello-world.ts', String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/hello`, child);
+    return await measure(`http://127.0.0.1:${port}/hello`);
+  } finally {
+    child.kill();
+  }
+}
