@@ -72,11 +72,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors);
   if (deps.mirror !== undefined) app.use(readOnly(deps.mirror.registryUrl));
 
-  app.use(healthRouter(deps.db, deps.metrics, deps.mirror?.notReady, deps.witnesses));
+  // The API's routers first, lookups' ahead of all: a request walks the routers in this order, and
+  // no two of them share a path, so the order decides only how many routes a request is tried against.
   app.use(usersRouter(deps.identities, deps.devices, deps.limits));
   app.use(groupsRouter(deps.groups, deps.limits));
   app.use(logRouter(deps.log, deps.logKey, deps.limits));
   app.use(tilesRouter(deps.tiles, deps.limits));
+  app.use(healthRouter(deps.db, deps.metrics, deps.mirror?.notReady, deps.witnesses));
   app.use(peersRouter(new AnchorDocuments(deps.db, deps.config.http.publicUrl), deps.limits));
   app.use(docsRouter());
   app.use(pageRouter(deps.logKey, deps.limits));

@@ -15,7 +15,7 @@ export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
     const incoming = req.get('x-request-id');
     const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals['requestId'] = requestId;
-    res.set('X-Request-Id', requestId);
+    res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
