@@ -24,6 +24,7 @@ const NATIVE = new Set([
   '@noble/curves/ed25519.js',
   '@noble/hashes/sha2.js',
   '@noble/hashes/hkdf.js',
+  '@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs',
 ]);
 
 /**

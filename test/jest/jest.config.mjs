@@ -35,6 +35,7 @@ export default {
     '^pg$': '<rootDir>/test/jest/native/pg.cjs',
     '^pino$': '<rootDir>/test/jest/native/pino.cjs',
     '^helmet$': '<rootDir>/test/jest/native/helmet.cjs',
+    '^@prisma/client/runtime/query_compiler_fast_bg\\.postgresql\\.wasm-base64\\.mjs$': '<rootDir>/test/jest/native/prisma-query-compiler-wasm.cjs',
   },
   // One worker per core, each with its own embedded Postgres (test/jest/global-setup.mjs).
   maxWorkers: availableParallelism(),
