@@ -74,12 +74,22 @@ describe('peerkeys --witness-wait', () => {
     expect(parse({ 'witness-wait': '30s' })?.waitMs).toBe(30_000);
   });
 
-  it.each(['-1', '1.5s', 'soon', '5 days', ''])('refuses "%s" as a usage error', (text) => {
+  // The last: more milliseconds than a number holds exactly (the SDK would refuse what it became).
+  it.each(['-1', '1.5s', 'soon', '5 days', '', '99999999999999999999h'])('refuses "%s" as a usage error', (text) => {
     expect(() => parse({ 'witness-wait': text })).toThrow(expect.objectContaining({ name: 'UsageError', code: 'USAGE' }));
+  });
+
+  it('is $PEERKEYS_WITNESS_WAIT where not given, read by the same rules', () => {
+    const withEnv = (witnessWait: string, values: OptionValues = {}) => witnessOptions({ values: { witness: [W1, W2], ...values }, env: { ...env, witnessWait } });
+    expect(withEnv('750ms')?.waitMs).toBe(750);
+    expect(withEnv('0')?.waitMs).toBe(0);
+    expect(withEnv('750ms', { 'witness-wait': '2s' })?.waitMs).toBe(2_000);
+    expect(() => withEnv('soon')).toThrow(expect.objectContaining({ name: 'UsageError', code: 'USAGE' }));
   });
 
   it('is a usage error without witnesses to wait for', () => {
     expect(() => witnessOptions({ values: { 'witness-wait': '1s' }, env })).toThrow(expect.objectContaining({ name: 'UsageError', code: 'USAGE' }));
+    expect(() => witnessOptions({ values: {}, env: { ...env, witnessWait: '1s' } })).toThrow(expect.objectContaining({ name: 'UsageError', code: 'USAGE' }));
     expect(witnessOptions({ values: {}, env })).toBeUndefined();
   });
 });
