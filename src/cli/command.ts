@@ -51,6 +51,8 @@ export interface CliEnvironment {
   witnesses?: string | undefined;
   /** PEERKEYS_WITNESS_QUORUM */
   witnessQuorum?: string | undefined;
+  /** PEERKEYS_WITNESS_WAIT: a duration, as --witness-wait takes */
+  witnessWait?: string | undefined;
   /**
    * The CLI's own folder: keys, pinned registries, state. $PEERKEYS_HOME, else
    * $XDG_CONFIG_HOME/peerkeys, else ~/.config/peerkeys.
@@ -103,13 +105,22 @@ export function integerOption(values: OptionValues, name: string, fallback: numb
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
-/** A duration option like 10s, 500ms, 2m (a bare number is seconds), in milliseconds; 0 only where `allowZero`. */
-export function durationOption(values: OptionValues, name: string, fallbackMs: number, { allowZero = false } = {}): number {
-  const text = stringOption(values, name);
-  if (text === undefined) return fallbackMs;
+/**
+ * A duration like 10s, 500ms, 2m (a bare number is seconds), in milliseconds; 0 only where
+ * `allowZero`, and at most what a number holds exactly. `source` names it in the usage error: the
+ * option (`--name`) or the environment variable it came from.
+ */
+export function parseDuration(text: string, source: string, { allowZero = false } = {}): number {
   const match = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null || (Number(match[1]) === 0 && !allowZero)) throw new UsageError(`--${name} takes a duration like 10s, 500ms or 2m, not "${text}"`);
-  return Number(match[1]) * DURATION_UNITS[match[2] ?? 's']!;
+  const ms = match === null ? NaN : Number(match[1]) * DURATION_UNITS[match[2] ?? 's']!;
+  if (!Number.isSafeInteger(ms) || (ms === 0 && !allowZero)) throw new UsageError(`${source} takes a duration like 10s, 500ms or 2m, not "${text}"`);
+  return ms;
+}
+
+/** A duration option (see parseDuration), or `fallbackMs`. */
+export function durationOption(values: OptionValues, name: string, fallbackMs: number, options: { allowZero?: boolean } = {}): number {
+  const text = stringOption(values, name);
+  return text === undefined ? fallbackMs : parseDuration(text, `--${name}`, options);
 }
 
 /** The lines of help every command that talks to a registry shares. */
@@ -130,7 +141,7 @@ export const WITNESS_OPTIONS_HELP = `  --witness <vkey>  a witness this client t
                     $PEERKEYS_WITNESS_QUORUM)
   --witness-wait <duration>  how long to keep asking the registry for a checkpoint the quorum
                     cosigned that extends a fresh one, before INSUFFICIENT_COSIGNATURES (default:
-                    5s; 0 asks once)`;
+                    $PEERKEYS_WITNESS_WAIT, else 5s; 0 asks once)`;
 
 export const KEYS_OPTION_HELP = `  --keys <file>     the identity's keys file, made by \`peerkeys keygen\`
                     (default: $PEERKEYS_KEYS, else <config>/identity.json)`;

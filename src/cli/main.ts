@@ -132,6 +132,7 @@ function environment(): CliEnvironment {
     keys: nonEmpty('PEERKEYS_KEYS'),
     witnesses: nonEmpty('PEERKEYS_WITNESSES'),
     witnessQuorum: nonEmpty('PEERKEYS_WITNESS_QUORUM'),
+    witnessWait: nonEmpty('PEERKEYS_WITNESS_WAIT'),
     configDir: nonEmpty('PEERKEYS_HOME') ?? join(nonEmpty('XDG_CONFIG_HOME') ?? join(homedir(), '.config'), 'peerkeys'),
     noColor: nonEmpty('NO_COLOR') !== undefined || env['TERM'] === 'dumb',
     serverConfig({ defaults = {}, ...options } = {}) {

@@ -16,7 +16,7 @@ import { parseCosignerKey, witnessPolicy } from '../protocol/cosignature.js';
 import { RegistryClient } from '../sdk/client.js';
 import { nodeVerify } from '../node/node-ed25519.js';
 import { DEFAULT_COSIGNED_WAIT_MS, type WitnessOptions } from '../sdk/client/witness-policy.js';
-import { durationOption, stringOption, UsageError, type Invocation } from './command.js';
+import { parseDuration, stringOption, UsageError, type Invocation } from './command.js';
 import { StateFile } from './log-state.js';
 import { isProfileName, RegistryProfiles } from './registry-profiles.js';
 
@@ -110,15 +110,18 @@ export function registryClient(invocation: TargetInput): RegistryClient {
 
 /**
  * The witness policy: --witness (repeated) or $PEERKEYS_WITNESSES, --witness-quorum or
- * $PEERKEYS_WITNESS_QUORUM (default: all), and --witness-wait (default: the SDK's, 5 s).
+ * $PEERKEYS_WITNESS_QUORUM (default: all), and --witness-wait or $PEERKEYS_WITNESS_WAIT (default:
+ * the SDK's, 5 s).
  */
 export function witnessOptions({ values, env }: TargetInput): WitnessOptions | undefined {
   const flags = values['witness'];
   const vkeys = Array.isArray(flags) && flags.length > 0 ? flags.map(String) : (env.witnesses ?? '').split(/[\s,]+/).filter((v) => v !== '');
   const quorumText = stringOption(values, 'witness-quorum') ?? env.witnessQuorum;
+  const waitFlag = stringOption(values, 'witness-wait');
+  const [waitText, waitSource] = waitFlag !== undefined ? [waitFlag, '--witness-wait'] : [env.witnessWait, '$PEERKEYS_WITNESS_WAIT'];
   if (vkeys.length === 0) {
     if (quorumText !== undefined) throw new UsageError('--witness-quorum needs the witnesses it counts: --witness <vkey> (or $PEERKEYS_WITNESSES)');
-    if (values['witness-wait'] !== undefined) throw new UsageError('--witness-wait needs the witnesses whose cosignatures it waits for: --witness <vkey> (or $PEERKEYS_WITNESSES)');
+    if (waitText !== undefined) throw new UsageError(`${waitSource} needs the witnesses whose cosignatures it waits for: --witness <vkey> (or $PEERKEYS_WITNESSES)`);
     return undefined;
   }
   const quorum = quorumText === undefined ? vkeys.length : Number(quorumText);
@@ -126,7 +129,7 @@ export function witnessOptions({ values, env }: TargetInput): WitnessOptions | u
   if (bad !== undefined) throw new UsageError(`--witness "${bad}" is not a witness's cosigner vkey (<name>+<8 hex digits>+<base64 of 0x04 and the key>)`, 'BAD_VKEY');
   if (quorumText !== undefined && !/^[1-9][0-9]*$/.test(quorumText)) throw new UsageError(`--witness-quorum takes a whole number from 1, not "${quorumText}"`);
   if (witnessPolicy(vkeys, quorum) === null) throw new UsageError(`--witness-quorum ${quorum} needs ${quorum} distinct witnesses; ${vkeys.length} given`);
-  const waitMs = durationOption(values, 'witness-wait', DEFAULT_COSIGNED_WAIT_MS, { allowZero: true });
+  const waitMs = waitText === undefined ? DEFAULT_COSIGNED_WAIT_MS : parseDuration(waitText, waitSource, { allowZero: true });
   return { vkeys, quorum, waitMs };
 }
 

@@ -11,6 +11,7 @@ import type { VerifiedIdentity } from './verify.js';
 import { GroupClient } from './client/groups.js';
 
 export type { RegistryClientOptions } from './client/http.js';
+export type { WitnessOptions } from './client/witness-policy.js';
 export type { GroupMemberKeys } from './client/groups.js';
 
 /**

@@ -2,7 +2,7 @@
  * Key pairs. Secret keys stay with the caller: nothing in the SDK sends or stores them.
  */
 import nacl from 'tweetnacl';
-import { fromBase64Url, toBase64Url } from '../protocol/encoding.js';
+import { bytesEqual, fromBase64Url, toBase64Url } from '../protocol/encoding.js';
 import type { SignMessage } from '../protocol/signing.js';
 import { RFC8032_TEST_2 } from './crypto.js';
 
@@ -70,36 +70,60 @@ function webCryptoSigning(): Promise<SubtleCrypto | null> {
   return ed25519Signing;
 }
 
-/** Each secret key as WebCrypto holds it, imported once; null where only tweetnacl signs as before. */
-const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey | null>>();
+/** A secret key as WebCrypto holds it, or null where tweetnacl signs it; and the bytes it was made from. */
+interface ImportedKey {
+  key: Promise<CryptoKey | null>;
+  from: Uint8Array;
+}
+
+/**
+ * Each secret key's import, kept for the life of its array. Keyed by the array, which a caller may
+ * overwrite in place: tweetnacl would then sign with the new bytes, so the import is used only while
+ * it was made from the array's current bytes (a 64-byte comparison; an import costs far more).
+ */
+const importedKeys = new WeakMap<Uint8Array, ImportedKey>();
+
+function importedKey(subtle: SubtleCrypto, secretKey: Uint8Array): Promise<CryptoKey | null> {
+  const cached = importedKeys.get(secretKey);
+  if (cached !== undefined && bytesEqual(cached.from, secretKey)) return cached.key;
+  const from = secretKey.slice();
+  const key = webCryptoKey(subtle, from).catch(() => null);
+  importedKeys.set(secretKey, { key, from });
+  return key;
+}
 
 /**
  * tweetnacl's 64-byte secret key is the seed and the public key, and it signs with the public key
  * it is given; WebCrypto derives it from the seed. So WebCrypto signs only a secret key whose two
- * halves agree (every key pair the SDK makes): for any other, the signature would differ.
+ * halves agree (every key pair the SDK makes): for any other, the signature would differ. The
+ * public key is compared through a throwaway extractable import; the key kept cannot be exported.
  */
 async function webCryptoKey(subtle: SubtleCrypto, secretKey: Uint8Array): Promise<CryptoKey | null> {
-  if (secretKey.length !== 64) return null;
-  const key = await importSigningKey(subtle, secretKey.subarray(0, 32), true);
-  const { x } = await subtle.exportKey('jwk', key);
-  return x === toBase64Url(secretKey.subarray(32)) ? key : null;
+  const seed = secretKey.subarray(0, 32);
+  const { x } = await subtle.exportKey('jwk', await importSigningKey(subtle, seed, true));
+  return x === toBase64Url(secretKey.subarray(32)) ? importSigningKey(subtle, seed) : null;
+}
+
+async function signWithBytes(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  const subtle = await webCryptoSigning();
+  const webKey = subtle === null ? null : await importedKey(subtle, secretKey);
+  if (subtle === null || webKey === null) return nacl.sign.detached(message, secretKey);
+  return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, webKey, message as Uint8Array<ArrayBuffer>));
 }
 
 /**
  * A signing function over a key pair, in the form the protocol's signing helpers take. WebCrypto
  * signs where it can, tweetnacl elsewhere: Ed25519 is deterministic, so the signature is the same.
+ * It reads `key.secretKey` at each call, as tweetnacl does. Arguments tweetnacl refuses (a secret
+ * key not of 64 bytes, a message or key that is not a Uint8Array) throw its error synchronously.
  */
 export function signerFor(key: SigningKeyPair): SignMessage {
-  return async (message) => {
-    const subtle = await webCryptoSigning();
-    let imported = subtle === null ? null : importedKeys.get(key.secretKey);
-    if (subtle !== null && imported === undefined) {
-      imported = webCryptoKey(subtle, key.secretKey).catch(() => null);
-      importedKeys.set(key.secretKey, imported);
+  return (message) => {
+    const { secretKey } = key;
+    if (!(message instanceof Uint8Array) || !(secretKey instanceof Uint8Array) || secretKey.length !== nacl.sign.secretKeyLength) {
+      return nacl.sign.detached(message, secretKey); // throws
     }
-    const webKey = await imported;
-    if (subtle === null || webKey === null || webKey === undefined) return nacl.sign.detached(message, key.secretKey);
-    return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, webKey, message as Uint8Array<ArrayBuffer>));
+    return signWithBytes(message, secretKey);
   };
 }
 

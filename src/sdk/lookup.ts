@@ -12,7 +12,7 @@
  * ```
  * @packageDocumentation
  */
-export { RegistryClient, type RegistryClientOptions, type GroupMemberKeys } from './client.js';
+export { RegistryClient, type RegistryClientOptions, type WitnessOptions, type GroupMemberKeys } from './client.js';
 export { CheckpointError, NotFoundError, ReceiptNotVerifiedError, RegistryError, VerificationError, type CheckpointReason, type VerificationCode } from './errors.js';
 export type { VerifiedCheckpoint, VerifiedHistoryEntry, VerifiedIdentity, VerifiedReceipt } from './verify.js';
 export { verifyCheckpoint, verifyCheckpointsConsistent, verifyEntryInclusion, verifyHistory, verifyLookupBundle, verifyWriteResult } from './verify.js';

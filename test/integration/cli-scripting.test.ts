@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { nodeSigner } from '../../src/node/node-ed25519.js';
+import { cosignerKey, formatCosignerKey } from '../../src/protocol/cosignature.js';
+import { newPeersId } from '../../src/protocol/ids.js';
 import { cleanEnv, peerkeys, peerkeysBatch, PEERKEYS, ROOT, run, type CliRun } from '../helpers/cli.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { expectWith } from '../helpers/expect-with.js';
@@ -160,6 +163,12 @@ describe('help, version, and mistakes', () => {
     expect(one(option!)).toMatchObject({ error: { code: 'UNKNOWN_OPTION', option: '--from-strat', suggestion: '--from-start' } });
     expect(command!.code).toBe(2);
     expect(one(command!)).toMatchObject({ error: { code: 'UNKNOWN_COMMAND', suggestion: 'log verify' } });
+  });
+
+  it('the witness policy from the environment is checked as its flags are: a bad $PEERKEYS_WITNESS_WAIT is a usage error', async () => {
+    const witness = formatCosignerKey(cosignerKey('w1.example', nodeSigner(new Uint8Array(32).fill(1)).publicKey));
+    const [wait] = await peerkeysBatch([{ args: ['lookup', newPeersId(), '--json'], cwd: dir, env: { ...env, PEERKEYS_WITNESSES: witness, PEERKEYS_WITNESS_WAIT: 'soon' } }]);
+    expect(one(wait!)).toMatchObject({ exit: 2, error: { code: 'USAGE' } });
   });
 });
 

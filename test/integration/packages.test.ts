@@ -113,7 +113,7 @@ describe('@peerkeys/sdk, installed from its tarball', () => {
     );
     writeFileSync(
       join(app, 'check.mts'),
-      `import { RegistryClient, VerificationError, createIdentityRecord, generateIdentityKeys, seal, type IdentityRecord, type VerifiedIdentity } from '@peerkeys/sdk';
+      `import { RegistryClient, VerificationError, createIdentityRecord, generateIdentityKeys, seal, type IdentityRecord, type VerifiedIdentity, type WitnessOptions } from '@peerkeys/sdk';
 import { RegistryClient as LookupClient, type DeviceRecord } from '@peerkeys/sdk/lookup';
 import { FileStore } from '@peerkeys/sdk/node';
 import * as standalone from '@peerkeys/sdk/browser';
@@ -129,7 +129,8 @@ const devices: DeviceRecord[] = [];
 const envelope = seal({ hello: 1 }, { userId: record.userId, signingKey: keys.signing, boxKey: keys.box }, identity);
 const error: VerificationError | null = null;
 const sameClass: typeof RegistryClient = standalone.RegistryClient;
-export { key, wrong, devices, envelope, error, sameClass };
+const witnesses: WitnessOptions = { vkeys: ['a cosigner vkey'], quorum: 1, waitMs: 2_000 };
+export { key, wrong, devices, envelope, error, sameClass, witnesses };
 `,
     );
     writeFileSync(
@@ -144,6 +145,7 @@ export async function signingKeyOf(userId: string): Promise<string> {
 }
 // @ts-expect-error the types are real ones, not any: a userId is a string
 export const wrong: number = (null as unknown as lookup.IdentityRecord).userId;
+export const witnesses: lookup.WitnessOptions = { vkeys: ['a cosigner vkey'], quorum: 1 };
 `,
     );
     await exec(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, timeout: 120_000 }).catch((error: { stdout?: string }) => {

@@ -83,8 +83,31 @@ describe('signerFor', () => {
     expect(signature).not.toEqual(await signerFor(a)(message));
   });
 
-  it('refuses a secret key of the wrong size as tweetnacl does', async () => {
-    await expect(Promise.resolve().then(() => signerFor({ publicKey: 'x', secretKey: new Uint8Array(32) })(new Uint8Array(1)))).rejects.toThrow(/bad secret key size/);
+  it('refuses a secret key of the wrong size as tweetnacl does: at once, not in a rejected promise', () => {
+    expect(() => signerFor({ publicKey: 'x', secretKey: new Uint8Array(32) })(new Uint8Array(1))).toThrow(/bad secret key size/);
+  });
+
+  it('signs with the secret key’s current bytes, as tweetnacl does, when the caller overwrote them since the last signature', async () => {
+    const [a, b] = [signingKeyPairFromSeed(new Uint8Array(32).fill(9)), signingKeyPairFromSeed(new Uint8Array(32).fill(10))];
+    const pair = { publicKey: a.publicKey, secretKey: a.secretKey.slice() };
+    const sign = signerFor(pair);
+    const message = new TextEncoder().encode('a record');
+    expect(await sign(message)).toEqual(nacl.sign.detached(message, a.secretKey));
+    pair.secretKey.set(b.secretKey);
+    expect(await sign(message)).toEqual(nacl.sign.detached(message, b.secretKey));
+    pair.secretKey.set(a.secretKey.subarray(0, 32)); // a's seed, b's public key: halves that disagree, signed by tweetnacl
+    expect(await sign(message)).toEqual(nacl.sign.detached(message, pair.secretKey));
+  });
+
+  it('keeps the secret key in WebCrypto as a key that cannot be exported', async () => {
+    const sign = jest.spyOn(globalThis.crypto.subtle, 'sign');
+    try {
+      await signerFor(signingKeyPairFromSeed(new Uint8Array(32).fill(11)))(new Uint8Array(1));
+      expect(sign).toHaveBeenCalled();
+      for (const [, key] of sign.mock.calls) expect(key).toMatchObject({ type: 'private', extractable: false });
+    } finally {
+      sign.mockRestore();
+    }
   });
 });
 

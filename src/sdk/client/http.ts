@@ -23,8 +23,9 @@ export interface RegistryClientOptions {
    * A witness policy (DESIGN.md §5.4): every checkpoint must carry valid cosignatures by at least
    * `quorum` of these witnesses (their cosigner vkeys, type 0x04), else INSUFFICIENT_COSIGNATURES.
    * A fresh checkpoint the witnesses have not cosigned yet passes once a checkpoint they did cosign
-   * extends it: the client asks the registry for one, again every quarter second for `waitMs`
-   * milliseconds (default 5000; 0 asks once) before it refuses. Default: none required.
+   * extends it: the client asks the registry for one, again every quarter second until `waitMs`
+   * milliseconds have passed since its first ask, the asks' own time included (default 5000; 0
+   * asks once), before it refuses. Default: none required.
    */
   witnesses?: WitnessOptions;
   /** Where verified state is kept between calls (default: memory). */

@@ -1,9 +1,10 @@
 /**
- * A client's witness policy (DESIGN.md §5.4). One checkpoint cosigned by the quorum passes. A fresher one (the registry signs
- * one per write batch, and its witnesses cosign in the background) passes when the newest
- * checkpoint cosigned by the quorum (`GET /v1/log/checkpoint?cosigned=k`, asked again every quarter
- * second for `waitMs`, 5 seconds by default) is at least as large and provably extends it: the
- * witnesses then vouch for a log it is a prefix of. Otherwise INSUFFICIENT_COSIGNATURES.
+ * A client's witness policy (DESIGN.md §5.4). One checkpoint cosigned by the quorum passes. A
+ * fresher one (the registry signs one per write batch, and its witnesses cosign in the background)
+ * passes when the newest checkpoint cosigned by the quorum (`GET /v1/log/checkpoint?cosigned=k`,
+ * asked again every quarter second until `waitMs` have passed since the first ask, 5 seconds by
+ * default) is at least as large and provably extends it: the witnesses then vouch for a log it is
+ * a prefix of. Otherwise INSUFFICIENT_COSIGNATURES.
  */
 import type { NoteKey } from '../../protocol/checkpoint.js';
 import { checkWitnessPolicy, witnessPolicy, type WitnessPolicy } from '../../protocol/cosignature.js';
@@ -25,7 +26,10 @@ export interface WitnessOptions {
   vkeys: string[];
   /** How many of them must cosign. */
   quorum: number;
-  /** How long to keep asking for a cosigned checkpoint that extends a fresh one (default 5000 ms; 0: ask once). */
+  /**
+   * How long, in milliseconds from its first ask, to keep asking for a cosigned checkpoint that
+   * extends a fresh one, the asks' own time included (default 5000; 0 asks once).
+   */
   waitMs?: number;
 }
 
@@ -52,14 +56,14 @@ export async function requireCosignatures(checkpoint: VerifiedRegistryCheckpoint
   const { verify, now } = context;
   const first = await checkWitnessPolicy(checkpoint.note, policy, verify, now());
   if (first.ok) return;
-  const waitMs = options.waitMs ?? DEFAULT_COSIGNED_WAIT_MS;
-  // Asked at least once, however short the wait.
-  for (let waited = 0; ; ) {
+  // A deadline on the monotonic clock, so the asks' own time counts; asked at least once, however
+  // short the wait, and an ask under way at the deadline is answered, not cut off.
+  const deadline = performance.now() + (options.waitMs ?? DEFAULT_COSIGNED_WAIT_MS);
+  for (;;) {
     if (await cosignedExtensionFound(checkpoint, policy, context)) return;
-    if (waited >= waitMs) break;
-    const pause = Math.min(COSIGNED_RETRY_MS, waitMs - waited);
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    waited += pause;
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(COSIGNED_RETRY_MS, left)));
   }
   const future = first.futureTime.length > 0 ? `; cosigned with a time in the future by ${first.futureTime.join(', ')}` : '';
   throw new VerificationError(
