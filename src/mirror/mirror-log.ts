@@ -11,7 +11,7 @@
  */
 import type { Database } from '../db/database.js';
 import { persistDecided, type DecidedWrite } from '../db/ledger-store.js';
-import { insertCheckpoint, insertEntries, insertSubtrees, lockLog, setLogSize, type StoredCheckpoint } from '../db/log-repository.js';
+import { advanceLog, insertEntries, insertSubtrees, lockLog, type StoredCheckpoint } from '../db/log-repository.js';
 import { chunks } from '../db/client.js';
 import type { LedgerState } from '../ledger/index.js';
 import type { StoredSubtree } from '../protocol/merkle.js';
@@ -46,8 +46,7 @@ export async function appendVerifiedRange(db: Database, range: VerifiedRange): P
       }
       await persistDecided(tx, range.ledger, range.entries);
       for (const completed of chunks(range.completed)) await insertSubtrees(tx, completed);
-      await insertCheckpoint(tx, range.checkpoint);
-      await setLogSize(tx, range.checkpoint.size);
+      await advanceLog(tx, range.checkpoint);
     },
     { timeoutMs: MIRROR_APPEND_TIMEOUT_MS },
   );
