@@ -21,9 +21,31 @@ export type DatabaseConfig =
       poolSize: number;
       /** A streaming replica of `url` for lookup rounds (config DATABASE_READ_URL; server/log/lookup-reads.ts). */
       readUrl?: string | undefined;
+      /** The bound of a transaction that names none; TRANSACTION_TIMEOUT_MS unless a test shortens it. */
+      transactionTimeoutMs?: number | undefined;
     }
   /** dataDir undefined: in memory (tests). */
-  | { kind: 'embedded'; dataDir?: string | undefined };
+  | { kind: 'embedded'; dataDir?: string | undefined; transactionTimeoutMs?: number | undefined };
+
+/**
+ * How long a transaction may run, from its first statement to its commit, unless it says
+ * otherwise (Prisma's interactive transactions had the same 30 s). The log's writer holds the
+ * log's row lock for all of its transaction: an unbounded one that hangs (a frozen process, work
+ * that never settles) would stop every write in every process.
+ */
+export const TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * A transaction rolled back because it outlived its bound, or gave up waiting for a lock that
+ * long. Nothing of it was written; the database is busy or stuck, not the request wrong: 503.
+ */
+export class TransactionTimeoutError extends Error {
+  readonly code = 'TRANSACTION_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`the transaction did not finish within ${timeoutMs} ms and was rolled back`);
+    this.name = 'TransactionTimeoutError';
+  }
+}
 
 /** One connection's worth of raw SQL, for migrations and the few statements Prisma cannot say. */
 export interface SqlSession {
@@ -44,8 +66,12 @@ export type Sql = Pick<SqlSession, 'query'>;
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   readonly prisma: PrismaClient;
-  /** Runs `work` inside one transaction on one connection. */
-  transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` inside one transaction on one connection. The transaction is rolled back, and the
+   * promise rejected with TransactionTimeoutError, if `work` has not finished within `timeoutMs`
+   * (TRANSACTION_TIMEOUT_MS, or the database's configured bound); its statements after that fail.
+   */
+  transaction<T>(work: (sql: SqlSession) => Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
   /**
    * One parameterised statement on the driver itself, for the hottest reads (lookup rounds):
    * Prisma's per-statement cost was a tenth of a lookup's CPU. json columns arrive parsed.
@@ -76,7 +102,7 @@ export const REPLICA_POOL_SIZE = 2;
 export const REPLICA_APPLICATION_NAME = 'peerkeys-read';
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  return config.kind === 'postgres' ? openPostgres(config) : openEmbedded(config.dataDir);
+  return config.kind === 'postgres' ? openPostgres(config) : openEmbedded(config.dataDir, config.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS);
 }
 
 function quoteIdent(name: string): string {
@@ -105,6 +131,42 @@ function openPool(
   return pool;
 }
 
+/**
+ * Runs `work` on `session`, racing it against `timeoutMs`: past it, rejects with
+ * TransactionTimeoutError (the caller rolls back) and refuses every later statement of `work`, so
+ * work that goes on after its transaction was given up writes nothing, there or anywhere else.
+ */
+async function withinBound<T>(timeoutMs: number, work: (sql: SqlSession) => Promise<T>, session: SqlSession): Promise<T> {
+  let expired = false;
+  const stillOpen = () => {
+    if (expired) throw new TransactionTimeoutError(timeoutMs);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      expired = true;
+      reject(new TransactionTimeoutError(timeoutMs));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      work({
+        exec: async (script) => {
+          stillOpen();
+          await session.exec(script);
+        },
+        query: async <R>(text: string, params?: unknown[]) => {
+          stillOpen();
+          return session.query<R>(text, params);
+        },
+      }),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Database['query'] on `pool`. */
 function queryOn(pool: pg.Pool): Database['query'] {
   return async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
@@ -112,6 +174,7 @@ function queryOn(pool: pg.Pool): Database['query'] {
 
 async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Database> {
   const pool = openPool(config.url, { schema: config.schema, poolSize: config.poolSize, connectionTimeoutMillis: 5_000 });
+  const transactionTimeoutMs = config.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS;
   // A replica that is down or unreachable costs a lookup round at most a second to connect (or 5 s
   // for a statement that never returns) before the round is read from the primary (server/log/lookup-reads.ts).
   const replicaPool =
@@ -128,22 +191,40 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
   return {
     kind: 'postgres',
     prisma,
-    async transaction(work) {
+    async transaction<T>(work: (sql: SqlSession) => Promise<T>, options?: { timeoutMs?: number }): Promise<T> {
+      const timeoutMs = options?.timeoutMs ?? transactionTimeoutMs;
       const client = await pool.connect();
+      // The server ends a session idle in its transaction past the bound (below); the client's
+      // error then surfaces on its next statement, and must not crash the process meanwhile.
+      const ignoreSessionEnd = () => {};
+      client.on('error', ignoreSessionEnd);
+      const finish = (statement: 'COMMIT' | 'ROLLBACK') =>
+        client.query(statement).finally(() => client.removeListener('error', ignoreSessionEnd)).then(
+          () => client.release(),
+          (error: unknown) => {
+            client.release(true); // a session in an unknown state is not reused
+            throw error;
+          },
+        );
+      let result: T;
       try {
-        await client.query('BEGIN');
-        const result = await work({
+        // The server holds the bound too, for what this process cannot: a statement waiting that
+        // long for a lock (the log's row lock held by a stuck session, in any process) gives up,
+        // and a session idle in its transaction that long (this process frozen) is ended, which
+        // releases its locks.
+        await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${timeoutMs}`);
+        result = await withinBound(timeoutMs, work, {
           exec: async (script) => void (await client.query(script)),
-          query: async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
+          query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
         });
-        await client.query('COMMIT');
-        return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        // Not awaited: past the bound, a statement still running on the session (cancelled by
+        // statement_timeout) must not hold up the answer; ROLLBACK queues behind it.
+        finish('ROLLBACK').catch(() => {});
         throw error;
-      } finally {
-        client.release();
       }
+      await finish('COMMIT');
+      return result;
     },
     query: queryOn(pool),
     ...(replicaPool !== null ? { replica: { query: queryOn(replicaPool) } } : {}),
@@ -168,7 +249,7 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
  */
 const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
-async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: number): Promise<Database> {
   let location: string | undefined;
   if (dataDir !== undefined) {
     location = join(dataDir, 'pglite');
@@ -180,9 +261,12 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   return {
     kind: 'embedded',
     prisma,
-    transaction: (work) =>
+    // PGlite is one connection: no lock waits, but a transaction holds it, and every other
+    // statement of the process waits behind it. Past the bound the callback rejects and PGlite
+    // rolls back; a statement already running (WebAssembly, not interruptible) finishes first.
+    transaction: (work, options) =>
       db.transaction((tx) =>
-        work({
+        withinBound(options?.timeoutMs ?? transactionTimeoutMs, work, {
           exec: async (script) => void (await tx.exec(script)),
           query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
         }),

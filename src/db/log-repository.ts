@@ -39,27 +39,50 @@ export async function lockLog(tx: Sql): Promise<number> {
   return toSafeNumber(row.size);
 }
 
-export async function setLogSize(tx: Sql, size: number): Promise<void> {
-  await tx.query('UPDATE log_state SET size = $1 WHERE id = 1', [size]);
-}
+/** Inserts entries, each column one array parameter from `$first`: any number of entries in one statement. */
+const insertEntriesSql = (first: number) =>
+  `INSERT INTO log_entries (index, kind, accepted_at, record)
+   SELECT * FROM unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::text[])`;
+const entryParams = (entries: StoredLogEntry[]) => [entries.map((e) => e.index), entries.map((e) => e.kind), entries.map((e) => e.acceptedAt.toISOString()), entries.map((e) => e.record)];
 
-/** One statement for any number of entries: each column is one array parameter. */
+/** Inserts perfect subtrees' hashes, each column one array parameter from `$first`. */
+const insertSubtreesSql = (first: number) =>
+  `INSERT INTO log_nodes (level, index, hash)
+   SELECT level, index, decode(hash, 'hex') FROM unnest($${first}::smallint[], $${first + 1}::bigint[], $${first + 2}::text[]) AS s(level, index, hash)`;
+const subtreeParams = (subtrees: StoredSubtree[]) => [subtrees.map((s) => s.level), subtrees.map((s) => s.index), subtrees.map((s) => hex(s.hash))];
+
+/** Stores a checkpoint (`$first`: size, root, note) and moves the log's size to it. */
+const advanceLogSql = (first: number, entriesAndSubtrees: string) =>
+  `WITH ${entriesAndSubtrees}stored AS (INSERT INTO log_checkpoints (size, root, note) VALUES ($${first}, decode($${first + 1}, 'hex'), $${first + 2}))
+   UPDATE log_state SET size = $${first} WHERE id = 1`;
+const checkpointParams = (checkpoint: StoredCheckpoint) => [checkpoint.size, hex(checkpoint.root), checkpoint.note];
+
 export async function insertEntries(tx: Sql, entries: StoredLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.query(
-    `INSERT INTO log_entries (index, kind, accepted_at, record)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])`,
-    [entries.map((e) => e.index), entries.map((e) => e.kind), entries.map((e) => e.acceptedAt.toISOString()), entries.map((e) => e.record)],
-  );
+  await tx.query(insertEntriesSql(1), entryParams(entries));
 }
 
 export async function insertSubtrees(tx: Sql, subtrees: StoredSubtree[]): Promise<void> {
   if (subtrees.length === 0) return;
-  await tx.query(
-    `INSERT INTO log_nodes (level, index, hash)
-     SELECT level, index, decode(hash, 'hex') FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS s(level, index, hash)`,
-    [subtrees.map((s) => s.level), subtrees.map((s) => s.index), subtrees.map((s) => hex(s.hash))],
-  );
+  await tx.query(insertSubtreesSql(1), subtreeParams(subtrees));
+}
+
+/** Ends an append of entries inserted before: stores the checkpoint of the new size and moves the log's size to it. */
+export async function advanceLog(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
+  await tx.query(advanceLogSql(1, ''), checkpointParams(checkpoint));
+}
+
+/**
+ * An append's writes to the log in one statement, under the log lock: its entries, the subtrees
+ * they complete, the checkpoint of the new size, and the log's size moved to it — one statement
+ * instead of four a batch on PGlite, whose statements run on the server's own thread (issue 19).
+ */
+export async function appendToLog(tx: Sql, entries: StoredLogEntry[], subtrees: StoredSubtree[], checkpoint: StoredCheckpoint): Promise<void> {
+  await tx.query(advanceLogSql(8, `entries AS (${insertEntriesSql(1)}), nodes AS (${insertSubtreesSql(5)}), `), [
+    ...entryParams(entries),
+    ...subtreeParams(subtrees),
+    ...checkpointParams(checkpoint),
+  ]);
 }
 
 /** Reads the hashes of the given perfect subtrees; missing ones are simply absent from the map. */
@@ -79,10 +102,6 @@ export async function readSubtrees(db: Sql, subtrees: Subtree[]): Promise<Stored
 export async function readSubtreeLevel(db: Sql, level: number, from: number, limit: number): Promise<StoredSubtree[]> {
   const rows = await db.query<{ level: number; index: Int8; hash: Uint8Array }>('SELECT level, index, hash FROM log_nodes WHERE level = $1 AND index >= $2 ORDER BY index LIMIT $3', [level, from, limit]);
   return rows.map((r) => ({ level: r.level, index: toSafeNumber(r.index), hash: new Uint8Array(r.hash) }));
-}
-
-export async function insertCheckpoint(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
-  await tx.query(`INSERT INTO log_checkpoints (size, root, note) VALUES ($1, decode($2, 'hex'), $3)`, [checkpoint.size, hex(checkpoint.root), checkpoint.note]);
 }
 
 /**

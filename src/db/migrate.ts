@@ -13,6 +13,12 @@ import { readMigrations, type Migration } from './migrations.js';
 
 const PRISMA_MIGRATE_LOCK = 72707369;
 
+/**
+ * A migration rewriting a large table (and processes waiting on the lock above while it runs) may
+ * take far longer than a write's transaction: bounded only against a session that never ends.
+ */
+const MIGRATION_TIMEOUT_MS = 3_600_000;
+
 const BOOKKEEPING_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -85,5 +91,5 @@ export async function migrate(database: Database, migrations: Migration[] = read
       applied.push(migration.name);
     }
     return { applied, alreadyApplied: done.size };
-  });
+  }, { timeoutMs: MIGRATION_TIMEOUT_MS });
 }

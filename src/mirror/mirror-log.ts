@@ -11,7 +11,7 @@
  */
 import type { Database } from '../db/database.js';
 import { persistDecided, type DecidedWrite } from '../db/ledger-store.js';
-import { insertCheckpoint, insertEntries, insertSubtrees, lockLog, setLogSize, type StoredCheckpoint } from '../db/log-repository.js';
+import { advanceLog, insertEntries, insertSubtrees, lockLog, type StoredCheckpoint } from '../db/log-repository.js';
 import { chunks } from '../db/client.js';
 import type { LedgerState } from '../ledger/index.js';
 import type { StoredSubtree } from '../protocol/merkle.js';
@@ -29,20 +29,25 @@ export interface VerifiedRange {
   checkpoint: StoredCheckpoint;
 }
 
+/** The bound of one append of a verified range: a first copy of a large log takes minutes (Prisma's was 600 s too). */
+const MIRROR_APPEND_TIMEOUT_MS = 600_000;
+
 export async function appendVerifiedRange(db: Database, range: VerifiedRange): Promise<void> {
   // A first copy of a large log is one long transaction; nothing else writes to a mirror.
-  await db.transaction(async (tx) => {
-    const size = await lockLog(tx);
-    if (size !== range.from) throw new Error(`the mirror's log has ${size} entries where ${range.from} were expected: is another process writing to this database?`);
-    for (const entries of chunks(range.entries)) {
-      await insertEntries(
-        tx,
-        entries.map((e) => ({ index: e.index, kind: e.write.type, acceptedAt: new Date(e.acceptedAtMs), record: e.write.canonical })),
-      );
-    }
-    await persistDecided(tx, range.ledger, range.entries);
-    for (const completed of chunks(range.completed)) await insertSubtrees(tx, completed);
-    await insertCheckpoint(tx, range.checkpoint);
-    await setLogSize(tx, range.checkpoint.size);
-  });
+  await db.transaction(
+    async (tx) => {
+      const size = await lockLog(tx);
+      if (size !== range.from) throw new Error(`the mirror's log has ${size} entries where ${range.from} were expected: is another process writing to this database?`);
+      for (const entries of chunks(range.entries)) {
+        await insertEntries(
+          tx,
+          entries.map((e) => ({ index: e.index, kind: e.write.type, acceptedAt: new Date(e.acceptedAtMs), record: e.write.canonical })),
+        );
+      }
+      await persistDecided(tx, range.ledger, range.entries);
+      for (const completed of chunks(range.completed)) await insertSubtrees(tx, completed);
+      await advanceLog(tx, range.checkpoint);
+    },
+    { timeoutMs: MIRROR_APPEND_TIMEOUT_MS },
+  );
 }

@@ -4,6 +4,7 @@
  * Both replay the log through src/ledger/replay.ts.
  */
 import { FollowerFeed } from '../../mirror/follower-feed.js';
+import { useSodiumKeyCheck } from '../../node/sodium-key-check.js';
 import { DEFAULT_MAX_CHECKPOINT_AGE_MS } from '../../sdk/map-verify.js';
 import { EXIT, integerOption, UsageError, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
 import { defaultCursorPath } from '../log-state.js';
@@ -69,6 +70,8 @@ entries (the signed note is printed: keep it as evidence); 4 registry unreachabl
     const cursorPath = stringOption(values, 'cursor') ?? defaultCursorPath(statePath(invocation), target.key);
     const maxEntries = values['max-entries'] === undefined ? undefined : integerOption(values, 'max-entries', 0);
     const tiles = tilesOption(values);
+    // The audit replays every record, each with keys to check: libsodium's check, not pure JS.
+    await useSodiumKeyCheck();
     const bar = ui.progress('verifying log entries');
     const report = await verifyRemoteLog({
       // Any age: clients refuse an old checkpoint (STALE_CHECKPOINT), an audit checks the log it signs and says how old it is.

@@ -18,7 +18,7 @@
  */
 import type { Database, Sql } from '../../db/database.js';
 import { databaseStateStore, persistDecided } from '../../db/ledger-store.js';
-import { insertCheckpoint, insertEntries, insertSubtrees, latestCheckpoint, lockLog, putCheckpoint, setLogSize, type StoredCheckpoint } from '../../db/log-repository.js';
+import { appendToLog, latestCheckpoint, lockLog, putCheckpoint, type StoredCheckpoint } from '../../db/log-repository.js';
 import { LedgerState, type LogWrite } from '../../ledger/index.js';
 import { parseCheckpointNote, signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64, toBase64Url } from '../../protocol/encoding.js';
@@ -321,14 +321,13 @@ export class LogWriter {
       const note = await signCheckpoint({ origin: this.key.origin, size: newSize, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
       const checkpoint = { size: newSize, root, note };
 
-      await insertEntries(
+      await appendToLog(
         tx,
         accepted.map(({ pending, index }) => ({ index, kind: pending.write.type, acceptedAt: new Date(now), record: pending.write.canonical })),
+        completed,
+        checkpoint,
       );
-      await insertSubtrees(tx, completed);
       await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
-      await insertCheckpoint(tx, checkpoint);
-      await setLogSize(tx, newSize);
       return { accepted, refused, acceptedAt, checkpoint, map, completed, lock: this.locks };
     });
   }
