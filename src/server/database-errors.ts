@@ -52,7 +52,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (e.name === 'PrismaClientInitializationError') return true;
     const kind = (e as { kind?: unknown }).kind ?? e.meta?.driverAdapterError?.cause?.kind;
     if (kind === 'DatabaseNotReachable' || kind === 'ConnectionClosed' || kind === 'SocketTimeout' || kind === 'TooManyConnections') return true;
-    // The last: a request that outlived a shutdown (its client gone) reaching the closed pool.
-    return typeof e.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Cannot use a pool after calling end/i.test(e.message);
+    // The last: a request that outlived a shutdown (its client gone) reaching the closed pool, or one
+    // that waited past the pool's connection timeout (pg-pool says only so, with no code).
+    return typeof e.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|Cannot use a pool after calling end|timeout exceeded when trying to connect/i.test(e.message);
   });
 }
