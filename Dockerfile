@@ -27,4 +27,5 @@ USER node
 EXPOSE 8080
 # GET /readyz on $HOST:$PORT, over HTTPS when TLS_CERT_FILE is set (src/healthcheck.ts).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
-CMD ["node", "--enable-source-maps", "dist/cli/peerkeys.js", "serve"]
+# Node's options as in `npm start` (README, Performance: what they save in resident memory).
+CMD ["node", "--enable-source-maps", "--liftoff-only", "--heap-growing-percent=30", "dist/cli/peerkeys.js", "serve"]

@@ -9,6 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { EMBEDDED_START_PARAMS } from './embedded-settings.js';
 import { PrismaClient } from './generated/client.js';
 
 export type { PrismaClient } from './generated/client.js';
@@ -239,23 +240,13 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
   };
 }
 
-/**
- * Postgres settings of the embedded database, on top of PGlite's own. PGlite allocates and zeroes
- * Postgres's shared buffers inside its WebAssembly memory when it starts, and that memory never
- * shrinks: the default 128 MB of shared_buffers was 135 MB of the registry's resident memory
- * before its first query (442 MB → 307 MB at 10,000 identities). 16 MB holds the hot pages of the
- * indexes; the rest of the data folder is read through the operating system's page cache, and hot
- * lookups are answered from the registry's own caches (DESIGN.md §9).
- */
-const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
-
 async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: number): Promise<Database> {
   let location: string | undefined;
   if (dataDir !== undefined) {
     location = join(dataDir, 'pglite');
     mkdirSync(location, { recursive: true });
   }
-  const db = new PGlite({ ...(location !== undefined ? { dataDir: location } : {}), startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
+  const db = new PGlite({ ...(location !== undefined ? { dataDir: location } : {}), startParams: [...EMBEDDED_START_PARAMS] });
   await db.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {

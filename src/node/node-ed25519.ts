@@ -13,11 +13,13 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /**
- * Parsed public keys. Entries are all of one size — measured at about 1.2 KB of OpenSSL memory
- * each — so the count bounds the bytes: 60 MB at most.
+ * Parsed public keys (parsing costs several verifications' time). Entries are all of one size —
+ * measured at about 1.2 KB of OpenSSL memory each, outside the JS heap — so the count bounds the
+ * bytes: 12 MB at most (50,000 entries were up to 60 MB of a registry's resident memory; a miss
+ * costs one parse).
  */
 const keyCache = new Map<string, KeyObject>();
-const KEY_CACHE_LIMIT = 50_000;
+const KEY_CACHE_LIMIT = 10_000;
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey).toString('base64url');

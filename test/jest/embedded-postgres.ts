@@ -19,13 +19,15 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
+import { EMBEDDED_START_PARAMS } from '../../src/db/embedded-settings.js';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
 
-const pglite = new PGlite();
+// The registry's embedded settings (16 MB of shared buffers, not 128 MB zeroed per worker at start).
+const pglite = new PGlite({ startParams: [...EMBEDDED_START_PARAMS] });
 const ready = pglite.waitReady;
 
 /** Who holds the session, who waits for it, and whose settings it currently has. */
