@@ -1,7 +1,7 @@
 /** Group chains: every accepted record, each group's head, and the members of each head. */
 import type { GroupMember, GroupRecord } from '../protocol/group.js';
 import type { GroupChainEntry } from '../protocol/group-rules.js';
-import { chunks, toSafeNumber } from './client.js';
+import { chunks, expectUpdated, toSafeNumber } from './client.js';
 import type { Database, Sql } from './database.js';
 import { pageSql } from './pages.js';
 
@@ -110,12 +110,15 @@ export async function persistGroupChanges(tx: Sql, changes: GroupChanges): Promi
     );
   }
   if (changes.moved.length > 0) {
-    await tx.query(
+    // As for identities: a head moves only forward, and one that did not move fails the batch.
+    const updated = await tx.query(
       `UPDATE groups AS g SET head_index = v.head_index, head_hash = v.head_hash, seq = v.seq, name = v.name
          FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[]) AS v(group_id, head_index, head_hash, seq, name)
-        WHERE g.group_id = v.group_id`,
+        WHERE g.group_id = v.group_id AND g.head_index < v.head_index
+        RETURNING 1`,
       heads(changes.moved),
     );
+    expectUpdated(updated.length, changes.moved.length, 'group heads');
     // The members of a moved head replace the old head's: a member list is at most 500 rows.
     await tx.query('DELETE FROM group_members WHERE group_id = ANY($1::text[])', [changes.moved.map((h) => h.record.groupId)]);
   }

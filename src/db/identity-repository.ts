@@ -1,7 +1,7 @@
 /** Identity chains: every accepted record, which of them are live, and each user's head. */
 import type { IdentityRecord } from '../protocol/identity.js';
 import type { IdentityChainEntry } from '../protocol/identity-rules.js';
-import { type DbClient, toSafeNumber } from './client.js';
+import { type DbClient, expectUpdated, toSafeNumber } from './client.js';
 import type { Database, Sql } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
@@ -144,13 +144,15 @@ export async function persistIdentityChanges(tx: Sql, changes: IdentityChanges):
   }
   if (changes.moved.length > 0) {
     const heads = changes.moved;
-    // The WHERE keeps a head from moving to an older record.
-    await tx.query(
+    // The WHERE keeps a head from moving to an older record; a head that did not move fails the batch.
+    const updated = await tx.query(
       `UPDATE identities AS i
           SET head_index = v.head_index, head_hash = v.head_hash, status = v.status, public_key = v.public_key
          FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS v(user_id, head_index, head_hash, status, public_key)
-        WHERE i.user_id = v.user_id AND i.head_index < v.head_index`,
+        WHERE i.user_id = v.user_id AND i.head_index < v.head_index
+        RETURNING 1`,
       [heads.map((h) => h.userId), heads.map((h) => h.index), heads.map((h) => h.hash), heads.map((h) => h.status), heads.map((h) => h.publicKey)],
     );
+    expectUpdated(updated.length, heads.length, 'identity heads');
   }
 }
