@@ -98,7 +98,7 @@ export async function putCheckpoint(tx: Sql, checkpoint: StoredCheckpoint): Prom
 }
 
 export async function latestCheckpoint(db: Sql): Promise<StoredCheckpoint | null> {
-  const rows = await db.query<{ size: Int8; root: Uint8Array; note: string }>('SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1');
+  const rows = await db.query<{ size: Int8; root: Uint8Array; note: string }>('SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1', [], { prepared: true });
   const row = rows[0];
   return row === undefined ? null : { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
 }
