@@ -121,7 +121,7 @@ function openPool(
 }
 
 /** The name a prepared statement has on every connection: its text's hash (StatementOptions['prepared']). */
-export function preparedStatementName(text: string): string {
+function preparedStatementName(text: string): string {
   return `peerkeys_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 
@@ -130,9 +130,9 @@ function pgStatement(text: string, params: unknown[] | undefined, options: State
   return { text, ...(params !== undefined ? { values: params } : {}), ...(options?.prepared === true ? { name: preparedStatementName(text) } : {}) };
 }
 
-/** Database['query'] on `pool`, or on one of its clients. */
-function queryOn(pool: pg.Pool | pg.PoolClient): Database['query'] {
-  return async <T>(text: string, params?: unknown[], options?: StatementOptions) => (await pool.query(pgStatement(text, params, options))).rows as T[];
+/** Database['query'] on a pool, or on one of its clients. */
+function queryOn(queryable: pg.Pool | pg.PoolClient): Database['query'] {
+  return async <T>(text: string, params?: unknown[], options?: StatementOptions) => (await queryable.query(pgStatement(text, params, options))).rows as T[];
 }
 
 async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Database> {
