@@ -17,7 +17,8 @@
  * Named prepared statements belong to their connection, as on a server where each connection is
  * a session of its own: a connection's statement names are prefixed with its number on the way in
  * (Parse, Bind, Describe, Close), so two connections may prepare the same name, and a connection's
- * statements are deallocated when it goes.
+ * statements are deallocated when it goes. (Only the extended protocol's: SQL PREPARE, which no
+ * code here uses, would still share the session.)
  *
  * A client that waits, inside its transaction, for another connection's query would wait forever
  * here, as it would on the embedded database of `npm start` (PGlite's own transaction lock).
