@@ -1,6 +1,9 @@
 /**
  * The transparency log's tables: entries (the leaves' contents), perfect-subtree hashes,
- * checkpoints and the sequencer row.
+ * checkpoints and the sequencer row. The statements every batch of the log writer runs, and the
+ * newest checkpoint's, are prepared (db/database.ts, StatementOptions): parsing and planning them
+ * cost Postgres about as much as running them (measured from the client, in a transaction: taking
+ * the lock 341 → 157 µs, the size 130 → 66, 32 subtrees 259 → 133, 32 entries 330 → 274).
  */
 import type { StoredSubtree, Subtree } from '../protocol/merkle.js';
 import { toSafeNumber } from './client.js';
@@ -33,7 +36,7 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, b
  * Every append takes it first, in every process: the database serialises appends (DESIGN.md §9).
  */
 export async function lockLog(tx: Sql): Promise<number> {
-  const rows = await tx.query<{ size: Int8 }>('SELECT size FROM log_state WHERE id = 1 FOR UPDATE');
+  const rows = await tx.query<{ size: Int8 }>('SELECT size FROM log_state WHERE id = 1 FOR UPDATE', [], { prepared: true });
   const row = rows[0];
   if (row === undefined) throw new Error('log_state has no row: the database was not migrated');
   return toSafeNumber(row.size);
@@ -59,17 +62,17 @@ const checkpointParams = (checkpoint: StoredCheckpoint) => [checkpoint.size, hex
 
 export async function insertEntries(tx: Sql, entries: StoredLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.query(insertEntriesSql(1), entryParams(entries));
+  await tx.query(insertEntriesSql(1), entryParams(entries), { prepared: true });
 }
 
 export async function insertSubtrees(tx: Sql, subtrees: StoredSubtree[]): Promise<void> {
   if (subtrees.length === 0) return;
-  await tx.query(insertSubtreesSql(1), subtreeParams(subtrees));
+  await tx.query(insertSubtreesSql(1), subtreeParams(subtrees), { prepared: true });
 }
 
 /** Ends an append of entries inserted before: stores the checkpoint of the new size and moves the log's size to it. */
 export async function advanceLog(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
-  await tx.query(advanceLogSql(1, ''), checkpointParams(checkpoint));
+  await tx.query(advanceLogSql(1, ''), checkpointParams(checkpoint), { prepared: true });
 }
 
 /**
@@ -82,7 +85,7 @@ export async function appendToLog(tx: Sql, entries: StoredLogEntry[], subtrees: 
     ...entryParams(entries),
     ...subtreeParams(subtrees),
     ...checkpointParams(checkpoint),
-  ]);
+  ], { prepared: true });
 }
 
 /** Reads the hashes of the given perfect subtrees; missing ones are simply absent from the map. */
@@ -117,7 +120,7 @@ export async function putCheckpoint(tx: Sql, checkpoint: StoredCheckpoint): Prom
 }
 
 export async function latestCheckpoint(db: Sql): Promise<StoredCheckpoint | null> {
-  const rows = await db.query<{ size: Int8; root: Uint8Array; note: string }>('SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1');
+  const rows = await db.query<{ size: Int8; root: Uint8Array; note: string }>('SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1', [], { prepared: true });
   const row = rows[0];
   return row === undefined ? null : { size: toSafeNumber(row.size), root: new Uint8Array(row.root), note: row.note };
 }

@@ -14,6 +14,12 @@
  * settings sent at startup (`options=-c search_path=...`, how the test schemas are chosen) are
  * applied whenever the session passes to a connection whose settings differ.
  *
+ * Named prepared statements belong to their connection, as on a server where each connection is
+ * a session of its own: a connection's statement names are prefixed with its number on the way in
+ * (Parse, Bind, Describe, Close), so two connections may prepare the same name, and a connection's
+ * statements are deallocated when it goes. (Only the extended protocol's: SQL PREPARE, which no
+ * code here uses, would still share the session.)
+ *
  * A client that waits, inside its transaction, for another connection's query would wait forever
  * here, as it would on the embedded database of `npm start` (PGlite's own transaction lock).
  */
@@ -79,7 +85,19 @@ function settingsFrom(options: string | undefined): string {
   return statements.join(';');
 }
 
+/** Numbers the connections, whose prepared statements' names they prefix. */
+let connections = 0;
+
+/** A null-terminated string of a message, at `offset`: its text and the offset after it. */
+function cstring(packet: Buffer, offset: number): { text: string; end: number } {
+  const end = packet.indexOf(0, offset);
+  return { text: packet.toString('utf8', offset, end), end: end + 1 };
+}
+
 class Connection {
+  private readonly statementPrefix = `c${++connections}_`;
+  /** The session-wide names of this connection's prepared statements. */
+  private readonly statements = new Set<string>();
   private buffer = Buffer.alloc(0);
   private started = false;
   private settings = '';
@@ -178,10 +196,30 @@ class Connection {
       appliedSettings = this.settings;
     }
     const chunks: Uint8Array[] = [];
-    await pglite.execProtocolRawStream(new Uint8Array(packet), { onRawData: (data) => chunks.push(data.slice()) });
+    await pglite.execProtocolRawStream(new Uint8Array(this.ownStatementNames(type, packet)), { onRawData: (data) => chunks.push(data.slice()) });
     if (chunks.length > 0 && !this.socket.destroyed) this.socket.write(Buffer.concat(chunks));
     // The end of a request: the session may pass to another client unless a transaction is open.
     if ((type === 'S' || type === 'Q') && !pglite.isInTransaction()) release(this);
+  }
+
+  /**
+   * `packet` with the statement name it carries, if any and not the unnamed statement, made this
+   * connection's (Parse: the name; Bind: the second string, after the portal's; Describe and
+   * Close of a statement: the name after the 'S').
+   */
+  private ownStatementNames(type: string, packet: Buffer): Buffer {
+    let at: number;
+    if (type === 'P') at = 5;
+    else if (type === 'B') at = cstring(packet, 5).end;
+    else if ((type === 'D' || type === 'C') && packet[5] === 'S'.charCodeAt(0)) at = 6;
+    else return packet;
+    const { text: name, end } = cstring(packet, at);
+    if (name === '') return packet;
+    const own = this.statementPrefix + name;
+    if (type === 'P') this.statements.add(own);
+    if (type === 'C') this.statements.delete(own);
+    const body = Buffer.concat([packet.subarray(5, at), Buffer.from(`${own}\0`), packet.subarray(end)]);
+    return message(type, body);
   }
 
   private async close(): Promise<void> {
@@ -193,13 +231,19 @@ class Connection {
     if (!this.busy) await this.cleanUp();
   }
 
-  /** A client gone mid-request or mid-transaction leaves the session as the next client expects it. */
+  /**
+   * A client gone mid-request or mid-transaction leaves the session as the next client expects it,
+   * and takes its prepared statements with it (waiting for the session when it does not hold it).
+   */
   private async cleanUp(): Promise<void> {
-    if (this.cleanedUp || owner !== this) return;
+    if (this.cleanedUp || (owner !== this && this.statements.size === 0)) return;
     this.cleanedUp = true;
+    await acquire(this);
     try {
       await pglite.execProtocolRaw(new Uint8Array([0x53, 0, 0, 0, 4])); // Sync: ends an unfinished extended query
       if (pglite.isInTransaction()) await pglite.exec('ROLLBACK');
+      // (a name whose Parse failed was never prepared)
+      for (const name of this.statements) await pglite.exec(`DEALLOCATE "${name.replaceAll('"', '""')}"`).catch(() => {});
     } finally {
       release(this);
     }
