@@ -121,8 +121,12 @@ interface Answer {
   checkpoint: { size: number; note: string } | null;
 }
 
-/** Chains read per statement when preloading. */
-const PRELOAD_CHAINS = 2_000;
+/**
+ * Chains read per statement when preloading. Small enough that one statement's aggregate stays
+ * small in PGlite's memory: at 10,000 identities on the embedded database, 2,000 a statement made
+ * the registry ready in 7.8 s, 250 in 5.0 s (against 4.8 s without the preload).
+ */
+const PRELOAD_CHAINS = 250;
 
 /** How many rounds a lookup tries when each one's checkpoint is older than every map held (many writes meanwhile). */
 const ROUNDS = 3;
