@@ -129,6 +129,7 @@ export class RegistryService {
         ...(soleWriter ? { soleWriterLatest: () => writer.latestCommitted } : {}),
       };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
+      const groups = new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads);
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
       const { endpoints, timeoutMs, pollMs, maxBackoffMs } = config.witnesses;
@@ -142,7 +143,7 @@ export class RegistryService {
         logKey,
         identities,
         devices: new DeviceService(db, clock, limits.committed.deviceWrites, config.limits.pageBytes),
-        groups: new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads),
+        groups,
         log,
         tiles: new TileReader(db, subtrees, async () => (await log.latest()).size, config.limits.tileCacheBytes),
         limits,
@@ -151,6 +152,11 @@ export class RegistryService {
         metrics,
         ...(overrides.mirror !== undefined ? { mirror: overrides.mirror } : {}),
       });
+      // The first pages of the chains, identities' first, so that a restart does not start with a
+      // cold lookup cache (DESIGN.md §9): a few statements, before listening.
+      const preloadStarted = performance.now();
+      const preloaded = { identities: await identities.preloadLookups(), groups: await groups.preloadLookups() };
+      logger.info({ ...preloaded, bytes: reads.cache.bytes, ms: Math.round(performance.now() - preloadStarted) }, 'lookup cache preloaded');
       witnesses?.start();
       return new RegistryService(config, app, db, logKey, logger, writer, overrides.mirror === undefined, redis, witnesses, overrides.database === undefined, overrides.httpTimeouts);
     } catch (error) {

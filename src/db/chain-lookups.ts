@@ -49,15 +49,29 @@ export interface ChainLookup {
 
 type Count = number | string;
 
-export async function readChainLookup(db: Pick<Database, 'query'>, table: ChainTable, asks: ChainAsk[], bounds: { maxItems: number; maxBytes: number }): Promise<ChainLookup> {
+const number = (value: Count) => toSafeNumber(BigInt(value));
+const orNull = (value: Count | null) => (value === null ? null : number(value));
+/** A page row as the statements send it: [seq, index, acceptedAt, record]. */
+const pageRow = ([seq, index, acceptedAt, record]: [Count, Count | null, Count | null, string | null]): ChainPageRow => ({ seq: number(seq), index: orNull(index), acceptedAt: orNull(acceptedAt), record });
+
+/**
+ * The page of the chain of head row `h` from seq `start` (an SQL expression), its rows as
+ * (pos, idx, ms, record), cut by the bounds in the parameters `maxItems` and `maxBytes` name.
+ */
+function chainPageSql(table: ChainTable, start: string, bounds: { maxItems: string; maxBytes: string }): string {
   const { id, records, live } = TABLES[table];
-  const page = pageSql(
+  return pageSql(
     `SELECT r.seq AS pos, octet_length(e.record) + ${RECORD_ITEM_OVERHEAD} AS size, r.log_index AS idx, floor(extract(epoch FROM e.accepted_at) * 1000)::bigint AS ms, e.record
        FROM ${records} r JOIN log_entries e ON e.index = r.log_index
-      WHERE r.${id} = h.${id} AND r.seq >= a.start ${live}`,
+      WHERE r.${id} = h.${id} AND r.seq >= ${start} ${live}`,
     ['idx', 'ms', 'record'],
-    { maxItems: '$4', maxBytes: '$5' },
+    bounds,
   );
+}
+
+export async function readChainLookup(db: Pick<Database, 'query'>, table: ChainTable, asks: ChainAsk[], bounds: { maxItems: number; maxBytes: number }): Promise<ChainLookup> {
+  const { id } = TABLES[table];
+  const page = chainPageSql(table, 'a.start', { maxItems: '$4', maxBytes: '$5' });
   type Row = { checkpoint: { size: Count; note: string } | null; chains: Array<[Count, Count, string | null, Array<[Count, Count | null, Count | null, string | null]> | null]> };
   const rows = await db.query<Row>(
     `SELECT
@@ -75,8 +89,6 @@ export async function readChainLookup(db: Pick<Database, 'query'>, table: ChainT
     { prepared: true },
   );
   const row = rows[0]!;
-  const number = (value: Count) => toSafeNumber(BigInt(value));
-  const orNull = (value: Count | null) => (value === null ? null : number(value));
   return {
     checkpoint: row.checkpoint === null ? null : { size: number(row.checkpoint.size), note: row.checkpoint.note },
     chains: new Map(
@@ -87,9 +99,39 @@ export async function readChainLookup(db: Pick<Database, 'query'>, table: ChainT
           page:
             head === null || entries === null
               ? null
-              : { head, rows: entries.map(([seq, index, acceptedAt, record]) => ({ seq: number(seq), index: orNull(index), acceptedAt: orNull(acceptedAt), record })) },
+              : { head, rows: entries.map(pageRow) },
         },
       ]),
     ),
   };
+}
+
+/** The first page of one chain, as its head index, head record and page rows (see ChainLookup). */
+export interface FirstPage {
+  id: string;
+  headIndex: number;
+  head: string;
+  rows: ChainPageRow[];
+}
+
+/**
+ * The first pages (from seq 0) of up to `limit` chains of the table whose ids sort after `after`,
+ * in id order, each with its head index and head record, read in one statement (one snapshot):
+ * what a registry preloads its lookup cache with at start (chain-bundles.ts). A page at a head
+ * index never changes, so it may be cached in any mode; whether it is still the head is asked of
+ * the latest checkpoint when it is served.
+ */
+export async function readFirstPages(db: Pick<Database, 'query'>, table: ChainTable, after: string, limit: number, bounds: { maxItems: number; maxBytes: number }): Promise<FirstPage[]> {
+  const { id } = TABLES[table];
+  const page = chainPageSql(table, '0', { maxItems: '$3', maxBytes: '$4' });
+  type Row = { chains: Array<[string, Count, string, Array<[Count, Count | null, Count | null, string | null]>]> };
+  const rows = await db.query<Row>(
+    `SELECT coalesce(json_agg(json_build_array(h.${id}, h.head_index,
+       (SELECT e.record FROM log_entries e WHERE e.index = h.head_index),
+       (SELECT coalesce(json_agg(json_build_array(p.pos, p.idx, p.ms, p.record) ORDER BY p.pos), '[]'::json) FROM (${page}) p))
+       ORDER BY h.${id}), '[]'::json) AS chains
+       FROM (SELECT * FROM ${table} WHERE ${id} > $1 ORDER BY ${id} LIMIT $2) h`,
+    [after, limit, bounds.maxItems, bounds.maxBytes],
+  );
+  return rows[0]!.chains.map(([chainId, headIndex, head, entries]) => ({ id: chainId, headIndex: number(headIndex), head, rows: entries.map(pageRow) }));
 }

@@ -57,6 +57,21 @@ export class GenerationalCache<K, V> {
     this.place(key, value, this.sizeOf(value) + KEY_OVERHEAD);
   }
 
+  /**
+   * Sets the entry if the young generation holds it without aging: false when it would not, and
+   * nothing is set. For a preload, which fills one generation's half of the capacity: filling both
+   * would gain nothing, since the first hits on the old generation copy into the young one, whose
+   * aging then drops the rest of the old one. An entry too large to keep is not kept, as with
+   * `set`, and true is returned: the generation still has room for the next.
+   */
+  setIfRoom(key: K, value: V): boolean {
+    const bytes = this.sizeOf(value) + KEY_OVERHEAD;
+    const half = this.half();
+    if (bytes <= half.bytes && (this.young.bytes + bytes >= half.bytes || this.young.values.size + 1 >= half.entries)) return false;
+    this.place(key, value, bytes);
+    return true;
+  }
+
   /** The bytes held by both generations, as charged. */
   get bytes(): number {
     return this.young.bytes + this.old.bytes;
@@ -68,7 +83,7 @@ export class GenerationalCache<K, V> {
   }
 
   private place(key: K, value: V, bytes: number): void {
-    const half = { entries: Math.max(1, this.capacity.entries / 2), bytes: this.capacity.bytes / 2 };
+    const half = this.half();
     if (bytes > half.bytes) {
       // Too large to keep; a stale copy must not be served instead of the value just set.
       this.drop(key);
@@ -78,6 +93,11 @@ export class GenerationalCache<K, V> {
     if (this.young.bytes - (this.young.values.get(key)?.bytes ?? 0) + bytes > half.bytes) this.age();
     this.young.set(key, value, bytes);
     if (this.young.values.size >= half.entries || this.young.bytes >= half.bytes) this.age();
+  }
+
+  /** What each generation holds at most. */
+  private half(): CacheCapacity {
+    return { entries: Math.max(1, this.capacity.entries / 2), bytes: this.capacity.bytes / 2 };
   }
 
   private age(): void {

@@ -1,6 +1,7 @@
 // Lookups on the embedded database (DESIGN.md §9): the registry is its log's only writer, so a
 // page it holds is answered from memory — no lookup statement — yet never older than a write
 // acknowledged before the request, nor with a checkpoint older than the latest it signed.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MapKey } from '../../src/protocol/key-map.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -15,11 +16,18 @@ let database: TestDatabase;
 let registry: TestRegistry;
 /** Lookup statements (db/chain-lookups.ts: the only one that reads the chains with the latest checkpoint) run so far. */
 let lookupStatements = 0;
+/** The test database with its lookup statements counted. */
+let counted: TestDatabase;
+/** The log key's seed, the same for a registry restarted on the database. */
+const logSeed = new Uint8Array(randomBytes(32));
+
+/** A registry on the counted database, with a fresh checkpoint of the same size every second, to see lookups follow it. */
+const startRegistry = () => startTestRegistry({ database: counted, logSeed, env: { CHECKPOINT_INTERVAL_SECONDS: '1' } });
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
   expect(database.db.kind).toBe('embedded');
-  const counted = {
+  counted = {
     ...database,
     db: {
       ...database.db,
@@ -29,8 +37,7 @@ beforeAll(async () => {
       },
     },
   };
-  // A fresh checkpoint of the same size every second, to see lookups follow it.
-  registry = await startTestRegistry({ database: counted, env: { CHECKPOINT_INTERVAL_SECONDS: '1' } });
+  registry = await startRegistry();
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -70,6 +77,16 @@ describe('lookups on the embedded database', () => {
     // Ann's own write, acknowledged: the very next lookup shows it.
     await rotate(registry.app, ann);
     await expectCurrentLookup(ann);
+  });
+
+  it('a restarted registry answers a chain it preloaded without a lookup statement', async () => {
+    const dee = await registeredPerson(registry.app, 'dee');
+    await rotate(registry.app, dee);
+    await registry.close();
+    registry = await startRegistry();
+    const statements = lookupStatements;
+    await expectCurrentLookup(dee);
+    expect(lookupStatements).toBe(statements);
   });
 
   it('a checkpoint re-signed at the same size is the one served, with the proofs of its tree', async () => {

@@ -22,6 +22,12 @@ describe('GenerationalCache', () => {
     expect(cache.get('a')).toBe(10);
   });
 
+  it('set if there is room, fills the young generation and refuses what would age it', () => {
+    const cache = new GenerationalCache<string, number>(6);
+    expect(['a', 'b', 'c'].map((key, at) => cache.setIfRoom(key, at))).toEqual([true, true, false]);
+    expect(['a', 'b', 'c'].map((key) => cache.get(key))).toEqual([0, 1, undefined]);
+  });
+
   it('never holds more than its capacity', () => {
     const cache = new GenerationalCache<number, number>(100);
     for (let i = 0; i < 1000; i++) cache.set(i, i);
@@ -60,6 +66,15 @@ describe('GenerationalCache bounded by bytes', () => {
     cache.set('a', 'x'.repeat(600));
     expect(cache.get('a')).toBeUndefined();
     expect(cache.bytes).toBe(0);
+  });
+
+  it('set if there is room, refuses a value whose bytes would age the young generation', () => {
+    // Each generation holds 2 * KEY_OVERHEAD + 300 bytes.
+    const cache = new GenerationalCache<string, number>({ entries: 100, bytes: 2 * (2 * KEY_OVERHEAD + 300) }, (value) => value);
+    expect(cache.setIfRoom('a', 150)).toBe(true);
+    expect(cache.setIfRoom('b', 200)).toBe(false);
+    expect(cache.setIfRoom('c', 100)).toBe(true);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([150, undefined, 100]);
   });
 
   it('ages the young generation when the next value would pass its half', () => {

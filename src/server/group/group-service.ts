@@ -66,6 +66,11 @@ export class GroupService {
     return result;
   }
 
+  /** Fills the lookup cache with the first pages of the groups' chains, as far as it has room (chain-bundles.ts); how many. */
+  preloadLookups(): Promise<number> {
+    return this.bundles.preload(this.db);
+  }
+
   /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
   lookupJson(groupId: string, start = 0): Promise<Buffer> {
     assertPeersId(groupId, 'groupId');

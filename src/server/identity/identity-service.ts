@@ -105,6 +105,11 @@ export class IdentityService {
     return isForkAttempt(this.db.prisma, userId, body);
   }
 
+  /** Fills the lookup cache with the first pages of the identities' chains, as far as it has room (chain-bundles.ts); how many. */
+  preloadLookups(): Promise<number> {
+    return this.bundles.preload(this.db);
+  }
+
   /** GET /v1/users/{userId}: the live chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
   lookupJson(userId: string, start = 0): Promise<Buffer> {
     assertPeersId(userId, 'userId');
