@@ -1,7 +1,9 @@
 /**
- * Opens the registry's database: Postgres through @prisma/adapter-pg when a URL is configured,
- * otherwise an embedded Postgres (PGlite) in a data folder, so a fresh checkout needs no server.
- * Both run the same Prisma client and the same migrations.
+ * Opens the registry's database: Postgres when a URL is configured, otherwise an embedded Postgres
+ * (PGlite) in a data folder, so a fresh checkout needs no server. Both run the same migrations and
+ * the same Prisma client (through @prisma/adapter-pg or PGlite's adapter) for most statements; the
+ * hottest — every transaction (log writer, mirror, witness store) and the lookup rounds — run as
+ * raw SQL on the driver itself (`transaction`, `query`).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -63,7 +65,7 @@ export interface StatementOptions {
   prepared?: boolean;
 }
 
-/** One connection's worth of raw SQL, for migrations and the few statements Prisma cannot say. */
+/** One connection's worth of raw SQL: the session of every transaction (log writer, mirror, witness store) and of migrations. */
 export interface SqlSession {
   /** Runs a script of one or more statements, without parameters. */
   exec(script: string): Promise<void>;
@@ -226,7 +228,11 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
       client.on('error', ignoreSessionEnd);
       const finish = (statement: 'COMMIT' | 'ROLLBACK') =>
         client.query(statement).finally(() => client.removeListener('error', ignoreSessionEnd)).then(
-          () => client.release(),
+          (answer) => {
+            client.release();
+            // Postgres answers COMMIT of a transaction that failed with ROLLBACK, not an error.
+            if (answer.command !== statement) throw new Error(`the transaction ended with ${answer.command}, not ${statement}`);
+          },
           (error: unknown) => {
             client.release(true); // a session in an unknown state is not reused
             throw error;
@@ -244,9 +250,14 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
           query: queryOn(client),
         });
       } catch (error) {
-        // Not awaited: past the bound, a statement still running on the session (cancelled by
-        // statement_timeout) must not hold up the answer; ROLLBACK queues behind it.
-        finish('ROLLBACK').catch(() => {});
+        if (error instanceof TransactionTimeoutError) {
+          // Past the bound the session may never answer again (a half-open connection would hold
+          // a pool client for ever): it is closed, not reused, and Postgres rolls back a
+          // transaction whose connection ends.
+          client.release(true);
+        } else {
+          finish('ROLLBACK').catch(() => {});
+        }
         throw error;
       }
       await finish('COMMIT');

@@ -39,8 +39,9 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   // Postgres: shutting down, cannot connect now, too many connections, connection failures
   '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004',
-  // Postgres: a statement or lock wait past the transaction's bound, a session idle in its
-  // transaction past it (db/database.ts, TRANSACTION_TIMEOUT_MS)
+  // Postgres: a statement — or its wait for a lock — cancelled at the transaction's bound
+  // (statement_timeout), a lock not available (lock_timeout, should an operator set one), a
+  // session ended idle in its transaction past the bound (db/database.ts, TRANSACTION_TIMEOUT_MS)
   '57014', '55P03', '25P03',
   // db/database.ts: a transaction rolled back past its bound
   'TRANSACTION_TIMEOUT',
