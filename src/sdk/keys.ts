@@ -70,25 +70,26 @@ function webCryptoSigning(): Promise<SubtleCrypto | null> {
   return ed25519Signing;
 }
 
-/** A secret key as WebCrypto holds it, or null where tweetnacl signs it; and the bytes it was made from. */
+/** A secret key as WebCrypto holds it, or null where tweetnacl signs it; and the SHA-512 of the bytes it was made from. */
 interface ImportedKey {
   key: Promise<CryptoKey | null>;
-  from: Uint8Array;
+  digest: Uint8Array;
 }
 
 /**
  * Each secret key's import, kept for the life of its array. Keyed by the array, which a caller may
  * overwrite in place: tweetnacl would then sign with the new bytes, so the import is used only while
- * it was made from the array's current bytes (a 64-byte comparison; an import costs far more).
+ * it was made from the bytes read at this call (compared by their SHA-512, so no plain copy of the
+ * secret stays here; an import costs far more).
  */
 const importedKeys = new WeakMap<Uint8Array, ImportedKey>();
 
-function importedKey(subtle: SubtleCrypto, secretKey: Uint8Array): Promise<CryptoKey | null> {
-  const cached = importedKeys.get(secretKey);
-  if (cached !== undefined && bytesEqual(cached.from, secretKey)) return cached.key;
-  const from = secretKey.slice();
-  const key = webCryptoKey(subtle, from).catch(() => null);
-  importedKeys.set(secretKey, { key, from });
+function importedKey(subtle: SubtleCrypto, owner: Uint8Array, secretKey: Uint8Array): Promise<CryptoKey | null> {
+  const digest = nacl.hash(secretKey);
+  const cached = importedKeys.get(owner);
+  if (cached !== undefined && bytesEqual(cached.digest, digest)) return cached.key;
+  const key = webCryptoKey(subtle, secretKey).catch(() => null);
+  importedKeys.set(owner, { key, digest });
   return key;
 }
 
@@ -104,9 +105,10 @@ async function webCryptoKey(subtle: SubtleCrypto, secretKey: Uint8Array): Promis
   return x === toBase64Url(secretKey.subarray(32)) ? importSigningKey(subtle, seed) : null;
 }
 
-async function signWithBytes(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+/** Signs `message` with `secretKey`, both read when the signature was asked for; `owner` is the caller's array. */
+async function signWithBytes(message: Uint8Array, secretKey: Uint8Array, owner: Uint8Array): Promise<Uint8Array> {
   const subtle = await webCryptoSigning();
-  const webKey = subtle === null ? null : await importedKey(subtle, secretKey);
+  const webKey = subtle === null ? null : await importedKey(subtle, owner, secretKey);
   if (subtle === null || webKey === null) return nacl.sign.detached(message, secretKey);
   return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, webKey, message as Uint8Array<ArrayBuffer>));
 }
@@ -114,7 +116,8 @@ async function signWithBytes(message: Uint8Array, secretKey: Uint8Array): Promis
 /**
  * A signing function over a key pair, in the form the protocol's signing helpers take. WebCrypto
  * signs where it can, tweetnacl elsewhere: Ed25519 is deterministic, so the signature is the same.
- * It reads `key.secretKey` at each call, as tweetnacl does. Arguments tweetnacl refuses (a secret
+ * It reads `key.secretKey` and the message when called, as tweetnacl does (changing either while
+ * the signature is under way changes nothing). Arguments tweetnacl refuses (a secret
  * key not of 64 bytes, a message or key that is not a Uint8Array) throw its error synchronously.
  */
 export function signerFor(key: SigningKeyPair): SignMessage {
@@ -123,7 +126,7 @@ export function signerFor(key: SigningKeyPair): SignMessage {
     if (!(message instanceof Uint8Array) || !(secretKey instanceof Uint8Array) || secretKey.length !== nacl.sign.secretKeyLength) {
       return nacl.sign.detached(message, secretKey); // throws
     }
-    return signWithBytes(message, secretKey);
+    return signWithBytes(message.slice(), secretKey.slice(), secretKey);
   };
 }
 

@@ -99,6 +99,17 @@ describe('signerFor', () => {
     expect(await sign(message)).toEqual(nacl.sign.detached(message, pair.secretKey));
   });
 
+  it('signs the key and message it was called with, as tweetnacl does, when the caller zeroes them before the signature is done', async () => {
+    const key = signingKeyPairFromSeed(new Uint8Array(32).fill(12));
+    const pair = { publicKey: key.publicKey, secretKey: key.secretKey.slice() };
+    const message = new TextEncoder().encode('a record');
+    const asked = message.slice();
+    const signature = signerFor(pair)(asked);
+    pair.secretKey.fill(0);
+    asked.fill(0);
+    expect(await signature).toEqual(nacl.sign.detached(message, key.secretKey));
+  });
+
   it('keeps the secret key in WebCrypto as a key that cannot be exported', async () => {
     const sign = jest.spyOn(globalThis.crypto.subtle, 'sign');
     try {
