@@ -30,7 +30,7 @@ import {
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { systemClock } from '../../src/server/clock.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
-import { LookupReads, REPLICA_BEHIND_ROUNDS, REPLICA_REST_MS, type LookupRoundSource } from '../../src/server/log/lookup-reads.js';
+import { LookupReads, REPLICA_NOT_CURRENT_ROUNDS, REPLICA_REST_MS, type LookupRoundSource } from '../../src/server/log/lookup-reads.js';
 import { MapState } from '../../src/server/log/map-state.js';
 import { RegistryService } from '../../src/service.js';
 import { foundGroup, type Person } from '../helpers/groups.js';
@@ -238,7 +238,7 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
     const frank = await registered();
     await whileReplayPaused(async () => {
       await registered();
-      for (let round = 1; round < REPLICA_BEHIND_ROUNDS; round++) expect(await clockedRound(frank.head.userId)).toEqual({ source: 'primary behind', found: true });
+      for (let round = 1; round < REPLICA_NOT_CURRENT_ROUNDS; round++) expect(await clockedRound(frank.head.userId)).toEqual({ source: 'primary behind', found: true });
       expect(clocked.rests).toEqual([]);
       expect(await clockedRound(frank.head.userId)).toEqual({ source: 'primary behind', found: true });
       expect(clocked.rests).toEqual([REPLICA_REST_MS]);
@@ -246,7 +246,7 @@ async function registered(): Promise<{ keys: IdentityKeys; head: IdentityRecord;
       expect((await clockedRound(frank.head.userId)).source).toBe('primary resting');
       // Still behind after its rest: the next rest is twice as long.
       clocked.nowMs += 1;
-      for (let round = 0; round < REPLICA_BEHIND_ROUNDS; round++) expect((await clockedRound(frank.head.userId)).source).toBe('primary behind');
+      for (let round = 0; round < REPLICA_NOT_CURRENT_ROUNDS; round++) expect((await clockedRound(frank.head.userId)).source).toBe('primary behind');
       expect(clocked.rests).toEqual([REPLICA_REST_MS, 2 * REPLICA_REST_MS]);
     });
     clocked.nowMs += 2 * REPLICA_REST_MS;

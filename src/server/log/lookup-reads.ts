@@ -15,7 +15,7 @@
  *   looks up through any process, never sees an older head than its own write, however far the
  *   replica lags.
  * - A replica that fails (down, unreachable, a statement cancelled by a recovery conflict), or is
- *   found behind REPLICA_BEHIND_ROUNDS rounds in a row (it stopped following), costs the round
+ *   found behind (or ahead) REPLICA_NOT_CURRENT_ROUNDS rounds in a row (it stopped following), costs the round
  *   nothing but the wait: the round reads the primary, and the next rounds go straight to the
  *   primary for a rest before the replica is tried again: REPLICA_REST_MS, doubled for each rest
  *   in a row up to REPLICA_MAX_REST_MS, back to REPLICA_REST_MS once the replica served a round.
@@ -29,7 +29,7 @@ export const REPLICA_REST_MS = 5_000;
 /** The longest rest: a replica that keeps failing is still tried again once a minute. */
 export const REPLICA_MAX_REST_MS = 60_000;
 /** Rounds in a row that find the replica behind the primary before it is rested as if it had failed. */
-export const REPLICA_BEHIND_ROUNDS = 20;
+export const REPLICA_NOT_CURRENT_ROUNDS = 20;
 
 /** Where a round was read, and why: the `database` and `reason` labels of peerkeys_lookup_rounds_total. */
 export type LookupRoundSource =
@@ -37,7 +37,7 @@ export type LookupRoundSource =
   /**
    * no_replica: none configured; behind: its checkpoint was older than the primary's; ahead: its checkpoint was newer than
    * the primary's and not one the primary holds; failed: its statement failed; resting: it failed, or was behind or ahead
-   * REPLICA_BEHIND_ROUNDS rounds in a row, within its rest.
+   * REPLICA_NOT_CURRENT_ROUNDS rounds in a row, within its rest.
    */
   | { database: 'primary'; reason: 'no_replica' | 'behind' | 'ahead' | 'failed' | 'resting' };
 
@@ -87,9 +87,9 @@ export class LookupReads {
     if (answer === null) return fromPrimary('failed');
     const standing = await this.standing(answer.checkpoint, newest);
     if (standing !== 'current') {
-      if (++this.notCurrentInARow >= REPLICA_BEHIND_ROUNDS) {
+      if (++this.notCurrentInARow >= REPLICA_NOT_CURRENT_ROUNDS) {
         this.notCurrentInARow = 0;
-        this.rest(new Error(`the read replica's checkpoint was not the primary's newest (${standing}) ${REPLICA_BEHIND_ROUNDS} lookup rounds in a row`));
+        this.rest(new Error(`the read replica's checkpoint was not the primary's newest (${standing}) ${REPLICA_NOT_CURRENT_ROUNDS} lookup rounds in a row`));
       }
       return fromPrimary(standing);
     }
