@@ -109,8 +109,7 @@ describe('the lookup cache', () => {
     const page: Parameters<LookupCache['set']>[1] = { headIndex: 1, prefix: Buffer.alloc(1000) };
     cache.set('groups a 0', page);
     expect(cache.bytes).toBe(1000 + KEY_OVERHEAD);
-    page.proofs = { tree: '1 x -', inclusion: Buffer.alloc(300), map: Buffer.alloc(700) };
-    cache.set('groups a 0', page);
+    cache.set('groups a 0', { ...page, proofs: { tree: '1 x -', inclusion: Buffer.alloc(300), map: Buffer.alloc(700) } });
     expect(cache.bytes).toBe(2000 + KEY_OVERHEAD);
   });
 });

@@ -58,7 +58,7 @@ interface CachedPage {
   /** The page's JSON bytes up to and including the entries and `next`, without the closing brace. */
   prefix: Buffer;
   /** The proofs of the last answer served with this page. */
-  proofs?: PageProofs;
+  readonly proofs?: PageProofs;
 }
 
 /**
@@ -259,9 +259,9 @@ export class ChainBundles<R> {
       inclusion: Buffer.from(`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`),
       map: Buffer.from(proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`),
     };
-    page.proofs = proofs;
+    // A new entry, not the held one changed in place: the cache charges an entry when it is set.
     const cacheKey = this.cacheKey(key);
-    if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, page);
+    if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, { ...page, proofs });
     return proofs;
   }
 

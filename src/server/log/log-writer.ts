@@ -97,7 +97,7 @@ export class LogWriter {
    * for this size is the one this process computes.
    */
   async init(): Promise<void> {
-    this.committed(await this.locked(async (tx, size, map) => {
+    this.committed(await this.locked(async (tx, size, map, lock) => {
       const latest = await latestCheckpoint(tx);
       if (latest !== null && (await verifyCheckpointNote(latest.note, this.key.noteKey, nodeVerify)) === null) {
         throw new Error(
@@ -105,7 +105,7 @@ export class LogWriter {
             'start the registry with the LOG_SIGNING_KEY and LOG_ORIGIN that signed its log',
         );
       }
-      return this.keepFresh(tx, size, map, latest, Infinity);
+      return this.keepFresh(tx, size, map, lock, latest, Infinity);
     }));
   }
 
@@ -115,7 +115,7 @@ export class LogWriter {
    * that size. Returns the time of the latest checkpoint after it.
    */
   async refresh(maxAgeMs: number): Promise<number> {
-    const fresh = await this.locked(async (tx, size, map) => this.keepFresh(tx, size, map, await latestCheckpoint(tx), maxAgeMs));
+    const fresh = await this.locked(async (tx, size, map, lock) => this.keepFresh(tx, size, map, lock, await latestCheckpoint(tx), maxAgeMs));
     this.committed(fresh);
     return fresh.time;
   }
@@ -135,13 +135,13 @@ export class LogWriter {
   }
 
   /**
-   * Runs `work` in one transaction under the log lock, with the locked size and the key map at
-   * exactly that size. A map more than FOLD_UNDER_LOCK entries behind (another process wrote a
+   * Runs `work` in one transaction under the log lock, with the locked size, the key map at
+   * exactly that size, and the lock's order among this process's (LogWriter.locks). A map more than FOLD_UNDER_LOCK entries behind (another process wrote a
    * lot) is not caught up under the lock, where it would hold up every writer and outlast the
    * transaction: the transaction is given up, the map folds the entries outside it, and `work`
    * runs again.
    */
-  private async locked<T>(work: (tx: Sql, size: number, map: KeyMap) => Promise<T>): Promise<T> {
+  private async locked<T>(work: (tx: Sql, size: number, map: KeyMap, lock: number) => Promise<T>): Promise<T> {
     for (;;) {
       let behind: number | null = null;
       const result = await this.db.transaction(async (tx) => {
@@ -152,8 +152,7 @@ export class LogWriter {
         }
         const map = await this.map.at(size, tx);
         if (map === null) throw new Error(`the key map of size ${size} is older than the map this process holds: the log went back`);
-        this.locks++;
-        return { value: await work(tx, size, map) };
+        return { value: await work(tx, size, map, ++this.locks) };
       });
       if (result !== null) return result.value;
       await this.map.at(behind!);
@@ -162,10 +161,9 @@ export class LogWriter {
 
   /**
    * The work of init and refresh, under the log lock: `size` is the locked size, `map` the map at
-   * it, `latest` the newest checkpoint. Returns the latest checkpoint after it and its time.
+   * it, `lock` the lock's order, `latest` the newest checkpoint. Returns the latest checkpoint after it and its time.
    */
-  private async keepFresh(tx: Sql, size: number, map: KeyMap, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<{ lock: number; checkpoint: StoredCheckpoint; time: number }> {
-    const lock = this.locks;
+  private async keepFresh(tx: Sql, size: number, map: KeyMap, lock: number, latest: StoredCheckpoint | null, maxAgeMs: number): Promise<{ lock: number; checkpoint: StoredCheckpoint; time: number }> {
     const mapRoot = map.root();
     const signed = latest !== null && latest.size === size ? timeAndMapRoot(latest.note) : null;
     if (signed !== null && !bytesEqual(signed.mapRoot, mapRoot)) {
@@ -289,7 +287,7 @@ export class LogWriter {
   }
 
   private commit(batch: Pending[]): Promise<BatchOutcome> {
-    return this.locked(async (tx, size, base) => {
+    return this.locked(async (tx, size, base, lock) => {
       const now = this.clock.now();
       const acceptedAt = formatTimestamp(now);
       const ledger = new LedgerState(databaseStateStore(tx));
@@ -306,7 +304,7 @@ export class LogWriter {
           refused.push({ pending, error });
         }
       }
-      if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [], lock: this.locks };
+      if (decided.length === 0) return { accepted: [], refused, acceptedAt, checkpoint: null, map: null, completed: [], lock };
 
       // The map after the new entries is their fold (key-map-fold.ts) into the map at `size` (`base`),
       // exactly as a verifier computes it; a fork, so a rollback leaves the published map as it was.
@@ -329,7 +327,7 @@ export class LogWriter {
         checkpoint,
       );
       await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
-      return { accepted, refused, acceptedAt, checkpoint, map, completed, lock: this.locks };
+      return { accepted, refused, acceptedAt, checkpoint, map, completed, lock };
     });
   }
 }
