@@ -9,8 +9,9 @@
  * answers with, leaving the state unchanged, or updates the state and returns the chain's new head
  * — the value a verifiable map of the log's state keys by (kind, id) (issue 15).
  */
+import { toBase64Url } from '../protocol/encoding.js';
 import { canonicalJson } from '../protocol/json.js';
-import { canonicalRecordHash, type VerifySignature } from '../protocol/signing.js';
+import { canonicalRecordDigest, type VerifySignature } from '../protocol/signing.js';
 
 /** Every chained record names its kind in `type` and its place in its chain in `seq`. */
 export interface KindRecord {
@@ -88,6 +89,8 @@ export interface LogWrite {
   readonly canonical: string;
   /** recordHash(record) */
   readonly hash: string;
+  /** The SHA-256 digest that `hash` spells: what the key map stores (DESIGN.md §5.2). */
+  readonly digest: Uint8Array;
   readonly reads: ChainRef[];
   /** Set once the write is accepted. */
   readonly decision: Decision | undefined;
@@ -98,16 +101,23 @@ export interface LogWrite {
 export class Write<R extends KindRecord, S> implements LogWrite {
   readonly canonical: string;
   readonly hash: string;
+  readonly digest: Uint8Array;
   readonly reads: ChainRef[];
   private decided: Decision | undefined;
 
+  /**
+   * `canonical`: the record's canonical JSON when the caller already has it (parseCanonicalRecord),
+   * so that a write's record is encoded once; it must be `canonicalJson(record)`.
+   */
   constructor(
     readonly kind: EntryKind<R, S>,
     readonly record: R,
     readonly mode: WriteMode = record.seq === 0 ? 'genesis' : 'successor',
+    canonical?: string,
   ) {
-    this.canonical = canonicalJson(record);
-    this.hash = canonicalRecordHash(this.canonical);
+    this.canonical = canonical ?? canonicalJson(record);
+    this.digest = canonicalRecordDigest(this.canonical);
+    this.hash = toBase64Url(this.digest);
     this.reads = kind.reads(record);
   }
 

@@ -46,13 +46,20 @@ function keyAndStatus(entry: LogEntry<MapRecord>): { key: MapKey; status: MapSta
   throw invalid(entry, `a record of type ${JSON.stringify(record.type)} has no key in the map`);
 }
 
+/**
+ * A log entry to fold. `recordHash`: the record's hash (SHA-256 of its canonical JSON) when the
+ * caller already has it, as the log writer does (ledger/entry-kind.ts, Write.digest); it must be
+ * exactly that.
+ */
+export type FoldEntry = LogEntry<MapRecord> & { recordHash?: Uint8Array };
+
 /** The map update one log entry makes: its key's value becomes this record's head. */
-export function mapUpdateOf(entry: LogEntry<MapRecord>): MapUpdate {
+export function mapUpdateOf(entry: FoldEntry): MapUpdate {
   if (!Number.isSafeInteger(entry.index) || entry.index < 0) throw invalid(entry, 'the index is not an integer from 0 to 2^53 - 1');
   const { key, status } = keyAndStatus(entry);
   const seq = (entry.record as { seq?: unknown }).seq;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw invalid(entry, 'seq is not an integer from 0 to 2^53 - 1');
-  return { key, value: { recordHash: sha256(canonicalBytes(entry.record)), index: entry.index, seq, status } };
+  return { key, value: { recordHash: entry.recordHash ?? sha256(canonicalBytes(entry.record)), index: entry.index, seq, status } };
 }
 
 /**
@@ -60,7 +67,7 @@ export function mapUpdateOf(entry: LogEntry<MapRecord>): MapUpdate {
  * index `start` (0 for a fold from the beginning, a snapshot's size to continue one), and each
  * next one the index after: a gap or a repeat would make a different map.
  */
-export function* mapUpdatesOf(entries: Iterable<LogEntry<MapRecord>>, start = 0): Generator<MapUpdate> {
+export function* mapUpdatesOf(entries: Iterable<FoldEntry>, start = 0): Generator<MapUpdate> {
   let expected = start;
   for (const entry of entries) {
     if (entry.index !== expected) throw invalid(entry, `expected the entry at index ${expected}`);

@@ -4,7 +4,7 @@
  * keeps a signature made for one purpose from being replayed for another.
  */
 import { isReducedScalar } from './ed25519.js';
-import { concatBytes, toBase64Url, utf8 } from './encoding.js';
+import { toBase64Url, utf8 } from './encoding.js';
 import { canonicalJson } from './json.js';
 import { sha256 } from './hash.js';
 
@@ -20,7 +20,16 @@ export type SignMessage = (message: Uint8Array) => Uint8Array | Promise<Uint8Arr
 export function signingInput(type: string, record: object, omit: readonly string[]): Uint8Array {
   // fromEntries defines own properties: assigning would turn a "__proto__" field into a prototype and drop it.
   const unsigned = Object.fromEntries(Object.entries(record).filter(([key]) => !omit.includes(key)));
-  return concatBytes(utf8(`${SIGNING_PREFIX}${type}\n`), utf8(canonicalJson(unsigned)));
+  return utf8(`${SIGNING_PREFIX}${type}\n${canonicalJson(unsigned)}`);
+}
+
+/**
+ * A record that passed its schema and size limit, with its canonical JSON (`canonicalJson(record)`):
+ * encoded once, for the limit, and handed on to whatever hashes or stores the record.
+ */
+export interface CanonicalRecord<R> {
+  record: R;
+  canonical: string;
 }
 
 /** The canonical bytes of a whole record, signatures included. */
@@ -35,7 +44,12 @@ export function recordHash(record: object): string {
 
 /** recordHash of the record whose canonical JSON is `canonical`, without encoding it again. */
 export function canonicalRecordHash(canonical: string): string {
-  return toBase64Url(sha256(utf8(canonical)));
+  return toBase64Url(canonicalRecordDigest(canonical));
+}
+
+/** The SHA-256 digest that canonicalRecordHash spells in base64url. */
+export function canonicalRecordDigest(canonical: string): Uint8Array {
+  return sha256(utf8(canonical));
 }
 
 /**

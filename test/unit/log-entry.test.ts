@@ -1,12 +1,28 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { fromUtf8 } from '../../src/protocol/encoding.js';
-import { logLeafBytes, logLeafHash } from '../../src/protocol/log-entry.js';
+import { canonicalJson } from '../../src/protocol/json.js';
+import { logLeafBytes, logLeafBytesOf, logLeafHash } from '../../src/protocol/log-entry.js';
 
 describe('logLeafBytes', () => {
   it('is JCS({ acceptedAt, record }) (DESIGN.md §5)', () => {
     const bytes = logLeafBytes('2026-11-24T21:00:00.000Z', { type: 'identity', seq: 0, a: 'é' });
     expect(fromUtf8(bytes)).toBe('{"acceptedAt":"2026-11-24T21:00:00.000Z","record":{"a":"é","seq":0,"type":"identity"}}');
+  });
+
+  it('spliced from the canonical record (logLeafBytesOf) is exactly JCS of the two-member object', () => {
+    // Any record and time: names and strings needing escapes, non-ASCII, nesting.
+    const json = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.string({ unit: 'binary' }), fc.maxSafeInteger(), fc.boolean(), fc.constant(null), fc.array(tie('value')), fc.dictionary(fc.string({ unit: 'binary' }), tie('value'))),
+    })).value;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.dictionary(fc.string({ unit: 'binary' }), json), (acceptedAt, record) => {
+        const expected = canonicalize({ acceptedAt, record }) as string;
+        expect(fromUtf8(logLeafBytesOf(acceptedAt, canonicalJson(record)))).toBe(expected);
+      }),
+    );
   });
 });
 

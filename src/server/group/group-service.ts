@@ -3,7 +3,8 @@ import type { Database } from '../../db/database.js';
 import { groupKind, Write } from '../../ledger/index.js';
 import { readGroupsOfPage } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
+import { parseCanonicalGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
+import type { CanonicalRecord } from '../../protocol/signing.js';
 import type { Clock } from '../clock.js';
 import { admitGroupId, assertPathId, assertPeersId, checkClockSkew, type IdPolicy } from '../admission-policy.js';
 import type { WriteCounter } from '../http/write-budgets.js';
@@ -34,34 +35,35 @@ export class GroupService {
 
   /** POST /v1/groups: a genesis record. */
   async register(body: unknown): Promise<AppendResult> {
-    const record = await this.admit(body);
+    const parsed = await this.admit(body);
+    const { record } = parsed;
     if (record.seq !== 0) throw new ProtocolError('SEQ_MISMATCH', 'the record is not a genesis; updates go to POST /v1/groups/{groupId}');
     // Admission policy, before anything that reads the registry's state (the group rules read the
     // admin's identity under the log lock): a squatter learns nothing about whether the id is taken.
     admitGroupId(this.idPolicy, record);
-    return this.append(record, 'genesis');
+    return this.append(parsed, 'genesis');
   }
 
   /** POST /v1/groups/{groupId}: an update. */
   async submit(groupId: string, body: unknown): Promise<AppendResult> {
     assertPeersId(groupId, 'groupId');
-    const record = await this.admit(body);
-    assertPathId(record.groupId, groupId, 'groupId');
-    if (record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/groups');
-    return this.append(record, 'successor');
+    const parsed = await this.admit(body);
+    assertPathId(parsed.record.groupId, groupId, 'groupId');
+    if (parsed.record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/groups');
+    return this.append(parsed, 'successor');
   }
 
-  /** The checks that need no state, done before a write waits for the log lock. */
-  private async admit(body: unknown): Promise<GroupRecord> {
-    const record = parseGroupRecord(body);
-    checkClockSkew(record.createdAt, this.clock.now());
-    await verifyGroupSignature(record, nodeVerify);
-    return record;
+  /** The checks that need no state, done before a write waits for the log lock; the record with its canonical JSON. */
+  private async admit(body: unknown): Promise<CanonicalRecord<GroupRecord>> {
+    const parsed = parseCanonicalGroupRecord(body);
+    checkClockSkew(parsed.record.createdAt, this.clock.now());
+    await verifyGroupSignature(parsed.record, nodeVerify);
+    return parsed;
   }
 
   /** Appends the record and, once its transaction has committed, counts it against the group's write budget. */
-  private async append(record: GroupRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const result = await this.writer.append(new Write(groupKind, record, mode));
+  private async append({ record, canonical }: CanonicalRecord<GroupRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const result = await this.writer.append(new Write(groupKind, record, mode, canonical));
     await this.budget.committed(record.groupId);
     return result;
   }

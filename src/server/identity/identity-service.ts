@@ -3,7 +3,8 @@ import type { Database } from '../../db/database.js';
 import { identityKind, Write } from '../../ledger/index.js';
 import { readHead, readHistoryPage } from '../../db/identity-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
+import { parseCanonicalIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
+import type { CanonicalRecord } from '../../protocol/signing.js';
 import { checkGenesis } from '../../protocol/identity-rules.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
@@ -45,29 +46,29 @@ export class IdentityService {
 
   /** POST /v1/users: a genesis record. */
   async register(body: unknown): Promise<AppendResult> {
-    const record = await this.admit(body);
-    checkGenesis(record);
+    const parsed = await this.admit(body);
+    checkGenesis(parsed.record);
     // Admission policy, after the protocol's own genesis rules and before anything that reads the
     // registry's state: a squatter learns nothing about whether the id is taken.
-    admitUserId(this.idPolicy, record);
-    return this.append(record, 'genesis');
+    admitUserId(this.idPolicy, parsed.record);
+    return this.append(parsed, 'genesis');
   }
 
   /** POST /v1/users/{userId}: an update, revocation or recovery. */
   async submit(userId: string, body: unknown): Promise<AppendResult> {
     assertPeersId(userId, 'userId');
-    const record = await this.admit(body);
-    assertPathId(record.userId, userId, 'userId');
-    if (record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/users');
-    return this.append(record, 'successor');
+    const parsed = await this.admit(body);
+    assertPathId(parsed.record.userId, userId, 'userId');
+    if (parsed.record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/users');
+    return this.append(parsed, 'successor');
   }
 
-  /** The checks that need no state, done before a write waits for the log lock. */
-  private async admit(body: unknown): Promise<IdentityRecord> {
-    const record = parseIdentityRecord(body);
-    checkClockSkew(record.createdAt, this.clock.now());
-    await verifyIdentitySignatures(record, nodeVerify);
-    return record;
+  /** The checks that need no state, done before a write waits for the log lock; the record with its canonical JSON. */
+  private async admit(body: unknown): Promise<CanonicalRecord<IdentityRecord>> {
+    const parsed = parseCanonicalIdentityRecord(body);
+    checkClockSkew(parsed.record.createdAt, this.clock.now());
+    await verifyIdentitySignatures(parsed.record, nodeVerify);
+    return parsed;
   }
 
   /**
@@ -75,8 +76,8 @@ export class IdentityService {
    * write budget — here, in the write's own path, so a refused write is never counted whatever
    * happens to its connection. A recovery is never counted (DESIGN.md §6, "Rate limits").
    */
-  private async append(record: IdentityRecord, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const write = new Write(identityKind, record, mode);
+  private async append({ record, canonical }: CanonicalRecord<IdentityRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const write = new Write(identityKind, record, mode, canonical);
     const result = await this.writer.append(write);
     if (write.decision?.change !== 'recovery') await this.budget.committed(record.userId);
     return result;
