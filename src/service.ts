@@ -30,6 +30,7 @@ import { MapState } from './server/log/map-state.js';
 import { SubtreeStore } from './db/subtree-store.js';
 import { WitnessSubmitter } from './server/log/witness-submitter.js';
 import { nodeVerify } from './node/node-ed25519.js';
+import { useNodeSha256 } from './node/node-sha256.js';
 import { useSodiumKeyCheck } from './node/sodium-key-check.js';
 
 export interface ServiceOverrides {
@@ -74,8 +75,10 @@ export class RegistryService {
   static async create(config: Config, overrides: ServiceOverrides = {}): Promise<RegistryService> {
     const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'peerkeys' } });
     const clock = overrides.clock ?? systemClock;
-    // Every write brings keys this process has not met: check them with libsodium, not pure JS.
+    // Every write brings keys this process has not met: check them with libsodium, not pure JS;
+    // and every write hashes its record, its leaf and a path of the key map: with OpenSSL.
     await useSodiumKeyCheck();
+    useNodeSha256();
     const db = overrides.database ?? (await openDatabase(config.database));
     let redis: Redis | null = null;
     try {

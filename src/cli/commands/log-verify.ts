@@ -4,6 +4,7 @@
  * Both replay the log through src/ledger/replay.ts.
  */
 import { FollowerFeed } from '../../mirror/follower-feed.js';
+import { useNodeSha256 } from '../../node/node-sha256.js';
 import { useSodiumKeyCheck } from '../../node/sodium-key-check.js';
 import { DEFAULT_MAX_CHECKPOINT_AGE_MS } from '../../sdk/map-verify.js';
 import { EXIT, integerOption, UsageError, JSON_OPTION_HELP, REGISTRY_OPTIONS, REGISTRY_OPTIONS_HELP, stringOption, type Command } from '../command.js';
@@ -70,8 +71,10 @@ entries (the signed note is printed: keep it as evidence); 4 registry unreachabl
     const cursorPath = stringOption(values, 'cursor') ?? defaultCursorPath(statePath(invocation), target.key);
     const maxEntries = values['max-entries'] === undefined ? undefined : integerOption(values, 'max-entries', 0);
     const tiles = tilesOption(values);
-    // The audit replays every record, each with keys to check: libsodium's check, not pure JS.
+    // The audit replays every record, each with keys to check and hashes to compute: libsodium's
+    // key check and OpenSSL's SHA-256, not pure JS.
     await useSodiumKeyCheck();
+    useNodeSha256();
     const bar = ui.progress('verifying log entries');
     const report = await verifyRemoteLog({
       // Any age: clients refuse an old checkpoint (STALE_CHECKPOINT), an audit checks the log it signs and says how old it is.

@@ -11,6 +11,7 @@ import { openDatabase } from '../../db/database.js';
 import { auditLog } from '../../db/log-audit.js';
 import { loadLogKey, type LogKey } from '../../node/log-key.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
+import { useNodeSha256 } from '../../node/node-sha256.js';
 import { useSodiumKeyCheck } from '../../node/sodium-key-check.js';
 import { CommandFailure } from '../failure.js';
 import type { Ui } from '../output.js';
@@ -69,8 +70,10 @@ async function auditKey(db: Database, config: Config, explicitOrigin: string | u
 
 export async function verifyLogCommand(config: Config, options: { ui: Ui; explicitOrigin?: string | undefined }): Promise<number> {
   const { ui } = options;
-  // The audit replays every record, each with keys to check: libsodium's check, not pure JS.
+  // The audit replays every record, each with keys to check and hashes to compute: libsodium's
+  // key check and OpenSSL's SHA-256, not pure JS.
   await useSodiumKeyCheck();
+  useNodeSha256();
   const db = await openDatabase(config.database);
   try {
     const { key, note } = await auditKey(db, config, options.explicitOrigin);
