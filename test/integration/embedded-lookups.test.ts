@@ -4,10 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MapKey } from '../../src/protocol/key-map.js';
+import { createIdentityRecord, generateIdentityKeys, RegistryClient } from '../../src/sdk/index.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
 import { registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import type { Reply } from '../helpers/http.js';
+import { registerPageFixtures } from '../helpers/lookup-page.js';
 import { headValue, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { waitFor } from '../helpers/wait.js';
@@ -22,7 +24,7 @@ let counted: TestDatabase;
 const logSeed = new Uint8Array(randomBytes(32));
 
 /** A registry on the counted database, with a fresh checkpoint of the same size every second, to see lookups follow it. */
-const startRegistry = () => startTestRegistry({ database: counted, logSeed, env: { CHECKPOINT_INTERVAL_SECONDS: '1' } });
+const startRegistry = (env: Record<string, string> = {}) => startTestRegistry({ database: counted, logSeed, env: { CHECKPOINT_INTERVAL_SECONDS: '1', ...env } });
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
@@ -46,7 +48,7 @@ afterAll(async () => {
 }, SETUP_TIMEOUT_MS);
 
 /** A lookup of `person` that must answer 200 with the head the test expects, proven against the checkpoint it carries. */
-async function expectCurrentLookup(person: Person): Promise<Reply> {
+async function expectCurrentLookup(person: Pick<Person, 'userId' | 'records'>): Promise<Reply> {
   const reply = await registry.api.get(`/v1/users/${person.userId}`);
   expectWith(reply.status, reply.text).toBe(200);
   const key: MapKey = { kind: 'user', id: person.userId };
@@ -108,6 +110,70 @@ describe('lookups on the embedded database', () => {
     expect(served.time).toBeGreaterThanOrEqual((await registryCheckpoint(fresh, registry.service.logKey.noteKey)).time);
     expect(served.size).toBe(signedBefore.size);
     expect([after.body.proof, after.body.mapProof]).toEqual([before.body.proof, before.body.mapProof]);
+    expect(lookupStatements).toBe(statements);
+  });
+});
+
+/** A lookup's body without its checkpoint, which a registry re-signs at the same size every second here. */
+const withoutCheckpoint = (body: Record<string, unknown>) => ({ ...body, checkpoint: undefined });
+
+describe('pages the log writer hands over on the embedded database', () => {
+  it('a created, a rotated and a revoked chain are answered without a lookup statement, as the database holds them, and verify with the SDK', async () => {
+    const { alice, bob, carol } = await registerPageFixtures(registry);
+    const eve = await registeredPerson(registry.app, 'eve');
+    await rotate(registry.app, eve);
+    await rotate(registry.app, eve);
+    const gus = await registeredPerson(registry.app, 'gus');
+    const client = new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey });
+    const statements = lookupStatements;
+    const held = new Map<string, Record<string, unknown>>();
+    for (const person of [alice, bob, eve, gus]) {
+      await expectCurrentLookup(person);
+      const verified = await client.lookup(person.userId);
+      expect(verified.entries.map((e) => e.record)).toEqual(person.records);
+      held.set(person.userId, (await registry.api.get(`/v1/users/${person.userId}`)).body);
+    }
+    expect(lookupStatements).toBe(statements);
+
+    // A recovery drops the thief's record from the live chain: its page is read, not made from the held one.
+    const recovered = await expectCurrentLookup(carol);
+    expect(lookupStatements).toBe(statements + 1);
+    expect(recovered.body.entries.map((e: { record: unknown }) => e.record)).toEqual(carol.records);
+
+    // A restarted registry reads the same pages from the database (the log has not moved: the same proofs).
+    await registry.close();
+    registry = await startRegistry();
+    for (const [userId, body] of held) expect(withoutCheckpoint((await registry.api.get(`/v1/users/${userId}`)).body)).toEqual(withoutCheckpoint(body));
+  });
+
+  it('a record that does not fit on the held page is left to the next page, as the database cuts it', async () => {
+    // A page bound that holds a genesis record but not a second one (the database's cut counts each at its bytes + 100).
+    await registry.close();
+    registry = await startRegistry({ PAGE_MAX_BYTES: '1200' });
+    const fay = await registeredPerson(registry.app, 'fay');
+    await rotate(registry.app, fay);
+    const statements = lookupStatements;
+    const reply = await registry.api.get(`/v1/users/${fay.userId}`);
+    expectWith(reply.status, reply.text).toBe(200);
+    expect(lookupStatements).toBe(statements);
+    expect(reply.body.entries.map((e: { record: unknown }) => e.record)).toEqual(fay.records.slice(0, 1));
+    expect(reply.body.next).toBe(1);
+    await registry.close();
+    registry = await startRegistry({ PAGE_MAX_BYTES: '1200' });
+    expect(withoutCheckpoint((await registry.api.get(`/v1/users/${fay.userId}`)).body)).toEqual(withoutCheckpoint(reply.body));
+    await registry.close();
+    registry = await startRegistry();
+  });
+
+  it("an id with no chain is a 404 with the map's proof of its absence, without a lookup statement", async () => {
+    const { userId } = await createIdentityRecord(generateIdentityKeys(), { name: 'Nobody' });
+    const statements = lookupStatements;
+    const reply = await registry.api.get(`/v1/users/${userId}`);
+    expectWith(reply.status, reply.text).toBe(404);
+    expect(reply.body.code).toBe('NOT_FOUND');
+    expect(await provenValue(reply.body.checkpoint, registry.service.logKey.noteKey, { kind: 'user', id: userId }, reply.body.mapProof)).toBeNull();
+    const latest = await registryCheckpoint((await registry.api.get('/v1/log/checkpoint')).text, registry.service.logKey.noteKey);
+    expect((await registryCheckpoint(reply.body.checkpoint, registry.service.logKey.noteKey)).size).toBe(latest.size);
     expect(lookupStatements).toBe(statements);
   });
 });
