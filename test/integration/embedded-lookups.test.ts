@@ -7,7 +7,7 @@ import type { MapKey } from '../../src/protocol/key-map.js';
 import { createIdentityRecord, generateIdentityKeys, RegistryClient } from '../../src/sdk/index.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
-import { registeredPerson, rotate, type Person } from '../helpers/groups.js';
+import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import type { Reply } from '../helpers/http.js';
 import { registerPageFixtures } from '../helpers/lookup-page.js';
 import { headValue, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
@@ -144,6 +144,27 @@ describe('pages the log writer hands over on the embedded database', () => {
     await registry.close();
     registry = await startRegistry();
     for (const [userId, body] of held) expect(withoutCheckpoint((await registry.api.get(`/v1/users/${userId}`)).body)).toEqual(withoutCheckpoint(body));
+  });
+
+  it('a founded and an updated group are answered without a lookup statement, as the database holds them', async () => {
+    const ida = await registeredPerson(registry.app, 'ida');
+    const jon = await registeredPerson(registry.app, 'jon');
+    const genesis = await foundGroup(ida, 'handed over');
+    const founded = await registry.api.post('/v1/groups', genesis);
+    expectWith(founded.status, founded.text).toBe(201);
+    const update = await groupUpdate(genesis, ida, [asMember(ida, 'founder'), asMember(jon, 'reader')]);
+    const updated = await registry.api.post(`/v1/groups/${genesis.groupId}`, update);
+    expectWith(updated.status, updated.text).toBe(200);
+    const statements = lookupStatements;
+    const reply = await registry.api.get(`/v1/groups/${genesis.groupId}`);
+    expectWith(reply.status, reply.text).toBe(200);
+    expect(reply.body.entries.map((e: { record: unknown }) => e.record)).toEqual([genesis, update]);
+    const value = await provenValue(reply.body.checkpoint, registry.service.logKey.noteKey, { kind: 'group', id: genesis.groupId }, reply.body.mapProof);
+    expect(shown(value)).toEqual(shown(headValue(reply.body.entries.at(-1))));
+    expect(lookupStatements).toBe(statements);
+    await registry.close();
+    registry = await startRegistry();
+    expect(withoutCheckpoint((await registry.api.get(`/v1/groups/${genesis.groupId}`)).body)).toEqual(withoutCheckpoint(reply.body));
   });
 
   it('a record that does not fit on the held page is left to the next page, as the database cuts it', async () => {
