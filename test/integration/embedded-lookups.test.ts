@@ -10,13 +10,13 @@ import { expectWith } from '../helpers/expect-with.js';
 import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import type { Reply } from '../helpers/http.js';
 import { registerPageFixtures } from '../helpers/lookup-page.js';
-import { headValue, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
+import { headValue, isLookupRound, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { waitFor } from '../helpers/wait.js';
 
 let database: TestDatabase;
 let registry: TestRegistry;
-/** Lookup statements (db/chain-lookups.ts: the only one that reads the chains with the latest checkpoint) run so far. */
+/** Lookup rounds (db/chain-lookups.ts: the only statement that reads the chains with the latest checkpoint) run so far. */
 let lookupStatements = 0;
 /** The test database with its lookup statements counted. */
 let counted: TestDatabase;
@@ -34,7 +34,7 @@ beforeAll(async () => {
     db: {
       ...database.db,
       async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-        if (text.includes('FROM log_checkpoints') && text.includes('AS chains')) lookupStatements++;
+        if (isLookupRound(text)) lookupStatements++;
         return database.db.query<T>(text, params);
       },
     },

@@ -11,7 +11,9 @@
  * - A registry that is its log's only writer (the embedded database, §9) knows the latest
  *   checkpoint without asking: its writer's newest commit. A page it holds whose proofs are
  *   against that checkpoint's tree, or whose head the map of that size still names, is answered
- *   without a round; anything else goes to a round as above.
+ *   without a round, and so is an id that map does not hold (a 404 with its proof of absence); its
+ *   writer hands over each batch it commits, so the first pages of the chains it wrote are held at
+ *   their new heads (handOver). Anything else goes to a round as above.
  * - A page of a chain at a given head index never changes (a recovery makes a new head with a new
  *   index), so its JSON is cached by head index in any number of processes, in a cache bounded by
  *   bytes (generational-cache.ts). Records are spliced in as their stored canonical text, which is
@@ -20,7 +22,8 @@
  * - Proofs come from the subtree cache and the key map (map-state.ts). The inclusion proof and the
  *   map proof of the last answer are kept with the page, keyed by the tree they prove against
  *   (size, log root, map root), not by the note: a checkpoint re-signed at the same size (a new
- *   time line, every CHECKPOINT_INTERVAL_SECONDS) keeps them, and its note is spliced in between.
+ *   time line, every CHECKPOINT_INTERVAL_SECONDS) keeps them, and its note is spliced in between —
+ *   as long as the cache would hold every chain's page with its proofs (prove).
  *   A page gets proofs against a tree only from a round whose checkpoint is of that tree and that
  *   confirmed the page's head index (or, on the only writer, from the map of that size), so a
  *   cached page never pairs with a proof or checkpoint it does not match.
