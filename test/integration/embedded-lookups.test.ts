@@ -42,6 +42,12 @@ beforeAll(async () => {
   registry = await startRegistry();
 }, SETUP_TIMEOUT_MS);
 
+/** Restarts the registry on the same database, with `env` (none: the suite's). */
+async function restart(env: Record<string, string> = {}): Promise<void> {
+  await registry.close();
+  registry = await startRegistry(env);
+}
+
 afterAll(async () => {
   await registry?.close();
   await database?.close();
@@ -84,8 +90,7 @@ describe('lookups on the embedded database', () => {
   it('a restarted registry answers a chain it preloaded without a lookup statement', async () => {
     const dee = await registeredPerson(registry.app, 'dee');
     await rotate(registry.app, dee);
-    await registry.close();
-    registry = await startRegistry();
+    await restart();
     const statements = lookupStatements;
     await expectCurrentLookup(dee);
     expect(lookupStatements).toBe(statements);
@@ -141,8 +146,7 @@ describe('pages the log writer hands over on the embedded database', () => {
     expect(recovered.body.entries.map((e: { record: unknown }) => e.record)).toEqual(carol.records);
 
     // A restarted registry reads the same pages from the database (the log has not moved: the same proofs).
-    await registry.close();
-    registry = await startRegistry();
+    await restart();
     for (const [userId, body] of held) expect(withoutCheckpoint((await registry.api.get(`/v1/users/${userId}`)).body)).toEqual(withoutCheckpoint(body));
   });
 
@@ -162,15 +166,13 @@ describe('pages the log writer hands over on the embedded database', () => {
     const value = await provenValue(reply.body.checkpoint, registry.service.logKey.noteKey, { kind: 'group', id: genesis.groupId }, reply.body.mapProof);
     expect(shown(value)).toEqual(shown(headValue(reply.body.entries.at(-1))));
     expect(lookupStatements).toBe(statements);
-    await registry.close();
-    registry = await startRegistry();
+    await restart();
     expect(withoutCheckpoint((await registry.api.get(`/v1/groups/${genesis.groupId}`)).body)).toEqual(withoutCheckpoint(reply.body));
   });
 
   it('a record that does not fit on the held page is left to the next page, as the database cuts it', async () => {
     // A page bound that holds a genesis record but not a second one (the database's cut counts each at its bytes + 100).
-    await registry.close();
-    registry = await startRegistry({ PAGE_MAX_BYTES: '1200' });
+    await restart({ PAGE_MAX_BYTES: '1200' });
     const fay = await registeredPerson(registry.app, 'fay');
     await rotate(registry.app, fay);
     const statements = lookupStatements;
@@ -179,17 +181,14 @@ describe('pages the log writer hands over on the embedded database', () => {
     expect(lookupStatements).toBe(statements);
     expect(reply.body.entries.map((e: { record: unknown }) => e.record)).toEqual(fay.records.slice(0, 1));
     expect(reply.body.next).toBe(1);
-    await registry.close();
-    registry = await startRegistry({ PAGE_MAX_BYTES: '1200' });
+    await restart({ PAGE_MAX_BYTES: '1200' });
     expect(withoutCheckpoint((await registry.api.get(`/v1/users/${fay.userId}`)).body)).toEqual(withoutCheckpoint(reply.body));
-    await registry.close();
-    registry = await startRegistry();
+    await restart();
   });
 
   it('a cache too small for every page with its proofs keeps the pages alone, and answers them from memory, proved again', async () => {
     // Room for a few pages, not for the suite's chains with their proofs (about 2.5 KB each).
-    await registry.close();
-    registry = await startRegistry({ LOOKUP_CACHE_BYTES: '20000' });
+    await restart({ LOOKUP_CACHE_BYTES: '20000' });
     const hal = await registeredPerson(registry.app, 'hal');
     await rotate(registry.app, hal);
     const statements = lookupStatements;
@@ -197,8 +196,7 @@ describe('pages the log writer hands over on the embedded database', () => {
     const again = await expectCurrentLookup(hal);
     expect(withoutCheckpoint(again.body)).toEqual(withoutCheckpoint(first.body));
     expect(lookupStatements).toBe(statements);
-    await registry.close();
-    registry = await startRegistry();
+    await restart();
   });
 
   it("an id with no chain is a 404 with the map's proof of its absence, without a lookup statement", async () => {
