@@ -72,15 +72,6 @@ export class GenerationalCache<K, V> {
     return true;
   }
 
-  /**
-   * Whether `count` entries, each charged `bytes` by sizeOf, fit in one generation: held that way,
-   * every one of them stays held from one hit to the next, whatever the order of the hits.
-   */
-  holds(count: number, bytes: number): boolean {
-    const half = this.half();
-    return count <= half.entries && count * (bytes + KEY_OVERHEAD) <= half.bytes;
-  }
-
   /** The bytes held by both generations, as charged. */
   get bytes(): number {
     return this.young.bytes + this.old.bytes;

@@ -186,19 +186,6 @@ describe('pages the log writer hands over on the embedded database', () => {
     await restart();
   });
 
-  it('a cache too small for every page with its proofs keeps the pages alone, and answers them from memory, proved again', async () => {
-    // Room for a few pages, not for the suite's chains with their proofs (about 2.5 KB each).
-    await restart({ LOOKUP_CACHE_BYTES: '20000' });
-    const hal = await registeredPerson(registry.app, 'hal');
-    await rotate(registry.app, hal);
-    const statements = lookupStatements;
-    const first = await expectCurrentLookup(hal);
-    const again = await expectCurrentLookup(hal);
-    expect(withoutCheckpoint(again.body)).toEqual(withoutCheckpoint(first.body));
-    expect(lookupStatements).toBe(statements);
-    await restart();
-  });
-
   it("an id with no chain is a 404 with the map's proof of its absence, without a lookup statement", async () => {
     const { userId } = await createIdentityRecord(generateIdentityKeys(), { name: 'Nobody' });
     const statements = lookupStatements;

@@ -28,14 +28,6 @@ describe('GenerationalCache', () => {
     expect(['a', 'b', 'c'].map((key) => cache.get(key))).toEqual([0, 1, undefined]);
   });
 
-  it('says whether entries of a size all fit in one generation (half of its capacity), by count and by bytes', () => {
-    const cache = new GenerationalCache<string, string>({ entries: 100, bytes: 2 * 10 * (KEY_OVERHEAD + 100) }, (value) => value.length);
-    expect(cache.holds(10, 100)).toBe(true);
-    expect(cache.holds(11, 100)).toBe(false);
-    expect(cache.holds(10, 101)).toBe(false);
-    expect(cache.holds(51, 0)).toBe(false);
-  });
-
   it('never holds more than its capacity', () => {
     const cache = new GenerationalCache<number, number>(100);
     for (let i = 0; i < 1000; i++) cache.set(i, i);

@@ -22,8 +22,7 @@
  * - Proofs come from the subtree cache and the key map (map-state.ts). The inclusion proof and the
  *   map proof of the last answer are kept with the page, keyed by the tree they prove against
  *   (size, log root, map root), not by the note: a checkpoint re-signed at the same size (a new
- *   time line, every CHECKPOINT_INTERVAL_SECONDS) keeps them, and its note is spliced in between —
- *   as long as the cache would hold every chain's page with its proofs (prove).
+ *   time line, every CHECKPOINT_INTERVAL_SECONDS) keeps them, and its note is spliced in between.
  *   A page gets proofs against a tree only from a round whose checkpoint is of that tree and that
  *   confirmed the page's head index (or, on the only writer, from the map of that size), so a
  *   cached page never pairs with a proof or checkpoint it does not match.
@@ -276,19 +275,13 @@ export class ChainBundles<R> {
     if (page?.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
     const map = await this.mapOf(note);
     if (map === null || map === undefined) return null;
-    const proof = map.prove(mapKey);
-    if (proof.terminal.kind !== 'present') throw absent(this.source.what, note, proof);
-    if (page === undefined || proof.terminal.value.index !== page.headIndex) return null;
-    return answerOf(page, await this.prove(key, page, note, proof), note);
+    const head = map.get(mapKey);
+    if (head === null) throw absent(this.source.what, note, map.prove(mapKey));
+    if (page === undefined || head.index !== page.headIndex) return null;
+    return answerOf(page, await this.prove(key, page, note, map.prove(mapKey)), note);
   }
 
-  /**
-   * The page's proofs against the note's tree, kept with it if the cache still holds this page and
-   * would hold every chain's page with its proofs (it is charged for them). Proofs take about as
-   * many bytes as a first page: in a log of more chains than that, the cache holds twice the pages
-   * without them, and a page read again costs more than proving it again (a round, or on the
-   * embedded database ~1 ms of PGlite, against tens of µs).
-   */
+  /** The page's proofs against the note's tree, kept with it; the cache is charged for them if it still holds this page. */
   private async prove(key: string, page: CachedPage, note: NoteParts, proof: MapProof | null): Promise<PageProofs> {
     const hashes = await this.subtrees.inclusionProof(page.headIndex, note.size);
     const proofs: PageProofs = {
@@ -298,8 +291,7 @@ export class ChainBundles<R> {
     };
     // A new entry, not the held one changed in place: the cache charges an entry when it is set.
     const cacheKey = this.cacheKey(key);
-    const charged = page.prefix.length + proofs.inclusion.length + proofs.map.length;
-    if (this.cache.holds(this.keyMap.keys, charged) && this.cache.get(cacheKey) === page) this.cache.set(cacheKey, { ...page, proofs });
+    if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, { ...page, proofs });
     return proofs;
   }
 

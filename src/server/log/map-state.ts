@@ -50,11 +50,6 @@ export class MapState {
     return new MapState(db, size, map);
   }
 
-  /** How many keys (chains) the newest map holds. */
-  get keys(): number {
-    return this.newest.map.size;
-  }
-
   /** The size of the newest map held. */
   get size(): number {
     return this.newest.size;
