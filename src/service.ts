@@ -133,6 +133,13 @@ export class RegistryService {
       };
       const identities = new IdentityService(db, writer, subtrees, clock, limits.committed.userWrites, config.ids.users, reads);
       const groups = new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads);
+      // The only writer holds the pages of the chains it writes as it commits them (DESIGN.md §9).
+      if (soleWriter) {
+        writer.handOverCommitted((sizeBefore, records) => {
+          identities.handOverLookups(sizeBefore, records);
+          groups.handOverLookups(sizeBefore, records);
+        });
+      }
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
       const { endpoints, timeoutMs, pollMs, maxBackoffMs } = config.witnesses;

@@ -65,3 +65,12 @@ export function foldedRoots(entries: Array<LogEntry<MapRecord>>): string[] {
   });
   return roots;
 }
+
+/**
+ * Whether a statement is a lookup round (db/chain-lookups.ts: the chains with the latest
+ * checkpoint, in one snapshot): the statement on Postgres, the call of its session function on
+ * the embedded database (not the function's creation).
+ */
+export function isLookupRound(text: string): boolean {
+  return text.includes('AS chains') && (text.includes('FROM log_checkpoints') || text.includes('peerkeys_lookup_')) && !text.trimStart().startsWith('CREATE');
+}

@@ -4,17 +4,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MapKey } from '../../src/protocol/key-map.js';
+import { createIdentityRecord, generateIdentityKeys, RegistryClient } from '../../src/sdk/index.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expectWith } from '../helpers/expect-with.js';
-import { registeredPerson, rotate, type Person } from '../helpers/groups.js';
+import { asMember, foundGroup, groupUpdate, registeredPerson, rotate, type Person } from '../helpers/groups.js';
 import type { Reply } from '../helpers/http.js';
-import { headValue, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
+import { registerPageFixtures } from '../helpers/lookup-page.js';
+import { headValue, isLookupRound, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { waitFor } from '../helpers/wait.js';
 
 let database: TestDatabase;
 let registry: TestRegistry;
-/** Lookup statements (db/chain-lookups.ts: the only one that reads the chains with the latest checkpoint) run so far. */
+/** Lookup rounds (db/chain-lookups.ts: the only statement that reads the chains with the latest checkpoint) run so far. */
 let lookupStatements = 0;
 /** The test database with its lookup statements counted. */
 let counted: TestDatabase;
@@ -22,7 +24,7 @@ let counted: TestDatabase;
 const logSeed = new Uint8Array(randomBytes(32));
 
 /** A registry on the counted database, with a fresh checkpoint of the same size every second, to see lookups follow it. */
-const startRegistry = () => startTestRegistry({ database: counted, logSeed, env: { CHECKPOINT_INTERVAL_SECONDS: '1' } });
+const startRegistry = (env: Record<string, string> = {}) => startTestRegistry({ database: counted, logSeed, env: { CHECKPOINT_INTERVAL_SECONDS: '1', ...env } });
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
@@ -32,7 +34,7 @@ beforeAll(async () => {
     db: {
       ...database.db,
       async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-        if (text.includes('FROM log_checkpoints') && text.includes('AS chains')) lookupStatements++;
+        if (isLookupRound(text)) lookupStatements++;
         return database.db.query<T>(text, params);
       },
     },
@@ -40,13 +42,19 @@ beforeAll(async () => {
   registry = await startRegistry();
 }, SETUP_TIMEOUT_MS);
 
+/** Restarts the registry on the same database, with `env` (none: the suite's). */
+async function restart(env: Record<string, string> = {}): Promise<void> {
+  await registry.close();
+  registry = await startRegistry(env);
+}
+
 afterAll(async () => {
   await registry?.close();
   await database?.close();
 }, SETUP_TIMEOUT_MS);
 
 /** A lookup of `person` that must answer 200 with the head the test expects, proven against the checkpoint it carries. */
-async function expectCurrentLookup(person: Person): Promise<Reply> {
+async function expectCurrentLookup(person: Pick<Person, 'userId' | 'records'>): Promise<Reply> {
   const reply = await registry.api.get(`/v1/users/${person.userId}`);
   expectWith(reply.status, reply.text).toBe(200);
   const key: MapKey = { kind: 'user', id: person.userId };
@@ -82,8 +90,7 @@ describe('lookups on the embedded database', () => {
   it('a restarted registry answers a chain it preloaded without a lookup statement', async () => {
     const dee = await registeredPerson(registry.app, 'dee');
     await rotate(registry.app, dee);
-    await registry.close();
-    registry = await startRegistry();
+    await restart();
     const statements = lookupStatements;
     await expectCurrentLookup(dee);
     expect(lookupStatements).toBe(statements);
@@ -108,6 +115,86 @@ describe('lookups on the embedded database', () => {
     expect(served.time).toBeGreaterThanOrEqual((await registryCheckpoint(fresh, registry.service.logKey.noteKey)).time);
     expect(served.size).toBe(signedBefore.size);
     expect([after.body.proof, after.body.mapProof]).toEqual([before.body.proof, before.body.mapProof]);
+    expect(lookupStatements).toBe(statements);
+  });
+});
+
+/** A lookup's body without its checkpoint, which a registry re-signs at the same size every second here. */
+const withoutCheckpoint = (body: Record<string, unknown>) => ({ ...body, checkpoint: undefined });
+
+describe('pages the log writer hands over on the embedded database', () => {
+  it('a created, a rotated and a revoked chain are answered without a lookup statement, as the database holds them, and verify with the SDK', async () => {
+    const { alice, bob, carol } = await registerPageFixtures(registry);
+    const eve = await registeredPerson(registry.app, 'eve');
+    await rotate(registry.app, eve);
+    await rotate(registry.app, eve);
+    const gus = await registeredPerson(registry.app, 'gus');
+    const client = new RegistryClient({ url: registry.url, vkey: registry.service.logKey.vkey });
+    const statements = lookupStatements;
+    const held = new Map<string, Record<string, unknown>>();
+    for (const person of [alice, bob, eve, gus]) {
+      await expectCurrentLookup(person);
+      const verified = await client.lookup(person.userId);
+      expect(verified.entries.map((e) => e.record)).toEqual(person.records);
+      held.set(person.userId, (await registry.api.get(`/v1/users/${person.userId}`)).body);
+    }
+    expect(lookupStatements).toBe(statements);
+
+    // A recovery drops the thief's record from the live chain: its page is read, not made from the held one.
+    const recovered = await expectCurrentLookup(carol);
+    expect(lookupStatements).toBe(statements + 1);
+    expect(recovered.body.entries.map((e: { record: unknown }) => e.record)).toEqual(carol.records);
+
+    // A restarted registry reads the same pages from the database (the log has not moved: the same proofs).
+    await restart();
+    for (const [userId, body] of held) expect(withoutCheckpoint((await registry.api.get(`/v1/users/${userId}`)).body)).toEqual(withoutCheckpoint(body));
+  });
+
+  it('a founded and an updated group are answered without a lookup statement, as the database holds them', async () => {
+    const ida = await registeredPerson(registry.app, 'ida');
+    const jon = await registeredPerson(registry.app, 'jon');
+    const genesis = await foundGroup(ida, 'handed over');
+    const founded = await registry.api.post('/v1/groups', genesis);
+    expectWith(founded.status, founded.text).toBe(201);
+    const update = await groupUpdate(genesis, ida, [asMember(ida, 'founder'), asMember(jon, 'reader')]);
+    const updated = await registry.api.post(`/v1/groups/${genesis.groupId}`, update);
+    expectWith(updated.status, updated.text).toBe(200);
+    const statements = lookupStatements;
+    const reply = await registry.api.get(`/v1/groups/${genesis.groupId}`);
+    expectWith(reply.status, reply.text).toBe(200);
+    expect(reply.body.entries.map((e: { record: unknown }) => e.record)).toEqual([genesis, update]);
+    const value = await provenValue(reply.body.checkpoint, registry.service.logKey.noteKey, { kind: 'group', id: genesis.groupId }, reply.body.mapProof);
+    expect(shown(value)).toEqual(shown(headValue(reply.body.entries.at(-1))));
+    expect(lookupStatements).toBe(statements);
+    await restart();
+    expect(withoutCheckpoint((await registry.api.get(`/v1/groups/${genesis.groupId}`)).body)).toEqual(withoutCheckpoint(reply.body));
+  });
+
+  it('a record that does not fit on the held page is left to the next page, as the database cuts it', async () => {
+    // A page bound that holds a genesis record but not a second one (the database's cut counts each at its bytes + 100).
+    await restart({ PAGE_MAX_BYTES: '1200' });
+    const fay = await registeredPerson(registry.app, 'fay');
+    await rotate(registry.app, fay);
+    const statements = lookupStatements;
+    const reply = await registry.api.get(`/v1/users/${fay.userId}`);
+    expectWith(reply.status, reply.text).toBe(200);
+    expect(lookupStatements).toBe(statements);
+    expect(reply.body.entries.map((e: { record: unknown }) => e.record)).toEqual(fay.records.slice(0, 1));
+    expect(reply.body.next).toBe(1);
+    await restart({ PAGE_MAX_BYTES: '1200' });
+    expect(withoutCheckpoint((await registry.api.get(`/v1/users/${fay.userId}`)).body)).toEqual(withoutCheckpoint(reply.body));
+    await restart();
+  });
+
+  it("an id with no chain is a 404 with the map's proof of its absence, without a lookup statement", async () => {
+    const { userId } = await createIdentityRecord(generateIdentityKeys(), { name: 'Nobody' });
+    const statements = lookupStatements;
+    const reply = await registry.api.get(`/v1/users/${userId}`);
+    expectWith(reply.status, reply.text).toBe(404);
+    expect(reply.body.code).toBe('NOT_FOUND');
+    expect(await provenValue(reply.body.checkpoint, registry.service.logKey.noteKey, { kind: 'user', id: userId }, reply.body.mapProof)).toBeNull();
+    const latest = await registryCheckpoint((await registry.api.get('/v1/log/checkpoint')).text, registry.service.logKey.noteKey);
+    expect((await registryCheckpoint(reply.body.checkpoint, registry.service.logKey.noteKey)).size).toBe(latest.size);
     expect(lookupStatements).toBe(statements);
   });
 });

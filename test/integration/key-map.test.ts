@@ -25,7 +25,7 @@ import { asMember, foundGroup, groupUpdate, registeredPerson } from '../helpers/
 import type { Reply, Target } from '../helpers/http.js';
 import { api } from '../helpers/http.js';
 import { newIdentity, type TestIdentity } from '../helpers/identities.js';
-import { allEntries, foldedRoots, headValue, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
+import { allEntries, foldedRoots, headValue, isLookupRound, provenValue, registryCheckpoint, shown } from '../helpers/key-map.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry, testClock, useTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -226,7 +226,7 @@ describe('a write landing between a lookup’s read and its proof', () => {
         async query<T>(text: string, params?: unknown[]): Promise<T[]> {
           const rows = await database.db.query<T>(text, params);
           const hook = pause;
-          if (hook !== null && text.includes('FROM log_checkpoints')) {
+          if (hook !== null && isLookupRound(text)) {
             pause = null;
             await hook();
           }

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { admitGroupId, assertPathId, assertPeersId, checkClockSkew, type IdPolicy } from '../admission-policy.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
-import { ChainBundles, type ReadBounds } from '../log/chain-bundles.js';
+import { ChainBundles, type CommittedRecord, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerify } from '../../node/node-ed25519.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
@@ -71,6 +71,11 @@ export class GroupService {
   /** Fills the lookup cache with the first pages of the groups' chains, as far as it has room (chain-bundles.ts); how many. */
   preloadLookups(): Promise<number> {
     return this.bundles.preload(this.db);
+  }
+
+  /** Takes the first pages of the groups' chains a committed batch wrote into the lookup cache (only writer: chain-bundles.ts, handOver). */
+  handOverLookups(sizeBefore: number, records: readonly CommittedRecord[]): void {
+    this.bundles.handOver(sizeBefore, records);
   }
 
   /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */

@@ -11,7 +11,9 @@
  * - A registry that is its log's only writer (the embedded database, §9) knows the latest
  *   checkpoint without asking: its writer's newest commit. A page it holds whose proofs are
  *   against that checkpoint's tree, or whose head the map of that size still names, is answered
- *   without a round; anything else goes to a round as above.
+ *   without a round, and so is an id that map does not hold (a 404 with its proof of absence); its
+ *   writer hands over each batch it commits, so the first pages of the chains it wrote are held at
+ *   their new heads (handOver). Anything else goes to a round as above.
  * - A page of a chain at a given head index never changes (a recovery makes a new head with a new
  *   index), so its JSON is cached by head index in any number of processes, in a cache bounded by
  *   bytes (generational-cache.ts). Records are spliced in as their stored canonical text, which is
@@ -38,6 +40,7 @@ import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
 import { GenerationalCache } from '../generational-cache.js';
 import { ProblemError } from '../http/problem.js';
+import { RECORD_ITEM_OVERHEAD } from '../../db/pages.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 import type { StoredCheckpoint } from '../../db/log-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
@@ -57,8 +60,34 @@ interface CachedPage {
   headIndex: number;
   /** The page's JSON bytes up to and including the entries and `next`, without the closing brace. */
   prefix: Buffer;
+  /** Set on a page that ends its chain (no `next`): what a record added after its head needs (ChainBundles.handOver). */
+  readonly end?: PageEnd;
   /** The proofs of the last answer served with this page. */
   readonly proofs?: PageProofs;
+}
+
+/** The shape of a page that ends its chain, so that the next record can be added without reading the page again. */
+interface PageEnd {
+  /** The offset in the prefix of `"entries":[`, after the summary. */
+  entriesAt: number;
+  items: number;
+  /** The items' sizes as the database's cut estimates them (db/pages.ts: the record's bytes + RECORD_ITEM_OVERHEAD). */
+  estimatedBytes: number;
+}
+
+/**
+ * A record committed by this process's log writer, as the writer hands it over on the only writer
+ * (LogWriter.handOverCommitted): what the lookup pages of its chain hold of it.
+ */
+export interface CommittedRecord {
+  index: number;
+  /** ms since the epoch, as stored. */
+  acceptedAt: number;
+  /** The canonical text stored in the log entry. */
+  record: string;
+  /** What the record did to its chain (ledger Decision.change): a recovery drops records from the live chain. */
+  change: 'genesis' | 'update' | 'recovery';
+  key: MapKey;
 }
 
 /**
@@ -165,7 +194,7 @@ export class ChainBundles<R> {
       for (const [at, { headIndex, page }] of chains) {
         let cached = held[at];
         if (page !== null) {
-          cached = { headIndex, prefix: this.prefix(asks[at]!.id, page.head, page.rows, bounds) };
+          cached = this.page(asks[at]!.id, headIndex, page.head, page.rows, bounds);
           cache.set(this.cacheKey(keys[at]!), cached);
         }
         // `held` was current when page is null: the statement sends a page whenever it was not.
@@ -187,7 +216,7 @@ export class ChainBundles<R> {
     for (let after = ''; ; ) {
       const chains = await readFirstPages(db, this.source.table, after, PRELOAD_CHAINS, this.bounds);
       for (const chain of chains) {
-        const page: CachedPage = { headIndex: chain.headIndex, prefix: this.prefix(chain.id, chain.head, chain.rows, this.bounds) };
+        const page = this.page(chain.id, chain.headIndex, chain.head, chain.rows, this.bounds);
         if (!this.cache.setIfRoom(this.cacheKey(`${chain.id} 0`), page)) return held;
         held++;
       }
@@ -220,8 +249,8 @@ export class ChainBundles<R> {
       const proof = map === null ? null : map.prove(mapKey);
       if (page === null) {
         if (proof?.terminal.kind === 'present') throw new Error(`the key map holds ${this.source.what} ${id}, which its table does not`);
-        const proven = proof === null ? {} : { checkpoint: note.note, mapProof: toBase64Url(encodeMapProof(proof)) };
-        throw new ProblemError('NOT_FOUND', `no ${this.source.what} with this id`, proven);
+        if (proof === null) throw new ProblemError('NOT_FOUND', `no ${this.source.what} with this id`, {});
+        throw absent(this.source.what, note, proof);
       }
       if (proof !== null && (proof.terminal.kind !== 'present' || proof.terminal.value.index !== page.headIndex)) {
         throw new Error(`the key map's head of ${this.source.what} ${id} is not the head its table holds (log index ${page.headIndex})`);
@@ -232,23 +261,24 @@ export class ChainBundles<R> {
 
   /**
    * The answer without a round, where this process is the log's only writer: its newest commit is
-   * the latest checkpoint, so a page at the head that checkpoint's map names is current (§9: no
-   * write acknowledged before the request is missing from it). Null when a round must answer: no
-   * page held, or its head is not the map's.
+   * the latest checkpoint, so a page at the head that checkpoint's map names is current, and a key
+   * that map does not hold has no chain (§9: no write acknowledged before the request is missing
+   * from it): its 404 carries the map's proof of absence. Null when a round must answer: the map
+   * names a head whose page is not held.
    */
   private async fromMemory(key: string, mapKey: MapKey): Promise<Buffer | null> {
     const latest = this.soleWriterLatest?.() ?? null;
     if (latest === null) return null;
     const page = this.cache.get(this.cacheKey(key));
-    if (page === undefined) return null;
     const note = this.partsOf(latest);
     // Proofs against this tree were made for the head a round (or the map) confirmed at its size.
-    if (page.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
+    if (page?.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
     const map = await this.mapOf(note);
     if (map === null || map === undefined) return null;
-    const proof = map.prove(mapKey);
-    if (proof.terminal.kind !== 'present' || proof.terminal.value.index !== page.headIndex) return null;
-    return answerOf(page, await this.prove(key, page, note, proof), note);
+    const head = map.get(mapKey);
+    if (head === null) throw absent(this.source.what, note, map.prove(mapKey));
+    if (page === undefined || head.index !== page.headIndex) return null;
+    return answerOf(page, await this.prove(key, page, note, map.prove(mapKey)), note);
   }
 
   /** The page's proofs against the note's tree, kept with it; the cache is charged for them if it still holds this page. */
@@ -299,17 +329,86 @@ export class ChainBundles<R> {
     return map;
   }
 
-  private prefix(id: string, head: string, rows: ChainPageRow[], bounds: PageBounds): Buffer {
-    const summary = JSON.stringify(this.source.summary(id, JSON.parse(head) as R));
-    const opening = summary === '{}' ? '{' : `${summary.slice(0, -1)},`;
-    const page = cutPage(
-      rows,
-      (e) => (e.record === null ? null : [`{"index":${e.index},"acceptedAt":"${formatTimestamp(e.acceptedAt!)}","record":`, e.record, '}']),
-      (e) => e.seq,
-      bounds,
-    );
-    return jsonBuffer([opening, ...pageMembers('entries', page)]);
+  /** The page of chain `id` at head `headIndex` (head record `head`) from the rows a statement read, cut by `bounds`. */
+  private page(id: string, headIndex: number, head: string, rows: ChainPageRow[], bounds: PageBounds): CachedPage {
+    const opening = this.opening(id, head);
+    const page = cutPage(rows, (e) => (e.record === null ? null : itemOf(e.index!, e.acceptedAt!, e.record)), (e) => e.seq, bounds);
+    const prefix = jsonBuffer([opening, ...pageMembers('entries', page)]);
+    if (page.next !== undefined) return { headIndex, prefix };
+    const estimatedBytes = rows.reduce((sum, e) => sum + (e.record === null ? 0 : Buffer.byteLength(e.record) + RECORD_ITEM_OVERHEAD), 0);
+    return { headIndex, prefix, end: { entriesAt: Buffer.byteLength(opening), items: page.items.length, estimatedBytes } };
   }
+
+  /** The bundle's JSON before `"entries"`: the summary of the head record's text, its object left open. */
+  private opening(id: string, head: string): string {
+    const summary = JSON.stringify(this.source.summary(id, JSON.parse(head) as R));
+    return summary === '{}' ? '{' : `${summary.slice(0, -1)},`;
+  }
+
+  /**
+   * On the only writer (DESIGN.md §9), the records of a batch its log writer committed, in log
+   * order, handed over before any of them is acknowledged, with the size of the log before the
+   * batch: the first page (from seq 0) of each chain they created or extended, at its new head, so
+   * that a lookup of a chain just written is answered from memory too. The page is the one a round
+   * would read — the same items, cut by the same rule as the database's cut (db/pages.ts), which
+   * is never looser than the exact one — and is served, like any held page, only while the map of
+   * the latest checkpoint names its head. A record that extends a chain is added only to a held
+   * page at the chain's previous head that ends the chain; a recovery (it drops records from the
+   * live chain) and anything else is left to a round.
+   */
+  handOver(sizeBefore: number, records: readonly CommittedRecord[]): void {
+    const kind = MAP_KINDS[this.source.table];
+    const before = this.keyMap.held(sizeBefore);
+    /** Heads moved by earlier records of this batch. */
+    const moved = new Map<string, number>();
+    for (const committed of records) {
+      if (committed.key.kind !== kind) continue;
+      const id = committed.key.id;
+      const previous = moved.has(id) ? moved.get(id)! : (before?.get(committed.key)?.index ?? null);
+      moved.set(id, committed.index);
+      const page = this.extended(id, committed, previous);
+      if (page !== null) this.cache.set(this.cacheKey(`${id} 0`), page);
+    }
+  }
+
+  /** The first page of the chain with `committed` as its head, or null when it cannot be made from what is held. */
+  private extended(id: string, committed: CommittedRecord, previous: number | null): CachedPage | null {
+    const { index, acceptedAt, record } = committed;
+    const opening = this.opening(id, record);
+    const item = itemOf(index, acceptedAt, record);
+    const estimated = Buffer.byteLength(record) + RECORD_ITEM_OVERHEAD;
+    if (committed.change === 'genesis') {
+      return { headIndex: index, prefix: jsonBuffer([opening, '"entries":[', ...item, ']']), end: { entriesAt: Buffer.byteLength(opening), items: 1, estimatedBytes: estimated } };
+    }
+    if (committed.change !== 'update' || previous === null) return null;
+    const held = this.cache.get(this.cacheKey(`${id} 0`));
+    if (held?.end === undefined || held.headIndex !== previous) return null;
+    const { entriesAt, items, estimatedBytes } = held.end;
+    // The held items without the closing `]`.
+    const entries = held.prefix.subarray(entriesAt, held.prefix.length - 1).toString();
+    const fits = items === 0 || (items < this.bounds.maxItems && estimatedBytes + estimated <= this.bounds.maxBytes);
+    if (!fits) return { headIndex: index, prefix: jsonBuffer([opening, entries, `],"next":${seqOf(record)}`]) };
+    return {
+      headIndex: index,
+      prefix: jsonBuffer([opening, entries, ...(items === 0 ? [] : [',']), ...item, ']']),
+      end: { entriesAt: Buffer.byteLength(opening), items: items + 1, estimatedBytes: estimatedBytes + estimated },
+    };
+  }
+}
+
+/** The 404 of a chain the map proves absent (DESIGN.md §6): the checkpoint and the proof, as extension members. */
+function absent(what: string, note: NoteParts, proof: MapProof): ProblemError {
+  return new ProblemError('NOT_FOUND', `no ${what} with this id`, { checkpoint: note.note, mapProof: toBase64Url(encodeMapProof(proof)) });
+}
+
+/** A chain page's item: the record as stored, with its log index and acceptance time. */
+function itemOf(index: number, acceptedAt: number, record: string): string[] {
+  return [`{"index":${index},"acceptedAt":"${formatTimestamp(acceptedAt)}","record":`, record, '}'];
+}
+
+/** The `seq` of a chained record's text. */
+function seqOf(record: string): number {
+  return (JSON.parse(record) as { seq: number }).seq;
 }
 
 /** The answer: the page, its proofs and the note between them (the members in the order of §6). */

@@ -36,6 +36,7 @@ import { nodeVerify } from '../../node/node-ed25519.js';
 import { isUniqueViolation } from '../database-errors.js';
 import type { LogKey } from '../../node/log-key.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
+import type { CommittedRecord } from './chain-bundles.js';
 import type { MapState } from './map-state.js';
 
 /** What a write's response carries (DESIGN.md §6). */
@@ -79,6 +80,8 @@ export class LogWriter {
   private locks = 0;
   /** The newest checkpoint this process committed, and the lock order of its transaction. */
   private newest: { lock: number; checkpoint: StoredCheckpoint } | null = null;
+  /** Told of each committed batch (handOverCommitted). */
+  private handOver: ((sizeBefore: number, records: CommittedRecord[]) => void) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -127,6 +130,16 @@ export class LogWriter {
    */
   get latestCommitted(): StoredCheckpoint | null {
     return this.newest?.checkpoint ?? null;
+  }
+
+  /**
+   * Hands each committed batch's records, in log order, with the log's size before the batch, to
+   * `take`: after its checkpoint is recorded as latestCommitted and before any write in it is
+   * acknowledged, in the same tick. For the only writer's lookup cache (DESIGN.md §9), which then
+   * holds the new heads' pages without reading them.
+   */
+  handOverCommitted(take: (sizeBefore: number, records: CommittedRecord[]) => void): void {
+    this.handOver = take;
   }
 
   /** Records a committed checkpoint unless a transaction that took the lock after its own already did. */
@@ -260,6 +273,13 @@ export class LogWriter {
     if (outcome.checkpoint !== null && outcome.map !== null) {
       this.map.publish(outcome.checkpoint.size, outcome.map);
       this.committed({ lock: outcome.lock, checkpoint: outcome.checkpoint });
+      const acceptedAt = Date.parse(outcome.acceptedAt);
+      const records = outcome.accepted.map(({ pending, index, key }) => ({ index, acceptedAt, record: pending.write.canonical, change: pending.write.decision!.change, key }));
+      try {
+        this.handOver?.(outcome.checkpoint.size - records.length, records);
+      } catch {
+        // What it was handed is committed whatever it does with it: a cache that missed them reads them.
+      }
     }
     if (outcome.accepted.length > 0) {
       this.metrics?.batchSize.observe(outcome.accepted.length);

@@ -80,6 +80,11 @@ export class MapState {
     }
   }
 
+  /** The map at exactly `size` if it is still held, without catching up: for the writer's hand-over, which must not wait. */
+  held(size: number): KeyMap | undefined {
+    return this.versions.get(size);
+  }
+
   /**
    * Makes `map` the map at `size`, once the entries up to `size` are committed. A size already
    * reached is left as it is: the map of a size is the fold of its entries, whoever computed it.
