@@ -24,6 +24,18 @@ describe('logLeafBytes', () => {
       }),
     );
   });
+
+  it('throws on a lone surrogate, in the record or the time, spliced or not (the property above never makes one)', () => {
+    // fast-check's 'binary' unit draws whole code points only; JCS has no encoding for a lone
+    // surrogate (RFC 8785 §3.2.2.2), so canonicalJson refuses it rather than logging U+FFFD.
+    const time = '2026-11-24T21:00:00.000Z';
+    for (const record of [{ a: '\uD800' }, { a: ['x\uDC00y'] }, { ['\uDBFF']: 1 }]) {
+      expect(() => logLeafBytes(time, record)).toThrow(/surrogate/);
+      expect(() => logLeafBytesOf(time, canonicalJson(record))).toThrow(/surrogate/);
+    }
+    expect(() => logLeafBytes('\uDFFF', { a: 1 })).toThrow(/surrogate/);
+    expect(() => logLeafBytesOf('2026\uD83D', canonicalJson({ a: 1 }))).toThrow(/surrogate/);
+  });
 });
 
 describe('logLeafHash', () => {
