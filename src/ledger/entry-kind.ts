@@ -87,9 +87,12 @@ export interface LogWrite {
   readonly mode: WriteMode;
   /** Canonical JSON of the record: what the log entry stores. */
   readonly canonical: string;
-  /** recordHash(record) */
+  /** recordHash(record): base64url of `digest`, as records and the API name a record. */
   readonly hash: string;
-  /** The SHA-256 digest that `hash` spells: what the key map stores (DESIGN.md §5.2). */
+  /**
+   * SHA-256 of `canonical`, the bytes `hash` spells: the `recordHash` of the key map value this
+   * write's fold makes (protocol/key-map-fold.ts, mapUpdateOf; DESIGN.md §5.2).
+   */
   readonly digest: Uint8Array;
   readonly reads: ChainRef[];
   /** Set once the write is accepted. */
@@ -106,7 +109,7 @@ export class Write<R extends KindRecord, S> implements LogWrite {
   private decided: Decision | undefined;
 
   /**
-   * `canonical`: the record's canonical JSON when the caller already has it (parseCanonicalRecord),
+   * `canonical`: the record's canonical JSON when the caller already has it (parseAndEncodeRecord),
    * so that a write's record is encoded once; it must be `canonicalJson(record)`.
    */
   constructor(

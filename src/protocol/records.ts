@@ -4,15 +4,27 @@ import { ProtocolError } from './errors.js';
 import { utf8 } from './encoding.js';
 import { canonicalJson } from './json.js';
 import { describeIssues } from './schemas.js';
-import type { CanonicalRecord } from './signing.js';
+
+/**
+ * A record that passed its schema and size limit, with its canonical JSON (`canonicalJson(record)`):
+ * encoded once, for the limit, and handed on to whatever hashes or stores the record.
+ */
+export interface EncodedRecord<R> {
+  record: R;
+  canonical: string;
+}
 
 /** Parses `value` with a record schema, or throws INVALID_RECORD explaining what is wrong. */
 export function parseRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): z.output<S> {
-  return parseCanonicalRecord(schema, value, maxCanonicalBytes, what).record;
+  return parseAndEncodeRecord(schema, value, maxCanonicalBytes, what).record;
 }
 
-/** parseRecord, keeping the canonical JSON it measured. */
-export function parseCanonicalRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): CanonicalRecord<z.output<S>> {
+/**
+ * parseRecord, keeping the canonical JSON it encoded to measure the record: parses and encodes,
+ * for whatever goes on to hash or store the record. (It does not check that `value` arrived in
+ * canonical form: that is replay's NOT_CANONICAL, on a log entry's stored text.)
+ */
+export function parseAndEncodeRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): EncodedRecord<z.output<S>> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ProtocolError('INVALID_RECORD', `invalid ${what} record: ${describeIssues(result.error)}`);
   // An optional field given as undefined (possible from code, never from JSON) means absent.
