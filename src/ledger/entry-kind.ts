@@ -11,6 +11,7 @@
  */
 import { toBase64Url } from '../protocol/encoding.js';
 import { canonicalJson } from '../protocol/json.js';
+import { isEncodedRecord, type EncodedRecord } from '../protocol/records.js';
 import { canonicalRecordDigest, type VerifySignature } from '../protocol/signing.js';
 
 /** Every chained record names its kind in `type` and its place in its chain in `seq`. */
@@ -102,6 +103,8 @@ export interface LogWrite {
 
 /** A write bound to its kind, so that deciding it needs no cast. */
 export class Write<R extends KindRecord, S> implements LogWrite {
+  readonly record: R;
+  readonly mode: WriteMode;
   readonly canonical: string;
   readonly hash: string;
   readonly digest: Uint8Array;
@@ -109,17 +112,21 @@ export class Write<R extends KindRecord, S> implements LogWrite {
   private decided: Decision | undefined;
 
   /**
-   * `canonical`: the record's canonical JSON when the caller already has it (parseAndEncodeRecord),
-   * so that a write's record is encoded once; it must be `canonicalJson(record)`.
+   * A write of `source`: a record its kind parsed and encoded (EntryKind.parseAndEncode, as the
+   * services and replay have), whose canonical JSON is then the one logged, hashed and spliced into
+   * the leaf, with no encoding again; or a bare record (tests, benches), encoded here. Either way the
+   * canonical JSON is the record's own: there is no way to hand in one without the other.
    */
   constructor(
     readonly kind: EntryKind<R, S>,
-    readonly record: R,
-    readonly mode: WriteMode = record.seq === 0 ? 'genesis' : 'successor',
-    canonical?: string,
+    source: R | EncodedRecord<R>,
+    mode?: WriteMode,
   ) {
-    this.canonical = canonical ?? canonicalJson(record);
-    this.digest = canonicalRecordDigest(this.canonical);
+    const { record, canonical } = isEncodedRecord(source) ? source : { record: source, canonical: canonicalJson(source) };
+    this.record = record;
+    this.mode = mode ?? (record.seq === 0 ? 'genesis' : 'successor');
+    this.canonical = canonical;
+    this.digest = canonicalRecordDigest(canonical);
     this.hash = toBase64Url(this.digest);
     this.reads = kind.reads(record);
   }

@@ -100,7 +100,7 @@ export function parseGroupRecord(value: unknown): GroupRecord {
   return parseRecord(groupRecordSchema, value, GROUP_MAX_BYTES, 'group');
 }
 
-/** parseGroupRecord, with the record's canonical JSON (what the registry hashes and logs). */
+/** parseGroupRecord, with the record's canonical JSON (what the registry hashes and logs). @internal (the registry's, not the SDK's) */
 export function parseAndEncodeGroupRecord(value: unknown): EncodedRecord<GroupRecord> {
   return parseAndEncodeRecord(groupRecordSchema, value, GROUP_MAX_BYTES, 'group');
 }

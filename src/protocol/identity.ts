@@ -83,7 +83,7 @@ export function parseIdentityRecord(value: unknown): IdentityRecord {
   return parseRecord(identityRecordSchema, value, IDENTITY_MAX_BYTES, 'identity');
 }
 
-/** parseIdentityRecord, with the record's canonical JSON (what the registry hashes and logs). */
+/** parseIdentityRecord, with the record's canonical JSON (what the registry hashes and logs). @internal (the registry's, not the SDK's) */
 export function parseAndEncodeIdentityRecord(value: unknown): EncodedRecord<IdentityRecord> {
   return parseAndEncodeRecord(identityRecordSchema, value, IDENTITY_MAX_BYTES, 'identity');
 }

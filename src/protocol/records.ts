@@ -5,13 +5,26 @@ import { utf8 } from './encoding.js';
 import { canonicalJson } from './json.js';
 import { describeIssues } from './schemas.js';
 
+declare const encodedRecord: unique symbol;
+
 /**
  * A record that passed its schema and size limit, with its canonical JSON (`canonicalJson(record)`):
- * encoded once, for the limit, and handed on to whatever hashes or stores the record.
+ * encoded once, for the limit, and handed on to whatever hashes or stores the record. Only
+ * parseAndEncodeRecord makes one (the brand keeps an object literal from passing for one, and
+ * isEncodedRecord knows the real ones), so `canonical` is always the encoding of `record`.
  */
 export interface EncodedRecord<R> {
-  record: R;
-  canonical: string;
+  readonly record: R;
+  readonly canonical: string;
+  readonly [encodedRecord]: true;
+}
+
+/** The EncodedRecords parseAndEncodeRecord made: an object shaped like one is not one. */
+const madeHere = new WeakSet<object>();
+
+/** Whether `value` is an EncodedRecord that parseAndEncodeRecord made. */
+export function isEncodedRecord(value: unknown): value is EncodedRecord<unknown> {
+  return typeof value === 'object' && value !== null && madeHere.has(value);
 }
 
 /** Parses `value` with a record schema, or throws INVALID_RECORD explaining what is wrong. */
@@ -34,7 +47,10 @@ export function parseAndEncodeRecord<S extends z.ZodMiniType>(schema: S, value: 
   if (size > maxCanonicalBytes) {
     throw new ProtocolError('INVALID_RECORD', `${what} record is ${size} bytes of canonical JSON; the limit is ${maxCanonicalBytes}`);
   }
-  return { record: data, canonical };
+  // Frozen, so the pair cannot be taken apart and one half replaced.
+  const encoded = Object.freeze({ record: data, canonical }) as EncodedRecord<z.output<S>>;
+  madeHere.add(encoded);
+  return encoded;
 }
 
 /**

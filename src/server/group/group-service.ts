@@ -62,9 +62,9 @@ export class GroupService {
   }
 
   /** Appends the record and, once its transaction has committed, counts it against the group's write budget. */
-  private async append({ record, canonical }: EncodedRecord<GroupRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const result = await this.writer.append(new Write(groupKind, record, mode, canonical));
-    await this.budget.committed(record.groupId);
+  private async append(parsed: EncodedRecord<GroupRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const result = await this.writer.append(new Write(groupKind, parsed, mode));
+    await this.budget.committed(parsed.record.groupId);
     return result;
   }
 

@@ -76,10 +76,10 @@ export class IdentityService {
    * write budget — here, in the write's own path, so a refused write is never counted whatever
    * happens to its connection. A recovery is never counted (DESIGN.md §6, "Rate limits").
    */
-  private async append({ record, canonical }: EncodedRecord<IdentityRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const write = new Write(identityKind, record, mode, canonical);
+  private async append(parsed: EncodedRecord<IdentityRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const write = new Write(identityKind, parsed, mode);
     const result = await this.writer.append(write);
-    if (write.decision?.change !== 'recovery') await this.budget.committed(record.userId);
+    if (write.decision?.change !== 'recovery') await this.budget.committed(parsed.record.userId);
     return result;
   }
 
