@@ -63,8 +63,8 @@ export interface LedgerView {
 
 export interface EntryKind<R extends KindRecord, S> {
   readonly type: R['type'];
-  /** The record's strict schema: throws INVALID_RECORD. */
-  parse(value: unknown): R;
+  /** The record's strict schema and size limit (parseAndEncodeRecord): throws INVALID_RECORD. */
+  parseAndEncode(value: unknown): EncodedRecord<R>;
   /** Throws BAD_SIGNATURE (or INVALID_RECORD) unless every signature verifies. */
   verifySignatures(record: R, verify: VerifySignature): Promise<void>;
   /** The id of the chain the record extends. */

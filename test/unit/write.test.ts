@@ -2,12 +2,13 @@
 // encoding of the record the rules judge (ledger/entry-kind.ts, review of the write path).
 import { describe, expect, it } from '@jest/globals';
 import { fastGenesis } from '../bench/fast-records.js';
-import { identityKind, Write } from '../../src/ledger/index.js';
+import { admitRecord, identityKind, Write } from '../../src/ledger/index.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { parseAndEncodeIdentityRecord, type IdentityRecord } from '../../src/protocol/identity.js';
 import { canonicalJson } from '../../src/protocol/json.js';
 import type { EncodedRecord } from '../../src/protocol/records.js';
 import { canonicalRecordDigest, recordHash } from '../../src/protocol/signing.js';
+import { nodeVerify } from '../../src/node/node-ed25519.js';
 
 const expectConsistent = (write: { record: object; canonical: string; hash: string; digest: Uint8Array }) => {
   expect(write.canonical).toBe(canonicalJson(write.record));
@@ -48,4 +49,10 @@ describe('Write', () => {
     expectConsistent(forged);
   });
 
+  it('is what replay admits: the parsed record with its encoding', async () => {
+    const record = fastGenesis().head;
+    const write = await admitRecord(0, JSON.parse(JSON.stringify(record)) as unknown, nodeVerify);
+    expect(write.record).toEqual(record);
+    expectConsistent(write);
+  });
 });
