@@ -308,7 +308,7 @@ export class LogWriter {
 
       // The map after the new entries is their fold (key-map-fold.ts) into the map at `size` (`base`),
       // exactly as a verifier computes it; a fork, so a rollback leaves the published map as it was.
-      const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord, recordHash: pending.write.digest })), size)];
+      const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord })), size, decided.map(({ pending }) => pending.write.digest))];
       const map = base.fork();
       const mapRoot = map.apply(updates);
       const accepted = decided.map((d, i) => ({ ...d, key: updates[i]!.key }));
