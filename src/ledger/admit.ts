@@ -21,8 +21,9 @@ export function entryKindOf(index: number, record: unknown): AnyEntryKind {
 export async function admitRecord(index: number, record: unknown, verify: VerifySignature): Promise<LogWrite> {
   const kind = entryKindOf(index, record);
   try {
-    const parsed = kind.parse(record);
-    await kind.verifySignatures(parsed, verify);
+    // Parsed and encoded once: the Write logs, hashes and splices the encoding the size limit measured.
+    const parsed = kind.parseAndEncode(record);
+    await kind.verifySignatures(parsed.record, verify);
     return new Write(kind, parsed);
   } catch (error) {
     if (error instanceof ProtocolError) throw new InvalidEntry(index, 'record', error.code, `${error.code}: ${error.message}`);

@@ -11,6 +11,7 @@
  */
 import { toBase64Url } from '../protocol/encoding.js';
 import { canonicalJson } from '../protocol/json.js';
+import { isEncodedRecord, type EncodedRecord } from '../protocol/records.js';
 import { canonicalRecordDigest, type VerifySignature } from '../protocol/signing.js';
 
 /** Every chained record names its kind in `type` and its place in its chain in `seq`. */
@@ -62,8 +63,8 @@ export interface LedgerView {
 
 export interface EntryKind<R extends KindRecord, S> {
   readonly type: R['type'];
-  /** The record's strict schema: throws INVALID_RECORD. */
-  parse(value: unknown): R;
+  /** The record's strict schema and size limit (parseAndEncodeRecord): throws INVALID_RECORD. */
+  parseAndEncode(value: unknown): EncodedRecord<R>;
   /** Throws BAD_SIGNATURE (or INVALID_RECORD) unless every signature verifies. */
   verifySignatures(record: R, verify: VerifySignature): Promise<void>;
   /** The id of the chain the record extends. */
@@ -87,9 +88,12 @@ export interface LogWrite {
   readonly mode: WriteMode;
   /** Canonical JSON of the record: what the log entry stores. */
   readonly canonical: string;
-  /** recordHash(record) */
+  /** recordHash(record): base64url of `digest`, as records and the API name a record. */
   readonly hash: string;
-  /** The SHA-256 digest that `hash` spells: what the key map stores (DESIGN.md §5.2). */
+  /**
+   * SHA-256 of `canonical`, the bytes `hash` spells: the `recordHash` of the key map value this
+   * write's fold makes (protocol/key-map-fold.ts, mapUpdateOf; DESIGN.md §5.2).
+   */
   readonly digest: Uint8Array;
   readonly reads: ChainRef[];
   /** Set once the write is accepted. */
@@ -99,6 +103,8 @@ export interface LogWrite {
 
 /** A write bound to its kind, so that deciding it needs no cast. */
 export class Write<R extends KindRecord, S> implements LogWrite {
+  readonly record: R;
+  readonly mode: WriteMode;
   readonly canonical: string;
   readonly hash: string;
   readonly digest: Uint8Array;
@@ -106,17 +112,21 @@ export class Write<R extends KindRecord, S> implements LogWrite {
   private decided: Decision | undefined;
 
   /**
-   * `canonical`: the record's canonical JSON when the caller already has it (parseCanonicalRecord),
-   * so that a write's record is encoded once; it must be `canonicalJson(record)`.
+   * A write of `source`: a record its kind parsed and encoded (EntryKind.parseAndEncode, as the
+   * services and replay have), whose canonical JSON is then the one logged, hashed and spliced into
+   * the leaf, with no encoding again; or a bare record (tests, benches), encoded here. Either way the
+   * canonical JSON is the record's own: there is no way to hand in one without the other.
    */
   constructor(
     readonly kind: EntryKind<R, S>,
-    readonly record: R,
-    readonly mode: WriteMode = record.seq === 0 ? 'genesis' : 'successor',
-    canonical?: string,
+    source: R | EncodedRecord<R>,
+    mode?: WriteMode,
   ) {
-    this.canonical = canonical ?? canonicalJson(record);
-    this.digest = canonicalRecordDigest(this.canonical);
+    const { record, canonical } = isEncodedRecord(source) ? source : { record: source, canonical: canonicalJson(source) };
+    this.record = record;
+    this.mode = mode ?? (record.seq === 0 ? 'genesis' : 'successor');
+    this.canonical = canonical;
+    this.digest = canonicalRecordDigest(canonical);
     this.hash = toBase64Url(this.digest);
     this.reads = kind.reads(record);
   }

@@ -5,9 +5,9 @@
 import * as z from 'zod/mini';
 import { fromBase64Url } from './encoding.js';
 import { ProtocolError } from './errors.js';
-import { parseCanonicalRecord, parseRecord, type Assert, type SchemaMatches } from './records.js';
+import { parseAndEncodeRecord, parseRecord, type Assert, type EncodedRecord, type SchemaMatches } from './records.js';
 import { displayNameSchema, ed25519KeySchema, hashSchema, peersIdSchema, signatureSchema, timestampSchema, x25519KeySchema } from './schemas.js';
-import { signingInput, type CanonicalRecord, type VerifySignature } from './signing.js';
+import { signingInput, type VerifySignature } from './signing.js';
 
 export const GROUP_MAX_BYTES = 128 * 1024;
 export const MAX_GROUP_MEMBERS = 500;
@@ -100,9 +100,9 @@ export function parseGroupRecord(value: unknown): GroupRecord {
   return parseRecord(groupRecordSchema, value, GROUP_MAX_BYTES, 'group');
 }
 
-/** parseGroupRecord, with the record's canonical JSON (what the registry hashes and logs). */
-export function parseCanonicalGroupRecord(value: unknown): CanonicalRecord<GroupRecord> {
-  return parseCanonicalRecord(groupRecordSchema, value, GROUP_MAX_BYTES, 'group');
+/** parseGroupRecord, with the record's canonical JSON (what the registry hashes and logs). @internal (the registry's, not the SDK's) */
+export function parseAndEncodeGroupRecord(value: unknown): EncodedRecord<GroupRecord> {
+  return parseAndEncodeRecord(groupRecordSchema, value, GROUP_MAX_BYTES, 'group');
 }
 
 /** Checks `sig` under `signer`; a failure is BAD_SIGNATURE. Whether `signer` may sign is a rule (group-rules.ts). */

@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { fromBase64Url } from './encoding.js';
 import { ProtocolError } from './errors.js';
-import { parseCanonicalRecord, parseRecord, type Assert, type SchemaMatches } from './records.js';
+import { parseAndEncodeRecord, parseRecord, type Assert, type EncodedRecord, type SchemaMatches } from './records.js';
 import {
   displayNameSchema,
   distinct,
@@ -14,7 +14,7 @@ import {
   timestampSchema,
   x25519KeySchema,
 } from './schemas.js';
-import { signingInput, type CanonicalRecord, type VerifySignature } from './signing.js';
+import { signingInput, type VerifySignature } from './signing.js';
 
 export const IDENTITY_MAX_BYTES = 4 * 1024;
 export const MAX_ROTATION_KEYS = 5;
@@ -83,9 +83,9 @@ export function parseIdentityRecord(value: unknown): IdentityRecord {
   return parseRecord(identityRecordSchema, value, IDENTITY_MAX_BYTES, 'identity');
 }
 
-/** parseIdentityRecord, with the record's canonical JSON (what the registry hashes and logs). */
-export function parseCanonicalIdentityRecord(value: unknown): CanonicalRecord<IdentityRecord> {
-  return parseCanonicalRecord(identityRecordSchema, value, IDENTITY_MAX_BYTES, 'identity');
+/** parseIdentityRecord, with the record's canonical JSON (what the registry hashes and logs). @internal (the registry's, not the SDK's) */
+export function parseAndEncodeIdentityRecord(value: unknown): EncodedRecord<IdentityRecord> {
+  return parseAndEncodeRecord(identityRecordSchema, value, IDENTITY_MAX_BYTES, 'identity');
 }
 
 /**

@@ -47,31 +47,31 @@ function keyAndStatus(entry: LogEntry<MapRecord>): { key: MapKey; status: MapSta
 }
 
 /**
- * A log entry to fold. `recordHash`: the record's hash (SHA-256 of its canonical JSON) when the
- * caller already has it, as the log writer does (ledger/entry-kind.ts, Write.digest); it must be
- * exactly that.
+ * The map update one log entry makes: its key's value becomes this record's head, and the value's
+ * `recordHash` SHA-256 of the record's canonical JSON (DESIGN.md §5.2; the digest recordHash spells
+ * in base64url). `recordHash`, apart from the entry so nothing an entry object carries is ever
+ * taken for it: that digest when the caller has already computed it, as the registry's log writer
+ * has (ledger/entry-kind.ts, Write.digest); verifiers leave it out.
  */
-export type FoldEntry = LogEntry<MapRecord> & { recordHash?: Uint8Array };
-
-/** The map update one log entry makes: its key's value becomes this record's head. */
-export function mapUpdateOf(entry: FoldEntry): MapUpdate {
+export function mapUpdateOf(entry: LogEntry<MapRecord>, recordHash?: Uint8Array): MapUpdate {
   if (!Number.isSafeInteger(entry.index) || entry.index < 0) throw invalid(entry, 'the index is not an integer from 0 to 2^53 - 1');
   const { key, status } = keyAndStatus(entry);
   const seq = (entry.record as { seq?: unknown }).seq;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw invalid(entry, 'seq is not an integer from 0 to 2^53 - 1');
-  return { key, value: { recordHash: entry.recordHash ?? sha256(canonicalBytes(entry.record)), index: entry.index, seq, status } };
+  return { key, value: { recordHash: recordHash ?? sha256(canonicalBytes(entry.record)), index: entry.index, seq, status } };
 }
 
 /**
  * The updates of consecutive log entries, one per entry, in order. The first entry must have
  * index `start` (0 for a fold from the beginning, a snapshot's size to continue one), and each
- * next one the index after: a gap or a repeat would make a different map.
+ * next one the index after: a gap or a repeat would make a different map. `recordHashes`: the
+ * entries' record digests in the same order, when the caller has them (mapUpdateOf's `recordHash`).
  */
-export function* mapUpdatesOf(entries: Iterable<FoldEntry>, start = 0): Generator<MapUpdate> {
+export function* mapUpdatesOf(entries: Iterable<LogEntry<MapRecord>>, start = 0, recordHashes?: readonly Uint8Array[]): Generator<MapUpdate> {
   let expected = start;
   for (const entry of entries) {
     if (entry.index !== expected) throw invalid(entry, `expected the entry at index ${expected}`);
-    yield mapUpdateOf(entry);
+    yield mapUpdateOf(entry, recordHashes?.[expected - start]);
     expected++;
   }
 }

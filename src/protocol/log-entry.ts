@@ -12,7 +12,7 @@ export interface LogEntry<R extends object = JsonObject> {
 
 /** leaf bytes = JCS({ "acceptedAt": <time>, "record": <the record> }) */
 export function logLeafBytes(acceptedAt: string, record: object): Uint8Array {
-  return logLeafBytesOf(acceptedAt, canonicalJson(record));
+  return logLeafBytesFromCanonical(acceptedAt, canonicalJson(record));
 }
 
 /**
@@ -20,7 +20,7 @@ export function logLeafBytes(acceptedAt: string, record: object): Uint8Array {
  * JCS of the two-member object is its members in key order ("acceptedAt" < "record"), each key and
  * string as JSON.stringify writes it (RFC 8785 §3.2.2.2), the record's value its own JCS.
  */
-export function logLeafBytesOf(acceptedAt: string, canonicalRecord: string): Uint8Array {
+export function logLeafBytesFromCanonical(acceptedAt: string, canonicalRecord: string): Uint8Array {
   return utf8(`{"acceptedAt":${canonicalJson(acceptedAt)},"record":${canonicalRecord}}`);
 }
 

@@ -4,15 +4,40 @@ import { ProtocolError } from './errors.js';
 import { utf8 } from './encoding.js';
 import { canonicalJson } from './json.js';
 import { describeIssues } from './schemas.js';
-import type { CanonicalRecord } from './signing.js';
+
+declare const encodedRecord: unique symbol;
+
+/**
+ * A record that passed its schema and size limit, with its canonical JSON (`canonicalJson(record)`):
+ * encoded once, for the limit, and handed on to whatever hashes or stores the record. Only
+ * parseAndEncodeRecord makes one (the brand keeps an object literal from passing for one, and
+ * isEncodedRecord knows the real ones), so `canonical` is always the encoding of `record`.
+ */
+export interface EncodedRecord<R> {
+  readonly record: R;
+  readonly canonical: string;
+  readonly [encodedRecord]: true;
+}
+
+/** The EncodedRecords parseAndEncodeRecord made: an object shaped like one is not one. */
+const madeHere = new WeakSet<object>();
+
+/** Whether `value` is an EncodedRecord that parseAndEncodeRecord made. */
+export function isEncodedRecord(value: unknown): value is EncodedRecord<unknown> {
+  return typeof value === 'object' && value !== null && madeHere.has(value);
+}
 
 /** Parses `value` with a record schema, or throws INVALID_RECORD explaining what is wrong. */
 export function parseRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): z.output<S> {
-  return parseCanonicalRecord(schema, value, maxCanonicalBytes, what).record;
+  return parseAndEncodeRecord(schema, value, maxCanonicalBytes, what).record;
 }
 
-/** parseRecord, keeping the canonical JSON it measured. */
-export function parseCanonicalRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): CanonicalRecord<z.output<S>> {
+/**
+ * parseRecord, keeping the canonical JSON it encoded to measure the record: parses and encodes,
+ * for whatever goes on to hash or store the record. (It does not check that `value` arrived in
+ * canonical form: that is replay's NOT_CANONICAL, on a log entry's stored text.)
+ */
+export function parseAndEncodeRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): EncodedRecord<z.output<S>> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ProtocolError('INVALID_RECORD', `invalid ${what} record: ${describeIssues(result.error)}`);
   // An optional field given as undefined (possible from code, never from JSON) means absent.
@@ -22,7 +47,10 @@ export function parseCanonicalRecord<S extends z.ZodMiniType>(schema: S, value: 
   if (size > maxCanonicalBytes) {
     throw new ProtocolError('INVALID_RECORD', `${what} record is ${size} bytes of canonical JSON; the limit is ${maxCanonicalBytes}`);
   }
-  return { record: data, canonical };
+  // Frozen, so the pair cannot be taken apart and one half replaced.
+  const encoded = Object.freeze({ record: data, canonical }) as EncodedRecord<z.output<S>>;
+  madeHere.add(encoded);
+  return encoded;
 }
 
 /**

@@ -23,15 +23,6 @@ export function signingInput(type: string, record: object, omit: readonly string
   return utf8(`${SIGNING_PREFIX}${type}\n${canonicalJson(unsigned)}`);
 }
 
-/**
- * A record that passed its schema and size limit, with its canonical JSON (`canonicalJson(record)`):
- * encoded once, for the limit, and handed on to whatever hashes or stores the record.
- */
-export interface CanonicalRecord<R> {
-  record: R;
-  canonical: string;
-}
-
 /** The canonical bytes of a whole record, signatures included. */
 export function canonicalBytes(record: object): Uint8Array {
   return utf8(canonicalJson(record));
@@ -42,12 +33,15 @@ export function recordHash(record: object): string {
   return canonicalRecordHash(canonicalJson(record));
 }
 
-/** recordHash of the record whose canonical JSON is `canonical`, without encoding it again. */
+/** recordHash of the record whose canonical JSON is `canonical`, without encoding it again (ledger/entry-kind.ts, Write.hash). */
 export function canonicalRecordHash(canonical: string): string {
   return toBase64Url(canonicalRecordDigest(canonical));
 }
 
-/** The SHA-256 digest that canonicalRecordHash spells in base64url. */
+/**
+ * The SHA-256 digest that canonicalRecordHash spells in base64url: a write's Write.digest, and the
+ * `recordHash` a key map value holds (protocol/key-map-fold.ts, DESIGN.md §5.2).
+ */
 export function canonicalRecordDigest(canonical: string): Uint8Array {
   return sha256(utf8(canonical));
 }

@@ -201,6 +201,20 @@ describe('the fold', () => {
     expect(mapCode(() => mapUpdateOf({ ...first, index: -1 }))).toBe('MAP_ENTRY_INVALID');
     expect(mapCode(() => mapUpdateOf({ ...first, index: 2 ** 53 }))).toBe('MAP_ENTRY_INVALID');
   });
+
+  it('hashes the record itself: a recordHash on an entry object is never read', () => {
+    const hostile = entries.map((entry) => ({ ...entry, recordHash: new Uint8Array(32).fill(7) }));
+    expect(toHex(keyMapOf(hostile).root())).toBe(logFold.entries.at(-1)!.root);
+    [...mapUpdatesOf(hostile)].forEach((update, i) => expect(valueJson(update.value)).toEqual(logFold.entries[i]!.update.value));
+    expect(mapUpdateOf(hostile[0]!).value.recordHash).toEqual(fromBase64UrlHash(recordHash(first.record)));
+  });
+
+  it('takes the digests a writer already has, in entry order, apart from the entries', () => {
+    const digests = entries.map((entry) => fromBase64UrlHash(recordHash(entry.record)));
+    const updates = [...mapUpdatesOf(entries.slice(3), 3, digests.slice(3))];
+    updates.forEach((update, i) => expect(update.value.recordHash).toBe(digests[3 + i]));
+    expect(updates).toEqual([...mapUpdatesOf(entries.slice(3), 3)]);
+  });
 });
 
 describe('KeyMap', () => {

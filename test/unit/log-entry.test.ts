@@ -4,7 +4,7 @@ import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { fromUtf8 } from '../../src/protocol/encoding.js';
 import { canonicalJson } from '../../src/protocol/json.js';
-import { logLeafBytes, logLeafBytesOf, logLeafHash } from '../../src/protocol/log-entry.js';
+import { logLeafBytes, logLeafBytesFromCanonical, logLeafHash } from '../../src/protocol/log-entry.js';
 
 describe('logLeafBytes', () => {
   it('is JCS({ acceptedAt, record }) (DESIGN.md §5)', () => {
@@ -12,7 +12,7 @@ describe('logLeafBytes', () => {
     expect(fromUtf8(bytes)).toBe('{"acceptedAt":"2026-11-24T21:00:00.000Z","record":{"a":"é","seq":0,"type":"identity"}}');
   });
 
-  it('spliced from the canonical record (logLeafBytesOf) is exactly JCS of the two-member object', () => {
+  it('spliced from the canonical record (logLeafBytesFromCanonical) is exactly JCS of the two-member object', () => {
     // Any record and time: names and strings needing escapes, non-ASCII, nesting.
     const json = fc.letrec<{ value: unknown }>((tie) => ({
       value: fc.oneof({ depthSize: 'small' }, fc.string({ unit: 'binary' }), fc.maxSafeInteger(), fc.boolean(), fc.constant(null), fc.array(tie('value')), fc.dictionary(fc.string({ unit: 'binary' }), tie('value'))),
@@ -20,9 +20,21 @@ describe('logLeafBytes', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.dictionary(fc.string({ unit: 'binary' }), json), (acceptedAt, record) => {
         const expected = canonicalize({ acceptedAt, record }) as string;
-        expect(fromUtf8(logLeafBytesOf(acceptedAt, canonicalJson(record)))).toBe(expected);
+        expect(fromUtf8(logLeafBytesFromCanonical(acceptedAt, canonicalJson(record)))).toBe(expected);
       }),
     );
+  });
+
+  it('throws on a lone surrogate, in the record or the time, spliced or not (the property above never makes one)', () => {
+    // fast-check's 'binary' unit draws whole code points only; JCS has no encoding for a lone
+    // surrogate (RFC 8785 §3.2.2.2), so canonicalJson refuses it rather than logging U+FFFD.
+    const time = '2026-11-24T21:00:00.000Z';
+    for (const record of [{ a: '\uD800' }, { a: ['x\uDC00y'] }, { ['\uDBFF']: 1 }]) {
+      expect(() => logLeafBytes(time, record)).toThrow(/surrogate/);
+      expect(() => logLeafBytesFromCanonical(time, canonicalJson(record))).toThrow(/surrogate/);
+    }
+    expect(() => logLeafBytes('\uDFFF', { a: 1 })).toThrow(/surrogate/);
+    expect(() => logLeafBytesFromCanonical('2026\uD83D', canonicalJson({ a: 1 }))).toThrow(/surrogate/);
   });
 });
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from '@jest/globals';
-import { nodeSha256 } from '../../src/node/node-sha256.js';
+import { nodeSha256, useNodeSha256 } from '../../src/node/node-sha256.js';
 
 /** n bytes of SHA-256(label ‖ i) repeated: reproducible inputs of any length. */
 const input = (n: number) => {
@@ -31,5 +31,9 @@ describe('nodeSha256', () => {
     const head = digest.slice(0, 4);
     head[0] = head[0]! ^ 0xff;
     expect(head[0]).not.toBe(digest[0]);
+  });
+
+  it('passes useSha256\'s known-answer test', () => {
+    expect(() => useNodeSha256()).not.toThrow();
   });
 });

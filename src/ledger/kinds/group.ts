@@ -5,7 +5,7 @@
  * and one placed before it the old key — in the registry's batches and in every replay alike.
  */
 import { ProtocolError } from '../../protocol/errors.js';
-import { parseGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
+import { parseAndEncodeGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
 import { checkGroupGenesis, checkGroupSuccessor, type GroupChainEntry } from '../../protocol/group-rules.js';
 import type { ChainHead, EntryKind } from '../entry-kind.js';
 import { identityAt } from './identity.js';
@@ -27,7 +27,7 @@ function headOf(entry: GroupLogEntry): ChainHead {
 
 export const groupKind: EntryKind<GroupRecord, GroupState> = {
   type: 'group',
-  parse: parseGroupRecord,
+  parseAndEncode: parseAndEncodeGroupRecord,
   verifySignatures: verifyGroupSignature,
   chainId: (record) => record.groupId,
   reads: (record) => [

@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from '../../protocol/errors.js';
 import type { AdminIdentity } from '../../protocol/group-rules.js';
-import { parseIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
+import { parseAndEncodeIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
 import { checkGenesis, checkSuccessor, type IdentityLogEntry } from '../../protocol/identity-rules.js';
 import type { ChainHead, EntryKind, LedgerView } from '../entry-kind.js';
 
@@ -23,7 +23,7 @@ function headOf(entry: IdentityLogEntry): ChainHead {
 
 export const identityKind: EntryKind<IdentityRecord, IdentityState> = {
   type: 'identity',
-  parse: parseIdentityRecord,
+  parseAndEncode: parseAndEncodeIdentityRecord,
   verifySignatures: verifyIdentitySignatures,
   chainId: (record) => record.userId,
   reads: (record) => [{ kind: 'identity', id: record.userId }],

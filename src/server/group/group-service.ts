@@ -3,8 +3,8 @@ import type { Database } from '../../db/database.js';
 import { groupKind, Write } from '../../ledger/index.js';
 import { readGroupsOfPage } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { parseCanonicalGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
-import type { CanonicalRecord } from '../../protocol/signing.js';
+import { parseAndEncodeGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
+import type { EncodedRecord } from '../../protocol/records.js';
 import type { Clock } from '../clock.js';
 import { admitGroupId, assertPathId, assertPeersId, checkClockSkew, type IdPolicy } from '../admission-policy.js';
 import type { WriteCounter } from '../http/write-budgets.js';
@@ -54,17 +54,17 @@ export class GroupService {
   }
 
   /** The checks that need no state, done before a write waits for the log lock; the record with its canonical JSON. */
-  private async admit(body: unknown): Promise<CanonicalRecord<GroupRecord>> {
-    const parsed = parseCanonicalGroupRecord(body);
+  private async admit(body: unknown): Promise<EncodedRecord<GroupRecord>> {
+    const parsed = parseAndEncodeGroupRecord(body);
     checkClockSkew(parsed.record.createdAt, this.clock.now());
     await verifyGroupSignature(parsed.record, nodeVerify);
     return parsed;
   }
 
   /** Appends the record and, once its transaction has committed, counts it against the group's write budget. */
-  private async append({ record, canonical }: CanonicalRecord<GroupRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const result = await this.writer.append(new Write(groupKind, record, mode, canonical));
-    await this.budget.committed(record.groupId);
+  private async append(parsed: EncodedRecord<GroupRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const result = await this.writer.append(new Write(groupKind, parsed, mode));
+    await this.budget.committed(parsed.record.groupId);
     return result;
   }
 

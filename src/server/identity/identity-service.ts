@@ -3,8 +3,8 @@ import type { Database } from '../../db/database.js';
 import { identityKind, Write } from '../../ledger/index.js';
 import { readHead, readHistoryPage } from '../../db/identity-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { parseCanonicalIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
-import type { CanonicalRecord } from '../../protocol/signing.js';
+import { parseAndEncodeIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
+import type { EncodedRecord } from '../../protocol/records.js';
 import { checkGenesis } from '../../protocol/identity-rules.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
@@ -64,8 +64,8 @@ export class IdentityService {
   }
 
   /** The checks that need no state, done before a write waits for the log lock; the record with its canonical JSON. */
-  private async admit(body: unknown): Promise<CanonicalRecord<IdentityRecord>> {
-    const parsed = parseCanonicalIdentityRecord(body);
+  private async admit(body: unknown): Promise<EncodedRecord<IdentityRecord>> {
+    const parsed = parseAndEncodeIdentityRecord(body);
     checkClockSkew(parsed.record.createdAt, this.clock.now());
     await verifyIdentitySignatures(parsed.record, nodeVerify);
     return parsed;
@@ -76,10 +76,10 @@ export class IdentityService {
    * write budget — here, in the write's own path, so a refused write is never counted whatever
    * happens to its connection. A recovery is never counted (DESIGN.md §6, "Rate limits").
    */
-  private async append({ record, canonical }: CanonicalRecord<IdentityRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
-    const write = new Write(identityKind, record, mode, canonical);
+  private async append(parsed: EncodedRecord<IdentityRecord>, mode: 'genesis' | 'successor'): Promise<AppendResult> {
+    const write = new Write(identityKind, parsed, mode);
     const result = await this.writer.append(write);
-    if (write.decision?.change !== 'recovery') await this.budget.committed(record.userId);
+    if (write.decision?.change !== 'recovery') await this.budget.committed(parsed.record.userId);
     return result;
   }
 

@@ -27,7 +27,7 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { mapUpdatesOf, type MapRecord } from '../../protocol/key-map-fold.js';
 import type { KeyMap } from '../../protocol/key-map-tree.js';
 import type { MapKey } from '../../protocol/key-map.js';
-import { logLeafBytesOf } from '../../protocol/log-entry.js';
+import { logLeafBytesFromCanonical } from '../../protocol/log-entry.js';
 import { appendToFrontier, inclusionProofRanges, leafHash, rootFromFrontier } from '../../protocol/merkle.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import type { Clock } from '../clock.js';
@@ -328,12 +328,12 @@ export class LogWriter {
 
       // The map after the new entries is their fold (key-map-fold.ts) into the map at `size` (`base`),
       // exactly as a verifier computes it; a fork, so a rollback leaves the published map as it was.
-      const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord, recordHash: pending.write.digest })), size)];
+      const updates = [...mapUpdatesOf(decided.map(({ pending, index }) => ({ index, acceptedAt, record: pending.write.record as MapRecord })), size, decided.map(({ pending }) => pending.write.digest))];
       const map = base.fork();
       const mapRoot = map.apply(updates);
       const accepted = decided.map((d, i) => ({ ...d, key: updates[i]!.key }));
 
-      const leaves = accepted.map(({ pending }) => leafHash(logLeafBytesOf(acceptedAt, pending.write.canonical)));
+      const leaves = accepted.map(({ pending }) => leafHash(logLeafBytesFromCanonical(acceptedAt, pending.write.canonical)));
       const { completed, frontier } = appendToFrontier(await this.subtrees.frontier(size, tx), leaves);
       const newSize = size + accepted.length;
       const root = rootFromFrontier(frontier);
