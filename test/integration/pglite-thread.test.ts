@@ -4,9 +4,6 @@
 // for our own statements and for Prisma's adapter; it closes cleanly; and a thread that dies fails
 // every statement with an error the server answers 503, instead of leaving requests hanging.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { messages, type PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -147,29 +144,6 @@ describe('the embedded Database on its thread', () => {
     expect(error.code).toBe('23505');
     expect(await db.query("SELECT 1 FROM pg_tables WHERE tablename = 'scratch'")).toEqual([]);
   });
-});
-
-describe('a closed PGliteThread', () => {
-  it('has synced its data folder, and refuses statements after as unavailable', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pglite-thread-'));
-    try {
-      const first = new PGliteThread({ dataDir, startParams: EMBEDDED_START_PARAMS });
-      await first.waitReady;
-      await first.exec('CREATE TABLE kept (id int); INSERT INTO kept VALUES (42)');
-      await first.close();
-      const after = await rejection(first.query('SELECT 1'));
-      expect(after.code).toBe('08006');
-      const second = new PGliteThread({ dataDir, startParams: EMBEDDED_START_PARAMS });
-      await second.waitReady;
-      try {
-        expect((await second.query('SELECT id FROM kept')).rows).toEqual([{ id: 42 }]);
-      } finally {
-        await second.close();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 60_000);
 });
 
 describe('a PGliteThread whose thread dies', () => {
