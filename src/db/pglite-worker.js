@@ -94,19 +94,10 @@ const operations = {
   },
 };
 
-/** Answers a message; an answer that cannot be cloned (it should not happen) is answered as an error, never dropped. */
-function answer(id, reply) {
-  try {
-    parentPort.postMessage({ id, ...reply });
-  } catch (error) {
-    parentPort.postMessage({ id, error: { message: `the embedded database's answer could not be sent: ${String(error)}` } });
-  }
-}
-
 parentPort.on('message', (message) => {
   operations[message.op](message).then(
-    (result) => answer(message.id, { result }),
-    (error) => answer(message.id, { error: errorData(error) }),
+    (result) => parentPort.postMessage({ id: message.id, result }),
+    (error) => parentPort.postMessage({ id: message.id, error: errorData(error) }),
   );
 });
 
