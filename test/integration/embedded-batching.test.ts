@@ -1,9 +1,8 @@
-// Group commit on the embedded database (issue 19). PGlite in the server's own thread settled its
-// statements as microtasks: a log writer's transaction began and committed before the event loop
-// read another request, so every batch held one write however many requests were waiting (246
-// writes/s at 32 clients, against 865 on Postgres with the same code). Writes that arrive while a
-// batch is under way, each in its own turn of the event loop as HTTP requests do, must share the
-// next batch.
+// Group commit on the embedded database (issue 19). PGlite runs in this process, and its statements
+// settle as microtasks: a log writer's transaction began and committed before the event loop read
+// another request, so every batch held one write however many requests were waiting (246 writes/s
+// at 32 clients, against 865 on Postgres with the same code). Writes that arrive while a batch is
+// under way, each in its own turn of the event loop as HTTP requests do, must share the next batch.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
