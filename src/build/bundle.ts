@@ -1,15 +1,9 @@
 /**
  * Builds the lookup page's script after `tsc`: dist/assets/page.js (src/page/main.ts with the SDK
  * in it), served by the registry as /assets/page.js. One ES module for browsers, with no server,
- * database, CLI or Node-only code in it. (The SDK's own builds: sdk-package.ts.) And copies the
- * embedded database's worker (plain JavaScript, which `tsc` leaves out) next to the module that
- * starts it.
+ * database, CLI or Node-only code in it. (The SDK's own builds: sdk-package.ts.)
  */
-import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
-
-// db/pglite-thread.js loads it as ./pglite-worker.js, from dist/ as from src/ (Jest).
-copyFileSync('src/db/pglite-worker.js', 'dist/db/pglite-worker.js');
 
 // The page is served as one file within a CSP that allows only same-origin scripts: no source map
 // or linked licence file to fetch (licences go at the end of the file instead).

@@ -8,12 +8,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { EMBEDDED_START_PARAMS } from './embedded-settings.js';
-import { PGliteThread } from './pglite-thread.js';
 import { PrismaClient } from './generated/client.js';
 
 export type { PrismaClient } from './generated/client.js';
@@ -295,10 +294,9 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
     location = join(dataDir, 'pglite');
     mkdirSync(location, { recursive: true });
   }
-  const db = new PGliteThread({ dataDir: location, startParams: EMBEDDED_START_PARAMS });
+  const db = new PGlite({ ...(location !== undefined ? { dataDir: location } : {}), startParams: [...EMBEDDED_START_PARAMS] });
   await db.waitReady;
-  // The adapter calls query, exec and transaction (with query, exec and rollback): PGliteThread's.
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db as unknown as PGlite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     kind: 'embedded',
     prisma,
