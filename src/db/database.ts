@@ -312,7 +312,12 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
         }),
       );
     },
-    query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
+    // A turn first for the same reason: the lookup coalescer's round (server/coalescer.ts) groups
+    // the lookups that arrive while it runs, and without it held one lookup each.
+    query: async <T>(text: string, params?: unknown[]) => {
+      await nextTurn();
+      return (await db.query<T>(text, params)).rows;
+    },
     async ping() {
       await db.query('SELECT 1');
     },
