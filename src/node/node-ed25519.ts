@@ -15,11 +15,12 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 /**
  * Parsed public keys (parsing costs several verifications' time). Entries are all of one size —
  * measured at about 1.2 KB of OpenSSL memory each, outside the JS heap — so the count bounds the
- * bytes: 12 MB at most (50,000 entries were up to 60 MB of a registry's resident memory; a miss
- * costs one parse).
+ * bytes: 2.4 MB at most. Only a key met again soon is a hit (a genesis always brings new keys, and
+ * a rotation's signer was parsed only if this process met it recently), so more entries buy few
+ * hits: a miss costs one parse, about 20 us, next to the millisecond or more of CPU a write takes.
  */
 const keyCache = new Map<string, KeyObject>();
-const KEY_CACHE_LIMIT = 10_000;
+const KEY_CACHE_LIMIT = 2_000;
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey).toString('base64url');

@@ -1,6 +1,6 @@
 /**
- * The processes a benchmark runs: registry servers of a build (dist/main.js with the options
- * `npm start` gives node) and the Express hello-world that gives the ceiling, each on a free
+ * The processes a benchmark runs: registry servers of a build (dist/main.js with the options and
+ * environment `npm start` gives node) and the Express hello-world that gives the ceiling, each on a free
  * port, with their memory read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,15 +8,23 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
-/** Node's options in `npm start` (package.json), which every server is started with. */
-const START_OPTIONS = startOptions();
 /** A folder for `node --cpu-prof` profiles of every server, or none. */
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
 
-function startOptions(): string[] {
-  const start = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start']!.split(/\s+/);
-  if (start[0] !== 'node' || start.at(-1) !== 'dist/main.js') throw new Error(`package.json's start script is not "node [options] dist/main.js": ${start.join(' ')}`);
-  return start.slice(1, -1);
+/**
+ * What `npm start` (the package.json of the build in `dir`) gives node: the environment variables
+ * set before it (e.g. glibc's malloc tunables) and Node's options. Each build is started with its
+ * own, so that BENCH_BASE compares them too.
+ */
+function startOptions(dir: string): { env: Record<string, string>; options: string[] } {
+  const start = (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start']!.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(start[0] ?? '')) {
+    const [name, ...value] = start.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  if (start[0] !== 'node' || start.at(-1) !== 'dist/main.js') throw new Error(`${dir}/package.json's start script is not "[VAR=value …] node [options] dist/main.js": ${start.join(' ')}`);
+  return { env, options: start.slice(1, -1) };
 }
 
 export function freePort(): Promise<number> {
@@ -62,9 +70,10 @@ export interface Server {
 export async function startServer(dir: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const { DATABASE_URL: _admin, ...inherited } = process.env;
-  const child = spawn(process.execPath, [...START_OPTIONS, ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/main.js'], {
+  const start = startOptions(dir);
+  const child = spawn(process.execPath, [...start.options, ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/main.js'], {
     cwd: dir,
-    env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', ...env },
+    env: { ...inherited, ...start.env, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
