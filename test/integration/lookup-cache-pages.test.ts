@@ -1,0 +1,50 @@
+// The pages the lookup cache holds (server/log/chain-bundles.ts), as the only writer's hand-over
+// makes them: what they keep in memory.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { ChainBundles, lookupCache, type CommittedRecord, type LookupCache } from '../../src/server/log/chain-bundles.js';
+import { LookupReads } from '../../src/server/log/lookup-reads.js';
+import { MapState } from '../../src/server/log/map-state.js';
+import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { SETUP_TIMEOUT_MS } from '../helpers/registry.js';
+
+let database: TestDatabase;
+let cache: LookupCache;
+let bundles: ChainBundles<unknown>;
+/** A user id (a Peers id: 25 characters of [0-9a-z]). */
+const USER = 'a'.repeat(25);
+
+beforeAll(async () => {
+  database = await openTestDatabase({ embedded: true });
+  cache = lookupCache(1 << 20);
+  bundles = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+    cache,
+    pageBytes: 64 * 1024,
+    keyMap: await MapState.load(database.db),
+    lookups: new LookupReads(database.db),
+  });
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await database?.close();
+}, SETUP_TIMEOUT_MS);
+
+/** A committed record of user `id` at `index`; the text stands for a stored record (only seq is read from it). */
+const committed = (id: string, index: number, seq: number, change: CommittedRecord['change']): CommittedRecord => ({
+  index,
+  acceptedAt: Date.UTC(2026, 0, 1),
+  record: JSON.stringify({ seq, userId: id }),
+  change,
+  key: { kind: 'user', id },
+});
+
+describe('the lookup cache', () => {
+  it('holds pages that own their memory, not slices of a shared slab that a small cached page would keep alive', () => {
+    bundles.handOver(0, [committed(USER, 0, 0, 'genesis'), committed(USER, 1, 1, 'update')]);
+    const page = cache.get(`identities ${USER} 0`)!;
+    expect(page.headIndex).toBe(1);
+    expect(page.prefix.length).toBeLessThan(4096);
+    expect(page.prefix.buffer.byteLength).toBe(page.prefix.length);
+    expect(JSON.parse(`${page.prefix.toString()}}`).entries.map((e: { index: number }) => e.index)).toEqual([0, 1]);
+  });
+});
