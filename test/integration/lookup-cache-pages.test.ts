@@ -6,16 +6,22 @@ import { ChainBundles, lookupCache, type CommittedRecord, type LookupCache } fro
 import { LookupReads } from '../../src/server/log/lookup-reads.js';
 import { MapState } from '../../src/server/log/map-state.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { SETUP_TIMEOUT_MS } from '../helpers/registry.js';
+import { registeredPerson, type Person } from '../helpers/groups.js';
+import { SETUP_TIMEOUT_MS, startTestRegistry } from '../helpers/registry.js';
 
 let database: TestDatabase;
 let cache: LookupCache;
 let bundles: ChainBundles<unknown>;
+/** A user registered through a registry on the database, which is then closed: the log and chains it wrote stay. */
+let ann: Person;
 /** A user id (a Peers id: 25 characters of [0-9a-z]). */
 const USER = 'a'.repeat(25);
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
+  const registry = await startTestRegistry({ database, listen: false });
+  ann = await registeredPerson(registry.app, 'ann');
+  await registry.close();
   cache = lookupCache(1 << 20);
   bundles = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
     cache,
@@ -46,5 +52,14 @@ describe('the lookup cache', () => {
     expect(page.prefix.length).toBeLessThan(4096);
     expect(page.prefix.buffer.byteLength).toBe(page.prefix.length);
     expect(JSON.parse(`${page.prefix.toString()}}`).entries.map((e: { index: number }) => e.index)).toEqual([0, 1]);
+  });
+
+  it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
+    // A hand-over of a head newer than the database's (as a commit after the round's snapshot would be).
+    const newer = 1000;
+    bundles.handOver(newer, [committed(ann.userId, newer, 0, 'genesis')]);
+    const answer = JSON.parse((await bundles.bundleJson(ann.userId)).toString());
+    expect(answer.entries.at(-1).record).toEqual(ann.records.at(-1));
+    expect(cache.get(`identities ${ann.userId} 0`)!.headIndex).toBe(newer);
   });
 });

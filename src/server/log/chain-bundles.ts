@@ -195,7 +195,8 @@ export class ChainBundles<R> {
         let cached = held[at];
         if (page !== null) {
           cached = this.page(asks[at]!.id, headIndex, page.head, page.rows, bounds);
-          cache.set(this.cacheKey(keys[at]!), cached);
+          const cacheKey = this.cacheKey(keys[at]!);
+          if (!this.newerHeld(cacheKey, cached)) cache.set(cacheKey, cached);
         }
         // `held` was current when page is null: the statement sends a page whenever it was not.
         answers.set(keys[at]!, { page: cached!, checkpoint });
@@ -217,7 +218,9 @@ export class ChainBundles<R> {
       const chains = await readFirstPages(db, this.source.table, after, PRELOAD_CHAINS, this.bounds);
       for (const chain of chains) {
         const page = this.page(chain.id, chain.headIndex, chain.head, chain.rows, this.bounds);
-        if (!this.cache.setIfRoom(this.cacheKey(`${chain.id} 0`), page)) return held;
+        const key = this.cacheKey(`${chain.id} 0`);
+        if (this.newerHeld(key, page)) continue;
+        if (!this.cache.setIfRoom(key, page)) return held;
         held++;
       }
       if (chains.length < PRELOAD_CHAINS) return held;
@@ -294,6 +297,15 @@ export class ChainBundles<R> {
     const cacheKey = this.cacheKey(key);
     if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, { ...page, proofs });
     return proofs;
+  }
+
+  /**
+   * Whether the cache holds a page at a newer head than `page`, which a statement read: a round's
+   * (or the preload's) snapshot may predate a commit whose page the writer handed over meanwhile;
+   * a chain's head index only increases, so the newer page is kept.
+   */
+  private newerHeld(key: string, page: CachedPage): boolean {
+    return (this.cache.get(key)?.headIndex ?? -1) > page.headIndex;
   }
 
   private cacheKey(key: string): string {
