@@ -35,11 +35,11 @@ afterAll(async () => {
   await database?.close();
 }, SETUP_TIMEOUT_MS);
 
-/** A committed record of user `id` at `index`; the text stands for a stored record (only seq is read from it). */
+/** A committed record of user `id` at `index`; the text stands for a stored record (only seq is read from it), not all ASCII. */
 const committed = (id: string, index: number, seq: number, change: CommittedRecord['change']): CommittedRecord => ({
   index,
   acceptedAt: Date.UTC(2026, 0, 1),
-  record: JSON.stringify({ seq, userId: id }),
+  record: JSON.stringify({ seq, userId: id, name: 'Zoë 🔑' }),
   change,
   key: { kind: 'user', id },
 });
@@ -51,7 +51,8 @@ describe('the lookup cache', () => {
     expect(page.headIndex).toBe(1);
     expect(page.prefix.length).toBeLessThan(4096);
     expect(page.prefix.buffer.byteLength).toBe(page.prefix.length);
-    expect(JSON.parse(`${page.prefix.toString()}}`).entries.map((e: { index: number }) => e.index)).toEqual([0, 1]);
+    const entries = JSON.parse(`${page.prefix.toString()}}`).entries as { index: number; record: unknown }[];
+    expect(entries.map((e) => [e.index, e.record])).toEqual([0, 1].map((seq) => [seq, { seq, userId: USER, name: 'Zoë 🔑' }]));
   });
 
   it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {

@@ -397,8 +397,8 @@ export class ChainBundles<R> {
     const held = this.cache.get(this.cacheKey(`${id} 0`));
     if (held?.end === undefined || held.headIndex !== previous) return null;
     const { entriesAt, items, estimatedBytes } = held.end;
-    // The held items without the closing `]`.
-    const entries = held.prefix.subarray(entriesAt, held.prefix.length - 1).toString();
+    // The held items without the closing `]`, copied as bytes (not made a string as large as the page).
+    const entries = held.prefix.subarray(entriesAt, held.prefix.length - 1);
     const fits = items === 0 || (items < this.bounds.maxItems && estimatedBytes + estimated <= this.bounds.maxBytes);
     if (!fits) return { headIndex: index, prefix: ownedJsonBuffer([opening, entries, `],"next":${seqOf(record)}`]) };
     return {
