@@ -2,9 +2,14 @@
 // makes them: what they keep in memory.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { identityKind, Write } from '../../src/ledger/index.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
+import { systemClock } from '../../src/server/clock.js';
 import { ChainBundles, lookupCache, type CommittedRecord, type LookupCache } from '../../src/server/log/chain-bundles.js';
+import { LogWriter } from '../../src/server/log/log-writer.js';
 import { LookupReads } from '../../src/server/log/lookup-reads.js';
 import { MapState } from '../../src/server/log/map-state.js';
+import { fastGenesis } from '../bench/fast-records.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { registeredPerson, type Person } from '../helpers/groups.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry } from '../helpers/registry.js';
@@ -62,5 +67,25 @@ describe('the lookup cache', () => {
     const answer = JSON.parse((await bundles.bundleJson(ann.userId)).toString());
     expect(answer.entries.at(-1).record).toEqual(ann.records.at(-1));
     expect(cache.get(`identities ${ann.userId} 0`)!.headIndex).toBe(newer);
+  });
+});
+
+describe("the log writer's hand-over", () => {
+  it('acknowledges a committed batch whatever its receiver does, and reports what it threw', async () => {
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const failures: unknown[] = [];
+    writer.handOverCommitted(
+      () => {
+        throw new Error('a bug in the receiver');
+      },
+      (error) => failures.push(error),
+    );
+    try {
+      const written = await writer.append(new Write(identityKind, fastGenesis().head, 'genesis'));
+      expect(written.proof.size).toBe(written.index + 1);
+      expect(failures).toEqual([new Error('a bug in the receiver')]);
+    } finally {
+      await writer.stop();
+    }
   });
 });
