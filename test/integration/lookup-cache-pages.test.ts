@@ -1,6 +1,9 @@
-// The pages the lookup cache holds (server/log/chain-bundles.ts), as the only writer's hand-over
-// makes them: what they keep in memory.
+// The lookup cache's pages on the embedded database (server/log/chain-bundles.ts): what they keep
+// in memory, which of a hand-over's and a round's pages is kept, the writer's hand-over when its
+// receiver fails, and the round's function of the session (db/chain-lookups.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readChainLookup } from '../../src/db/chain-lookups.js';
+import type { Database } from '../../src/db/database.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
@@ -86,6 +89,25 @@ describe("the log writer's hand-over", () => {
       expect(failures).toEqual([new Error('a bug in the receiver')]);
     } finally {
       await writer.stop();
+    }
+  });
+});
+
+describe('the lookup round on the embedded database', () => {
+  it('is made again in a new session of the same database object, which has no temporary schema yet', async () => {
+    const fresh = await openTestDatabase({ embedded: true });
+    try {
+      // One database object whose session changes under it: first the suite's, then a fresh one.
+      let session = database.db;
+      const db: Pick<Database, 'query' | 'kind'> = { kind: 'embedded', query: (text, params) => session.query(text, params) };
+      const asks = [{ id: ann.userId, start: 0, cachedHead: -1 }];
+      const bounds = { maxItems: 10, maxBytes: 1 << 16 };
+      expect((await readChainLookup(db, 'identities', asks, bounds)).chains.size).toBe(1);
+      session = fresh.db;
+      const lookup = await readChainLookup(db, 'identities', asks, bounds);
+      expect([lookup.checkpoint, lookup.chains.size]).toEqual([null, 0]);
+    } finally {
+      await fresh.close();
     }
   });
 });
