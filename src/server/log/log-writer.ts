@@ -9,8 +9,9 @@
  *   write in order by its entry kind's rules (src/ledger/) → fold the accepted entries into a fork
  *   of the key map at the locked size (§5.2) → sign the checkpoint for the new size, with its map
  *   root and time → insert the leaves, the completed subtrees and the checkpoint and move the log's
- *   size, in one statement (appendToLog) → write the chains' rows → commit → record the newest
- *   committed checkpoint (`latestCommitted`) → publish the new map → acknowledge the writes.
+ *   size, in one statement (appendToLog) → write the chains' rows → commit → publish the new map
+ *   → record the newest committed checkpoint (`latestCommitted`) → hand the records over to the
+ *   lookup cache (handOverCommitted: the only writer's) → acknowledge the writes.
  *
  * So a record and its leaf commit together or not at all, indexes have no gaps, and every size has
  * one checkpoint row, whose map root is the fold of exactly that many entries. Writers in other
