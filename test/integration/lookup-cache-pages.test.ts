@@ -12,7 +12,7 @@ import { ChainBundles, lookupCache, type CommittedRecord, type LookupCache } fro
 import { LogWriter } from '../../src/server/log/log-writer.js';
 import { LookupReads } from '../../src/server/log/lookup-reads.js';
 import { MapState } from '../../src/server/log/map-state.js';
-import { fastGenesis } from '../bench/fast-records.js';
+import { fastGenesis, fastRotation } from '../bench/fast-records.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { registeredPerson, type Person } from '../helpers/groups.js';
 import { SETUP_TIMEOUT_MS, startTestRegistry } from '../helpers/registry.js';
@@ -87,6 +87,41 @@ describe("the log writer's hand-over", () => {
       const written = await writer.append(new Write(identityKind, fastGenesis().head, 'genesis'));
       expect(written.proof.size).toBe(written.index + 1);
       expect(failures).toEqual([new Error('a bug in the receiver')]);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
+
+describe("the only writer's hand-over", () => {
+  it('makes the page of a chain several records of one batch wrote as the database holds it', async () => {
+    const keyMap = await MapState.load(database.db);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const reads = (held: LookupCache) => ({ cache: held, pageBytes: 64 * 1024, keyMap, lookups: new LookupReads(database.db) });
+    const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
+    const handedOver = lookupCache(1 << 20);
+    const written = new ChainBundles(new SubtreeStore(database.db), source, reads(handedOver));
+    writer.handOverCommitted((sizeBefore, records) => written.handOver(sizeBefore, records));
+    try {
+      const identity = fastGenesis();
+      const first = fastRotation(identity);
+      const second = fastRotation({ ...identity, head: first });
+      // Appended while another batch commits: the three records of one chain go in the next batch together.
+      const blocker = writer.append(new Write(identityKind, fastGenesis().head, 'genesis'));
+      const appended = await Promise.all([
+        writer.append(new Write(identityKind, identity.head, 'genesis')),
+        writer.append(new Write(identityKind, first, 'successor')),
+        writer.append(new Write(identityKind, second, 'successor')),
+      ]);
+      await blocker;
+      expect(new Set(appended.map((result) => result.proof.size)).size).toBe(1);
+      const key = `identities ${identity.head.userId} 0`;
+      expect(handedOver.get(key)!.headIndex).toBe(appended[2]!.index);
+      // A round of a process holding nothing reads the same page from the database.
+      const read = lookupCache(1 << 20);
+      await new ChainBundles(new SubtreeStore(database.db), source, reads(read)).bundleJson(identity.head.userId);
+      expect(handedOver.get(key)!.prefix.toString()).toBe(read.get(key)!.prefix.toString());
+      expect(handedOver.get(key)!.end).toEqual(read.get(key)!.end);
     } finally {
       await writer.stop();
     }
