@@ -101,20 +101,25 @@ const roundFunctions = new WeakMap<object, Map<ChainTable, Promise<unknown>>>();
 function createRoundFunction(db: Pick<Database, 'query'>, table: ChainTable): Promise<unknown> {
   let made = roundFunctions.get(db);
   if (made === undefined) roundFunctions.set(db, (made = new Map()));
-  let creating = made.get(table);
-  if (creating === undefined) {
-    creating = db.query(
-      `CREATE OR REPLACE FUNCTION ${ROUND_FUNCTIONS[table]}(text[], bigint[], bigint[], bigint, bigint) RETURNS TABLE(cp json, ch json)
-         LANGUAGE plpgsql STABLE AS $round$ BEGIN RETURN QUERY ${chainLookupSql(table)}; END $round$`,
-    );
-    creating.catch(() => made.delete(table));
-    made.set(table, creating);
-  }
+  const held = made.get(table);
+  if (held !== undefined) return held;
+  // Its columns are PL/pgSQL variables in its body: named so that they clash with no column the statement reads.
+  const creating = db.query(
+    `CREATE OR REPLACE FUNCTION ${ROUND_FUNCTIONS[table]}(text[], bigint[], bigint[], bigint, bigint) RETURNS TABLE(round_checkpoint json, round_chains json)
+       LANGUAGE plpgsql STABLE AS $round$ BEGIN RETURN QUERY ${chainLookupSql(table)}; END $round$`,
+  );
+  // Forgotten if it failed, unless a retry has already made another.
+  creating.catch(() => made.get(table) === creating && made.delete(table));
+  made.set(table, creating);
   return creating;
 }
 
-/** undefined_function: the session no longer has the function (a new session of the same database object). */
-const isMissingFunction = (error: unknown) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '42883';
+/**
+ * The session does not have the function (a new session of the same database object): it has no
+ * such function (undefined_function), or no temporary schema yet (invalid_schema_name: "pg_temp"
+ * does not exist until the session makes a temporary object).
+ */
+const isMissingFunction = (error: unknown) => typeof error === 'object' && error !== null && ['42883', '3F000'].includes((error as { code?: unknown }).code as string);
 
 export async function readChainLookup(
   db: Pick<Database, 'query'> & Partial<Pick<Database, 'kind'>>,
@@ -128,7 +133,7 @@ export async function readChainLookup(
   if (db.kind === 'embedded') {
     const call = async () => {
       await createRoundFunction(db, table);
-      return db.query<Row>(`SELECT cp AS checkpoint, ch AS chains FROM ${ROUND_FUNCTIONS[table]}($1, $2, $3, $4, $5)`, params);
+      return db.query<Row>(`SELECT round_checkpoint AS checkpoint, round_chains AS chains FROM ${ROUND_FUNCTIONS[table]}($1, $2, $3, $4, $5)`, params);
     };
     rows = await call().catch(async (error: unknown) => {
       if (!isMissingFunction(error)) throw error;

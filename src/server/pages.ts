@@ -59,10 +59,32 @@ export function pageMembers(name: string, page: Page<unknown>): string[] {
   return parts;
 }
 
-/** The UTF-8 bytes of `parts` one after another, in one Buffer. */
-export function jsonBuffer(parts: JsonParts): Buffer {
-  const buffer = Buffer.allocUnsafe(byteLength(parts));
+/** The UTF-8 bytes of `parts` (text, or bytes copied as they are) one after another, in one Buffer. */
+export function jsonBuffer(parts: readonly (string | Uint8Array)[]): Buffer {
+  return fill(Buffer.allocUnsafe(partsLength(parts)), parts);
+}
+
+/**
+ * jsonBuffer for bytes that are kept (a cache's): in a Buffer that owns its memory. A small Buffer
+ * from Buffer.allocUnsafe is a slice of a shared 8 KiB slab, and one slice kept keeps the whole
+ * slab alive — many kept small pages among short-lived ones held ten times the bytes they were
+ * charged. A response, sent and dropped, keeps the pooled one.
+ */
+export function ownedJsonBuffer(parts: readonly (string | Uint8Array)[]): Buffer {
+  return fill(Buffer.allocUnsafeSlow(partsLength(parts)), parts);
+}
+
+const partsLength = (parts: readonly (string | Uint8Array)[]) => parts.reduce((sum, part) => sum + (typeof part === 'string' ? Buffer.byteLength(part) : part.length), 0);
+
+function fill(buffer: Buffer, parts: readonly (string | Uint8Array)[]): Buffer {
   let at = 0;
-  for (const part of parts) at += buffer.write(part, at);
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      at += buffer.write(part, at);
+    } else {
+      buffer.set(part, at);
+      at += part.length;
+    }
+  }
   return buffer;
 }

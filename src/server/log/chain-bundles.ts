@@ -41,7 +41,7 @@ import { Coalescer } from '../coalescer.js';
 import { GenerationalCache } from '../generational-cache.js';
 import { ProblemError } from '../http/problem.js';
 import { RECORD_ITEM_OVERHEAD } from '../../db/pages.js';
-import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
+import { cutPage, MAX_PAGE_ITEMS, ownedJsonBuffer, pageMembers, type PageBounds } from '../pages.js';
 import type { StoredCheckpoint } from '../../db/log-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import type { LookupReads } from './lookup-reads.js';
@@ -195,7 +195,8 @@ export class ChainBundles<R> {
         let cached = held[at];
         if (page !== null) {
           cached = this.page(asks[at]!.id, headIndex, page.head, page.rows, bounds);
-          cache.set(this.cacheKey(keys[at]!), cached);
+          const cacheKey = this.cacheKey(keys[at]!);
+          if (!this.newerHeld(cacheKey, cached)) cache.set(cacheKey, cached);
         }
         // `held` was current when page is null: the statement sends a page whenever it was not.
         answers.set(keys[at]!, { page: cached!, checkpoint });
@@ -217,7 +218,9 @@ export class ChainBundles<R> {
       const chains = await readFirstPages(db, this.source.table, after, PRELOAD_CHAINS, this.bounds);
       for (const chain of chains) {
         const page = this.page(chain.id, chain.headIndex, chain.head, chain.rows, this.bounds);
-        if (!this.cache.setIfRoom(this.cacheKey(`${chain.id} 0`), page)) return held;
+        const key = this.cacheKey(`${chain.id} 0`);
+        if (this.newerHeld(key, page)) continue;
+        if (!this.cache.setIfRoom(key, page)) return held;
         held++;
       }
       if (chains.length < PRELOAD_CHAINS) return held;
@@ -286,13 +289,23 @@ export class ChainBundles<R> {
     const hashes = await this.subtrees.inclusionProof(page.headIndex, note.size);
     const proofs: PageProofs = {
       tree: note.tree,
-      inclusion: Buffer.from(`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`),
-      map: Buffer.from(proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`),
+      // Kept with the page, so in Buffers that own their memory (pages.ts, ownedJsonBuffer).
+      inclusion: ownedJsonBuffer([`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`]),
+      map: ownedJsonBuffer([proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`]),
     };
     // A new entry, not the held one changed in place: the cache charges an entry when it is set.
     const cacheKey = this.cacheKey(key);
     if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, { ...page, proofs });
     return proofs;
+  }
+
+  /**
+   * Whether the cache holds a page at a newer head than `page`, which a statement read: a round's
+   * (or the preload's) snapshot may predate a commit whose page the writer handed over meanwhile;
+   * a chain's head index only increases, so the newer page is kept.
+   */
+  private newerHeld(key: string, page: CachedPage): boolean {
+    return (this.cache.get(key)?.headIndex ?? -1) > page.headIndex;
   }
 
   private cacheKey(key: string): string {
@@ -333,7 +346,7 @@ export class ChainBundles<R> {
   private page(id: string, headIndex: number, head: string, rows: ChainPageRow[], bounds: PageBounds): CachedPage {
     const opening = this.opening(id, head);
     const page = cutPage(rows, (e) => (e.record === null ? null : itemOf(e.index!, e.acceptedAt!, e.record)), (e) => e.seq, bounds);
-    const prefix = jsonBuffer([opening, ...pageMembers('entries', page)]);
+    const prefix = ownedJsonBuffer([opening, ...pageMembers('entries', page)]);
     if (page.next !== undefined) return { headIndex, prefix };
     const estimatedBytes = rows.reduce((sum, e) => sum + (e.record === null ? 0 : Buffer.byteLength(e.record) + RECORD_ITEM_OVERHEAD), 0);
     return { headIndex, prefix, end: { entriesAt: Buffer.byteLength(opening), items: page.items.length, estimatedBytes } };
@@ -378,19 +391,19 @@ export class ChainBundles<R> {
     const item = itemOf(index, acceptedAt, record);
     const estimated = Buffer.byteLength(record) + RECORD_ITEM_OVERHEAD;
     if (committed.change === 'genesis') {
-      return { headIndex: index, prefix: jsonBuffer([opening, '"entries":[', ...item, ']']), end: { entriesAt: Buffer.byteLength(opening), items: 1, estimatedBytes: estimated } };
+      return { headIndex: index, prefix: ownedJsonBuffer([opening, '"entries":[', ...item, ']']), end: { entriesAt: Buffer.byteLength(opening), items: 1, estimatedBytes: estimated } };
     }
     if (committed.change !== 'update' || previous === null) return null;
     const held = this.cache.get(this.cacheKey(`${id} 0`));
     if (held?.end === undefined || held.headIndex !== previous) return null;
     const { entriesAt, items, estimatedBytes } = held.end;
-    // The held items without the closing `]`.
-    const entries = held.prefix.subarray(entriesAt, held.prefix.length - 1).toString();
+    // The held items without the closing `]`, copied as bytes (not made a string as large as the page).
+    const entries = held.prefix.subarray(entriesAt, held.prefix.length - 1);
     const fits = items === 0 || (items < this.bounds.maxItems && estimatedBytes + estimated <= this.bounds.maxBytes);
-    if (!fits) return { headIndex: index, prefix: jsonBuffer([opening, entries, `],"next":${seqOf(record)}`]) };
+    if (!fits) return { headIndex: index, prefix: ownedJsonBuffer([opening, entries, `],"next":${seqOf(record)}`]) };
     return {
       headIndex: index,
-      prefix: jsonBuffer([opening, entries, ...(items === 0 ? [] : [',']), ...item, ']']),
+      prefix: ownedJsonBuffer([opening, entries, ...(items === 0 ? [] : [',']), ...item, ']']),
       end: { entriesAt: Buffer.byteLength(opening), items: items + 1, estimatedBytes: estimatedBytes + estimated },
     };
   }

@@ -9,8 +9,9 @@
  *   write in order by its entry kind's rules (src/ledger/) → fold the accepted entries into a fork
  *   of the key map at the locked size (§5.2) → sign the checkpoint for the new size, with its map
  *   root and time → insert the leaves, the completed subtrees and the checkpoint and move the log's
- *   size, in one statement (appendToLog) → write the chains' rows → commit → record the newest
- *   committed checkpoint (`latestCommitted`) → publish the new map → acknowledge the writes.
+ *   size, in one statement (appendToLog) → write the chains' rows → commit → publish the new map
+ *   → record the newest committed checkpoint (`latestCommitted`) → hand the records over to the
+ *   lookup cache (handOverCommitted: the only writer's) → acknowledge the writes.
  *
  * So a record and its leaf commit together or not at all, indexes have no gaps, and every size has
  * one checkpoint row, whose map root is the fold of exactly that many entries. Writers in other
@@ -81,7 +82,7 @@ export class LogWriter {
   /** The newest checkpoint this process committed, and the lock order of its transaction. */
   private newest: { lock: number; checkpoint: StoredCheckpoint } | null = null;
   /** Told of each committed batch (handOverCommitted). */
-  private handOver: ((sizeBefore: number, records: CommittedRecord[]) => void) | null = null;
+  private handOver: { take: (sizeBefore: number, records: CommittedRecord[]) => void; onError: (error: unknown) => void } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -136,10 +137,26 @@ export class LogWriter {
    * Hands each committed batch's records, in log order, with the log's size before the batch, to
    * `take`: after its checkpoint is recorded as latestCommitted and before any write in it is
    * acknowledged, in the same tick. For the only writer's lookup cache (DESIGN.md §9), which then
-   * holds the new heads' pages without reading them.
+   * holds the new heads' pages without reading them. What `take` throws goes to `onError` (by
+   * default a process warning): the batch's writes are acknowledged all the same.
    */
-  handOverCommitted(take: (sizeBefore: number, records: CommittedRecord[]) => void): void {
-    this.handOver = take;
+  handOverCommitted(take: (sizeBefore: number, records: CommittedRecord[]) => void, onError: (error: unknown) => void = warn): void {
+    this.handOver = { take, onError };
+  }
+
+  /**
+   * Hands a committed batch over. The batch is committed whatever happens here, and its writes are
+   * acknowledged next: a failure costs the receiver a later read (a lookup round), never the write,
+   * and is reported rather than thrown.
+   */
+  private handOverBatch(handOver: NonNullable<LogWriter['handOver']>, size: number, outcome: BatchOutcome): void {
+    try {
+      const acceptedAt = Date.parse(outcome.acceptedAt);
+      const records = outcome.accepted.map(({ pending, index, key }) => ({ index, acceptedAt, record: pending.write.canonical, change: pending.write.decision!.change, key }));
+      handOver.take(size - records.length, records);
+    } catch (error) {
+      handOver.onError(error);
+    }
   }
 
   /** Records a committed checkpoint unless a transaction that took the lock after its own already did. */
@@ -273,13 +290,7 @@ export class LogWriter {
     if (outcome.checkpoint !== null && outcome.map !== null) {
       this.map.publish(outcome.checkpoint.size, outcome.map);
       this.committed({ lock: outcome.lock, checkpoint: outcome.checkpoint });
-      const acceptedAt = Date.parse(outcome.acceptedAt);
-      const records = outcome.accepted.map(({ pending, index, key }) => ({ index, acceptedAt, record: pending.write.canonical, change: pending.write.decision!.change, key }));
-      try {
-        this.handOver?.(outcome.checkpoint.size - records.length, records);
-      } catch {
-        // What it was handed is committed whatever it does with it: a cache that missed them reads them.
-      }
+      if (this.handOver !== null) this.handOverBatch(this.handOver, outcome.checkpoint.size, outcome);
     }
     if (outcome.accepted.length > 0) {
       this.metrics?.batchSize.observe(outcome.accepted.length);
@@ -362,4 +373,9 @@ const MIN_REFRESH_DELAY_MS = 50;
 function timeAndMapRoot(note: string): { mapRoot: Uint8Array; time: number } | null {
   const checkpoint = parseCheckpointNote(note);
   return checkpoint?.mapRoot !== undefined && checkpoint.time !== undefined ? { mapRoot: checkpoint.mapRoot, time: checkpoint.time } : null;
+}
+
+/** A failed hand-over, where no logger was given for it: seen, not thrown. */
+function warn(error: unknown): void {
+  process.emitWarning(error instanceof Error ? error : String(error), { code: 'PEERKEYS_HAND_OVER', detail: 'a committed batch was not handed over to the lookup cache' });
 }

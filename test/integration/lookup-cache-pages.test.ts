@@ -1,0 +1,148 @@
+// The lookup cache's pages on the embedded database (server/log/chain-bundles.ts): what they keep
+// in memory, which of a hand-over's and a round's pages is kept, the writer's hand-over when its
+// receiver fails, and the round's function of the session (db/chain-lookups.ts).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readChainLookup } from '../../src/db/chain-lookups.js';
+import type { Database } from '../../src/db/database.js';
+import { SubtreeStore } from '../../src/db/subtree-store.js';
+import { identityKind, Write } from '../../src/ledger/index.js';
+import { logKeyFromSeed } from '../../src/node/log-key.js';
+import { systemClock } from '../../src/server/clock.js';
+import { ChainBundles, lookupCache, type CommittedRecord, type LookupCache } from '../../src/server/log/chain-bundles.js';
+import { LogWriter } from '../../src/server/log/log-writer.js';
+import { LookupReads } from '../../src/server/log/lookup-reads.js';
+import { MapState } from '../../src/server/log/map-state.js';
+import { fastGenesis, fastRotation } from '../bench/fast-records.js';
+import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { registeredPerson, type Person } from '../helpers/groups.js';
+import { SETUP_TIMEOUT_MS, startTestRegistry } from '../helpers/registry.js';
+
+let database: TestDatabase;
+let cache: LookupCache;
+let bundles: ChainBundles<unknown>;
+/** A user registered through a registry on the database, which is then closed: the log and chains it wrote stay. */
+let ann: Person;
+/** A user id (a Peers id: 25 characters of [0-9a-z]). */
+const USER = 'a'.repeat(25);
+
+beforeAll(async () => {
+  database = await openTestDatabase({ embedded: true });
+  const registry = await startTestRegistry({ database, listen: false });
+  ann = await registeredPerson(registry.app, 'ann');
+  await registry.close();
+  cache = lookupCache(1 << 20);
+  bundles = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+    cache,
+    pageBytes: 64 * 1024,
+    keyMap: await MapState.load(database.db),
+    lookups: new LookupReads(database.db),
+  });
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await database?.close();
+}, SETUP_TIMEOUT_MS);
+
+/** A committed record of user `id` at `index`; the text stands for a stored record (only seq is read from it), not all ASCII. */
+const committed = (id: string, index: number, seq: number, change: CommittedRecord['change']): CommittedRecord => ({
+  index,
+  acceptedAt: Date.UTC(2026, 0, 1),
+  record: JSON.stringify({ seq, userId: id, name: 'Zoë 🔑' }),
+  change,
+  key: { kind: 'user', id },
+});
+
+describe('the lookup cache', () => {
+  it('holds pages that own their memory, not slices of a shared slab that a small cached page would keep alive', () => {
+    bundles.handOver(0, [committed(USER, 0, 0, 'genesis'), committed(USER, 1, 1, 'update')]);
+    const page = cache.get(`identities ${USER} 0`)!;
+    expect(page.headIndex).toBe(1);
+    expect(page.prefix.length).toBeLessThan(4096);
+    expect(page.prefix.buffer.byteLength).toBe(page.prefix.length);
+    const entries = JSON.parse(`${page.prefix.toString()}}`).entries as { index: number; record: unknown }[];
+    expect(entries.map((e) => [e.index, e.record])).toEqual([0, 1].map((seq) => [seq, { seq, userId: USER, name: 'Zoë 🔑' }]));
+  });
+
+  it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
+    // A hand-over of a head newer than the database's (as a commit after the round's snapshot would be).
+    const newer = 1000;
+    bundles.handOver(newer, [committed(ann.userId, newer, 0, 'genesis')]);
+    const answer = JSON.parse((await bundles.bundleJson(ann.userId)).toString());
+    expect(answer.entries.at(-1).record).toEqual(ann.records.at(-1));
+    expect(cache.get(`identities ${ann.userId} 0`)!.headIndex).toBe(newer);
+  });
+});
+
+describe("the log writer's hand-over", () => {
+  it('acknowledges a committed batch whatever its receiver does, and reports what it threw', async () => {
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const failures: unknown[] = [];
+    writer.handOverCommitted(
+      () => {
+        throw new Error('a bug in the receiver');
+      },
+      (error) => failures.push(error),
+    );
+    try {
+      const written = await writer.append(new Write(identityKind, fastGenesis().head, 'genesis'));
+      expect(written.proof.size).toBe(written.index + 1);
+      expect(failures).toEqual([new Error('a bug in the receiver')]);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
+
+describe("the only writer's hand-over", () => {
+  it('makes the page of a chain several records of one batch wrote as the database holds it', async () => {
+    const keyMap = await MapState.load(database.db);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const reads = (held: LookupCache) => ({ cache: held, pageBytes: 64 * 1024, keyMap, lookups: new LookupReads(database.db) });
+    const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
+    const handedOver = lookupCache(1 << 20);
+    const written = new ChainBundles(new SubtreeStore(database.db), source, reads(handedOver));
+    writer.handOverCommitted((sizeBefore, records) => written.handOver(sizeBefore, records));
+    try {
+      const identity = fastGenesis();
+      const first = fastRotation(identity);
+      const second = fastRotation({ ...identity, head: first });
+      // Appended while another batch commits: the three records of one chain go in the next batch together.
+      const blocker = writer.append(new Write(identityKind, fastGenesis().head, 'genesis'));
+      const appended = await Promise.all([
+        writer.append(new Write(identityKind, identity.head, 'genesis')),
+        writer.append(new Write(identityKind, first, 'successor')),
+        writer.append(new Write(identityKind, second, 'successor')),
+      ]);
+      await blocker;
+      expect(new Set(appended.map((result) => result.proof.size)).size).toBe(1);
+      const key = `identities ${identity.head.userId} 0`;
+      expect(handedOver.get(key)!.headIndex).toBe(appended[2]!.index);
+      // A round of a process holding nothing reads the same page from the database.
+      const read = lookupCache(1 << 20);
+      await new ChainBundles(new SubtreeStore(database.db), source, reads(read)).bundleJson(identity.head.userId);
+      expect(handedOver.get(key)!.prefix.toString()).toBe(read.get(key)!.prefix.toString());
+      expect(handedOver.get(key)!.end).toEqual(read.get(key)!.end);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
+
+describe('the lookup round on the embedded database', () => {
+  it('is made again in a new session of the same database object, which has no temporary schema yet', async () => {
+    const fresh = await openTestDatabase({ embedded: true });
+    try {
+      // One database object whose session changes under it: first the suite's, then a fresh one.
+      let session = database.db;
+      const db: Pick<Database, 'query' | 'kind'> = { kind: 'embedded', query: (text, params) => session.query(text, params) };
+      const asks = [{ id: ann.userId, start: 0, cachedHead: -1 }];
+      const bounds = { maxItems: 10, maxBytes: 1 << 16 };
+      expect((await readChainLookup(db, 'identities', asks, bounds)).chains.size).toBe(1);
+      session = fresh.db;
+      const lookup = await readChainLookup(db, 'identities', asks, bounds);
+      expect([lookup.checkpoint, lookup.chains.size]).toEqual([null, 0]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
