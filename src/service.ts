@@ -135,10 +135,14 @@ export class RegistryService {
       const groups = new GroupService(db, writer, subtrees, clock, limits.committed.groupWrites, config.ids.groups, reads);
       // The only writer holds the pages of the chains it writes as it commits them (DESIGN.md §9).
       if (soleWriter) {
-        writer.handOverCommitted((sizeBefore, records) => {
-          identities.handOverLookups(sizeBefore, records);
-          groups.handOverLookups(sizeBefore, records);
-        });
+        writer.handOverCommitted(
+          (sizeBefore, records) => {
+            identities.handOverLookups(sizeBefore, records);
+            groups.handOverLookups(sizeBefore, records);
+          },
+          // The writes are committed and acknowledged all the same: their chains' next lookups read a round.
+          (error) => logger.warn({ err: error }, 'the committed pages were not handed to the lookup cache'),
+        );
       }
       const log = new LogReader(db, subtrees, config.limits.pageBytes);
       // A mirror signs nothing, so it has nothing of its own for witnesses to cosign.
