@@ -26,8 +26,8 @@
  *   A page gets proofs against a tree only from a round whose checkpoint is of that tree and that
  *   confirmed the page's head index (or, on the only writer, from the map of that size), so a
  *   cached page never pairs with a proof or checkpoint it does not match.
- * - A missing chain is a 404 that proves its absence (§6): the round's checkpoint and the map's
- *   proof against it, as problem+json extension members.
+ * - A missing chain is a 404 that proves its absence (§6): the round's checkpoint (on the only
+ *   writer, its newest commit's) and the map's proof against it, as problem+json extension members.
  */
 import { readFirstPages, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
 import type { Database } from '../../db/database.js';
@@ -266,8 +266,9 @@ export class ChainBundles<R> {
    * The answer without a round, where this process is the log's only writer: its newest commit is
    * the latest checkpoint, so a page at the head that checkpoint's map names is current, and a key
    * that map does not hold has no chain (§9: no write acknowledged before the request is missing
-   * from it): its 404 carries the map's proof of absence. Null when a round must answer: the map
-   * names a head whose page is not held.
+   * from it): its 404 carries the map's proof of absence. Null when a round must answer: no
+   * checkpoint committed yet, the map of its size not held, or the map names a head whose page is
+   * not held.
    */
   private async fromMemory(key: string, mapKey: MapKey): Promise<Buffer | null> {
     const latest = this.soleWriterLatest?.() ?? null;
