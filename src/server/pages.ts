@@ -30,7 +30,6 @@ export interface Page<P> {
   next: P | undefined;
 }
 
-const byteLength = (parts: JsonParts) => parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
 
 /**
  * Cuts a page out of rows in list order: `item` gives a row's JSON, or null for a row the
@@ -41,7 +40,7 @@ export function cutPage<R, P>(rows: readonly R[], item: (row: R) => JsonParts | 
   let bytes = 0;
   for (const row of rows) {
     const parts = item(row);
-    const size = parts === null ? 0 : byteLength(parts);
+    const size = parts === null ? 0 : partsLength(parts);
     if (parts === null || (items.length > 0 && (items.length >= bounds.maxItems || bytes + size > bounds.maxBytes))) {
       return { items, next: position(row) };
     }
@@ -74,7 +73,10 @@ export function ownedJsonBuffer(parts: readonly (string | Uint8Array)[]): Buffer
   return fill(Buffer.allocUnsafeSlow(partsLength(parts)), parts);
 }
 
-const partsLength = (parts: readonly (string | Uint8Array)[]) => parts.reduce((sum, part) => sum + (typeof part === 'string' ? Buffer.byteLength(part) : part.length), 0);
+/** The UTF-8 length of `parts`, text or bytes. */
+function partsLength(parts: readonly (string | Uint8Array)[]): number {
+  return parts.reduce((sum, part) => sum + (typeof part === 'string' ? Buffer.byteLength(part) : part.length), 0);
+}
 
 function fill(buffer: Buffer, parts: readonly (string | Uint8Array)[]): Buffer {
   let at = 0;

@@ -101,7 +101,11 @@ describe("the only writer's hand-over", () => {
     const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
     const handedOver = lookupCache(1 << 20);
     const written = new ChainBundles(new SubtreeStore(database.db), source, reads(handedOver));
-    writer.handOverCommitted((sizeBefore, records) => written.handOver(sizeBefore, records));
+    const failures: unknown[] = [];
+    writer.handOverCommitted(
+      (sizeBefore, records) => written.handOver(sizeBefore, records),
+      (error) => failures.push(error),
+    );
     try {
       const identity = fastGenesis();
       const first = fastRotation(identity);
@@ -122,6 +126,7 @@ describe("the only writer's hand-over", () => {
       await new ChainBundles(new SubtreeStore(database.db), source, reads(read)).bundleJson(identity.head.userId);
       expect(handedOver.get(key)!.prefix.toString()).toBe(read.get(key)!.prefix.toString());
       expect(handedOver.get(key)!.end).toEqual(read.get(key)!.end);
+      expect(failures).toEqual([]);
     } finally {
       await writer.stop();
     }

@@ -137,10 +137,10 @@ export class LogWriter {
    * Hands each committed batch's records, in log order, with the log's size before the batch, to
    * `take`: after its checkpoint is recorded as latestCommitted and before any write in it is
    * acknowledged, in the same tick. For the only writer's lookup cache (DESIGN.md §9), which then
-   * holds the new heads' pages without reading them. What `take` throws goes to `onError` (by
-   * default a process warning): the batch's writes are acknowledged all the same.
+   * holds the new heads' pages without reading them. What `take` throws goes to `onError`: the
+   * batch's writes are acknowledged all the same.
    */
-  handOverCommitted(take: (sizeBefore: number, records: CommittedRecord[]) => void, onError: (error: unknown) => void = warn): void {
+  handOverCommitted(take: (sizeBefore: number, records: CommittedRecord[]) => void, onError: (error: unknown) => void): void {
     this.handOver = { take, onError };
   }
 
@@ -373,9 +373,4 @@ const MIN_REFRESH_DELAY_MS = 50;
 function timeAndMapRoot(note: string): { mapRoot: Uint8Array; time: number } | null {
   const checkpoint = parseCheckpointNote(note);
   return checkpoint?.mapRoot !== undefined && checkpoint.time !== undefined ? { mapRoot: checkpoint.mapRoot, time: checkpoint.time } : null;
-}
-
-/** A failed hand-over, where no logger was given for it: seen, not thrown. */
-function warn(error: unknown): void {
-  process.emitWarning(error instanceof Error ? error : String(error), { code: 'PEERKEYS_HAND_OVER', detail: 'a committed batch was not handed over to the lookup cache' });
 }
