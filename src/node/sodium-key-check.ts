@@ -7,12 +7,46 @@
  * brings new keys. test/unit/sodium-key-check.test.ts checks it answers as ed25519KeyDefect does.
  * Server-side only: the SDK and the page keep the pure-JavaScript check.
  */
-import sodium from 'libsodium-wrappers-sumo';
+import { setFlagsFromString } from 'node:v8';
 import { useEd25519KeyCheck } from '../protocol/ed25519.js';
+
+type Sodium = typeof import('libsodium-wrappers-sumo').default;
+
+/**
+ * `npm start`, the Docker image and the test runs give Node `--liftoff-only`, so that V8 compiles the
+ * big WebAssembly modules (PGlite, Prisma's query compiler) once with its baseline compiler and never
+ * again (README, Performance: memory). libsodium's field arithmetic run by that baseline compiler
+ * takes twice the time it takes optimised: measured 0.26 against 0.12 ms a key check on a busy
+ * 2-core machine, the largest share of a write's CPU (two new keys a write, more than its two
+ * signature verifications). So libsodium's module alone is compiled with the optimising tier
+ * allowed: V8 decides a module's tiers when it compiles it, so the flags are switched for the
+ * compilation only and put back at once; a module compiled afterwards is baseline-only again
+ * (checked with V8's %IsLiftoffFunction on Node 20). Were V8 to ignore the switch, libsodium
+ * would run at the baseline speed, with the same answers.
+ */
+const BASELINE_ONLY = process.execArgv.includes('--liftoff-only');
+
+let loaded: Promise<Sodium> | null = null;
+
+/** libsodium, its WebAssembly compiled once per process (with tier-up allowed, see BASELINE_ONLY). */
+function loadSodium(): Promise<Sodium> {
+  loaded ??= (async () => {
+    if (BASELINE_ONLY) setFlagsFromString('--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering');
+    try {
+      // Imported here, not at the top: libsodium compiles its module when it is first imported.
+      const sodium = (await import('libsodium-wrappers-sumo')).default;
+      await sodium.ready;
+      return sodium;
+    } finally {
+      if (BASELINE_ONLY) setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering');
+    }
+  })();
+  return loaded;
+}
 
 /** libsodium's key check, once its WebAssembly module is ready: true exactly when ed25519KeyDefect(key) is null. */
 export async function sodiumKeyCheck(): Promise<(key: Uint8Array) => boolean> {
-  await sodium.ready;
+  const sodium = await loadSodium();
   return (key) => key.length === 32 && sodium.crypto_core_ed25519_is_valid_point(key);
 }
 

@@ -17,7 +17,7 @@ import { formatVerifierKey, noteKey, parseVerifierKey } from '../../src/protocol
 import { parseIdentityRecord, verifyIdentitySignatures } from '../../src/protocol/identity.js';
 import { webCryptoVerifier } from '../../src/sdk/crypto.js';
 import { tweetnaclVerify } from '../../src/sdk/tweetnacl-verify.js';
-import { nodeVerify } from '../../src/node/node-ed25519.js';
+import { nodeVerify, nodeVerifyOnPool } from '../../src/node/node-ed25519.js';
 import { codeOf, codeOfSync } from '../helpers/errors.js';
 import { constructedSigner, defectiveSignerFor, genesisWith, keyOnly } from '../helpers/forged-records.js';
 import { fromLe, hex, L, le32, P } from '../helpers/bytes.js';
@@ -29,6 +29,7 @@ const KEY_DEFECTS = new Set(['non-canonical-key', 'key-not-on-curve', 'small-ord
 
 const verifiers = [
   ['node:crypto', nodeVerify],
+  ['node:crypto on the thread pool', nodeVerifyOnPool],
   ['WebCrypto', webCryptoVerifier(globalThis.crypto.subtle)],
   ['tweetnacl', tweetnaclVerify],
 ] as const;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from '@jest/globals';
 import { hasCanonicalScalar } from '../../src/protocol/signing.js';
-import { nodeSigner, nodeVerify } from '../../src/node/node-ed25519.js';
+import { nodeSigner, nodeVerify, nodeVerifyOnPool } from '../../src/node/node-ed25519.js';
 import { L, SMALL_ORDER_ED25519, fromLe, hex, le32 } from '../helpers/bytes.js';
 
 /** tweetnacl's own verdict (it throws on wrong lengths, which these tests never pass it). */
@@ -202,5 +202,24 @@ describe('nodeSigner', () => {
     expect(() => nodeSigner(new Uint8Array(31))).toThrow(TypeError);
     expect(() => nodeSigner(new Uint8Array(33))).toThrow(TypeError);
     expect(() => nodeSigner(new Uint8Array(64))).toThrow(TypeError);
+  });
+});
+
+describe('nodeVerifyOnPool (the registry\'s write path) answers as nodeVerify', () => {
+  it('on correct, altered, other-key and random signatures, and never throws', async () => {
+    const cases: Array<[Uint8Array, Uint8Array, Uint8Array]> = [];
+    for (let i = 0; i < 40; i++) {
+      const signer = signers[i % signers.length]!;
+      const m = Uint8Array.from({ length: i * 5 }, (_, j) => (i * 31 + j) & 0xff);
+      const signature = signer.sign(m) as Uint8Array;
+      const flipped = Uint8Array.from(signature);
+      flipped[i % 64]! ^= 1 << (i % 8);
+      cases.push([signer.publicKey, m, signature], [signer.publicKey, m, flipped], [signers[(i + 1) % signers.length]!.publicKey, m, signature], [signer.publicKey, m, addL(signature)]);
+    }
+    cases.push([new Uint8Array(32).fill(0xff), new Uint8Array(3), new Uint8Array(64)], [new Uint8Array(31), new Uint8Array(0), new Uint8Array(64)], [signers[0]!.publicKey, new Uint8Array(0), new Uint8Array(63)]);
+    for (const small of SMALL_ORDER_ED25519) cases.push([small, new Uint8Array(1), Uint8Array.from([...small, ...new Uint8Array(32)])]);
+    const answers = await Promise.all(cases.map(([k, m, s]) => nodeVerifyOnPool(k, m, s)));
+    expect(answers).toEqual(cases.map(([k, m, s]) => nodeVerify(k, m, s)));
+    expect(answers.filter((a) => a).length).toBe(40);
   });
 });

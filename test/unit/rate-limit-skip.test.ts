@@ -1,4 +1,4 @@
-// The per-userId write budget's skip hook (rate-limits.ts): asked once per request however many
+// The per-userId write budget's skip hook (rate-limits.ts): asked once per request that a window refuses, however many
 // budgets there are, and a hook that throws or rejects means "the budget applies", never a 500.
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
@@ -32,9 +32,12 @@ async function withLimitedApp(
 }
 
 describe('skipUserBudget', () => {
-  it('is asked once per request, whatever the number of budgets', async () => {
+  it('is asked once per request the budget would refuse, whatever the number of budgets, and not of one within budget', async () => {
     let asked = 0;
     await withLimitedApp('1/1h,5/1d', () => (asked++, true), async (post) => {
+      // The first write is within budget: no question (for identity writes, a database read).
+      expect(await post()).toBe(200);
+      expect(asked).toBe(0);
       for (let i = 0; i < 3; i++) expect(await post()).toBe(200);
     });
     expect(asked).toBe(3);

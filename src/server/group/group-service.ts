@@ -11,7 +11,7 @@ import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles, type CommittedRecord, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
-import { nodeVerify } from '../../node/node-ed25519.js';
+import { nodeVerifyOnPool } from '../../node/node-ed25519.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 
 export class GroupService {
@@ -57,7 +57,7 @@ export class GroupService {
   private async admit(body: unknown): Promise<EncodedRecord<GroupRecord>> {
     const parsed = parseAndEncodeGroupRecord(body);
     checkClockSkew(parsed.record.createdAt, this.clock.now());
-    await verifyGroupSignature(parsed.record, nodeVerify);
+    await verifyGroupSignature(parsed.record, nodeVerifyOnPool); // off the event loop, as identity writes
     return parsed;
   }
 

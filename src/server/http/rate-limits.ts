@@ -41,7 +41,8 @@ export interface RateLimitOptions {
   logger: Logger;
   /**
    * Requests for which the per-user write budget does not apply (fork attempts, so recoveries;
-   * see IdentityService.isForkAttempt). Asked once per request; a throw counts as "don't skip".
+   * see IdentityService.isForkAttempt). Asked at most once per request, and only when one of the
+   * budget's windows is spent (write-budgets.ts); a throw counts as "don't skip".
    */
   skipUserBudget?: (req: Request) => boolean | Promise<boolean>;
 }
