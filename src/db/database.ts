@@ -12,6 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { expectUpdated } from './client.js';
 import { EMBEDDED_START_PARAMS } from './embedded-settings.js';
 import { PrismaClient } from './generated/client.js';
 
@@ -60,9 +61,33 @@ export interface StatementOptions {
    * go in parameters, never into the text, or each text would stay prepared on every connection.
    * The statement is named after a hash of its text, so a name always means one text, whichever
    * call site and connection use it. The embedded database has one session and no names: it
-   * runs the statement unprepared.
+   * runs the statement unprepared, or as a session function if it has `embedded`.
    */
   prepared?: boolean;
+  /**
+   * The SQL types of its parameters and the names and types of its columns, for a hot statement
+   * of the embedded database, which has no prepared statements: it then runs as a session
+   * function (embeddedQueryFunction), whose plan PGlite keeps. Ignored on Postgres.
+   */
+  embedded?: { params: readonly string[]; columns: ReadonlyArray<readonly [name: string, type: string]> };
+}
+
+/**
+ * A statement that returns no rows, for SqlSession.batch: its text is written from references to
+ * its parameters (`$n::type`, numbered wherever the batch puts them), so the same statement runs
+ * alone on Postgres and inside a batch's function on the embedded database.
+ */
+export interface BatchStatement {
+  /** Each parameter's SQL type, in order ('bigint[]', 'text', …). */
+  types: readonly string[];
+  params: unknown[];
+  /** The text, given a reference to each parameter. A constant but for those: values go in parameters. */
+  sql(refs: string[]): string;
+  /**
+   * The rows it must write, or the batch fails (and its transaction rolls back): for an update
+   * whose WHERE refuses rows the batch's own checks should have refused first.
+   */
+  writes?: { rows: number; what: string };
 }
 
 /** One connection's worth of raw SQL: the session of every transaction (log writer, mirror, witness store) and of migrations. */
@@ -70,6 +95,14 @@ export interface SqlSession {
   /** Runs a script of one or more statements, without parameters. */
   exec(script: string): Promise<void>;
   query<T>(text: string, params?: unknown[], options?: StatementOptions): Promise<T[]>;
+  /**
+   * Runs statements in order, each checked against the rows it `writes`. On Postgres each is
+   * prepared and run in turn; on the embedded database all of them are one call of a session
+   * function (embeddedBatchFunction), which PGlite plans once: its fixed cost per statement (six
+   * calls into its WebAssembly, and parsing and planning the text anew each time) was most of the
+   * log writer's time there (issue 19).
+   */
+  batch(statements: readonly BatchStatement[]): Promise<void>;
 }
 
 /**
@@ -177,12 +210,26 @@ async function withinBound<T>(timeoutMs: number, work: (sql: SqlSession) => Prom
           stillOpen();
           return session.query<R>(text, params, options);
         },
+        batch: async (statements) => {
+          stillOpen();
+          return session.batch(statements);
+        },
       }),
       deadline,
     ]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A batch statement's text with its parameters numbered from `first`. */
+export function statementText(statement: BatchStatement, first: number): string {
+  return statement.sql(statement.types.map((type, i) => `$${first + i}::${type}`));
+}
+
+/** Fails a batch whose statement wrote other than the rows it `writes` (client.ts, expectUpdated). */
+function expectWrites(statement: BatchStatement, rows: number): void {
+  if (statement.writes !== undefined) expectUpdated(rows, statement.writes.rows, statement.writes.what);
 }
 
 /** The name a prepared statement has on every connection: its text's hash (StatementOptions['prepared']). */
@@ -248,6 +295,12 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
         result = await withinBound(timeoutMs, work, {
           exec: async (script) => void (await client.query(script)),
           query: queryOn(client),
+          batch: async (statements) => {
+            for (const statement of statements) {
+              const { rowCount } = await client.query(pgStatement(statementText(statement, 1), statement.params, { prepared: true }));
+              expectWrites(statement, rowCount ?? 0);
+            }
+          },
         });
       } catch (error) {
         if (error instanceof TransactionTimeoutError) {
@@ -297,6 +350,21 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
   const db = new PGlite({ ...(location !== undefined ? { dataDir: location } : {}), startParams: [...EMBEDDED_START_PARAMS] });
   await db.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  /** The session functions (batches, statements) the session holds: made outside a transaction, or by one that committed. */
+  const functions = new Set<string>();
+  /** Runs a statement, as a session function if it says how (StatementOptions.embedded); `made` collects the functions a transaction makes. */
+  const run = async <T>(session: Pick<PGlite, 'exec' | 'query'>, made: string[] | null, text: string, params?: unknown[], options?: StatementOptions): Promise<T[]> => {
+    if (options?.embedded === undefined) return (await session.query<T>(text, params)).rows;
+    const fn = embeddedQueryFunction(text, options.embedded);
+    await makeFunction(session, made, fn);
+    return (await session.query<T>(fn.call, params)).rows;
+  };
+  const makeFunction = async (session: Pick<PGlite, 'exec'>, made: string[] | null, fn: SessionFunction) => {
+    if (functions.has(fn.name) || made?.includes(fn.name) === true) return;
+    await session.exec(fn.create);
+    if (made === null) functions.add(fn.name);
+    else made.push(fn.name);
+  };
   return {
     kind: 'embedded',
     prisma,
@@ -305,18 +373,29 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
     // rolls back; a statement already running (WebAssembly, not interruptible) finishes first.
     transaction: async (work, options) => {
       await nextTurn();
-      return db.transaction((tx) =>
+      // A function made in a transaction is gone if it rolls back: known to the session only once it commits.
+      const made: string[] = [];
+      const result = await db.transaction((tx) =>
         withinBound(options?.timeoutMs ?? transactionTimeoutMs, work, {
           exec: async (script) => void (await tx.exec(script)),
-          query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
+          query: (text, params, statementOptions) => run(tx, made, text, params, statementOptions),
+          batch: async (statements) => {
+            if (statements.length === 0) return;
+            const batch = embeddedBatchFunction(statements);
+            await makeFunction(tx, made, batch);
+            const { counts } = (await tx.query<{ counts: number[] }>(batch.call, statements.flatMap((s) => s.params))).rows[0]!;
+            statements.forEach((statement, i) => expectWrites(statement, counts[i]!));
+          },
         }),
       );
+      for (const name of made) functions.add(name);
+      return result;
     },
     // A turn first for the same reason: the lookup coalescer's round (server/coalescer.ts) groups
     // the lookups that arrive while it runs, and without it held one lookup each.
-    query: async <T>(text: string, params?: unknown[]) => {
+    query: async <T>(text: string, params?: unknown[], options?: StatementOptions) => {
       await nextTurn();
-      return (await db.query<T>(text, params)).rows;
+      return run<T>(db, null, text, params, options);
     },
     async ping() {
       await db.query('SELECT 1');
@@ -326,4 +405,65 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
       await db.close();
     },
   };
+}
+
+/** A session function and its call (embeddedQueryFunction, embeddedBatchFunction). */
+interface SessionFunction {
+  name: string;
+  create: string;
+  call: string;
+}
+
+/**
+ * A PL/pgSQL function in pg_temp taking parameters of the types `params`, defined by `definition`
+ * (its RETURNS clause on), named after a hash of its text so that a name always means one text;
+ * `select` makes the statement that calls it with $1, $2, ….
+ */
+function sessionFunction(kind: string, params: readonly string[], definition: string, select: (call: string) => string): SessionFunction {
+  const text = `(${params.join(', ')}) ${definition}`;
+  const name = `pg_temp.peerkeys_${kind}_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+  return { name, create: `CREATE OR REPLACE FUNCTION ${name}${text}`, call: select(`${name}(${params.map((_, i) => `$${i + 1}`).join(', ')})`) };
+}
+
+/** A statement's text in a function body quoted by `$quote$`, which it must not contain. */
+function quotable(text: string, quote: string): string {
+  if (text.includes(quote)) throw new Error(`a statement contains ${quote}, the quote of its function`);
+  return text;
+}
+
+/**
+ * The session function that returns the rows of the statement `text` (StatementOptions.embedded),
+ * with its columns named so that they clash with no column the statement reads (PL/pgSQL makes
+ * them variables of its body), and the call that gives them their names back.
+ */
+function embeddedQueryFunction(text: string, types: NonNullable<StatementOptions['embedded']>): SessionFunction {
+  const columns = types.columns.map(([name, type], i) => ({ name, type, out: `query_column_${i}` }));
+  return sessionFunction(
+    'query',
+    types.params,
+    `RETURNS TABLE(${columns.map((c) => `${c.out} ${c.type}`).join(', ')}) LANGUAGE plpgsql AS $query$ BEGIN RETURN QUERY ${quotable(text, '$query$')}; END $query$`,
+    (call) => `SELECT ${columns.map((c) => `${c.out} AS ${c.name}`).join(', ')} FROM ${call}`,
+  );
+}
+
+/**
+ * The session function that runs `statements` in order (SqlSession.batch on the embedded
+ * database), taking every statement's parameters in turn and returning the rows each wrote.
+ * PGlite plans each statement of a function once per session, as Postgres plans a prepared one;
+ * a batch of other statements (another mix of kinds) is another function.
+ */
+function embeddedBatchFunction(statements: readonly BatchStatement[]): SessionFunction {
+  let first = 1;
+  const body = statements.map((statement) => {
+    const text = quotable(statementText(statement, first), '$batch$');
+    first += statement.types.length;
+    // The variables' names clash with no column a statement names.
+    return `${text};\n  GET DIAGNOSTICS batch_rows = ROW_COUNT;\n  batch_counts := batch_counts || batch_rows;`;
+  });
+  return sessionFunction(
+    'batch',
+    statements.flatMap((s) => s.types),
+    `RETURNS int[] LANGUAGE plpgsql AS $batch$\nDECLARE batch_counts int[] := '{}'; batch_rows int;\nBEGIN\n  ${body.join('\n  ')}\n  RETURN batch_counts;\nEND $batch$`,
+    (call) => `SELECT ${call} AS counts`,
+  );
 }

@@ -1,8 +1,8 @@
 /** Group chains: every accepted record, each group's head, and the members of each head. */
 import type { GroupMember, GroupRecord } from '../protocol/group.js';
 import type { GroupChainEntry } from '../protocol/group-rules.js';
-import { chunks, expectUpdated, toSafeNumber } from './client.js';
-import type { Database, Sql } from './database.js';
+import { chunks, toSafeNumber } from './client.js';
+import type { BatchStatement, Database, Sql } from './database.js';
 import { pageSql } from './pages.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
@@ -42,13 +42,17 @@ function parseStored(text: string): GroupRecord {
   return JSON.parse(text) as GroupRecord;
 }
 
-/** The heads of the given groups; groups that do not exist are absent. One statement. */
+/** The heads of the given groups; groups that do not exist are absent. One statement, as readLiveChains's. */
 export async function readGroupHeads(db: Sql, groupIds: string[]): Promise<Map<string, StoredGroupEntry>> {
   const rows = await db.query<{ group_id: string; head_index: string | number; head_hash: string; accepted_at: Date; record: string }>(
     `SELECT g.group_id, g.head_index, g.head_hash, e.accepted_at, e.record
        FROM groups g JOIN log_entries e ON e.index = g.head_index
       WHERE g.group_id = ANY($1::text[])`,
     [groupIds],
+    {
+      prepared: true,
+      embedded: { params: ['text[]'], columns: [['group_id', 'text'], ['head_index', 'bigint'], ['head_hash', 'text'], ['accepted_at', 'timestamptz'], ['record', 'text']] },
+    },
   );
   return new Map(
     rows.map((row) => [row.group_id, { index: toSafeNumber(row.head_index), hash: row.head_hash, acceptedAt: row.accepted_at.getTime(), record: parseStored(row.record) }]),
@@ -75,10 +79,12 @@ export async function readGroupsOfPage(db: Pick<Database, 'query'>, userId: stri
 }
 
 /**
- * Writes one batch's group changes, one statement per table (each column an array parameter;
- * member rows in slices). The caller holds the log lock and inserted the log entries.
+ * One batch's group changes as statements (for SqlSession.batch), one per table (each column an
+ * array parameter; member rows in slices). The caller holds the log lock and writes the log
+ * entries in the same batch, before them.
  */
-export async function persistGroupChanges(tx: Sql, changes: GroupChanges): Promise<void> {
+export function groupChangeStatements(changes: GroupChanges): BatchStatement[] {
+  const statements: BatchStatement[] = [];
   const heads = (list: GroupHead[]) => [
     list.map((h) => h.record.groupId),
     list.map((h) => h.index),
@@ -86,19 +92,19 @@ export async function persistGroupChanges(tx: Sql, changes: GroupChanges): Promi
     list.map((h) => h.record.seq),
     list.map((h) => h.record.name),
   ];
+  const headTypes = ['text[]', 'bigint[]', 'text[]', 'int[]', 'text[]'];
   if (changes.created.length > 0) {
-    await tx.query(
-      `INSERT INTO groups (group_id, head_index, head_hash, seq, name)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[])`,
-      heads(changes.created),
-    );
+    statements.push({
+      types: headTypes,
+      params: heads(changes.created),
+      sql: (refs) => `INSERT INTO groups (group_id, head_index, head_hash, seq, name) SELECT * FROM unnest(${refs.join(', ')})`,
+    });
   }
   if (changes.records.length > 0) {
     const rows = changes.records;
-    await tx.query(
-      `INSERT INTO group_records (log_index, group_id, seq, hash, prev_hash, admin_id, signer)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`,
-      [
+    statements.push({
+      types: ['bigint[]', 'text[]', 'int[]', 'text[]', 'text[]', 'text[]', 'text[]'],
+      params: [
         rows.map((r) => r.index),
         rows.map((r) => r.record.groupId),
         rows.map((r) => r.record.seq),
@@ -107,29 +113,35 @@ export async function persistGroupChanges(tx: Sql, changes: GroupChanges): Promi
         rows.map((r) => r.record.adminId),
         rows.map((r) => r.record.signer),
       ],
-    );
+      sql: (refs) => `INSERT INTO group_records (log_index, group_id, seq, hash, prev_hash, admin_id, signer) SELECT * FROM unnest(${refs.join(', ')})`,
+    });
   }
   if (changes.moved.length > 0) {
     // As for identities: a head moves only forward, and one that did not move fails the batch.
-    const updated = await tx.query(
-      `UPDATE groups AS g SET head_index = v.head_index, head_hash = v.head_hash, seq = v.seq, name = v.name
-         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[]) AS v(group_id, head_index, head_hash, seq, name)
-        WHERE g.group_id = v.group_id AND g.head_index < v.head_index
-        RETURNING 1`,
-      heads(changes.moved),
-    );
-    expectUpdated(updated.length, changes.moved.length, 'group heads');
+    statements.push({
+      types: headTypes,
+      params: heads(changes.moved),
+      sql: (refs) => `UPDATE groups AS g SET head_index = v.head_index, head_hash = v.head_hash, seq = v.seq, name = v.name
+         FROM unnest(${refs.join(', ')}) AS v(group_id, head_index, head_hash, seq, name)
+        WHERE g.group_id = v.group_id AND g.head_index < v.head_index`,
+      writes: { rows: changes.moved.length, what: 'group heads' },
+    });
     // The members of a moved head replace the old head's: a member list is at most 500 rows.
-    await tx.query('DELETE FROM group_members WHERE group_id = ANY($1::text[])', [changes.moved.map((h) => h.record.groupId)]);
+    statements.push({
+      types: ['text[]'],
+      params: [changes.moved.map((h) => h.record.groupId)],
+      sql: ([groupIds]) => `DELETE FROM group_members WHERE group_id = ANY(${groupIds})`,
+    });
   }
   const members = [...changes.created, ...changes.moved].flatMap((head) => head.record.members.map((m) => ({ groupId: head.record.groupId, ...m })));
   for (const rows of chunks(members, MEMBER_ROWS_PER_STATEMENT)) {
-    await tx.query(
-      `INSERT INTO group_members (group_id, user_id, role, public_key, public_box_key)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-      [rows.map((m) => m.groupId), rows.map((m) => m.userId), rows.map((m) => m.role), rows.map((m) => m.publicKey), rows.map((m) => m.publicBoxKey)],
-    );
+    statements.push({
+      types: ['text[]', 'text[]', 'text[]', 'text[]', 'text[]'],
+      params: [rows.map((m) => m.groupId), rows.map((m) => m.userId), rows.map((m) => m.role), rows.map((m) => m.publicKey), rows.map((m) => m.publicBoxKey)],
+      sql: (refs) => `INSERT INTO group_members (group_id, user_id, role, public_key, public_box_key) SELECT * FROM unnest(${refs.join(', ')})`,
+    });
   }
+  return statements;
 }
 
 /** A batch of 256 updates of 500-member groups is 128,000 member rows: inserted in slices, so no one statement is megabytes long. */

@@ -1,8 +1,8 @@
 /** Identity chains: every accepted record, which of them are live, and each user's head. */
 import type { IdentityRecord } from '../protocol/identity.js';
 import type { IdentityChainEntry } from '../protocol/identity-rules.js';
-import { type DbClient, expectUpdated, toSafeNumber } from './client.js';
-import type { Database, Sql } from './database.js';
+import { type DbClient, toSafeNumber } from './client.js';
+import type { BatchStatement, Database, Sql } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 /** A chain entry as stored: the record, its hash, its log index and acceptance time. */
@@ -36,7 +36,11 @@ export interface IdentityChanges {
   nullified: Array<{ index: number; by: number }>;
 }
 
-/** The live chains (genesis first) of the given users; users without one are absent. One statement. */
+/**
+ * The live chains (genesis first) of the given users; users without one are absent. One
+ * statement, run by every batch of the log writer: prepared, and on the embedded database a
+ * session function (planning it there cost more than running it).
+ */
 export async function readLiveChains(db: Sql, userIds: string[]): Promise<Map<string, StoredIdentityEntry[]>> {
   const rows = await db.query<{ user_id: string; log_index: string | number; hash: string; accepted_at: Date; record: string }>(
     `SELECT r.user_id, r.log_index, r.hash, e.accepted_at, e.record
@@ -44,6 +48,10 @@ export async function readLiveChains(db: Sql, userIds: string[]): Promise<Map<st
       WHERE r.user_id = ANY($1::text[]) AND r.nullified_by IS NULL
       ORDER BY r.user_id, r.seq`,
     [userIds],
+    {
+      prepared: true,
+      embedded: { params: ['text[]'], columns: [['user_id', 'text'], ['log_index', 'bigint'], ['hash', 'text'], ['accepted_at', 'timestamptz'], ['record', 'text']] },
+    },
   );
   const chains = new Map<string, StoredIdentityEntry[]>();
   for (const row of rows) {
@@ -103,34 +111,37 @@ export async function readHead(db: DbClient, userId: string): Promise<IdentityHe
 }
 
 /**
- * Writes one batch's identity changes, one statement per table whatever the batch's size (each
- * column an array parameter). The caller holds the log lock and inserted the log entries.
+ * One batch's identity changes as statements (for SqlSession.batch), one per table whatever the
+ * batch's size (each column an array parameter). The caller holds the log lock and writes the log
+ * entries in the same batch, before them.
  */
-export async function persistIdentityChanges(tx: Sql, changes: IdentityChanges): Promise<void> {
+export function identityChangeStatements(changes: IdentityChanges): BatchStatement[] {
+  const statements: BatchStatement[] = [];
   // Nullify first: the recovery record takes over the nullified record's live seq and prev.
   if (changes.nullified.length > 0) {
-    await tx.query(
-      `UPDATE identity_records AS r SET nullified_by = v.by, live_seq = NULL, live_prev = NULL
-         FROM unnest($1::bigint[], $2::bigint[]) AS v(index, by)
+    statements.push({
+      types: ['bigint[]', 'bigint[]'],
+      params: [changes.nullified.map((n) => n.index), changes.nullified.map((n) => n.by)],
+      sql: ([index, by]) => `UPDATE identity_records AS r SET nullified_by = v.by, live_seq = NULL, live_prev = NULL
+         FROM unnest(${index}, ${by}) AS v(index, by)
         WHERE r.log_index = v.index`,
-      [changes.nullified.map((n) => n.index), changes.nullified.map((n) => n.by)],
-    );
+    });
   }
+  const heads = (list: IdentityHead[]) => [list.map((h) => h.userId), list.map((h) => h.index), list.map((h) => h.hash), list.map((h) => h.status), list.map((h) => h.publicKey)];
+  const headTypes = ['text[]', 'bigint[]', 'text[]', 'text[]', 'text[]'];
   if (changes.created.length > 0) {
-    const heads = changes.created;
-    await tx.query(
-      `INSERT INTO identities (user_id, head_index, head_hash, status, public_key)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])`,
-      [heads.map((h) => h.userId), heads.map((h) => h.index), heads.map((h) => h.hash), heads.map((h) => h.status), heads.map((h) => h.publicKey)],
-    );
+    statements.push({
+      types: headTypes,
+      params: heads(changes.created),
+      sql: (refs) => `INSERT INTO identities (user_id, head_index, head_hash, status, public_key) SELECT * FROM unnest(${refs.join(', ')})`,
+    });
   }
   if (changes.records.length > 0) {
     const rows = changes.records;
     const live = (row: NewIdentityRecord) => row.nullifiedBy === null;
-    await tx.query(
-      `INSERT INTO identity_records (log_index, user_id, seq, hash, prev_hash, live_seq, live_prev, nullified_by)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::bigint[])`,
-      [
+    statements.push({
+      types: ['bigint[]', 'text[]', 'int[]', 'text[]', 'text[]', 'int[]', 'text[]', 'bigint[]'],
+      params: [
         rows.map((r) => r.index),
         rows.map((r) => r.record.userId),
         rows.map((r) => r.record.seq),
@@ -140,19 +151,20 @@ export async function persistIdentityChanges(tx: Sql, changes: IdentityChanges):
         rows.map((r) => (live(r) ? r.record.prev : null)),
         rows.map((r) => r.nullifiedBy),
       ],
-    );
+      sql: (refs) => `INSERT INTO identity_records (log_index, user_id, seq, hash, prev_hash, live_seq, live_prev, nullified_by) SELECT * FROM unnest(${refs.join(', ')})`,
+    });
   }
   if (changes.moved.length > 0) {
-    const heads = changes.moved;
     // The WHERE keeps a head from moving to an older record; a head that did not move fails the batch.
-    const updated = await tx.query(
-      `UPDATE identities AS i
+    statements.push({
+      types: headTypes,
+      params: heads(changes.moved),
+      sql: (refs) => `UPDATE identities AS i
           SET head_index = v.head_index, head_hash = v.head_hash, status = v.status, public_key = v.public_key
-         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS v(user_id, head_index, head_hash, status, public_key)
-        WHERE i.user_id = v.user_id AND i.head_index < v.head_index
-        RETURNING 1`,
-      [heads.map((h) => h.userId), heads.map((h) => h.index), heads.map((h) => h.hash), heads.map((h) => h.status), heads.map((h) => h.publicKey)],
-    );
-    expectUpdated(updated.length, heads.length, 'identity heads');
+         FROM unnest(${refs.join(', ')}) AS v(user_id, head_index, head_hash, status, public_key)
+        WHERE i.user_id = v.user_id AND i.head_index < v.head_index`,
+      writes: { rows: changes.moved.length, what: 'identity heads' },
+    });
   }
+  return statements;
 }

@@ -8,9 +8,9 @@ import { groupKind, identityKind, isWriteOf, type ChainRef, type EntryKind, type
 import type { GroupState, IdentityState } from '../ledger/index.js';
 import type { GroupRecord } from '../protocol/group.js';
 import type { IdentityRecord } from '../protocol/identity.js';
-import type { Sql } from './database.js';
-import { persistGroupChanges, readGroupHeads, type GroupHead } from './group-repository.js';
-import { persistIdentityChanges, readLiveChains, type IdentityHead, type NewIdentityRecord } from './identity-repository.js';
+import type { BatchStatement, Sql, SqlSession } from './database.js';
+import { groupChangeStatements, readGroupHeads, type GroupHead } from './group-repository.js';
+import { identityChangeStatements, readLiveChains, type IdentityHead, type NewIdentityRecord } from './identity-repository.js';
 
 /** An accepted write and where it went in the log. */
 export interface DecidedWrite {
@@ -26,7 +26,8 @@ export interface DecidedWrite {
 interface KindTables<R extends KindRecord, S> {
   kind: EntryKind<R, S>;
   load(db: Sql, state: S, ids: string[]): Promise<void>;
-  persist(tx: Sql, state: S, decided: ReadonlyArray<{ write: Write<R, S>; index: number }>): Promise<void>;
+  /** The statements that write the batch's changes to the kind's tables. */
+  persist(state: S, decided: ReadonlyArray<{ write: Write<R, S>; index: number }>): BatchStatement[];
 }
 
 const identityTables: KindTables<IdentityRecord, IdentityState> = {
@@ -53,16 +54,16 @@ const TABLES: ReadonlyMap<string, BoundTables> = new Map([
 
 interface BoundTables {
   load(db: Sql, ledger: LedgerState, ids: string[]): Promise<void>;
-  persist(tx: Sql, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void>;
+  persist(ledger: LedgerState, decided: readonly DecidedWrite[]): BatchStatement[];
 }
 
 /** Binds a kind's tables to its state in a ledger and to its writes among a batch's. */
 function bind<R extends KindRecord, S>(tables: KindTables<R, S>): BoundTables {
   return {
     load: (db: Sql, ledger: LedgerState, ids: string[]) => tables.load(db, ledger.of(tables.kind), ids),
-    async persist(tx: Sql, ledger: LedgerState, decided: readonly DecidedWrite[]) {
+    persist(ledger: LedgerState, decided: readonly DecidedWrite[]) {
       const mine = ofKind(decided, tables.kind);
-      if (mine.length > 0) await tables.persist(tx, ledger.of(tables.kind), mine);
+      return mine.length > 0 ? tables.persist(ledger.of(tables.kind), mine) : [];
     },
   };
 }
@@ -80,12 +81,17 @@ export function databaseStateStore(db: Sql): StateStore {
 }
 
 /**
- * Writes what `decided` changed, as `ledger` now holds it: every record, each touched chain's head,
- * and the stored records a recovery among them nullified. The caller holds the log lock and has
- * inserted the log entries.
+ * The statements that write what `decided` changed, as `ledger` now holds it: every record, each
+ * touched chain's head, and the stored records a recovery among them nullified. For a batch
+ * (SqlSession.batch) in which the caller, holding the log lock, writes the log entries first.
  */
-export async function persistDecided(tx: Sql, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void> {
-  for (const tables of TABLES.values()) await tables.persist(tx, ledger, decided);
+export function decidedStatements(ledger: LedgerState, decided: readonly DecidedWrite[]): BatchStatement[] {
+  return [...TABLES.values()].flatMap((tables) => tables.persist(ledger, decided));
+}
+
+/** Writes what `decided` changed (decidedStatements). The caller holds the log lock and has inserted the log entries. */
+export async function persistDecided(tx: Pick<SqlSession, 'batch'>, ledger: LedgerState, decided: readonly DecidedWrite[]): Promise<void> {
+  await tx.batch(decidedStatements(ledger, decided));
 }
 
 function ofKind<R extends KindRecord, S>(decided: readonly DecidedWrite[], kind: EntryKind<R, S>): Array<{ write: Write<R, S>; index: number }> {
@@ -104,7 +110,7 @@ function createdAndMoved(decided: ReadonlyArray<{ write: LogWrite }>): { created
   return { created, moved };
 }
 
-async function persistIdentities(tx: Sql, state: IdentityState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): Promise<void> {
+function persistIdentities(state: IdentityState, decided: ReadonlyArray<{ write: Write<IdentityRecord, IdentityState>; index: number }>): BatchStatement[] {
   const indexes = new Set(decided.map((d) => d.index));
   const records: NewIdentityRecord[] = decided.map(({ write, index }) => ({
     index,
@@ -118,13 +124,13 @@ async function persistIdentities(tx: Sql, state: IdentityState, decided: Readonl
     return { userId, index: entry.index, hash: entry.hash, status: entry.record.status, publicKey: entry.record.publicKey };
   };
   const { created, moved } = createdAndMoved(decided);
-  await persistIdentityChanges(tx, { created: [...created].map(head), moved: [...moved].map(head), records, nullified });
+  return identityChangeStatements({ created: [...created].map(head), moved: [...moved].map(head), records, nullified });
 }
 
-async function persistGroups(tx: Sql, state: GroupState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): Promise<void> {
+function persistGroups(state: GroupState, decided: ReadonlyArray<{ write: Write<GroupRecord, GroupState>; index: number }>): BatchStatement[] {
   const head = (groupId: string): GroupHead => state.heads.get(groupId)!;
   const { created, moved } = createdAndMoved(decided);
-  await persistGroupChanges(tx, {
+  return groupChangeStatements({
     created: [...created].map(head),
     moved: [...moved].map(head),
     records: decided.map(({ write, index }) => ({ index, hash: write.hash, record: write.record })),

@@ -7,7 +7,7 @@
  */
 import type { StoredSubtree, Subtree } from '../protocol/merkle.js';
 import { toSafeNumber } from './client.js';
-import type { Database, Sql } from './database.js';
+import { statementText, type BatchStatement, type Database, type Sql } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 export interface StoredCheckpoint {
@@ -42,50 +42,67 @@ export async function lockLog(tx: Sql): Promise<number> {
   return toSafeNumber(row.size);
 }
 
-/** Inserts entries, each column one array parameter from `$first`: any number of entries in one statement. */
-const insertEntriesSql = (first: number) =>
-  `INSERT INTO log_entries (index, kind, accepted_at, record)
-   SELECT * FROM unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::text[])`;
-const entryParams = (entries: StoredLogEntry[]) => [entries.map((e) => e.index), entries.map((e) => e.kind), entries.map((e) => e.acceptedAt.toISOString()), entries.map((e) => e.record)];
+/** Inserts entries, each column one array parameter: any number of entries in one statement. */
+const entryColumns = (entries: StoredLogEntry[]) => ({
+  types: ['bigint[]', 'text[]', 'timestamptz[]', 'text[]'],
+  params: [entries.map((e) => e.index), entries.map((e) => e.kind), entries.map((e) => e.acceptedAt.toISOString()), entries.map((e) => e.record)],
+  sql: ([index, kind, acceptedAt, record]: string[]) =>
+    `INSERT INTO log_entries (index, kind, accepted_at, record) SELECT * FROM unnest(${index}, ${kind}, ${acceptedAt}, ${record})`,
+});
 
-/** Inserts perfect subtrees' hashes, each column one array parameter from `$first`. */
-const insertSubtreesSql = (first: number) =>
-  `INSERT INTO log_nodes (level, index, hash)
-   SELECT level, index, decode(hash, 'hex') FROM unnest($${first}::smallint[], $${first + 1}::bigint[], $${first + 2}::text[]) AS s(level, index, hash)`;
-const subtreeParams = (subtrees: StoredSubtree[]) => [subtrees.map((s) => s.level), subtrees.map((s) => s.index), subtrees.map((s) => hex(s.hash))];
+/** Inserts perfect subtrees' hashes, each column one array parameter. */
+const subtreeColumns = (subtrees: StoredSubtree[]) => ({
+  types: ['smallint[]', 'bigint[]', 'text[]'],
+  params: [subtrees.map((s) => s.level), subtrees.map((s) => s.index), subtrees.map((s) => hex(s.hash))],
+  sql: ([level, index, hash]: string[]) =>
+    `INSERT INTO log_nodes (level, index, hash) SELECT level, index, decode(hash, 'hex') FROM unnest(${level}, ${index}, ${hash}) AS s(level, index, hash)`,
+});
 
-/** Stores a checkpoint (`$first`: size, root, note) and moves the log's size to it. */
-const advanceLogSql = (first: number, entriesAndSubtrees: string) =>
-  `WITH ${entriesAndSubtrees}stored AS (INSERT INTO log_checkpoints (size, root, note) VALUES ($${first}, decode($${first + 1}, 'hex'), $${first + 2}))
-   UPDATE log_state SET size = $${first} WHERE id = 1`;
-const checkpointParams = (checkpoint: StoredCheckpoint) => [checkpoint.size, hex(checkpoint.root), checkpoint.note];
+/** Stores a checkpoint and moves the log's size to it, after the data-modifying CTEs `before` (none: ''). */
+const checkpointColumns = (checkpoint: StoredCheckpoint) => ({
+  types: ['bigint', 'text', 'text'],
+  params: [checkpoint.size, hex(checkpoint.root), checkpoint.note],
+  sql: ([size, root, note]: string[], before = '') =>
+    `WITH ${before}stored AS (INSERT INTO log_checkpoints (size, root, note) VALUES (${size}, decode(${root}, 'hex'), ${note}))
+     UPDATE log_state SET size = ${size} WHERE id = 1`,
+});
+
+/** A statement alone, its parameters numbered from 1. */
+const alone = (statement: BatchStatement) => ({ text: statementText(statement, 1), params: statement.params });
 
 export async function insertEntries(tx: Sql, entries: StoredLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.query(insertEntriesSql(1), entryParams(entries), { prepared: true });
+  const { text, params } = alone(entryColumns(entries));
+  await tx.query(text, params, { prepared: true });
 }
 
 export async function insertSubtrees(tx: Sql, subtrees: StoredSubtree[]): Promise<void> {
   if (subtrees.length === 0) return;
-  await tx.query(insertSubtreesSql(1), subtreeParams(subtrees), { prepared: true });
+  const { text, params } = alone(subtreeColumns(subtrees));
+  await tx.query(text, params, { prepared: true });
 }
 
 /** Ends an append of entries inserted before: stores the checkpoint of the new size and moves the log's size to it. */
 export async function advanceLog(tx: Sql, checkpoint: StoredCheckpoint): Promise<void> {
-  await tx.query(advanceLogSql(1, ''), checkpointParams(checkpoint), { prepared: true });
+  const { text, params } = alone(checkpointColumns(checkpoint));
+  await tx.query(text, params, { prepared: true });
 }
 
 /**
- * An append's writes to the log in one statement, under the log lock: its entries, the subtrees
- * they complete, the checkpoint of the new size, and the log's size moved to it — one statement
- * instead of four a batch on PGlite, whose statements run on the server's own thread (issue 19).
+ * An append's writes to the log as one statement (for SqlSession.batch), under the log lock: its
+ * entries, the subtrees they complete, the checkpoint of the new size, and the log's size moved
+ * to it — one statement instead of four a batch (issue 19).
  */
-export async function appendToLog(tx: Sql, entries: StoredLogEntry[], subtrees: StoredSubtree[], checkpoint: StoredCheckpoint): Promise<void> {
-  await tx.query(advanceLogSql(8, `entries AS (${insertEntriesSql(1)}), nodes AS (${insertSubtreesSql(5)}), `), [
-    ...entryParams(entries),
-    ...subtreeParams(subtrees),
-    ...checkpointParams(checkpoint),
-  ], { prepared: true });
+export function logAppend(entries: StoredLogEntry[], subtrees: StoredSubtree[], checkpoint: StoredCheckpoint): BatchStatement {
+  const parts = [entryColumns(entries), subtreeColumns(subtrees), checkpointColumns(checkpoint)] as const;
+  return {
+    types: parts.flatMap((part) => part.types),
+    params: parts.flatMap((part): unknown[] => part.params),
+    sql: (refs) => {
+      const [entryRefs, subtreeRefs, checkpointRefs] = [refs.slice(0, 4), refs.slice(4, 7), refs.slice(7)];
+      return parts[2].sql(checkpointRefs, `entries AS (${parts[0].sql(entryRefs)}), nodes AS (${parts[1].sql(subtreeRefs)}), `);
+    },
+  };
 }
 
 /** Reads the hashes of the given perfect subtrees; missing ones are simply absent from the map. */

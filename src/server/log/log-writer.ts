@@ -9,7 +9,8 @@
  *   write in order by its entry kind's rules (src/ledger/) → fold the accepted entries into a fork
  *   of the key map at the locked size (§5.2) → sign the checkpoint for the new size, with its map
  *   root and time → insert the leaves, the completed subtrees and the checkpoint and move the log's
- *   size, in one statement (appendToLog) → write the chains' rows → commit → publish the new map
+ *   size, and write the chains' rows, in one batch of statements (logAppend, decidedStatements; one call on
+ *   the embedded database) → commit → publish the new map
  *   → record the newest committed checkpoint (`latestCommitted`) → hand the records over to the
  *   lookup cache (handOverCommitted: the only writer's) → acknowledge the writes.
  *
@@ -18,9 +19,9 @@
  * processes wait on the same row lock. While no write comes, a fresh checkpoint of the same size
  * (same roots, a new time) replaces the row's note every CHECKPOINT_INTERVAL_SECONDS (`refresh`).
  */
-import type { Database, Sql } from '../../db/database.js';
-import { databaseStateStore, persistDecided } from '../../db/ledger-store.js';
-import { appendToLog, latestCheckpoint, lockLog, putCheckpoint, type StoredCheckpoint } from '../../db/log-repository.js';
+import type { Database, Sql, SqlSession } from '../../db/database.js';
+import { databaseStateStore, decidedStatements } from '../../db/ledger-store.js';
+import { latestCheckpoint, logAppend, lockLog, putCheckpoint, type StoredCheckpoint } from '../../db/log-repository.js';
 import { LedgerState, type LogWrite } from '../../ledger/index.js';
 import { parseCheckpointNote, signCheckpoint, verifyCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64, toBase64Url } from '../../protocol/encoding.js';
@@ -171,7 +172,7 @@ export class LogWriter {
    * transaction: the transaction is given up, the map folds the entries outside it, and `work`
    * runs again.
    */
-  private async locked<T>(work: (tx: Sql, size: number, map: KeyMap, lock: number) => Promise<T>): Promise<T> {
+  private async locked<T>(work: (tx: SqlSession, size: number, map: KeyMap, lock: number) => Promise<T>): Promise<T> {
     for (;;) {
       let behind: number | null = null;
       const result = await this.db.transaction(async (tx) => {
@@ -351,13 +352,14 @@ export class LogWriter {
       const note = await signCheckpoint({ origin: this.key.origin, size: newSize, root, mapRoot, time: now }, this.key.noteKey, this.key.sign);
       const checkpoint = { size: newSize, root, note };
 
-      await appendToLog(
-        tx,
-        accepted.map(({ pending, index }) => ({ index, kind: pending.write.type, acceptedAt: new Date(now), record: pending.write.canonical })),
-        completed,
-        checkpoint,
-      );
-      await persistDecided(tx, ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index })));
+      await tx.batch([
+        logAppend(
+          accepted.map(({ pending, index }) => ({ index, kind: pending.write.type, acceptedAt: new Date(now), record: pending.write.canonical })),
+          completed,
+          checkpoint,
+        ),
+        ...decidedStatements(ledger, accepted.map(({ pending, index }) => ({ write: pending.write, index }))),
+      ]);
       return { accepted, refused, acceptedAt, checkpoint, map, completed, lock };
     });
   }
