@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { DeviceService } from '../devices/device-service.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import { jsonBody } from '../http/body.js';
-import { cacheBriefly, noStore } from '../http/caching.js';
+import { cacheBriefly, noStore, sendJson } from '../http/caching.js';
 import { integerParam, pathParam, peersIdParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
 
@@ -23,9 +23,7 @@ export function usersRouter(identities: IdentityService, devices: DeviceService,
   });
 
   router.get('/v1/users/:userId', ...limits.ipReads, async (req, res) => {
-    const bundle = await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0));
-    cacheBriefly(res);
-    res.type('application/json').send(bundle);
+    sendJson(res, await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0)));
   });
 
   router.get('/v1/users/:userId/log', ...limits.ipReads, async (req, res) => {
