@@ -10,6 +10,11 @@ import type { RateLimiters } from '../http/rate-limits.js';
 export function usersRouter(identities: IdentityService, devices: DeviceService, limits: RateLimiters): Router {
   const router = Router();
 
+  // Lookups first: a request is tried against each route in turn, and lookups are most of them.
+  router.get('/v1/users/:userId', ...limits.ipReads, async (req, res) => {
+    sendJson(res, await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0)));
+  });
+
   router.post('/v1/users', ...limits.ipWrites, ...jsonBody, ...limits.userWrites, async (req, res) => {
     const result = await identities.register(req.body);
     noStore(res);
@@ -20,10 +25,6 @@ export function usersRouter(identities: IdentityService, devices: DeviceService,
     const result = await identities.submit(pathParam(req, 'userId'), req.body);
     noStore(res);
     res.json(result);
-  });
-
-  router.get('/v1/users/:userId', ...limits.ipReads, async (req, res) => {
-    sendJson(res, await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0)));
   });
 
   router.get('/v1/users/:userId/log', ...limits.ipReads, async (req, res) => {
