@@ -306,10 +306,15 @@ export class ChainBundles<R> {
     if (page?.proofs?.tree === note.tree) return this.answer(key, page, page.proofs, note);
     const map = await this.mapOf(note);
     if (map === null || map === undefined) return null;
-    const head = map.get(mapKey);
-    if (head === null) throw absent(this.source.what, note, map.prove(mapKey));
-    if (page === undefined || head.index !== page.headIndex) return null;
-    return this.answer(key, page, await this.prove(page, note, map.prove(mapKey)), note);
+    if (page === undefined) {
+      if (map.get(mapKey) === null) throw absent(this.source.what, note, map.prove(mapKey));
+      return null;
+    }
+    // One walk of the map for a held page: its proof names the head (or proves the key absent).
+    const proof = map.prove(mapKey);
+    if (proof.terminal.kind !== 'present') throw absent(this.source.what, note, proof);
+    if (proof.terminal.value.index !== page.headIndex) return null;
+    return this.answer(key, page, await this.prove(page, note, proof), note);
   }
 
   /** The page's proofs against the note's tree (kept with it as views of its answer: see answer). */
