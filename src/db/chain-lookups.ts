@@ -71,6 +71,9 @@ function chainPageSql(table: ChainTable, start: string, bounds: { maxItems: stri
   );
 }
 
+/** The round's statement of each table, made once: its text depends on the table alone. */
+const LOOKUP_SQL: Record<ChainTable, string> = { identities: chainLookupSql('identities'), groups: chainLookupSql('groups') };
+
 /** The round's statement for one table: parameters $1 ids, $2 cached heads, $3 starts, $4 maxItems, $5 maxBytes. */
 function chainLookupSql(table: ChainTable): string {
   const { id } = TABLES[table];
@@ -106,7 +109,7 @@ function createRoundFunction(db: Pick<Database, 'query'>, table: ChainTable): Pr
   // Its columns are PL/pgSQL variables in its body: named so that they clash with no column the statement reads.
   const creating = db.query(
     `CREATE OR REPLACE FUNCTION ${ROUND_FUNCTIONS[table]}(text[], bigint[], bigint[], bigint, bigint) RETURNS TABLE(round_checkpoint json, round_chains json)
-       LANGUAGE plpgsql STABLE AS $round$ BEGIN RETURN QUERY ${chainLookupSql(table)}; END $round$`,
+       LANGUAGE plpgsql STABLE AS $round$ BEGIN RETURN QUERY ${LOOKUP_SQL[table]}; END $round$`,
   );
   // Forgotten if it failed, unless a retry has already made another.
   creating.catch(() => made.get(table) === creating && made.delete(table));
@@ -142,7 +145,7 @@ export async function readChainLookup(
     });
   } else {
     // One text per table: planning it cost Postgres more than running it.
-    rows = await db.query<Row>(chainLookupSql(table), params, { prepared: true });
+    rows = await db.query<Row>(LOOKUP_SQL[table], params, { prepared: true });
   }
   const row = rows[0]!;
   return {

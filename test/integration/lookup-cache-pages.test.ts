@@ -2,12 +2,14 @@
 // in memory, which of a hand-over's and a round's pages is kept, the writer's hand-over when its
 // receiver fails, and the round's function of the session (db/chain-lookups.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
 import { readChainLookup } from '../../src/db/chain-lookups.js';
 import type { Database } from '../../src/db/database.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { systemClock } from '../../src/server/clock.js';
+import { KEY_OVERHEAD } from '../../src/server/generational-cache.js';
 import { ChainBundles, lookupCache, type CommittedRecord, type LookupCache } from '../../src/server/log/chain-bundles.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
 import { LookupReads } from '../../src/server/log/lookup-reads.js';
@@ -63,11 +65,31 @@ describe('the lookup cache', () => {
     expect(entries.map((e) => [e.index, e.record])).toEqual([0, 1].map((seq) => [seq, { seq, userId: USER, name: 'Zoë 🔑' }]));
   });
 
+  it('keeps the whole answer with its page: served again at the same checkpoint as it was, in memory of its own, with the ETag Express would give it', async () => {
+    const held = lookupCache(1 << 20);
+    const kept = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+      cache: held,
+      pageBytes: 64 * 1024,
+      keyMap: await MapState.load(database.db),
+      lookups: new LookupReads(database.db),
+    });
+    const first = await kept.bundleJson(ann.userId);
+    const again = await kept.bundleJson(ann.userId);
+    expect(again.body).toBe(first.body);
+    expect(again.etag).toBe(express().set('etag', 'strong').get('etag fn')(first.body));
+    expect(JSON.parse(first.body.toString()).entries.at(-1).record).toEqual(ann.records.at(-1));
+    // The page's prefix is a view of the answer, which owns its memory, and the cache is charged for the answer alone.
+    const page = held.get(`identities ${ann.userId} 0`)!;
+    expect(page.prefix.buffer).toBe(first.body.buffer);
+    expect(first.body.buffer.byteLength).toBe(first.body.length);
+    expect(held.bytes).toBe(first.body.length + KEY_OVERHEAD);
+  });
+
   it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
     // A hand-over of a head newer than the database's (as a commit after the round's snapshot would be).
     const newer = 1000;
     bundles.handOver(newer, [committed(ann.userId, newer, 0, 'genesis')]);
-    const answer = JSON.parse((await bundles.bundleJson(ann.userId)).toString());
+    const answer = JSON.parse((await bundles.bundleJson(ann.userId)).body.toString());
     expect(answer.entries.at(-1).record).toEqual(ann.records.at(-1));
     expect(cache.get(`identities ${ann.userId} 0`)!.headIndex).toBe(newer);
   });

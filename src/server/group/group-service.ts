@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { admitGroupId, assertPathId, assertPeersId, checkClockSkew, type IdPolicy } from '../admission-policy.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
-import { ChainBundles, type CommittedRecord, type ReadBounds } from '../log/chain-bundles.js';
+import { ChainBundles, type CommittedRecord, type LookupAnswer, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerifyOnPool } from '../../node/node-ed25519.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
@@ -78,8 +78,8 @@ export class GroupService {
     this.bundles.handOver(sizeBefore, records);
   }
 
-  /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
-  lookupJson(groupId: string, start = 0): Promise<Buffer> {
+  /** GET /v1/groups/{groupId}: the chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes with their ETag. */
+  lookupJson(groupId: string, start = 0): Promise<LookupAnswer> {
     assertPeersId(groupId, 'groupId');
     return this.bundles.bundleJson(groupId, start);
   }

@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import type { WriteCounter } from '../http/write-budgets.js';
 import { admitUserId, assertPathId, assertPeersId, checkClockSkew, isForkAttempt, type IdPolicy } from '../admission-policy.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
-import { ChainBundles, type CommittedRecord, type ReadBounds } from '../log/chain-bundles.js';
+import { ChainBundles, type CommittedRecord, type LookupAnswer, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { nodeVerifyOnPool } from '../../node/node-ed25519.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
@@ -117,8 +117,8 @@ export class IdentityService {
     this.bundles.handOver(sizeBefore, records);
   }
 
-  /** GET /v1/users/{userId}: the live chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes. */
-  lookupJson(userId: string, start = 0): Promise<Buffer> {
+  /** GET /v1/users/{userId}: the live chain from seq `start` (a page of it) with the head's inclusion proof and a checkpoint, as JSON bytes with their ETag. */
+  lookupJson(userId: string, start = 0): Promise<LookupAnswer> {
     assertPeersId(userId, 'userId');
     return this.bundles.bundleJson(userId, start);
   }

@@ -23,6 +23,8 @@
  *   map proof of the last answer are kept with the page, keyed by the tree they prove against
  *   (size, log root, map root), not by the note: a checkpoint re-signed at the same size (a new
  *   time line, every CHECKPOINT_INTERVAL_SECONDS) keeps them, and its note is spliced in between.
+ *   The whole answer with the last note it was served with, and its ETag, is kept too: a lookup
+ *   of an unchanged chain at an unchanged checkpoint is answered with no proof, copy or hash.
  *   A page gets proofs against a tree only from a round whose checkpoint is of that tree and that
  *   confirmed the page's head index (or, on the only writer, from the map of that size), so a
  *   cached page never pairs with a proof or checkpoint it does not match.
@@ -39,6 +41,7 @@ import { encodeMapProof, type MapKey, type MapKeyKind, type MapProof } from '../
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
 import { GenerationalCache } from '../generational-cache.js';
+import { strongEtag } from '../http/caching.js';
 import { ProblemError } from '../http/problem.js';
 import { RECORD_ITEM_OVERHEAD } from '../../db/pages.js';
 import { cutPage, MAX_PAGE_ITEMS, ownedJsonBuffer, pageMembers, type PageBounds } from '../pages.js';
@@ -64,6 +67,23 @@ interface CachedPage {
   readonly end?: PageEnd;
   /** The proofs of the last answer served with this page. */
   readonly proofs?: PageProofs;
+  /**
+   * The last answer served with this page, whole, with the note it holds: served again as it is
+   * while that note is the latest — no proof, no copy, no hash. When set, `prefix` and `proofs`
+   * are views of its bytes, so holding it costs only the note's bytes more.
+   */
+  readonly answer?: HeldAnswer;
+}
+
+/** A lookup's answer: its JSON bytes and their ETag (http/caching.ts, strongEtag). */
+export interface LookupAnswer {
+  body: Buffer;
+  etag: string;
+}
+
+/** An answer kept with its page, and the checkpoint note it was made with. */
+interface HeldAnswer extends LookupAnswer {
+  note: string;
 }
 
 /** The shape of a page that ends its chain, so that the next record can be added without reading the page again. */
@@ -117,9 +137,14 @@ interface NoteParts {
 /** The pages of lookup bundles held in memory, identities' and groups' alike, bounded by bytes. */
 export type LookupCache = GenerationalCache<string, CachedPage>;
 
-/** Each page is charged what it holds: its bytes and its proofs' (a checkpoint note is held once, for all pages). */
+/**
+ * Each page is charged what it holds: its answer's bytes when it has one (its prefix and proofs are
+ * views of them), else its bytes and its proofs' (a checkpoint note is then held once, for all pages).
+ */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, (page) => page.prefix.length + (page.proofs === undefined ? 0 : page.proofs.inclusion.length + page.proofs.map.length));
+  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, (page) =>
+    page.answer !== undefined ? page.answer.body.length : page.prefix.length + (page.proofs === undefined ? 0 : page.proofs.inclusion.length + page.proofs.map.length),
+  );
 }
 
 /** How lookups and lists are served: the shared cache of lookup pages, and the page bound (DESIGN.md §6, "Pages"). */
@@ -229,10 +254,10 @@ export class ChainBundles<R> {
   }
 
   /**
-   * The page of `id`'s lookup bundle whose entries start at seq `start`, as JSON bytes; NOT_FOUND
-   * when it has no chain, with the checkpoint and the map's proof of absence.
+   * The page of `id`'s lookup bundle whose entries start at seq `start`, as JSON bytes with their
+   * ETag; NOT_FOUND when it has no chain, with the checkpoint and the map's proof of absence.
    */
-  async bundleJson(id: string, start = 0): Promise<Buffer> {
+  async bundleJson(id: string, start = 0): Promise<LookupAnswer> {
     // Rounds are keyed by "<id> <start>"; the cache, which groups and identities share, by "<table> <id> <start>".
     const key = `${id} ${start}`;
     const mapKey: MapKey = { kind: MAP_KINDS[this.source.table], id };
@@ -242,7 +267,7 @@ export class ChainBundles<R> {
       const { page, checkpoint } = await this.rounds.get(key);
       if (checkpoint === null) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
       const note = this.partsOf(checkpoint);
-      if (page?.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
+      if (page?.proofs?.tree === note.tree) return this.answer(key, page, page.proofs, note);
       const map = await this.mapOf(note);
       if (map === undefined) {
         // Writes moved the map past this round's checkpoint before it was proved: a new round reads a newer one.
@@ -258,7 +283,7 @@ export class ChainBundles<R> {
       if (proof !== null && (proof.terminal.kind !== 'present' || proof.terminal.value.index !== page.headIndex)) {
         throw new Error(`the key map's head of ${this.source.what} ${id} is not the head its table holds (log index ${page.headIndex})`);
       }
-      return answerOf(page, await this.prove(key, page, note, proof), note);
+      return this.answer(key, page, await this.prove(page, note, proof), note);
     }
   }
 
@@ -270,34 +295,60 @@ export class ChainBundles<R> {
    * checkpoint committed yet, the map of its size not held, or the map names a head whose page is
    * not held.
    */
-  private async fromMemory(key: string, mapKey: MapKey): Promise<Buffer | null> {
+  private async fromMemory(key: string, mapKey: MapKey): Promise<LookupAnswer | null> {
     const latest = this.soleWriterLatest?.() ?? null;
     if (latest === null) return null;
     const page = this.cache.get(this.cacheKey(key));
+    // The answer was made with this very note, so with proofs against its tree (below).
+    if (page?.answer?.note === latest.note) return page.answer;
     const note = this.partsOf(latest);
     // Proofs against this tree were made for the head a round (or the map) confirmed at its size.
-    if (page?.proofs?.tree === note.tree) return answerOf(page, page.proofs, note);
+    if (page?.proofs?.tree === note.tree) return this.answer(key, page, page.proofs, note);
     const map = await this.mapOf(note);
     if (map === null || map === undefined) return null;
-    const head = map.get(mapKey);
-    if (head === null) throw absent(this.source.what, note, map.prove(mapKey));
-    if (page === undefined || head.index !== page.headIndex) return null;
-    return answerOf(page, await this.prove(key, page, note, map.prove(mapKey)), note);
+    if (page === undefined) {
+      if (map.get(mapKey) === null) throw absent(this.source.what, note, map.prove(mapKey));
+      return null;
+    }
+    // One walk of the map for a held page: its proof names the head (or proves the key absent).
+    const proof = map.prove(mapKey);
+    if (proof.terminal.kind !== 'present') throw absent(this.source.what, note, proof);
+    if (proof.terminal.value.index !== page.headIndex) return null;
+    return this.answer(key, page, await this.prove(page, note, proof), note);
   }
 
-  /** The page's proofs against the note's tree, kept with it; the cache is charged for them if it still holds this page. */
-  private async prove(key: string, page: CachedPage, note: NoteParts, proof: MapProof | null): Promise<PageProofs> {
+  /** The page's proofs against the note's tree (kept with it as views of its answer: see answer). */
+  private async prove(page: CachedPage, note: NoteParts, proof: MapProof | null): Promise<PageProofs> {
     const hashes = await this.subtrees.inclusionProof(page.headIndex, note.size);
-    const proofs: PageProofs = {
+    return {
       tree: note.tree,
-      // Kept with the page, so in Buffers that own their memory (pages.ts, ownedJsonBuffer).
-      inclusion: ownedJsonBuffer([`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`]),
-      map: ownedJsonBuffer([proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`]),
+      inclusion: Buffer.from(`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`),
+      map: Buffer.from(proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`),
     };
-    // A new entry, not the held one changed in place: the cache charges an entry when it is set.
+  }
+
+  /**
+   * The answer of the page with its proofs and the note between them (the members in the order of
+   * §6), made once per note: kept with the page, if the cache still holds it, as one Buffer that
+   * owns its memory (pages.ts, ownedJsonBuffer) and that the page's prefix and proofs are views
+   * of. A new entry, not the held one changed in place: the cache charges an entry when it is set.
+   */
+  private answer(key: string, page: CachedPage, proofs: PageProofs, note: NoteParts): LookupAnswer {
+    if (page.answer?.note === note.note) return page.answer;
+    const body = ownedJsonBuffer([page.prefix, proofs.inclusion, note.member, proofs.map]);
+    const answer: HeldAnswer = { note: note.note, body, etag: strongEtag(body) };
     const cacheKey = this.cacheKey(key);
-    if (this.cache.get(cacheKey) === page) this.cache.set(cacheKey, { ...page, proofs });
-    return proofs;
+    if (this.cache.get(cacheKey) === page) {
+      const inclusionAt = page.prefix.length;
+      const mapAt = body.length - proofs.map.length;
+      this.cache.set(cacheKey, {
+        ...page,
+        prefix: body.subarray(0, inclusionAt),
+        proofs: { tree: proofs.tree, inclusion: body.subarray(inclusionAt, inclusionAt + proofs.inclusion.length), map: body.subarray(mapAt) },
+        answer,
+      });
+    }
+    return answer;
   }
 
   /**
@@ -425,7 +476,3 @@ function seqOf(record: string): number {
   return (JSON.parse(record) as { seq: number }).seq;
 }
 
-/** The answer: the page, its proofs and the note between them (the members in the order of §6). */
-function answerOf(page: CachedPage, proofs: PageProofs, note: NoteParts): Buffer {
-  return Buffer.concat([page.prefix, proofs.inclusion, note.member, proofs.map]);
-}

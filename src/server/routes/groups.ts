@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { GroupService } from '../group/group-service.js';
 import { jsonBody } from '../http/body.js';
-import { cacheBriefly, noStore } from '../http/caching.js';
+import { cacheBriefly, noStore, sendJson } from '../http/caching.js';
 import { integerParam, pathParam, peersIdParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
 
@@ -22,9 +22,7 @@ export function groupsRouter(groups: GroupService, limits: RateLimiters): Router
   });
 
   router.get('/v1/groups/:groupId', ...limits.ipReads, async (req, res) => {
-    const bundle = await groups.lookupJson(pathParam(req, 'groupId'), integerParam(req, 'start', 0));
-    cacheBriefly(res);
-    res.type('application/json').send(bundle);
+    sendJson(res, await groups.lookupJson(pathParam(req, 'groupId'), integerParam(req, 'start', 0)));
   });
 
   router.get('/v1/users/:userId/groups', ...limits.ipReads, async (req, res) => {

@@ -3,12 +3,17 @@ import { Router } from 'express';
 import type { DeviceService } from '../devices/device-service.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import { jsonBody } from '../http/body.js';
-import { cacheBriefly, noStore } from '../http/caching.js';
+import { cacheBriefly, noStore, sendJson } from '../http/caching.js';
 import { integerParam, pathParam, peersIdParam } from '../http/query.js';
 import type { RateLimiters } from '../http/rate-limits.js';
 
 export function usersRouter(identities: IdentityService, devices: DeviceService, limits: RateLimiters): Router {
   const router = Router();
+
+  // Lookups first: a request is tried against each route in turn, and lookups are most of them.
+  router.get('/v1/users/:userId', ...limits.ipReads, async (req, res) => {
+    sendJson(res, await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0)));
+  });
 
   router.post('/v1/users', ...limits.ipWrites, ...jsonBody, ...limits.userWrites, async (req, res) => {
     const result = await identities.register(req.body);
@@ -20,12 +25,6 @@ export function usersRouter(identities: IdentityService, devices: DeviceService,
     const result = await identities.submit(pathParam(req, 'userId'), req.body);
     noStore(res);
     res.json(result);
-  });
-
-  router.get('/v1/users/:userId', ...limits.ipReads, async (req, res) => {
-    const bundle = await identities.lookupJson(pathParam(req, 'userId'), integerParam(req, 'start', 0));
-    cacheBriefly(res);
-    res.type('application/json').send(bundle);
   });
 
   router.get('/v1/users/:userId/log', ...limits.ipReads, async (req, res) => {
