@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/protocol/hash.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
+import type { Arena } from '../../src/protocol/key-map-arena.js';
 import { KeyMap } from '../../src/protocol/key-map-tree.js';
 import { mapUpdatesOf } from '../../src/protocol/key-map-fold.js';
 import { decodeMapProof, verifyMapProof, type MapKey } from '../../src/protocol/key-map.js';
@@ -172,6 +173,16 @@ row('updates per second, fold + tree + root', fmt((BATCHES * BATCH_SIZE) / (tota
 row('updates per second, tree + root alone', fmt((BATCHES * BATCH_SIZE) / (tree / 1000)));
 row('ms per batch, average / max', `${fmt(total / BATCHES, 1)} / ${fmt(Math.max(...batchTimes), 1)}`);
 row('keys in the map at the end', fmt(versions.at(-1)!.size));
+if (!REFERENCE) {
+  // What a collection costs when the arena starts one in an update: every live node marked and
+  // moved down. After a full collection of V8's (with --expose-gc) and the end of this task, so
+  // that the dropped versions are collected and their nodes freed.
+  heapUsed();
+  await new Promise((resolve) => setImmediate(resolve));
+  heapUsed();
+  const [, collectMs] = time(() => (versions.at(-1) as unknown as { arena: Arena }).arena.compact());
+  row('a collection of the arena (the live nodes marked and moved)', `${fmt(collectMs, 1)} ms`);
+}
 row(
   `memory held by the last ${Math.min(VERSIONS, versions.length)} versions`,
   `${fmt((heapUsed() - beforeBatches + mapHeld) / 2 ** 20, 1)} MiB${arenaOf(versions.at(-1)!)}`,
