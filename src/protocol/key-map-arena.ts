@@ -36,22 +36,23 @@ const SLACK = 1024;
 export class Arena {
   /** The next free branch index, and so 1 + the number of branches allocated. */
   branches = 1;
-  left = new Int32Array(16);
-  right = new Int32Array(16);
+  // Empty until the first node: KeyMap.fork makes a map whose own arena it replaces at once.
+  left = new Int32Array(0);
+  right = new Int32Array(0);
   /**
    * The generation of the map that may change the branch in place (KeyMap.fork gives both maps a
    * new one); a float, so that it never wraps within the life of a process.
    */
-  owner = new Float64Array(16);
+  owner = new Float64Array(0);
   /** 1 when branchHash holds the branch's hash; an update clears it on its path (the lazy rehash). */
-  hashed = new Uint8Array(16);
-  branchHash = new Uint8Array(16 * H);
+  hashed = new Uint8Array(0);
+  branchHash = new Uint8Array(0);
 
   /** The next free leaf index. Leaves never change: a new value is a new leaf, hashed when made. */
   leaves = 1;
-  path = new Uint8Array(16 * H);
-  value = new Uint8Array(16 * V);
-  leafHash = new Uint8Array(16 * H);
+  path = new Uint8Array(0);
+  value = new Uint8Array(0);
+  leafHash = new Uint8Array(0);
 
   private generations = 0;
   private readonly versions = new Set<WeakRef<Version>>();
@@ -81,7 +82,7 @@ export class Arena {
 
   newBranch(owner: number, left: Ref, right: Ref): Ref {
     const id = this.branches;
-    if (id === this.left.length) this.resizeBranches(2 * id);
+    if (id >= this.left.length) this.resizeBranches(Math.max(16, 2 * id));
     this.branches++;
     this.left[id] = left;
     this.right[id] = right;
@@ -93,7 +94,7 @@ export class Arena {
   /** A leaf for a 32-byte path and 49 value bytes, with its hash. */
   newLeaf(path: Uint8Array, valueBytes: Uint8Array, hash: Uint8Array): Ref {
     const id = this.leaves;
-    if (id * V === this.value.length) this.resizeLeaves(2 * id);
+    if (id * V >= this.value.length) this.resizeLeaves(Math.max(16, 2 * id));
     this.leaves++;
     this.path.set(path, id * H);
     this.value.set(valueBytes, id * V);
