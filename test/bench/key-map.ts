@@ -5,22 +5,31 @@
  *
  * The records are shaped like real identity records (same fields and sizes) but their keys and
  * signatures are random bytes: the fold hashes records and never verifies them, so signing 100,000
- * records would only measure Ed25519. KEY_MAP_IDENTITIES changes the count.
+ * records would only measure Ed25519. KEY_MAP_IDENTITIES changes the count; KEY_MAP_REFERENCE=1
+ * measures the tree before its arena (test/helpers/key-map-reference.ts) instead; KEY_MAP_BATCHES
+ * and KEY_MAP_BATCH_SIZE the batch phase. Run with
+ * `node --expose-gc --import tsx` for the memory figures without garbage.
  */
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/protocol/hash.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import type { IdentityRecord } from '../../src/protocol/identity.js';
+import type { Arena } from '../../src/protocol/key-map-arena.js';
 import { KeyMap } from '../../src/protocol/key-map-tree.js';
 import { mapUpdatesOf } from '../../src/protocol/key-map-fold.js';
 import { decodeMapProof, verifyMapProof, type MapKey } from '../../src/protocol/key-map.js';
 import type { LogEntry } from '../../src/protocol/log-entry.js';
 import { formatTimestamp } from '../../src/protocol/time.js';
+import { ReferenceKeyMap } from '../helpers/key-map-reference.js';
 
 const IDENTITIES = Number(process.env.KEY_MAP_IDENTITIES ?? 100_000);
+const REFERENCE = process.env.KEY_MAP_REFERENCE === '1';
+const newMap = (): KeyMap => (REFERENCE ? (new ReferenceKeyMap() as unknown as KeyMap) : new KeyMap());
+/** Versions kept while batches are applied: as server/log/map-state.ts keeps. */
+const VERSIONS = 64;
 const SAMPLE = 20_000;
-const BATCHES = 50;
-const BATCH_SIZE = 1_000;
+const BATCHES = Number(process.env.KEY_MAP_BATCHES ?? 50);
+const BATCH_SIZE = Number(process.env.KEY_MAP_BATCH_SIZE ?? 1_000);
 const T0 = Date.parse('2026-11-24T21:00:00.000Z');
 
 const userId = (n: number) => `00mwv6hp${n.toString(36).padStart(17, '0')}`;
@@ -73,22 +82,26 @@ const row = (label: string, value: string) => console.log(`${label.padEnd(52)}${
 // ---- build from scratch ----
 const [entries, generateMs] = time(() => Array.from({ length: IDENTITIES }, (_, i) => entry(i, identityRecord(i, 0, i))));
 console.log(`\n${fmt(IDENTITIES)} identity genesis records (made in ${fmt(generateMs / 1000, 1)} s, not counted)`);
-/** Heap in use, after a full collection when the bench runs with --expose-gc. */
+/** Heap in use and array buffers (the arena's typed arrays are outside the heap), after a full collection when the bench runs with --expose-gc. */
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapUsed = () => {
   gc?.();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 };
+const arenaOf = (m: KeyMap) => (REFERENCE ? '' : ` (arena: ${fmt(m.arenaStats().branches)} branches, ${fmt(m.arenaStats().leaves)} leaves, ${fmt(m.arenaStats().bytes / 2 ** 20, 1)} MiB reserved)`);
 const [updates, foldMs] = time(() => [...mapUpdatesOf(entries)]);
 const heapBefore = heapUsed();
-const map = new KeyMap();
+const map = newMap();
+console.log(REFERENCE ? 'the reference tree (one object per node)' : 'KeyMap (nodes in an arena)');
 const [root, treeMs] = time(() => map.apply(updates));
 row('fold: JCS + SHA-256 of each record', `${fmt(foldMs / 1000, 2)} s`);
 row('tree: paths, inserts and every hash up to the root', `${fmt(treeMs / 1000, 2)} s`);
 row(`build from scratch, total (target < 30 s)`, `${fmt((foldMs + treeMs) / 1000, 2)} s`);
+const mapHeld = heapUsed() - heapBefore;
 row(
-  gc === undefined ? 'heap held by the map (no --expose-gc: garbage included)' : 'heap held by the map',
-  `${fmt((heapUsed() - heapBefore) / 2 ** 20)} MiB`,
+  gc === undefined ? 'memory held by the map (no --expose-gc: garbage included)' : 'memory held by the map (heap + array buffers)',
+  `${fmt(mapHeld / 2 ** 20, 1)} MiB${arenaOf(map)}`,
 );
 console.log(`root ${Buffer.from(root).toString('hex')}`);
 
@@ -124,7 +137,10 @@ row('proofs verified per second (present keys)', fmt(SAMPLE / (verifyMs / 1000))
 row('proofs verified per second (absent keys)', fmt(SAMPLE / (verifyAbsentMs / 1000)));
 
 // ---- batches ----
-// Each batch: 90% rotations of existing identities, 10% new ones; fold, apply, and the new root.
+// Each batch: 90% rotations of existing identities, 10% new ones; fold, apply to a fork of the
+// newest version, and the new root. The newest VERSIONS versions are kept, as map-state.ts does.
+const versions: KeyMap[] = [map];
+const beforeBatches = heapUsed();
 let nextIndex = IDENTITIES;
 let nextUser = IDENTITIES + SAMPLE;
 const batchTimes: number[] = [];
@@ -137,15 +153,37 @@ for (let b = 0; b < BATCHES; b++) {
   });
   const [, ms] = time(() => {
     const batchUpdates = [...mapUpdatesOf(batch, batch[0]!.index)];
-    const [, tree] = time(() => map.apply(batchUpdates));
+    const [, tree] = time(() => {
+      const next = versions.at(-1)!.fork();
+      next.apply(batchUpdates);
+      versions.push(next);
+      if (versions.length > VERSIONS) versions.shift();
+    });
     treeTimes.push(tree);
   });
   batchTimes.push(ms);
+  // A server applies each batch in a task of its own; a dropped version's nodes return to the
+  // arena only after V8 has collected it, which a WeakRef sees only once the current task ends.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 const total = batchTimes.reduce((a, b) => a + b, 0);
 const tree = treeTimes.reduce((a, b) => a + b, 0);
-console.log(`\n${BATCHES} batches of ${fmt(BATCH_SIZE)} updates (90% rotations, 10% new identities), root after each`);
+console.log(`\n${BATCHES} batches of ${fmt(BATCH_SIZE)} updates (90% rotations, 10% new identities), each on a fork of the last, root after each`);
 row('updates per second, fold + tree + root', fmt((BATCHES * BATCH_SIZE) / (total / 1000)));
 row('updates per second, tree + root alone', fmt((BATCHES * BATCH_SIZE) / (tree / 1000)));
 row('ms per batch, average / max', `${fmt(total / BATCHES, 1)} / ${fmt(Math.max(...batchTimes), 1)}`);
-row('keys in the map at the end', fmt(map.size));
+row('keys in the map at the end', fmt(versions.at(-1)!.size));
+if (!REFERENCE) {
+  // What a collection costs when the arena starts one in an update: every live node marked and
+  // moved down. After a full collection of V8's (with --expose-gc) and the end of this task, so
+  // that the dropped versions are collected and their nodes freed.
+  heapUsed();
+  await new Promise((resolve) => setImmediate(resolve));
+  heapUsed();
+  const [, collectMs] = time(() => (versions.at(-1) as unknown as { arena: Arena }).arena.compact());
+  row('a collection of the arena (the live nodes marked and moved)', `${fmt(collectMs, 1)} ms`);
+}
+row(
+  `memory held by the last ${Math.min(VERSIONS, versions.length)} versions`,
+  `${fmt((heapUsed() - beforeBatches + mapHeld) / 2 ** 20, 1)} MiB${arenaOf(versions.at(-1)!)}`,
+);

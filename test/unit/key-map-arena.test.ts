@@ -1,0 +1,170 @@
+// KeyMap keeps its nodes in an arena (src/protocol/key-map-arena.ts) that moves them when it
+// collects: checked against the tree as it was before (test/helpers/key-map-reference.ts, one
+// object per node) over random updates, forks, dropped forks and collections, output for output;
+// and the arena's own promise, that it does not grow with updates or with dropped forks.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+import { describe, expect, it } from '@jest/globals';
+import { toHex } from '../../src/protocol/encoding.js';
+import type { Arena } from '../../src/protocol/key-map-arena.js';
+import { KeyMap } from '../../src/protocol/key-map-tree.js';
+import type { MapKey, MapProof, MapUpdate, MapValue } from '../../src/protocol/key-map.js';
+import { ReferenceKeyMap } from '../helpers/key-map-reference.js';
+import { testId } from '../vectors/key-map/cases.js';
+
+/** The arena a map shares with its forks: private, reached here to collect at chosen moments. */
+const arenaOf = (map: KeyMap) => (map as unknown as { arena: Arena }).arena;
+
+/** A small pool of ids, so that updates often change a key already held and absent probes often end at another key's leaf. */
+const keyArb = fc.record({ kind: fc.constantFrom('user' as const, 'group' as const), id: fc.integer({ min: 0, max: 40 }).map(testId) });
+const valueArb = fc.record({
+  recordHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  index: fc.oneof(fc.nat(1000), fc.constant(Number.MAX_SAFE_INTEGER)),
+  seq: fc.nat(50),
+  status: fc.constantFrom('active' as const, 'revoked' as const),
+});
+const updateArb = fc.record({ key: keyArb, value: valueArb });
+/** A value encodeMapValue refuses. */
+const invalidValue: MapValue = { recordHash: new Uint8Array(32), index: 0, seq: -1, status: 'active' };
+
+type Op =
+  | { op: 'apply'; map: number; updates: MapUpdate[]; invalidAt: number | null }
+  | { op: 'set'; map: number; update: MapUpdate }
+  | { op: 'fork'; map: number }
+  | { op: 'drop'; map: number }
+  | { op: 'compact' }
+  | { op: 'check'; map: number; probes: MapKey[] };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('apply' as const), map: fc.nat(), updates: fc.array(updateArb, { maxLength: 12 }), invalidAt: fc.option(fc.nat(12), { freq: 5 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), map: fc.nat(), update: updateArb }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('fork' as const), map: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), map: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('compact' as const) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('check' as const), map: fc.nat(), probes: fc.array(keyArb, { maxLength: 6 }) }) },
+);
+
+const shownValue = (v: MapValue | null) => (v === null ? null : { ...v, recordHash: toHex(v.recordHash) });
+const shownProof = (p: MapProof) => ({
+  siblings: p.siblings.map(toHex),
+  terminal: p.terminal.kind === 'empty' ? p.terminal : { ...p.terminal, value: shownValue(p.terminal.value), ...(p.terminal.kind === 'other' ? { path: toHex(p.terminal.path) } : {}) },
+});
+
+/** Every output of a map for these keys: root, size, get, prove and proveBytes. */
+function outputs(map: KeyMap | ReferenceKeyMap, keys: MapKey[]): unknown {
+  return { root: toHex(map.root()), size: map.size, keys: keys.map((key) => [shownValue(map.get(key)), shownProof(map.prove(key)), toHex(map.proveBytes(key))]) };
+}
+
+function expectSame(map: KeyMap, reference: ReferenceKeyMap, keys: MapKey[]): void {
+  expect(outputs(map, keys)).toEqual(outputs(reference, keys));
+}
+
+describe('KeyMap against the reference tree', () => {
+  it('gives the same roots, values and proofs through random updates, forks, dropped forks and collections', () => {
+    const allKeys: MapKey[] = [];
+    for (let n = 0; n <= 40; n++) allKeys.push({ kind: 'user', id: testId(n) }, { kind: 'group', id: testId(n) });
+    fc.assert(
+      fc.property(fc.array(updateArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 60 }), (start, ops) => {
+        const first = new KeyMap();
+        const firstReference = new ReferenceKeyMap();
+        expect(toHex(first.apply(start))).toBe(toHex(firstReference.apply(start)));
+        const maps: Array<[KeyMap, ReferenceKeyMap]> = [[first, firstReference]];
+        for (const o of ops) {
+          if (o.op === 'compact') {
+            arenaOf(first).compact();
+            continue;
+          }
+          const at = o.map % maps.length;
+          const [map, reference] = maps[at]!;
+          if (o.op === 'apply') {
+            const updates = o.updates.slice();
+            // An invalid update anywhere in the batch: both refuse it and change nothing.
+            if (o.invalidAt !== null) updates.splice(o.invalidAt % (updates.length + 1), 0, { key: updates[0]?.key ?? allKeys[0]!, value: invalidValue });
+            const outcome = (m: KeyMap | ReferenceKeyMap) => {
+              try {
+                return toHex(m.apply(updates));
+              } catch (error) {
+                return (error as { code?: string }).code;
+              }
+            };
+            expect(outcome(map)).toBe(outcome(reference));
+          } else if (o.op === 'set') {
+            map.set(o.update.key, o.update.value);
+            reference.set(o.update.key, o.update.value);
+          } else if (o.op === 'fork') maps.push([map.fork(), reference.fork()]);
+          else if (o.op === 'drop') {
+            if (maps.length > 1) maps.splice(at, 1);
+          } else expectSame(map, reference, o.probes);
+        }
+        arenaOf(first).compact();
+        for (const [map, reference] of maps) expectSame(map, reference, allKeys);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+function value(n: number): MapValue {
+  const recordHash = new Uint8Array(32);
+  recordHash[0] = n & 0xff;
+  recordHash[1] = n >> 8;
+  return { recordHash, index: n, seq: n % 7, status: 'active' };
+}
+
+/** Nodes the arena holds after a collection: what live maps reach. */
+function liveNodes(map: KeyMap): number {
+  arenaOf(map).compact();
+  const { branches, leaves } = map.arenaStats();
+  return branches + leaves;
+}
+
+describe('the arena', () => {
+  it('collects the leaves and branches that updates replace: a map updated over and over does not grow', () => {
+    const map = new KeyMap();
+    const keys = Array.from({ length: 50 }, (_, n): MapKey => ({ kind: 'user', id: testId(n) }));
+    map.apply(keys.map((key, n) => ({ key, value: value(n) })));
+    const settled = liveNodes(map);
+    const before = map.fork(); // shares every node, and is changed no more
+    for (let round = 1; round <= 400; round++) map.apply(keys.map((key, n) => ({ key, value: value(round * 50 + n) })));
+    const { branches, leaves } = map.arenaStats();
+    // 20,000 updates, each a new leaf, and the copies of the nodes `before` shares: collected as
+    // they go, so the arena never holds much more than twice the live nodes and its slack of 1,024.
+    expect(branches + leaves).toBeLessThan(2 * 2 * settled + 1024 + 100);
+    expect(liveNodes(map)).toBeLessThanOrEqual(2 * settled);
+    const reference = new ReferenceKeyMap();
+    reference.apply(keys.map((key, n) => ({ key, value: value(400 * 50 + n) })));
+    expectSame(map, reference, keys);
+    const old = new ReferenceKeyMap();
+    old.apply(keys.map((key, n) => ({ key, value: value(n) })));
+    expectSame(before, old, keys);
+  });
+
+  it('gives back the nodes of forks that are dropped, once the garbage collector has collected them', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const keys = Array.from({ length: 200 }, (_, n): MapKey => ({ kind: 'user', id: testId(n) }));
+    const versions = [new KeyMap()];
+    versions[0]!.apply(keys.map((key, n) => ({ key, value: value(n) })));
+    const batch = (round: number) => Array.from({ length: 20 }, (_, n) => ({ key: keys[(round * 7 + n * 13) % keys.length]!, value: value(round * 1000 + n) }));
+    // As map-state.ts does: each batch on a fork of the newest map, the 4 newest kept.
+    for (let round = 1; round <= 40; round++) {
+      const next = versions.at(-1)!.fork();
+      next.apply(batch(round));
+      versions.push(next);
+      if (versions.length > 4) versions.shift();
+      // A WeakRef is cleared only after the task that last touched its target has ended.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    const newest = versions.at(-1)!;
+    const live = liveNodes(newest);
+    // About 450 nodes for the newest map, and 3 older versions of 20 paths each (about 830 in
+    // all, measured); without collection, 40 batches of 20 paths hold about 5,000.
+    expect(live).toBeLessThan(1100);
+    const reference = new ReferenceKeyMap();
+    reference.apply(keys.map((key, n) => ({ key, value: value(n) })));
+    for (let round = 1; round <= 40; round++) reference.apply(batch(round));
+    expectSame(newest, reference, keys);
+  });
+});
