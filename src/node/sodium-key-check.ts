@@ -19,12 +19,21 @@ type Sodium = typeof import('libsodium-wrappers-sumo').default;
  * takes twice the time it takes optimised: measured 0.26 against 0.12 ms a key check on a busy
  * 2-core machine, the largest share of a write's CPU (two new keys a write, more than its two
  * signature verifications). So libsodium's module alone is compiled with the optimising tier
- * allowed: V8 decides a module's tiers when it compiles it, so the flags are switched for the
- * compilation only and put back at once; a module compiled afterwards is baseline-only again
- * (checked with V8's %IsLiftoffFunction on Node 20). Were V8 to ignore the switch, libsodium
+ * allowed: V8 decides a function's tiers when it compiles it — the whole module at once on Node 20,
+ * each function at its first call on Node 22 and 24 — so the flags are switched while the module is
+ * compiled and the key check first runs, and put back at once; a module compiled afterwards is
+ * baseline-only again (both checked with V8's %IsLiftoffFunction on Node 20, 22 and 24). Were V8 to ignore the switch, libsodium
  * would run at the baseline speed, with the same answers.
  */
 const BASELINE_ONLY = process.execArgv.includes('--liftoff-only');
+
+/** One key down each of the check's paths: the base point (valid), an off-curve y, y = 1 (of small order) and y = p (not canonical). */
+const WARM_UP_KEYS = [
+  Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x58 : 0x66)),
+  Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x02 : 0)),
+  Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x01 : 0)),
+  Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0xed : i === 31 ? 0x7f : 0xff)),
+];
 
 let loaded: Promise<Sodium> | null = null;
 
@@ -36,6 +45,9 @@ function loadSodium(): Promise<Sodium> {
       // Imported here, not at the top: libsodium compiles its module when it is first imported.
       const sodium = (await import('libsodium-wrappers-sumo')).default;
       await sodium.ready;
+      // Newer V8 (Node 22, 24) compiles WebAssembly functions lazily, on their first call, and fixes
+      // their tiers then: the key check's functions must first run inside the window.
+      for (const key of WARM_UP_KEYS) sodium.crypto_core_ed25519_is_valid_point(key);
       return sodium;
     } finally {
       if (BASELINE_ONLY) setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering');
