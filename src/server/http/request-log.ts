@@ -12,8 +12,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    // Node lower-cases incoming header names: the same value req.get() returns, without its lookup.
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals['requestId'] = requestId;
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
@@ -25,8 +26,12 @@ export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
       metrics?.requests.inc({ method: req.method, route, status: res.statusCode });
       metrics?.requestSeconds.observe({ method: req.method, route }, ms / 1000);
       if (code !== undefined) metrics?.refused.inc({ code });
+      // The line is built only when it will be written: at the usual level (info) a successful
+      // request's debug line is dropped, and building it (req.path parses the URL) was most of this.
+      const failed = res.statusCode >= 500;
+      if (!failed && !logger.isLevelEnabled('debug')) return;
       const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(code !== undefined ? { code } : {}) };
-      if (res.statusCode >= 500) logger.error(line, 'request failed');
+      if (failed) logger.error(line, 'request failed');
       else logger.debug(line, 'request');
     });
     next();
