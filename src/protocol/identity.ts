@@ -90,12 +90,16 @@ export function parseAndEncodeIdentityRecord(value: unknown): EncodedRecord<Iden
 
 /**
  * Checks `sig` under `signer` and `publicKeyProof` under `publicKey`. Both are always verified, so
- * a failure takes the same path whichever one is wrong; either failing is BAD_SIGNATURE.
+ * a failure takes the same path whichever one is wrong; either failing is BAD_SIGNATURE. Both are
+ * started before either is awaited: an asynchronous verifier (the registry's thread pool, WebCrypto)
+ * runs them together.
  */
 export async function verifyIdentitySignatures(record: IdentityRecord, verify: VerifySignature): Promise<void> {
   const message = identitySigningInput(record);
-  const sigOk = await verify(fromBase64Url(record.signer, 32)!, message, fromBase64Url(record.sig, 64)!);
-  const proofOk = await verify(fromBase64Url(record.publicKey, 32)!, message, fromBase64Url(record.publicKeyProof, 64)!);
+  const [sigOk, proofOk] = await Promise.all([
+    verify(fromBase64Url(record.signer, 32)!, message, fromBase64Url(record.sig, 64)!),
+    verify(fromBase64Url(record.publicKey, 32)!, message, fromBase64Url(record.publicKeyProof, 64)!),
+  ]);
   if (!sigOk || !proofOk) {
     throw new ProtocolError('BAD_SIGNATURE', !sigOk ? 'sig does not verify under signer' : 'publicKeyProof does not verify under publicKey');
   }

@@ -353,6 +353,17 @@ describe('verifyIdentitySignatures', () => {
     expect(calls).toBe(2);
   });
 
+  it('starts both verifications before either answers, so a thread pool runs them together', async () => {
+    const answers: Array<(valid: boolean) => void> = [];
+    const pending: VerifySignature = () => new Promise<boolean>((resolve) => answers.push(resolve));
+    const verified = codeOf(() => verifyIdentitySignatures(g, pending));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(2);
+    answers[1]!(true);
+    answers[0]!(false);
+    expect(await verified).toBe('BAD_SIGNATURE');
+  });
+
   it('checks sig under signer and publicKeyProof under publicKey', async () => {
     const seen: string[] = [];
     const record: VerifySignature = (publicKey, _message, signature) => {
