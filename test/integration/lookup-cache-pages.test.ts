@@ -24,16 +24,23 @@ let cache: LookupCache;
 let bundles: ChainBundles<unknown>;
 /** A user registered through a registry on the database, which is then closed: the log and chains it wrote stay. */
 let ann: Person;
+/** The seed of the log key that every writer of the suite's database signs with (the origin is startTestRegistry's). */
+const logSeed = new Uint8Array(32);
+const logKey = logKeyFromSeed('test.example/peerkeys', logSeed);
 /** A user id (a Peers id: 25 characters of [0-9a-z]). */
 const USER = 'a'.repeat(25);
+/** The chains of identities, with a summary of the id alone. */
+const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
+/** The ETag Express gives a body with the `etag` setting of the app (app.ts). */
+const etagOf: (body: Buffer) => string = express().set('etag', 'strong').get('etag fn');
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
-  const registry = await startTestRegistry({ database, listen: false });
+  const registry = await startTestRegistry({ database, listen: false, logSeed });
   ann = await registeredPerson(registry.app, 'ann');
   await registry.close();
   cache = lookupCache(1 << 20);
-  bundles = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+  bundles = new ChainBundles(new SubtreeStore(database.db), source, {
     cache,
     pageBytes: 64 * 1024,
     keyMap: await MapState.load(database.db),
@@ -67,7 +74,7 @@ describe('the lookup cache', () => {
 
   it('keeps the whole answer with its page: served again at the same checkpoint as it was, in memory of its own, with the ETag Express would give it', async () => {
     const held = lookupCache(1 << 20);
-    const kept = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+    const kept = new ChainBundles(new SubtreeStore(database.db), source, {
       cache: held,
       pageBytes: 64 * 1024,
       keyMap: await MapState.load(database.db),
@@ -76,13 +83,14 @@ describe('the lookup cache', () => {
     const first = await kept.bundleJson(ann.userId);
     const again = await kept.bundleJson(ann.userId);
     expect(again.body).toBe(first.body);
-    expect(again.etag).toBe(express().set('etag', 'strong').get('etag fn')(first.body));
+    expect(again.etag).toBe(etagOf(first.body));
     expect(JSON.parse(first.body.toString()).entries.at(-1).record).toEqual(ann.records.at(-1));
-    // The page's prefix is a view of the answer, which owns its memory, and the cache is charged for the answer alone.
+    // The page's prefix is a view of the answer, which owns its memory; the cache is charged for the answer and the strings kept with it.
     const page = held.get(`identities ${ann.userId} 0`)!;
     expect(page.prefix.buffer).toBe(first.body.buffer);
     expect(first.body.buffer.byteLength).toBe(first.body.length);
-    expect(held.bytes).toBe(first.body.length + KEY_OVERHEAD);
+    const note: string = JSON.parse(first.body.toString()).checkpoint;
+    expect(held.bytes).toBe(first.body.length + note.length + first.etag.length + KEY_OVERHEAD);
   });
 
   it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
@@ -97,7 +105,7 @@ describe('the lookup cache', () => {
 
 describe("the log writer's hand-over", () => {
   it('acknowledges a committed batch whatever its receiver does, and reports what it threw', async () => {
-    const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKey, systemClock);
     const failures: unknown[] = [];
     writer.handOverCommitted(
       () => {
@@ -118,9 +126,8 @@ describe("the log writer's hand-over", () => {
 describe("the only writer's hand-over", () => {
   it('makes the page of a chain several records of one batch wrote as the database holds it', async () => {
     const keyMap = await MapState.load(database.db);
-    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKey, systemClock);
     const reads = (held: LookupCache) => ({ cache: held, pageBytes: 64 * 1024, keyMap, lookups: new LookupReads(database.db) });
-    const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
     const handedOver = lookupCache(1 << 20);
     const written = new ChainBundles(new SubtreeStore(database.db), source, reads(handedOver));
     const failures: unknown[] = [];

@@ -70,7 +70,7 @@ interface CachedPage {
   /**
    * The last answer served with this page, whole, with the note it holds: served again as it is
    * while that note is the latest — no proof, no copy, no hash. When set, `prefix` and `proofs`
-   * are views of its bytes, so holding it costs only the note's bytes more.
+   * are views of its bytes, so holding it costs only the note and the ETag more.
    */
   readonly answer?: HeldAnswer;
 }
@@ -138,12 +138,14 @@ interface NoteParts {
 export type LookupCache = GenerationalCache<string, CachedPage>;
 
 /**
- * Each page is charged what it holds: its answer's bytes when it has one (its prefix and proofs are
- * views of them), else its bytes and its proofs' (a checkpoint note is then held once, for all pages).
+ * Each page is charged what it holds: its answer's bytes and the note and ETag kept with them when
+ * it has one (its prefix and proofs are views of the bytes), else its bytes and its proofs'. The
+ * pages answered with one note mostly share its string (partsOf keeps one per note), yet each is
+ * charged its length: the simplest charge that leaves nothing held out of the bound.
  */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, (page) =>
-    page.answer !== undefined ? page.answer.body.length : page.prefix.length + (page.proofs === undefined ? 0 : page.proofs.inclusion.length + page.proofs.map.length),
+  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, ({ answer, prefix, proofs }) =>
+    answer !== undefined ? answer.body.length + answer.note.length + answer.etag.length : prefix.length + (proofs === undefined ? 0 : proofs.inclusion.length + proofs.map.length),
   );
 }
 
