@@ -93,6 +93,17 @@ describe('the lookup cache', () => {
     expect(held.bytes).toBe(first.body.length + note.length + first.etag.length + KEY_OVERHEAD);
   });
 
+  it('answers the waiters of one round for one page with one answer, made once', async () => {
+    const held = lookupCache(1 << 20);
+    const kept = new ChainBundles(new SubtreeStore(database.db), source, { cache: held, pageBytes: 64 * 1024, keyMap: await MapState.load(database.db), lookups: new LookupReads(database.db) });
+    // A lookup whose round is running, so that the next two wait for the next round together.
+    const running = kept.bundleJson('b'.repeat(25)).catch((error: unknown) => error);
+    const [one, other] = await Promise.all([kept.bundleJson(ann.userId), kept.bundleJson(ann.userId)]);
+    expect(await running).toMatchObject({ code: 'NOT_FOUND' });
+    expect(other).toBe(one);
+    expect(held.get(`identities ${ann.userId} 0`)!.answer).toBe(one);
+  });
+
   it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
     // A hand-over of a head newer than the database's (as a commit after the round's snapshot would be).
     const newer = 1000;

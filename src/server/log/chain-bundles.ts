@@ -334,13 +334,18 @@ export class ChainBundles<R> {
    * §6), made once per note: kept with the page, if the cache still holds it, as one Buffer that
    * owns its memory (pages.ts, ownedJsonBuffer) and that the page's prefix and proofs are views
    * of. A new entry, not the held one changed in place: the cache charges an entry when it is set.
+   * The waiters of one round hold the page object the round read, and the first of them to answer
+   * replaces it in the cache with one that holds its answer: the others take that answer, as a
+   * page at one head index is the same page whichever object holds it.
    */
   private answer(key: string, page: CachedPage, proofs: PageProofs, note: NoteParts): LookupAnswer {
     if (page.answer?.note === note.note) return page.answer;
+    const cacheKey = this.cacheKey(key);
+    const held = this.cache.get(cacheKey);
+    if (held?.headIndex === page.headIndex && held.answer?.note === note.note) return held.answer;
     const body = ownedJsonBuffer([page.prefix, proofs.inclusion, note.member, proofs.map]);
     const answer: HeldAnswer = { note: note.note, body, etag: strongEtag(body) };
-    const cacheKey = this.cacheKey(key);
-    if (this.cache.get(cacheKey) === page) {
+    if (held === page) {
       const inclusionAt = page.prefix.length;
       const mapAt = body.length - proofs.map.length;
       this.cache.set(cacheKey, {
