@@ -312,7 +312,11 @@ export class ChainBundles<R> {
       if (map.get(mapKey) === null) throw absent(this.source.what, note, map.prove(mapKey));
       return null;
     }
-    // One walk of the map for a held page: its proof names the head (or proves the key absent).
+    // One walk of the map for a held page: its proof names the head (or proves the key absent). A
+    // stale page (its chain moved on without a hand-over of this page: a recovery, a page after
+    // the first) thus pays for a whole map proof before it falls back to a round. The right trade:
+    // the common case is a current page (the writer hands over the first pages at the heads it
+    // moves), which a look at the head before the proof would walk twice.
     const proof = map.prove(mapKey);
     if (proof.terminal.kind !== 'present') throw absent(this.source.what, note, proof);
     if (proof.terminal.value.index !== page.headIndex) return null;
