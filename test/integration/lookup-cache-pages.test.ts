@@ -104,6 +104,25 @@ describe('the lookup cache', () => {
     expect(held.get(`identities ${ann.userId} 0`)!.answer).toBe(one);
   });
 
+  it('answers a round whose checkpoint was re-signed at the same size with the new note, and its ETag, over the same proofs', async () => {
+    const keyMap = await MapState.load(database.db);
+    const kept = new ChainBundles(new SubtreeStore(database.db), source, { cache: lookupCache(1 << 20), pageBytes: 64 * 1024, keyMap, lookups: new LookupReads(database.db) });
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKey, systemClock);
+    try {
+      const before = JSON.parse((await kept.bundleJson(ann.userId)).body.toString());
+      await writer.refresh(0);
+      const resigned = writer.latestCommitted!;
+      expect(resigned.note).not.toBe(before.checkpoint);
+      const after = await kept.bundleJson(ann.userId);
+      const body = JSON.parse(after.body.toString());
+      expect(body.checkpoint).toBe(resigned.note);
+      expect([body.entries, body.proof, body.mapProof]).toEqual([before.entries, before.proof, before.mapProof]);
+      expect(after.etag).toBe(etagOf(after.body));
+    } finally {
+      await writer.stop();
+    }
+  });
+
   it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
     // A hand-over of a head newer than the database's (as a commit after the round's snapshot would be).
     const newer = 1000;
@@ -167,6 +186,63 @@ describe("the only writer's hand-over", () => {
       expect(handedOver.get(key)!.prefix.toString()).toBe(read.get(key)!.prefix.toString());
       expect(handedOver.get(key)!.end).toEqual(read.get(key)!.end);
       expect(failures).toEqual([]);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
+
+/** The rounds' reads, counted: a lookup answered without a round reads nothing. */
+class CountedReads extends LookupReads {
+  rounds = 0;
+  override read(...args: Parameters<LookupReads['read']>): ReturnType<LookupReads['read']> {
+    this.rounds++;
+    return super.read(...args);
+  }
+}
+
+describe("the only writer's lookups", () => {
+  it("are answered from memory while the latest checkpoint's map names the held page's head, or does not hold the id; by a round otherwise", async () => {
+    const keyMap = await MapState.load(database.db);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKey, systemClock);
+    const lookups = new CountedReads(database.db);
+    const held = lookupCache(1 << 20);
+    const sole = new ChainBundles(new SubtreeStore(database.db), source, { cache: held, pageBytes: 64 * 1024, keyMap, lookups, soleWriterLatest: () => writer.latestCommitted });
+    const headOf = (answer: { body: Buffer }) => JSON.parse(answer.body.toString()).entries.at(-1).record;
+    try {
+      // Before the writer's first commit it knows no latest checkpoint: a round answers, and its page is held.
+      const first = await sole.bundleJson(ann.userId);
+      const before = JSON.parse(first.body.toString());
+      expect(lookups.rounds).toBe(1);
+      // Committed: the same checkpoint, the same answer, without a round.
+      await writer.refresh(Infinity);
+      expect(writer.latestCommitted!.note).toBe(before.checkpoint);
+      expect(await sole.bundleJson(ann.userId)).toBe(first);
+      // Re-signed at the same size: the new note over the held proofs, with its ETag.
+      await writer.refresh(0);
+      const resigned = await sole.bundleJson(ann.userId);
+      const after = JSON.parse(resigned.body.toString());
+      expect(after.checkpoint).toBe(writer.latestCommitted!.note);
+      expect(after.checkpoint).not.toBe(before.checkpoint);
+      expect([after.proof, after.mapProof]).toEqual([before.proof, before.mapProof]);
+      expect(resigned.etag).toBe(etagOf(resigned.body));
+      // An id the map does not hold: a 404 with the latest checkpoint and the map's proof of absence.
+      await expect(sole.bundleJson('c'.repeat(25))).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { checkpoint: writer.latestCommitted!.note, mapProof: expect.any(String) } });
+      expect(lookups.rounds).toBe(1);
+
+      // A chain written with no hand-over to these pages: the map names a head whose page is not held, so a round reads it.
+      const identity = fastGenesis();
+      await writer.append(new Write(identityKind, identity.head, 'genesis'));
+      expect(headOf(await sole.bundleJson(identity.head.userId))).toEqual(identity.head);
+      expect(lookups.rounds).toBe(2);
+      // Its next record: the held page is at the old head, which the map no longer names, so a round again.
+      const rotation = fastRotation(identity);
+      await writer.append(new Write(identityKind, rotation, 'successor'));
+      expect(headOf(await sole.bundleJson(identity.head.userId))).toEqual(rotation);
+      expect(lookups.rounds).toBe(3);
+      // Held at the new head: from memory.
+      expect(headOf(await sole.bundleJson(identity.head.userId))).toEqual(rotation);
+      expect(lookups.rounds).toBe(3);
     } finally {
       await writer.stop();
     }
