@@ -64,6 +64,8 @@ async function expectCurrentLookup(person: Pick<Person, 'userId' | 'records'>): 
   expect(shown(value)).toEqual(shown(headValue(head)));
   const checkpoint = await registryCheckpoint(reply.body.checkpoint, registry.service.logKey.noteKey);
   expect([reply.body.proof.index, reply.body.proof.size]).toEqual([head.index, checkpoint.size]);
+  // The ETag kept with the answer (http/caching.ts, sendJson) is the one the app's `etag` setting gives the bytes sent.
+  expect(reply.headers.get('etag')).toBe(registry.app.get('etag fn')(reply.bytes));
   return reply;
 }
 

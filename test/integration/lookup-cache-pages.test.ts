@@ -24,16 +24,23 @@ let cache: LookupCache;
 let bundles: ChainBundles<unknown>;
 /** A user registered through a registry on the database, which is then closed: the log and chains it wrote stay. */
 let ann: Person;
+/** The seed of the log key that every writer of the suite's database signs with (the origin is startTestRegistry's). */
+const logSeed = new Uint8Array(32);
+const logKey = logKeyFromSeed('test.example/peerkeys', logSeed);
 /** A user id (a Peers id: 25 characters of [0-9a-z]). */
 const USER = 'a'.repeat(25);
+/** The chains of identities, with a summary of the id alone. */
+const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
+/** The ETag Express gives a body with the `etag` setting of the app (app.ts). */
+const etagOf: (body: Buffer) => string = express().set('etag', 'strong').get('etag fn');
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
-  const registry = await startTestRegistry({ database, listen: false });
+  const registry = await startTestRegistry({ database, listen: false, logSeed });
   ann = await registeredPerson(registry.app, 'ann');
   await registry.close();
   cache = lookupCache(1 << 20);
-  bundles = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+  bundles = new ChainBundles(new SubtreeStore(database.db), source, {
     cache,
     pageBytes: 64 * 1024,
     keyMap: await MapState.load(database.db),
@@ -67,7 +74,7 @@ describe('the lookup cache', () => {
 
   it('keeps the whole answer with its page: served again at the same checkpoint as it was, in memory of its own, with the ETag Express would give it', async () => {
     const held = lookupCache(1 << 20);
-    const kept = new ChainBundles(new SubtreeStore(database.db), { table: 'identities', summary: (id) => ({ userId: id }), what: 'identity' }, {
+    const kept = new ChainBundles(new SubtreeStore(database.db), source, {
       cache: held,
       pageBytes: 64 * 1024,
       keyMap: await MapState.load(database.db),
@@ -76,13 +83,44 @@ describe('the lookup cache', () => {
     const first = await kept.bundleJson(ann.userId);
     const again = await kept.bundleJson(ann.userId);
     expect(again.body).toBe(first.body);
-    expect(again.etag).toBe(express().set('etag', 'strong').get('etag fn')(first.body));
+    expect(again.etag).toBe(etagOf(first.body));
     expect(JSON.parse(first.body.toString()).entries.at(-1).record).toEqual(ann.records.at(-1));
-    // The page's prefix is a view of the answer, which owns its memory, and the cache is charged for the answer alone.
+    // The page's prefix is a view of the answer, which owns its memory; the cache is charged for the answer and the strings kept with it.
     const page = held.get(`identities ${ann.userId} 0`)!;
     expect(page.prefix.buffer).toBe(first.body.buffer);
     expect(first.body.buffer.byteLength).toBe(first.body.length);
-    expect(held.bytes).toBe(first.body.length + KEY_OVERHEAD);
+    const note: string = JSON.parse(first.body.toString()).checkpoint;
+    expect(held.bytes).toBe(first.body.length + note.length + first.etag.length + KEY_OVERHEAD);
+  });
+
+  it('answers the waiters of one round for one page with one answer, made once', async () => {
+    const held = lookupCache(1 << 20);
+    const kept = new ChainBundles(new SubtreeStore(database.db), source, { cache: held, pageBytes: 64 * 1024, keyMap: await MapState.load(database.db), lookups: new LookupReads(database.db) });
+    // A lookup whose round is running, so that the next two wait for the next round together.
+    const running = kept.bundleJson('b'.repeat(25)).catch((error: unknown) => error);
+    const [one, other] = await Promise.all([kept.bundleJson(ann.userId), kept.bundleJson(ann.userId)]);
+    expect(await running).toMatchObject({ code: 'NOT_FOUND' });
+    expect(other).toBe(one);
+    expect(held.get(`identities ${ann.userId} 0`)!.answer).toBe(one);
+  });
+
+  it('answers a round whose checkpoint was re-signed at the same size with the new note, and its ETag, over the same proofs', async () => {
+    const keyMap = await MapState.load(database.db);
+    const kept = new ChainBundles(new SubtreeStore(database.db), source, { cache: lookupCache(1 << 20), pageBytes: 64 * 1024, keyMap, lookups: new LookupReads(database.db) });
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKey, systemClock);
+    try {
+      const before = JSON.parse((await kept.bundleJson(ann.userId)).body.toString());
+      await writer.refresh(0);
+      const resigned = writer.latestCommitted!;
+      expect(resigned.note).not.toBe(before.checkpoint);
+      const after = await kept.bundleJson(ann.userId);
+      const body = JSON.parse(after.body.toString());
+      expect(body.checkpoint).toBe(resigned.note);
+      expect([body.entries, body.proof, body.mapProof]).toEqual([before.entries, before.proof, before.mapProof]);
+      expect(after.etag).toBe(etagOf(after.body));
+    } finally {
+      await writer.stop();
+    }
   });
 
   it('keeps a newer handed-over page over the older one a round read from a snapshot before its commit', async () => {
@@ -97,7 +135,7 @@ describe('the lookup cache', () => {
 
 describe("the log writer's hand-over", () => {
   it('acknowledges a committed batch whatever its receiver does, and reports what it threw', async () => {
-    const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKey, systemClock);
     const failures: unknown[] = [];
     writer.handOverCommitted(
       () => {
@@ -118,9 +156,8 @@ describe("the log writer's hand-over", () => {
 describe("the only writer's hand-over", () => {
   it('makes the page of a chain several records of one batch wrote as the database holds it', async () => {
     const keyMap = await MapState.load(database.db);
-    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKeyFromSeed('test.example/peerkeys', new Uint8Array(32)), systemClock);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKey, systemClock);
     const reads = (held: LookupCache) => ({ cache: held, pageBytes: 64 * 1024, keyMap, lookups: new LookupReads(database.db) });
-    const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
     const handedOver = lookupCache(1 << 20);
     const written = new ChainBundles(new SubtreeStore(database.db), source, reads(handedOver));
     const failures: unknown[] = [];
@@ -149,6 +186,63 @@ describe("the only writer's hand-over", () => {
       expect(handedOver.get(key)!.prefix.toString()).toBe(read.get(key)!.prefix.toString());
       expect(handedOver.get(key)!.end).toEqual(read.get(key)!.end);
       expect(failures).toEqual([]);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
+
+/** The rounds' reads, counted: a lookup answered without a round reads nothing. */
+class CountedReads extends LookupReads {
+  rounds = 0;
+  override read(...args: Parameters<LookupReads['read']>): ReturnType<LookupReads['read']> {
+    this.rounds++;
+    return super.read(...args);
+  }
+}
+
+describe("the only writer's lookups", () => {
+  it("are answered from memory while the latest checkpoint's map names the held page's head, or does not hold the id; by a round otherwise", async () => {
+    const keyMap = await MapState.load(database.db);
+    const writer = new LogWriter(database.db, new SubtreeStore(database.db), keyMap, logKey, systemClock);
+    const lookups = new CountedReads(database.db);
+    const held = lookupCache(1 << 20);
+    const sole = new ChainBundles(new SubtreeStore(database.db), source, { cache: held, pageBytes: 64 * 1024, keyMap, lookups, soleWriterLatest: () => writer.latestCommitted });
+    const headOf = (answer: { body: Buffer }) => JSON.parse(answer.body.toString()).entries.at(-1).record;
+    try {
+      // Before the writer's first commit it knows no latest checkpoint: a round answers, and its page is held.
+      const first = await sole.bundleJson(ann.userId);
+      const before = JSON.parse(first.body.toString());
+      expect(lookups.rounds).toBe(1);
+      // Committed: the same checkpoint, the same answer, without a round.
+      await writer.refresh(Infinity);
+      expect(writer.latestCommitted!.note).toBe(before.checkpoint);
+      expect(await sole.bundleJson(ann.userId)).toBe(first);
+      // Re-signed at the same size: the new note over the held proofs, with its ETag.
+      await writer.refresh(0);
+      const resigned = await sole.bundleJson(ann.userId);
+      const after = JSON.parse(resigned.body.toString());
+      expect(after.checkpoint).toBe(writer.latestCommitted!.note);
+      expect(after.checkpoint).not.toBe(before.checkpoint);
+      expect([after.proof, after.mapProof]).toEqual([before.proof, before.mapProof]);
+      expect(resigned.etag).toBe(etagOf(resigned.body));
+      // An id the map does not hold: a 404 with the latest checkpoint and the map's proof of absence.
+      await expect(sole.bundleJson('c'.repeat(25))).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { checkpoint: writer.latestCommitted!.note, mapProof: expect.any(String) } });
+      expect(lookups.rounds).toBe(1);
+
+      // A chain written with no hand-over to these pages: the map names a head whose page is not held, so a round reads it.
+      const identity = fastGenesis();
+      await writer.append(new Write(identityKind, identity.head, 'genesis'));
+      expect(headOf(await sole.bundleJson(identity.head.userId))).toEqual(identity.head);
+      expect(lookups.rounds).toBe(2);
+      // Its next record: the held page is at the old head, which the map no longer names, so a round again.
+      const rotation = fastRotation(identity);
+      await writer.append(new Write(identityKind, rotation, 'successor'));
+      expect(headOf(await sole.bundleJson(identity.head.userId))).toEqual(rotation);
+      expect(lookups.rounds).toBe(3);
+      // Held at the new head: from memory.
+      expect(headOf(await sole.bundleJson(identity.head.userId))).toEqual(rotation);
+      expect(lookups.rounds).toBe(3);
     } finally {
       await writer.stop();
     }

@@ -209,10 +209,13 @@ describe('responses match their schemas', () => {
     alice.signing = signing2;
   });
 
-  it('looks the identity up, and answers 304 to a matching If-None-Match', async () => {
+  it('looks the identity up, with the ETag of the bytes sent, and answers 304 to a matching If-None-Match', async () => {
     const reply = await client.get(`/v1/users/${alice.userId}`);
     expectDocumented('get', '/v1/users/{userId}', reply, 200);
     expect(reply.body.entries.map((e: { record: unknown }) => e.record)).toEqual(alice.records);
+    // A lookup comes with an ETag made where its answer is kept (http/caching.ts, sendJson): the one
+    // the app's `etag` setting (app.ts) gives the bytes that went over HTTP.
+    expect(reply.headers.get('etag')).toBe(registry.app.get('etag fn')(reply.bytes));
     // fetch adds `Cache-Control: no-cache` to a conditional request unless it has one, and a
     // no-cache request is never answered 304; a client with its own cache sends max-age=0.
     const conditional = { 'if-none-match': reply.headers.get('etag')!, 'cache-control': 'max-age=0' };
@@ -274,6 +277,7 @@ describe('responses match their schemas', () => {
       const bundle = await client.get(`/v1/groups/${group.groupId}`);
       expectDocumented('get', '/v1/groups/{groupId}', bundle, 200);
       expect(bundle.body.members).toEqual(group.members);
+      expect(bundle.headers.get('etag')).toBe(registry.app.get('etag fn')(bundle.bytes));
       const conditional = { 'if-none-match': bundle.headers.get('etag')!, 'cache-control': 'max-age=0' };
       expectDocumented('get', '/v1/groups/{groupId}', await request(registry.app, 'GET', `/v1/groups/${group.groupId}`, undefined, conditional), 304);
 

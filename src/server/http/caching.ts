@@ -36,6 +36,8 @@ export function strongEtag(body: Uint8Array): string {
 /**
  * Sends a mutable JSON answer that comes with its ETag (cached briefly): Express then skips its
  * own hash, and still answers a matching If-None-Match with 304 (res.send's freshness check).
+ * The ETag is strongEtag's whatever the app's `etag` setting is: app.ts sets it to "strong" so
+ * that both agree, and tests check it (test/integration/openapi.test.ts).
  */
 export function sendJson(res: Response, answer: { body: Buffer; etag: string }): void {
   res.setHeader('Cache-Control', BRIEFLY);

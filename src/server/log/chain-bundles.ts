@@ -70,7 +70,7 @@ interface CachedPage {
   /**
    * The last answer served with this page, whole, with the note it holds: served again as it is
    * while that note is the latest — no proof, no copy, no hash. When set, `prefix` and `proofs`
-   * are views of its bytes, so holding it costs only the note's bytes more.
+   * are views of its bytes, so holding it costs only the note and the ETag more.
    */
   readonly answer?: HeldAnswer;
 }
@@ -138,12 +138,14 @@ interface NoteParts {
 export type LookupCache = GenerationalCache<string, CachedPage>;
 
 /**
- * Each page is charged what it holds: its answer's bytes when it has one (its prefix and proofs are
- * views of them), else its bytes and its proofs' (a checkpoint note is then held once, for all pages).
+ * Each page is charged what it holds: its answer's bytes and the note and ETag kept with them when
+ * it has one (its prefix and proofs are views of the bytes), else its bytes and its proofs'. The
+ * pages answered with one note mostly share its string (partsOf keeps one per note), yet each is
+ * charged its length: the simplest charge that leaves nothing held out of the bound.
  */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, (page) =>
-    page.answer !== undefined ? page.answer.body.length : page.prefix.length + (page.proofs === undefined ? 0 : page.proofs.inclusion.length + page.proofs.map.length),
+  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, ({ answer, prefix, proofs }) =>
+    answer !== undefined ? answer.body.length + answer.note.length + answer.etag.length : prefix.length + (proofs === undefined ? 0 : proofs.inclusion.length + proofs.map.length),
   );
 }
 
@@ -310,7 +312,11 @@ export class ChainBundles<R> {
       if (map.get(mapKey) === null) throw absent(this.source.what, note, map.prove(mapKey));
       return null;
     }
-    // One walk of the map for a held page: its proof names the head (or proves the key absent).
+    // One walk of the map for a held page: its proof names the head (or proves the key absent). A
+    // stale page (its chain moved on without a hand-over of this page: a recovery, a page after
+    // the first) thus pays for a whole map proof before it falls back to a round. The right trade:
+    // the common case is a current page (the writer hands over the first pages at the heads it
+    // moves), which a look at the head before the proof would walk twice.
     const proof = map.prove(mapKey);
     if (proof.terminal.kind !== 'present') throw absent(this.source.what, note, proof);
     if (proof.terminal.value.index !== page.headIndex) return null;
@@ -332,13 +338,18 @@ export class ChainBundles<R> {
    * §6), made once per note: kept with the page, if the cache still holds it, as one Buffer that
    * owns its memory (pages.ts, ownedJsonBuffer) and that the page's prefix and proofs are views
    * of. A new entry, not the held one changed in place: the cache charges an entry when it is set.
+   * The waiters of one round hold the page object the round read, and the first of them to answer
+   * replaces it in the cache with one that holds its answer: the others take that answer, as a
+   * page at one head index is the same page whichever object holds it.
    */
   private answer(key: string, page: CachedPage, proofs: PageProofs, note: NoteParts): LookupAnswer {
     if (page.answer?.note === note.note) return page.answer;
+    const cacheKey = this.cacheKey(key);
+    const held = this.cache.get(cacheKey);
+    if (held?.headIndex === page.headIndex && held.answer?.note === note.note) return held.answer;
     const body = ownedJsonBuffer([page.prefix, proofs.inclusion, note.member, proofs.map]);
     const answer: HeldAnswer = { note: note.note, body, etag: strongEtag(body) };
-    const cacheKey = this.cacheKey(key);
-    if (this.cache.get(cacheKey) === page) {
+    if (held === page) {
       const inclusionAt = page.prefix.length;
       const mapAt = body.length - proofs.map.length;
       this.cache.set(cacheKey, {
