@@ -69,7 +69,15 @@ export interface StatementOptions {
    * of the embedded database, which has no prepared statements: it then runs as a session
    * function (embeddedQueryFunction), whose plan PGlite keeps. Ignored on Postgres.
    */
-  embedded?: { params: readonly string[]; columns: ReadonlyArray<readonly [name: string, type: string]> };
+  embedded?: {
+    params: readonly string[];
+    columns: ReadonlyArray<readonly [name: string, type: string]>;
+    /**
+     * Columns (of `columns`) to order the rows by: the ORDER BY of the statement orders the rows
+     * the function returns, but only the ORDER BY of the SELECT that calls it orders the answer.
+     */
+    orderBy?: readonly string[];
+  };
 }
 
 /**
@@ -508,11 +516,17 @@ function quotable(text: string, quote: string): string {
  */
 function embeddedQueryFunction(text: string, types: NonNullable<StatementOptions['embedded']>): SessionFunction {
   const columns = types.columns.map(([name, type], i) => ({ name, type, out: `query_column_${i}` }));
+  const out = (name: string) => {
+    const column = columns.find((c) => c.name === name);
+    if (column === undefined) throw new Error(`${name} is not a column of the statement`);
+    return column.out;
+  };
+  const order = types.orderBy !== undefined && types.orderBy.length > 0 ? ` ORDER BY ${types.orderBy.map(out).join(', ')}` : '';
   return sessionFunction(
     'query',
     types.params,
     `RETURNS TABLE(${columns.map((c) => `${c.out} ${c.type}`).join(', ')}) LANGUAGE plpgsql AS $query$ BEGIN RETURN QUERY ${quotable(text, '$query$')}; END $query$`,
-    (call) => `SELECT ${columns.map((c) => `${c.out} AS ${c.name}`).join(', ')} FROM ${call}`,
+    (call) => `SELECT ${columns.map((c) => `${c.out} AS ${c.name}`).join(', ')} FROM ${call}${order}`,
   );
 }
 
