@@ -69,7 +69,15 @@ export interface StatementOptions {
    * of the embedded database, which has no prepared statements: it then runs as a session
    * function (embeddedQueryFunction), whose plan PGlite keeps. Ignored on Postgres.
    */
-  embedded?: { params: readonly string[]; columns: ReadonlyArray<readonly [name: string, type: string]> };
+  embedded?: {
+    params: readonly string[];
+    columns: ReadonlyArray<readonly [name: string, type: string]>;
+    /**
+     * Columns (of `columns`) to order the rows by: the ORDER BY of the statement orders the rows
+     * the function returns, but only the ORDER BY of the SELECT that calls it orders the answer.
+     */
+    orderBy?: readonly string[];
+  };
 }
 
 /**
@@ -97,10 +105,11 @@ export interface SqlSession {
   query<T>(text: string, params?: unknown[], options?: StatementOptions): Promise<T[]>;
   /**
    * Runs statements in order, each checked against the rows it `writes`. On Postgres each is
-   * prepared and run in turn; on the embedded database all of them are one call of a session
+   * prepared and run in turn; on the embedded database each run of them with at most 100
+   * parameters in all (a PL/pgSQL function takes no more arguments) is one call of a session
    * function (embeddedBatchFunction), which PGlite plans once: its fixed cost per statement (six
    * calls into its WebAssembly, and parsing and planning the text anew each time) was most of the
-   * log writer's time there (issue 19).
+   * log writer's time there (issue 19). A statement of more than 100 parameters runs alone.
    */
   batch(statements: readonly BatchStatement[]): Promise<void>;
 }
@@ -350,20 +359,66 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
   const db = new PGlite({ ...(location !== undefined ? { dataDir: location } : {}), startParams: [...EMBEDDED_START_PARAMS] });
   await db.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-  /** The session functions (batches, statements) the session holds: made outside a transaction, or by one that committed. */
+  /**
+   * The session functions (batches, statements) the session holds: made outside a transaction, or
+   * by one that committed. Forgotten, all of them, when a call finds its function gone (the
+   * session's temporary objects were dropped, as DISCARD TEMP does): they are made again.
+   */
   const functions = new Set<string>();
   /** Runs a statement, as a session function if it says how (StatementOptions.embedded); `made` collects the functions a transaction makes. */
   const run = async <T>(session: Pick<PGlite, 'exec' | 'query'>, made: string[] | null, text: string, params?: unknown[], options?: StatementOptions): Promise<T[]> => {
     if (options?.embedded === undefined) return (await session.query<T>(text, params)).rows;
-    const fn = embeddedQueryFunction(text, options.embedded);
-    await makeFunction(session, made, fn);
-    return (await session.query<T>(fn.call, params)).rows;
+    return callFunction<T>(session, made, embeddedQueryFunction(text, options.embedded), params ?? []);
   };
-  const makeFunction = async (session: Pick<PGlite, 'exec'>, made: string[] | null, fn: SessionFunction) => {
-    if (functions.has(fn.name) || made?.includes(fn.name) === true) return;
-    await session.exec(fn.create);
-    if (made === null) functions.add(fn.name);
-    else made.push(fn.name);
+  /** Calls a session function, made first unless the session holds it. */
+  const callFunction = async <T>(session: Pick<PGlite, 'exec' | 'query'>, made: string[] | null, fn: SessionFunction, params: unknown[]): Promise<T[]> => {
+    const call = async () => {
+      if (!functions.has(fn.name) && made?.includes(fn.name) !== true) {
+        await session.exec(fn.create);
+        if (made === null) functions.add(fn.name);
+        else made.push(fn.name);
+      }
+      return (await session.query<T>(fn.call, params)).rows;
+    };
+    // Outside a transaction a failed call changed nothing: it is made and called again, once. In
+    // one, the error ended the transaction, which `transaction` runs again.
+    if (made !== null) return call();
+    return call().catch((error: unknown) => {
+      if (!(isMissingFunction(error) && forgetFunctions())) throw error;
+      return call();
+    });
+  };
+  /** Forgets the session's functions; false if it held none (then a missing one is not a lost one). */
+  const forgetFunctions = () => {
+    const held = functions.size > 0;
+    functions.clear();
+    return held;
+  };
+  /** One attempt of a transaction (Database['transaction']). */
+  const attempt = async <T>(work: (sql: SqlSession) => Promise<T>, timeoutMs: number): Promise<T> => {
+    // A function made in a transaction is gone if it rolls back: known to the session only once it commits.
+    const made: string[] = [];
+    const result = await db.transaction((tx) =>
+      withinBound(timeoutMs, work, {
+        exec: async (script) => void (await tx.exec(script)),
+        query: (text, params, statementOptions) => run(tx, made, text, params, statementOptions),
+        batch: async (statements) => {
+          for (const part of parameterRuns(statements)) {
+            if (part.length === 1 && part[0]!.types.length > MAX_FUNCTION_ARGUMENTS) {
+              const [statement] = part as [BatchStatement];
+              const { affectedRows } = await tx.query(statementText(statement, 1), statement.params);
+              expectWrites(statement, affectedRows ?? 0);
+              continue;
+            }
+            // Runs of the same statements (member rows in slices) have the same text: one function.
+            const { counts } = (await callFunction<{ counts: number[] }>(tx, made, embeddedBatchFunction(part), part.flatMap((s) => s.params)))[0]!;
+            part.forEach((statement, i) => expectWrites(statement, counts[i]!));
+          }
+        },
+      }),
+    );
+    for (const name of made) functions.add(name);
+    return result;
   };
   return {
     kind: 'embedded',
@@ -373,23 +428,14 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
     // rolls back; a statement already running (WebAssembly, not interruptible) finishes first.
     transaction: async (work, options) => {
       await nextTurn();
-      // A function made in a transaction is gone if it rolls back: known to the session only once it commits.
-      const made: string[] = [];
-      const result = await db.transaction((tx) =>
-        withinBound(options?.timeoutMs ?? transactionTimeoutMs, work, {
-          exec: async (script) => void (await tx.exec(script)),
-          query: (text, params, statementOptions) => run(tx, made, text, params, statementOptions),
-          batch: async (statements) => {
-            if (statements.length === 0) return;
-            const batch = embeddedBatchFunction(statements);
-            await makeFunction(tx, made, batch);
-            const { counts } = (await tx.query<{ counts: number[] }>(batch.call, statements.flatMap((s) => s.params))).rows[0]!;
-            statements.forEach((statement, i) => expectWrites(statement, counts[i]!));
-          },
-        }),
-      );
-      for (const name of made) functions.add(name);
-      return result;
+      const timeoutMs = options?.timeoutMs ?? transactionTimeoutMs;
+      // A transaction that called a function the session had lost rolled back, having written
+      // nothing: it runs again, once, making its functions anew (the log writer's transaction
+      // already runs again when its map is behind; the others only read and write the database).
+      return attempt(work, timeoutMs).catch((error: unknown) => {
+        if (!(isMissingFunction(error) && forgetFunctions())) throw error;
+        return attempt(work, timeoutMs);
+      });
     },
     // A turn first for the same reason: the lookup coalescer's round (server/coalescer.ts) groups
     // the lookups that arrive while it runs, and without it held one lookup each.
@@ -405,6 +451,38 @@ async function openEmbedded(dataDir: string | undefined, transactionTimeoutMs: n
       await db.close();
     },
   };
+}
+
+/** The most arguments a PL/pgSQL function takes (Postgres's FUNC_MAX_ARGS). */
+const MAX_FUNCTION_ARGUMENTS = 100;
+
+/**
+ * The session does not have the function: it has no such function (undefined_function), or no
+ * temporary schema (invalid_schema_name), as chain-lookups.ts finds for its round.
+ */
+function isMissingFunction(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && ['42883', '3F000'].includes((error as { code?: unknown }).code as string);
+}
+
+/**
+ * `statements` cut, in order, into runs of at most MAX_FUNCTION_ARGUMENTS parameters in all, each
+ * one batch function's; a statement of more parameters is a run alone.
+ */
+function parameterRuns(statements: readonly BatchStatement[]): BatchStatement[][] {
+  const runs: BatchStatement[][] = [];
+  let current: BatchStatement[] = [];
+  let count = 0;
+  for (const statement of statements) {
+    if (current.length > 0 && count + statement.types.length > MAX_FUNCTION_ARGUMENTS) {
+      runs.push(current);
+      current = [];
+      count = 0;
+    }
+    current.push(statement);
+    count += statement.types.length;
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
 }
 
 /** A session function and its call (embeddedQueryFunction, embeddedBatchFunction). */
@@ -438,17 +516,23 @@ function quotable(text: string, quote: string): string {
  */
 function embeddedQueryFunction(text: string, types: NonNullable<StatementOptions['embedded']>): SessionFunction {
   const columns = types.columns.map(([name, type], i) => ({ name, type, out: `query_column_${i}` }));
+  const out = (name: string) => {
+    const column = columns.find((c) => c.name === name);
+    if (column === undefined) throw new Error(`${name} is not a column of the statement`);
+    return column.out;
+  };
+  const order = types.orderBy !== undefined && types.orderBy.length > 0 ? ` ORDER BY ${types.orderBy.map(out).join(', ')}` : '';
   return sessionFunction(
     'query',
     types.params,
     `RETURNS TABLE(${columns.map((c) => `${c.out} ${c.type}`).join(', ')}) LANGUAGE plpgsql AS $query$ BEGIN RETURN QUERY ${quotable(text, '$query$')}; END $query$`,
-    (call) => `SELECT ${columns.map((c) => `${c.out} AS ${c.name}`).join(', ')} FROM ${call}`,
+    (call) => `SELECT ${columns.map((c) => `${c.out} AS ${c.name}`).join(', ')} FROM ${call}${order}`,
   );
 }
 
 /**
- * The session function that runs `statements` in order (SqlSession.batch on the embedded
- * database), taking every statement's parameters in turn and returning the rows each wrote.
+ * The session function that runs `statements` in order (a run of SqlSession.batch on the embedded
+ * database, parameterRuns), taking every statement's parameters in turn and returning the rows each wrote.
  * PGlite plans each statement of a function once per session, as Postgres plans a prepared one;
  * a batch of other statements (another mix of kinds) is another function.
  */

@@ -50,7 +50,12 @@ export async function readLiveChains(db: Sql, userIds: string[]): Promise<Map<st
     [userIds],
     {
       prepared: true,
-      embedded: { params: ['text[]'], columns: [['user_id', 'text'], ['log_index', 'bigint'], ['hash', 'text'], ['accepted_at', 'timestamptz'], ['record', 'text']] },
+      embedded: {
+        params: ['text[]'],
+        columns: [['user_id', 'text'], ['log_index', 'bigint'], ['hash', 'text'], ['accepted_at', 'timestamptz'], ['record', 'text']],
+        // Along a chain the log index grows with seq: genesis first.
+        orderBy: ['user_id', 'log_index'],
+      },
     },
   );
   const chains = new Map<string, StoredIdentityEntry[]>();
