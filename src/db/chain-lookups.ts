@@ -8,7 +8,7 @@
  * statement still, in one snapshot.)
  */
 import { toSafeNumber } from './client.js';
-import type { Database } from './database.js';
+import { isMissingFunction, type Database } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 /** The kinds of chain a lookup serves. */
@@ -116,13 +116,6 @@ function createRoundFunction(db: Pick<Database, 'query'>, table: ChainTable): Pr
   made.set(table, creating);
   return creating;
 }
-
-/**
- * The session does not have the function (a new session of the same database object): it has no
- * such function (undefined_function), or no temporary schema yet (invalid_schema_name: "pg_temp"
- * does not exist until the session makes a temporary object).
- */
-const isMissingFunction = (error: unknown) => typeof error === 'object' && error !== null && ['42883', '3F000'].includes((error as { code?: unknown }).code as string);
 
 export async function readChainLookup(
   db: Pick<Database, 'query'> & Partial<Pick<Database, 'kind'>>,
