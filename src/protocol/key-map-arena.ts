@@ -178,20 +178,31 @@ export class Arena {
     return live;
   }
 
+  // Each allocates every new array before it replaces any: an allocation that fails (out of
+  // memory) then leaves all of them as they were, never some grown and some not — that would
+  // drop writes past the shorter ones' end and corrupt every map sharing the arena.
   private resizeBranches(capacity: number): void {
     const keep = this.branches;
-    this.left = resized(this.left, capacity, keep);
-    this.right = resized(this.right, capacity, keep);
-    this.owner = resized(this.owner, capacity, keep);
-    this.hashed = resized(this.hashed, capacity, keep);
-    this.branchHash = resized(this.branchHash, capacity * H, keep * H);
+    const left = resized(this.left, capacity, keep);
+    const right = resized(this.right, capacity, keep);
+    const owner = resized(this.owner, capacity, keep);
+    const hashed = resized(this.hashed, capacity, keep);
+    const branchHash = resized(this.branchHash, capacity * H, keep * H);
+    this.left = left;
+    this.right = right;
+    this.owner = owner;
+    this.hashed = hashed;
+    this.branchHash = branchHash;
   }
 
   private resizeLeaves(capacity: number): void {
     const keep = this.leaves;
-    this.path = resized(this.path, capacity * H, keep * H);
-    this.value = resized(this.value, capacity * V, keep * V);
-    this.leafHash = resized(this.leafHash, capacity * H, keep * H);
+    const path = resized(this.path, capacity * H, keep * H);
+    const value = resized(this.value, capacity * V, keep * V);
+    const leafHash = resized(this.leafHash, capacity * H, keep * H);
+    this.path = path;
+    this.value = value;
+    this.leafHash = leafHash;
   }
 }
 

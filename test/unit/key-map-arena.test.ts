@@ -168,3 +168,43 @@ describe('the arena', () => {
     expectSame(newest, reference, keys);
   });
 });
+
+describe('the arena when memory runs out', () => {
+  it('keeps its arrays the same length when growing fails part way, so the maps sharing them stay sound', () => {
+    const keys = Array.from({ length: 300 }, (_, n): MapKey => ({ kind: 'user', id: testId(n) }));
+    const first = keys.slice(0, 100).map((key, n) => ({ key, value: value(n) }));
+    const map = new KeyMap();
+    map.apply(first);
+    map.root();
+    const arena = arenaOf(map);
+    // The third of the five branch arrays to be reallocated refuses to grow, as V8 does when an
+    // ArrayBuffer cannot be allocated; `resized` builds the new array with the old one's constructor.
+    let failing = true;
+    const capacity = arena.owner.length;
+    class Refusing extends Float64Array {
+      constructor(...args: unknown[]) {
+        if (failing && typeof args[0] === 'number' && args[0] > capacity) throw new RangeError('Array buffer allocation failed');
+        super(...(args as [number]));
+      }
+    }
+    const refusing = new Refusing(capacity);
+    refusing.set(arena.owner);
+    arena.owner = refusing;
+    const grown = map.fork();
+    expect(() => grown.apply(keys.slice(100).map((key, n) => ({ key, value: value(1000 + n) })))).toThrow(RangeError);
+    failing = false;
+    const lengths = [arena.left, arena.right, arena.owner, arena.hashed].map((a) => a.length);
+    expect(lengths).toEqual([capacity, capacity, capacity, capacity]);
+    expect(arena.branchHash.length).toBe(capacity * 32);
+    // The map that shared the arena, and a new fork of it, still agree with the reference.
+    const reference = new ReferenceKeyMap();
+    reference.apply(first);
+    expectSame(map, reference, keys);
+    const next = map.fork();
+    const batch = keys.slice(50, 300).map((key, n) => ({ key, value: value(2000 + n) }));
+    const nextReference = reference.fork();
+    expect(toHex(next.apply(batch))).toBe(toHex(nextReference.apply(batch)));
+    expectSame(next, nextReference, keys);
+    expectSame(map, reference, keys);
+  });
+});
