@@ -141,33 +141,75 @@ describe('the arena', () => {
   });
 
   it('gives back the nodes of forks that are dropped, once the garbage collector has collected them', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = exposedGc();
     const keys = Array.from({ length: 200 }, (_, n): MapKey => ({ kind: 'user', id: testId(n) }));
-    const versions = [new KeyMap()];
-    versions[0]!.apply(keys.map((key, n) => ({ key, value: value(n) })));
+    const start = keys.map((key, n) => ({ key, value: value(n) }));
+    const versions: Array<[KeyMap, ReferenceKeyMap]> = [[new KeyMap(), new ReferenceKeyMap()]];
+    versions[0]![0].apply(start);
+    versions[0]![1].apply(start);
     const batch = (round: number) => Array.from({ length: 20 }, (_, n) => ({ key: keys[(round * 7 + n * 13) % keys.length]!, value: value(round * 1000 + n) }));
     // As map-state.ts does: each batch on a fork of the newest map, the 4 newest kept.
     for (let round = 1; round <= 40; round++) {
-      const next = versions.at(-1)!.fork();
-      next.apply(batch(round));
+      const [newest, newestReference] = versions.at(-1)!;
+      const next: [KeyMap, ReferenceKeyMap] = [newest.fork(), newestReference.fork()];
+      next[0].apply(batch(round));
+      next[1].apply(batch(round));
       versions.push(next);
       if (versions.length > 4) versions.shift();
-      // A WeakRef is cleared only after the task that last touched its target has ended.
-      await new Promise((resolve) => setImmediate(resolve));
-      gc();
+      await collectGarbage(gc);
     }
-    const newest = versions.at(-1)!;
-    const live = liveNodes(newest);
+    const live = liveNodes(versions.at(-1)![0]);
     // About 450 nodes for the newest map, and 3 older versions of 20 paths each (about 830 in
     // all, measured); without collection, 40 batches of 20 paths hold about 5,000.
     expect(live).toBeLessThan(1100);
-    const reference = new ReferenceKeyMap();
-    reference.apply(keys.map((key, n) => ({ key, value: value(n) })));
-    for (let round = 1; round <= 40; round++) reference.apply(batch(round));
-    expectSame(newest, reference, keys);
+    // Every version kept, the oldest too: a collection renumbers the top of each.
+    for (const [map, reference] of versions) expectSame(map, reference, keys);
+  });
+
+  it('keeps every live map intact while V8 collects dropped ones among them, over a seeded run of forks, batches and drops', async () => {
+    const gc = exposedGc();
+    let seed = 19;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const keys = Array.from({ length: 120 }, (_, n): MapKey => ({ kind: n % 2 === 0 ? 'user' : 'group', id: testId(n >> 1) }));
+    let counter = 0;
+    const updates = (n: number) => Array.from({ length: n }, () => ({ key: keys[random(keys.length)]!, value: value(++counter) }));
+    const start = updates(80);
+    const maps: Array<[KeyMap, ReferenceKeyMap]> = [[new KeyMap(), new ReferenceKeyMap()]];
+    maps[0]![0].apply(start);
+    maps[0]![1].apply(start);
+    for (let step = 0; step < 300; step++) {
+      const at = random(maps.length);
+      const [map, reference] = maps[at]!;
+      const op = random(10);
+      if (op < 5) {
+        const batch = updates(1 + random(12));
+        expect(toHex(map.apply(batch))).toBe(toHex(reference.apply(batch)));
+      } else if (op < 8) maps.push([map.fork(), reference.fork()]);
+      // Any map may go, the oldest or one between live ones: prune() then drops it from the middle.
+      else if (maps.length > 1) maps.splice(at, 1);
+      if (maps.length > 8) maps.splice(random(maps.length), 1);
+      if (step % 6 === 0) await collectGarbage(gc);
+      if (step % 50 === 49) for (const [m, r] of maps) expectSame(m, r, keys);
+    }
+    arenaOf(maps[0]![0]).compact();
+    for (const [m, r] of maps) expectSame(m, r, keys);
   });
 });
+
+/** V8's gc(), which Jest does not expose by default. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** A full collection, after the current task: a WeakRef is cleared only once the task that last touched its target has ended. */
+async function collectGarbage(gc: () => void): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
 
 describe('the arena when memory runs out', () => {
   it('keeps its arrays the same length when growing fails part way, so the maps sharing them stay sound', () => {
