@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { toHex } from '../../src/protocol/encoding.js';
 import type { Arena } from '../../src/protocol/key-map-arena.js';
 import { KeyMap } from '../../src/protocol/key-map-tree.js';
-import type { MapKey, MapProof, MapUpdate, MapValue } from '../../src/protocol/key-map.js';
+import { mapLeafHash, mapNodeHash, MAP_EMPTY_HASH, pathBit, type MapKey, type MapProof, type MapUpdate, type MapValue } from '../../src/protocol/key-map.js';
 import { ReferenceKeyMap } from '../helpers/key-map-reference.js';
 import { testId } from '../vectors/key-map/cases.js';
 
@@ -248,5 +248,98 @@ describe('the arena when memory runs out', () => {
     expect(toHex(next.apply(batch))).toBe(toHex(nextReference.apply(batch)));
     expectSame(next, nextReference, keys);
     expectSame(map, reference, keys);
+  });
+});
+
+/** A (path, value bytes) pair, set through KeyMap's private setPath: real keys' paths are hashes, so no test can choose them otherwise. */
+interface Entry {
+  path: Uint8Array;
+  valueBytes: Uint8Array;
+}
+
+/** H(S, d) of docs/DESIGN.md §5.2.4, written from the text: the hash of the members of S, whose paths share their first d bits. */
+function specHash(set: Entry[], d: number): Uint8Array {
+  if (set.length === 0) return MAP_EMPTY_HASH;
+  if (set.length === 1) return mapLeafHash(set[0]!.path, set[0]!.valueBytes);
+  return mapNodeHash(specHash(set.filter((e) => pathBit(e.path, d) === 0), d + 1), specHash(set.filter((e) => pathBit(e.path, d) === 1), d + 1));
+}
+
+/** The siblings and terminal of §5.2.5 for `path`, from H: the other half's hash at each node the walk passes. */
+function specProof(set: Entry[], path: Uint8Array): { siblings: string[]; terminal: string } {
+  const siblings: string[] = [];
+  let below = set;
+  for (let d = 0; below.length >= 2; d++) {
+    const bit = pathBit(path, d);
+    siblings.push(toHex(specHash(below.filter((e) => pathBit(e.path, d) !== bit), d + 1)));
+    below = below.filter((e) => pathBit(e.path, d) === bit);
+  }
+  return { siblings, terminal: below.length === 0 ? 'empty' : toHex(below[0]!.path) + toHex(below[0]!.valueBytes) };
+}
+
+interface KeyMapInside {
+  arena: Arena;
+  version: { top: number };
+  setPath(path: Uint8Array, valueBytes: Uint8Array): void;
+  hashed(ref: number): number;
+  walk(path: Uint8Array, siblings: Uint8Array[]): number;
+}
+
+/** What KeyMap proves for `path`, read through its private walk (prove() takes a key, whose path is its hash). */
+function mapProof(map: KeyMap, path: Uint8Array): { siblings: string[]; terminal: string } {
+  const inside = map as unknown as KeyMapInside;
+  inside.hashed(inside.version.top);
+  const siblings: Uint8Array[] = [];
+  const node = inside.walk(path, siblings);
+  const leaf = -node;
+  const terminal = node === 0 ? 'empty' : toHex(inside.arena.path.slice(leaf * 32, (leaf + 1) * 32)) + toHex(inside.arena.value.slice(leaf * 49, (leaf + 1) * 49));
+  return { siblings: siblings.map(toHex), terminal };
+}
+
+describe('KeyMap on paths that share all but their last bits', () => {
+  const flip = (path: Uint8Array, ...bits: number[]) => {
+    const out = path.slice();
+    for (const i of bits) out[i >> 3]! ^= 1 << (7 - (i & 7));
+    return out;
+  };
+  const valueBytes = (n: number) => {
+    const bytes = new Uint8Array(49);
+    bytes[0] = n;
+    bytes[48] = 1; // status active
+    return bytes;
+  };
+
+  it('builds chains down to depth 256 with the roots and proofs of H(S, d), in every map a fork kept', () => {
+    for (let trial = 0; trial < 6; trial++) {
+      const base = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + trial * 101) & 0xff);
+      // Paths that part from `base` only at bit 255, 254, 200, 128 or 0, and one at both 255 and 254.
+      const paths = [base, flip(base, 255), flip(base, 254), flip(base, 200), flip(base, 128), flip(base, 0), flip(base, 255, 254)];
+      const probes = [...paths, flip(base, 253), flip(base, 100), flip(base, 255, 200), flip(base, 0, 255)];
+      const order = trial % 2 === 0 ? paths : paths.slice().reverse();
+      let map = new KeyMap();
+      let entries = new Map<string, Entry>();
+      const kept: Array<[KeyMap, Entry[]]> = [];
+      order.forEach((path, n) => {
+        const fresh = new Map(entries);
+        const set = (p: Uint8Array, v: Uint8Array) => {
+          (map as unknown as KeyMapInside).setPath(p, v);
+          fresh.set(toHex(p), { path: p, valueBytes: v });
+        };
+        set(path, valueBytes(n + 1));
+        // And a new value for a key set before, which replaces its leaf at the bottom of a chain.
+        set(order[(n * 5) % (n + 1)]!, valueBytes(100 + n));
+        entries = fresh;
+        const all = [...entries.values()];
+        expect(toHex(map.root())).toBe(toHex(specHash(all, 0)));
+        expect(map.size).toBe(all.length);
+        for (const probe of probes) expect(mapProof(map, probe)).toEqual(specProof(all, probe));
+        kept.push([map, all]);
+        map = map.fork();
+        if (n % 3 === 2) arenaOf(map).compact();
+      });
+      for (const [old, all] of kept) {
+        expect(toHex(old.root())).toBe(toHex(specHash(all, 0)));
+        for (const probe of probes) expect(mapProof(old, probe)).toEqual(specProof(all, probe));
+      }
+    }
   });
 });
