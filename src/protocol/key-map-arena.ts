@@ -32,6 +32,16 @@ const H = MAP_HASH_SIZE;
 const V = MAP_VALUE_SIZE;
 /** Nodes allocated beyond twice the live ones before a collection: small maps collect rarely, large ones in proportion. */
 const SLACK = 1024;
+/**
+ * The most slots each array may have. V8 caps a typed array at 2^32 elements (Node 20): the leaf
+ * values, 49 bytes a slot, would pass it at 2^27 slots, and the branch hashes, 32 bytes, beyond
+ * 2^27. So a map holds at most 2^26 - 1 keys (slot 0 is unused; about 12 GB of arena at 190 B a
+ * key), and branches, about 1.4 a key in a tree of hashed paths, have twice that room. Growth
+ * stops there with a RangeError, before changing anything; KeyMap.apply checks the leaves a
+ * batch needs first, so that a batch that cannot fit changes nothing either.
+ */
+export const LEAF_SLOTS = 2 ** 26;
+export const BRANCH_SLOTS = 2 ** 27;
 
 export class Arena {
   /** The next free branch index, and so 1 + the number of branches allocated. */
@@ -58,6 +68,9 @@ export class Arena {
   private readonly versions = new Set<WeakRef<Version>>();
   private pruneAt = 64;
   private compactAt = SLACK;
+  /** LEAF_SLOTS and BRANCH_SLOTS; fields so that a test can lower them. */
+  private readonly leafSlots = LEAF_SLOTS;
+  private readonly branchSlots = BRANCH_SLOTS;
 
   /** A generation no node has yet. */
   nextGeneration(): number {
@@ -80,9 +93,19 @@ export class Arena {
     if (this.branches + this.leaves > this.compactAt) this.compact();
   }
 
+  /**
+   * Throws a RangeError, before anything changes, when `leaves` more leaves would not fit even
+   * after a collection (see LEAF_SLOTS): each update of a batch makes at most one leaf.
+   */
+  reserveLeaves(leaves: number): void {
+    if (this.leaves + leaves <= this.leafSlots) return;
+    this.compact();
+    if (this.leaves + leaves > this.leafSlots) throw new RangeError(`the key map holds at most ${this.leafSlots - 1} leaves`);
+  }
+
   newBranch(owner: number, left: Ref, right: Ref): Ref {
     const id = this.branches;
-    if (id >= this.left.length) this.resizeBranches(Math.max(16, 2 * id));
+    if (id >= this.left.length) this.resizeBranches(grown(id, this.branchSlots, 'branches'));
     this.branches++;
     this.left[id] = left;
     this.right[id] = right;
@@ -94,7 +117,7 @@ export class Arena {
   /** A leaf for a 32-byte path and 49 value bytes, with its hash. */
   newLeaf(path: Uint8Array, valueBytes: Uint8Array, hash: Uint8Array): Ref {
     const id = this.leaves;
-    if (id * V >= this.value.length) this.resizeLeaves(Math.max(16, 2 * id));
+    if (id * V >= this.value.length) this.resizeLeaves(grown(id, this.leafSlots, 'leaves'));
     this.leaves++;
     this.path.set(path, id * H);
     this.value.set(valueBytes, id * V);
@@ -156,8 +179,8 @@ export class Arena {
     this.branches = branches;
     this.leaves = leaves;
     // Give memory back when most of it is now free, keeping room to reach the next collection.
-    if (this.left.length > 4 * branches + SLACK) this.resizeBranches(2 * branches + SLACK);
-    if (this.value.length / V > 4 * leaves + SLACK) this.resizeLeaves(2 * leaves + SLACK);
+    if (this.left.length > 4 * branches + SLACK) this.resizeBranches(Math.min(2 * branches + SLACK, this.branchSlots));
+    if (this.value.length / V > 4 * leaves + SLACK) this.resizeLeaves(Math.min(2 * leaves + SLACK, this.leafSlots));
     this.compactAt = 2 * (branches + leaves) + SLACK;
   }
 
@@ -204,6 +227,12 @@ export class Arena {
     this.value = value;
     this.leafHash = leafHash;
   }
+}
+
+/** The capacity for slot `id` (twice it, at most `slots`); a RangeError, before any change, when `id` is past the last slot. */
+function grown(id: number, slots: number, what: string): number {
+  if (id >= slots) throw new RangeError(`the key map holds at most ${slots - 1} ${what}`);
+  return Math.min(Math.max(16, 2 * id), slots);
 }
 
 type Growable = Int32Array | Float64Array | Uint8Array;

@@ -63,16 +63,24 @@ export class KeyMap {
 
   /** Sets `key` to `value`. The root is recomputed at the next root() or proof. */
   set(key: MapKey, value: MapValue): void {
-    this.setPath(mapKeyPath(key), encodeMapValue(value));
+    const path = mapKeyPath(key);
+    const valueBytes = encodeMapValue(value);
+    this.arena.reserveLeaves(1);
+    this.setPath(path, valueBytes);
   }
 
   /**
    * Applies a batch of updates in order (a later update of a key wins) and returns the new root.
    * All or nothing: every update is read and encoded first, so one that is invalid (or an
-   * iterator, like the fold's, that throws) leaves the map as it was.
+   * iterator, like the fold's, that throws) leaves the map as it was; so does a batch whose leaves
+   * the arena cannot hold (a RangeError, key-map-arena.ts LEAF_SLOTS). Running out of memory, or of
+   * branch slots, part way leaves the arena sound and every other map as it was, and this one
+   * holding the batch's first updates: the server applies a batch to a fresh fork, which it drops
+   * when anything throws.
    */
   apply(updates: Iterable<MapUpdate>): Uint8Array {
     const encoded = Array.from(updates, ({ key, value }) => [mapKeyPath(key), encodeMapValue(value)] as const);
+    this.arena.reserveLeaves(encoded.length);
     for (const [path, valueBytes] of encoded) this.setPath(path, valueBytes);
     return this.root();
   }

@@ -251,6 +251,28 @@ describe('the arena when memory runs out', () => {
   });
 });
 
+describe('the arena when its arrays are full', () => {
+  it('refuses a batch whose leaves do not fit before changing anything, and the map goes on', () => {
+    const keys = Array.from({ length: 200 }, (_, n): MapKey => ({ kind: 'user', id: testId(n) }));
+    const first = keys.slice(0, 100).map((key, n) => ({ key, value: value(n) }));
+    const map = new KeyMap();
+    const root = toHex(map.apply(first));
+    // LEAF_SLOTS (2^26) lowered to what this test can reach: 100 leaves held, room for 49 more.
+    const slots = arenaOf(map) as unknown as { leafSlots: number };
+    slots.leafSlots = 150;
+    const tooMany = keys.slice(100, 150).map((key, n) => ({ key, value: value(1000 + n) }));
+    expect(() => map.apply(tooMany)).toThrow(RangeError);
+    // The refused batch left no trace, not even its first 49 updates, which would have fitted.
+    expect(toHex(map.root())).toBe(root);
+    const reference = new ReferenceKeyMap();
+    reference.apply(first);
+    expectSame(map, reference, keys);
+    expect(toHex(map.apply(tooMany.slice(0, 49)))).toBe(toHex(reference.apply(tooMany.slice(0, 49))));
+    expect(() => map.set(keys[199]!, value(7))).toThrow(RangeError);
+    expectSame(map, reference, keys);
+  });
+});
+
 /** A (path, value bytes) pair, set through KeyMap's private setPath: real keys' paths are hashes, so no test can choose them otherwise. */
 interface Entry {
   path: Uint8Array;
