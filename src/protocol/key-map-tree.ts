@@ -20,8 +20,11 @@
  * path of new nodes per changed key) and proves against the one its answer's checkpoint names.
  *
  * The nodes live in typed arrays shared by a map and its forks (key-map-arena.ts), about 190
- * bytes a key instead of 1.2 KB of objects: a node is a number, and everything this class hands
- * out (roots, siblings, paths, values) is a copy, since the arena moves nodes when it collects.
+ * bytes a key in use instead of 1.2 KB of objects (the arena reserves up to 2–4 times that, more
+ * until V8 collects dropped versions): a node is a number, and nothing this class hands out
+ * (roots, siblings, paths, values) is a view of the arena, which moves nodes when it collects —
+ * each is a copy, except an empty subtree's hash, which is the shared MAP_EMPTY_HASH (callers
+ * must not write to a root or sibling).
  */
 import { EMPTY, Arena, type Ref, type Version } from './key-map-arena.js';
 import {
@@ -171,7 +174,7 @@ export class KeyMap {
     else out.set(this.arena.leafHash.subarray(-ref * H, (-ref + 1) * H));
   }
 
-  /** A new array with the (computed) hash of `ref`; MAP_EMPTY_HASH itself for an empty subtree. */
+  /** A new array with the (computed) hash of `ref`; MAP_EMPTY_HASH itself, not a copy, for an empty subtree. */
   private hashCopy(ref: Ref): Uint8Array {
     if (ref === EMPTY) return MAP_EMPTY_HASH;
     return ref > 0 ? this.arena.branchHash.slice(ref * H, (ref + 1) * H) : this.arena.leafHash.slice(-ref * H, (-ref + 1) * H);
