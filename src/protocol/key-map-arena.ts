@@ -1,9 +1,11 @@
 /**
  * Where the key map's nodes live (key-map-tree.ts): a few growable typed arrays shared by a map
- * and every fork of it, instead of one object per node. A key then costs about 190 bytes (its leaf
- * — path, value bytes and hash — and one or two branches), where a leaf object with its own three
- * Uint8Arrays and a branch object with its own hash cost about 1.2 KB; and the garbage collector
- * has a handful of objects to trace instead of several per key.
+ * and every fork of it, instead of one object per node. A key in use costs about 190 bytes (its
+ * leaf — path, value bytes and hash — and one or two branches), where a leaf object with its own
+ * three Uint8Arrays and a branch object with its own hash cost about 1.2 KB; and the garbage
+ * collector has a handful of objects to trace instead of several per key. The arena reserves up to
+ * 2–4 times that (garbage up to twice the live nodes before a collection, and arrays that double;
+ * 276 B a key reserved at 50,000 keys in a review), and more until V8 collects the versions a server dropped.
  *
  * A node is named by a number, a `Ref`: 0 is an empty subtree, r > 0 the branch at index r, r < 0
  * the leaf at index -r (index 0 of each array is never used).
@@ -15,7 +17,7 @@
  * holder (an old log size's map in server/log/map-state.ts, a writer's batch that rolled back)
  * is reclaimed after V8 has collected its Version; until then its nodes count as live, which only
  * delays their reuse. Compaction moves nodes, so it runs only between updates (reserve()), never
- * while a walk holds refs, and everything handed out of the arena is a copy.
+ * while a walk holds refs, and nothing handed out of the arena is a view of its arrays.
  */
 import { MAP_HASH_SIZE, MAP_VALUE_SIZE } from './key-map.js';
 
@@ -32,6 +34,16 @@ const H = MAP_HASH_SIZE;
 const V = MAP_VALUE_SIZE;
 /** Nodes allocated beyond twice the live ones before a collection: small maps collect rarely, large ones in proportion. */
 const SLACK = 1024;
+/**
+ * The most slots each array may have. V8 caps a typed array at 2^32 elements (Node 20): the leaf
+ * values, 49 bytes a slot, would pass it at 2^27 slots, and the branch hashes, 32 bytes, beyond
+ * 2^27. So a map holds at most 2^26 - 1 keys (slot 0 is unused; about 12 GB of arena at 190 B a
+ * key), and branches, about 1.4 a key in a tree of hashed paths, have twice that room. Growth
+ * stops there with a RangeError, before changing anything; KeyMap.apply checks the leaves a
+ * batch needs first, so that a batch that cannot fit changes nothing either.
+ */
+export const LEAF_SLOTS = 2 ** 26;
+export const BRANCH_SLOTS = 2 ** 27;
 
 export class Arena {
   /** The next free branch index, and so 1 + the number of branches allocated. */
@@ -58,6 +70,9 @@ export class Arena {
   private readonly versions = new Set<WeakRef<Version>>();
   private pruneAt = 64;
   private compactAt = SLACK;
+  /** LEAF_SLOTS and BRANCH_SLOTS; fields so that a test can lower them. */
+  private readonly leafSlots = LEAF_SLOTS;
+  private readonly branchSlots = BRANCH_SLOTS;
 
   /** A generation no node has yet. */
   nextGeneration(): number {
@@ -80,9 +95,19 @@ export class Arena {
     if (this.branches + this.leaves > this.compactAt) this.compact();
   }
 
+  /**
+   * Throws a RangeError, before anything changes, when `leaves` more leaves would not fit even
+   * after a collection (see LEAF_SLOTS): each update of a batch makes at most one leaf.
+   */
+  reserveLeaves(leaves: number): void {
+    if (this.leaves + leaves <= this.leafSlots) return;
+    this.compact();
+    if (this.leaves + leaves > this.leafSlots) throw new RangeError(`the key map holds at most ${this.leafSlots - 1} leaves`);
+  }
+
   newBranch(owner: number, left: Ref, right: Ref): Ref {
     const id = this.branches;
-    if (id >= this.left.length) this.resizeBranches(Math.max(16, 2 * id));
+    if (id >= this.left.length) this.resizeBranches(grown(id, this.branchSlots, 'branches'));
     this.branches++;
     this.left[id] = left;
     this.right[id] = right;
@@ -94,7 +119,7 @@ export class Arena {
   /** A leaf for a 32-byte path and 49 value bytes, with its hash. */
   newLeaf(path: Uint8Array, valueBytes: Uint8Array, hash: Uint8Array): Ref {
     const id = this.leaves;
-    if (id * V >= this.value.length) this.resizeLeaves(Math.max(16, 2 * id));
+    if (id * V >= this.value.length) this.resizeLeaves(grown(id, this.leafSlots, 'leaves'));
     this.leaves++;
     this.path.set(path, id * H);
     this.value.set(valueBytes, id * V);
@@ -156,8 +181,8 @@ export class Arena {
     this.branches = branches;
     this.leaves = leaves;
     // Give memory back when most of it is now free, keeping room to reach the next collection.
-    if (this.left.length > 4 * branches + SLACK) this.resizeBranches(2 * branches + SLACK);
-    if (this.value.length / V > 4 * leaves + SLACK) this.resizeLeaves(2 * leaves + SLACK);
+    if (this.left.length > 4 * branches + SLACK) this.resizeBranches(Math.min(2 * branches + SLACK, this.branchSlots));
+    if (this.value.length / V > 4 * leaves + SLACK) this.resizeLeaves(Math.min(2 * leaves + SLACK, this.leafSlots));
     this.compactAt = 2 * (branches + leaves) + SLACK;
   }
 
@@ -178,21 +203,38 @@ export class Arena {
     return live;
   }
 
+  // Each allocates every new array before it replaces any: an allocation that fails (out of
+  // memory) then leaves all of them as they were, never some grown and some not — that would
+  // drop writes past the shorter ones' end and corrupt every map sharing the arena.
   private resizeBranches(capacity: number): void {
     const keep = this.branches;
-    this.left = resized(this.left, capacity, keep);
-    this.right = resized(this.right, capacity, keep);
-    this.owner = resized(this.owner, capacity, keep);
-    this.hashed = resized(this.hashed, capacity, keep);
-    this.branchHash = resized(this.branchHash, capacity * H, keep * H);
+    const left = resized(this.left, capacity, keep);
+    const right = resized(this.right, capacity, keep);
+    const owner = resized(this.owner, capacity, keep);
+    const hashed = resized(this.hashed, capacity, keep);
+    const branchHash = resized(this.branchHash, capacity * H, keep * H);
+    this.left = left;
+    this.right = right;
+    this.owner = owner;
+    this.hashed = hashed;
+    this.branchHash = branchHash;
   }
 
   private resizeLeaves(capacity: number): void {
     const keep = this.leaves;
-    this.path = resized(this.path, capacity * H, keep * H);
-    this.value = resized(this.value, capacity * V, keep * V);
-    this.leafHash = resized(this.leafHash, capacity * H, keep * H);
+    const path = resized(this.path, capacity * H, keep * H);
+    const value = resized(this.value, capacity * V, keep * V);
+    const leafHash = resized(this.leafHash, capacity * H, keep * H);
+    this.path = path;
+    this.value = value;
+    this.leafHash = leafHash;
   }
+}
+
+/** The capacity for slot `id` (twice it, at most `slots`); a RangeError, before any change, when `id` is past the last slot. */
+function grown(id: number, slots: number, what: string): number {
+  if (id >= slots) throw new RangeError(`the key map holds at most ${slots - 1} ${what}`);
+  return Math.min(Math.max(16, 2 * id), slots);
 }
 
 type Growable = Int32Array | Float64Array | Uint8Array;

@@ -20,8 +20,11 @@
  * path of new nodes per changed key) and proves against the one its answer's checkpoint names.
  *
  * The nodes live in typed arrays shared by a map and its forks (key-map-arena.ts), about 190
- * bytes a key instead of 1.2 KB of objects: a node is a number, and everything this class hands
- * out (roots, siblings, paths, values) is a copy, since the arena moves nodes when it collects.
+ * bytes a key in use instead of 1.2 KB of objects (the arena reserves up to 2–4 times that, more
+ * until V8 collects dropped versions): a node is a number, and nothing this class hands out
+ * (roots, siblings, paths, values) is a view of the arena, which moves nodes when it collects —
+ * each is a copy, except an empty subtree's hash, which is the shared MAP_EMPTY_HASH (callers
+ * must not write to a root or sibling).
  */
 import { EMPTY, Arena, type Ref, type Version } from './key-map-arena.js';
 import {
@@ -63,16 +66,24 @@ export class KeyMap {
 
   /** Sets `key` to `value`. The root is recomputed at the next root() or proof. */
   set(key: MapKey, value: MapValue): void {
-    this.setPath(mapKeyPath(key), encodeMapValue(value));
+    const path = mapKeyPath(key);
+    const valueBytes = encodeMapValue(value);
+    this.arena.reserveLeaves(1);
+    this.setPath(path, valueBytes);
   }
 
   /**
    * Applies a batch of updates in order (a later update of a key wins) and returns the new root.
    * All or nothing: every update is read and encoded first, so one that is invalid (or an
-   * iterator, like the fold's, that throws) leaves the map as it was.
+   * iterator, like the fold's, that throws) leaves the map as it was; so does a batch whose leaves
+   * the arena cannot hold (a RangeError, key-map-arena.ts LEAF_SLOTS). Running out of memory, or of
+   * branch slots, part way leaves the arena sound and every other map as it was, and this one
+   * holding the batch's first updates: the server applies a batch to a fresh fork, which it drops
+   * when anything throws.
    */
   apply(updates: Iterable<MapUpdate>): Uint8Array {
     const encoded = Array.from(updates, ({ key, value }) => [mapKeyPath(key), encodeMapValue(value)] as const);
+    this.arena.reserveLeaves(encoded.length);
     for (const [path, valueBytes] of encoded) this.setPath(path, valueBytes);
     return this.root();
   }
@@ -163,7 +174,7 @@ export class KeyMap {
     else out.set(this.arena.leafHash.subarray(-ref * H, (-ref + 1) * H));
   }
 
-  /** A new array with the (computed) hash of `ref`; MAP_EMPTY_HASH itself for an empty subtree. */
+  /** A new array with the (computed) hash of `ref`; MAP_EMPTY_HASH itself, not a copy, for an empty subtree. */
   private hashCopy(ref: Ref): Uint8Array {
     if (ref === EMPTY) return MAP_EMPTY_HASH;
     return ref > 0 ? this.arena.branchHash.slice(ref * H, (ref + 1) * H) : this.arena.leafHash.slice(-ref * H, (-ref + 1) * H);
