@@ -4,7 +4,6 @@ export { isWriteOf, Write, type AnyEntryKind, type ChainHead, type ChainRef, typ
 export { ForkDetected, InvalidEntry, LedgerError, MapRootMismatchDetected, UnknownEntryKind, type LedgerErrorCode } from './errors.js';
 export { LedgerState, type StateStore } from './ledger-state.js';
 export { ENTRY_KINDS, groupKind, identityKind } from './kinds/index.js';
-export { identityAt, identityKeysToDefer, type IdentityState } from './kinds/identity.js';
-export { groupKeysToDefer, type GroupLogEntry, type GroupState } from './kinds/group.js';
-export { verifyDeferringKeys } from './kinds/new-keys.js';
+export { identityAt, type IdentityState } from './kinds/identity.js';
+export type { GroupLogEntry, GroupState } from './kinds/group.js';
 export { replayLog, type LogSource, type ReplayedEntry, type ReplayOptions, type SourceEntry, type TreeEdge } from './replay.js';

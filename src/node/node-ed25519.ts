@@ -5,9 +5,8 @@
  * checked once), then OpenSSL's cofactorless verification.
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { ed25519SignatureDefect, strictEd25519 } from '../protocol/ed25519.js';
-import { toBase64Url } from '../protocol/encoding.js';
-import type { SignMessage, VerifySignature } from '../protocol/signing.js';
+import { strictEd25519 } from '../protocol/ed25519.js';
+import type { SignMessage } from '../protocol/signing.js';
 
 // DER prefixes for raw 32-byte Ed25519 keys (RFC 8410): SubjectPublicKeyInfo and PKCS#8.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -68,20 +67,6 @@ function opensslVerifyOnPool(publicKey: Uint8Array, message: Uint8Array, signatu
  * the pool and take its answer back); the pool's threads use the other core.
  */
 export const nodeVerifyOnPool: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean> | false = strictEd25519(opensslVerifyOnPool);
-
-/**
- * nodeVerifyOnPool, except that a key in `deferred` (unpadded base64url: keys whose check
- * deferEd25519KeyChecks put off) is not checked here: the signature's byte checks and OpenSSL's
- * equation only. The key rule is then the caller's to apply before accepting the record, as for its
- * parse (ledger/kinds/new-keys.ts): the two conditions are independent, so checking the key later
- * accepts exactly what nodeVerifyOnPool does.
- */
-export function nodeVerifyOnPoolDeferring(deferred: ReadonlySet<string>): VerifySignature {
-  return (publicKey, message, signature) => {
-    if (!deferred.has(toBase64Url(publicKey))) return nodeVerifyOnPool(publicKey, message, signature);
-    return ed25519SignatureDefect(signature) === null && opensslVerifyOnPool(publicKey, message, signature);
-  };
-}
 
 /** A signer over a 32-byte Ed25519 seed (the registry's log key). */
 export function nodeSigner(seed: Uint8Array): { sign: SignMessage; publicKey: Uint8Array } {

@@ -21,7 +21,6 @@
  * Pure and browser-safe: no Node import.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { toBase64Url } from './encoding.js';
 
 /** Why a key is refused, in the order the checks run. */
 export type Ed25519KeyDefect = 'length' | 'non-canonical-key' | 'key-not-on-curve' | 'small-order-key' | 'mixed-order-key';
@@ -151,30 +150,6 @@ export function useEd25519KeyCheck(check: (key: Uint8Array) => boolean): void {
   fullKeyCheck = check;
 }
 
-/** The keys (unpadded base64url) whose check deferEd25519KeyChecks has put off, while it runs. */
-let deferred: ReadonlySet<string> | null = null;
-
-/**
- * Runs `parse` with the check of the keys in `keys` (unpadded base64url) put off: while it runs,
- * isAcceptableEd25519Key answers true for one of them it does not remember, and does not remember
- * it. For the registry's write path: a successor's signer and unchanged keys are keys of its
- * chain's stored records, which passed the check when they were admitted, and only the ledger state
- * read under the log's lock says which. Whoever defers must apply the check to every deferred key
- * that is not byte-equal to a stored key before the record is accepted (ledger/kinds/new-keys.ts).
- * `parse` must be synchronous: the deferral ends when it returns.
- */
-export function deferEd25519KeyChecks<T>(keys: ReadonlySet<string>, parse: () => T): T {
-  if (deferred !== null) throw new Error('key checks are already deferred');
-  deferred = keys;
-  try {
-    const value = parse();
-    if (value instanceof Promise) throw new TypeError('deferEd25519KeyChecks runs a synchronous parse only');
-    return value;
-  } finally {
-    deferred = null;
-  }
-}
-
 /**
  * Whether a key is acceptable (DESIGN.md §1): canonical, on the curve, not of small order, in the
  * prime-order subgroup. Remembered once found acceptable, so only a key's first check costs.
@@ -183,11 +158,7 @@ export function isAcceptableEd25519Key(key: Uint8Array): boolean {
   if (key.length !== 32) return false;
   const id = cacheKey(key);
   if (young.has(id)) return true;
-  if (!old.has(id)) {
-    // Put off (deferEd25519KeyChecks), and not remembered: whoever deferred it checks it later.
-    if (deferred?.has(toBase64Url(key)) === true) return true;
-    if (!fullKeyCheck(key)) return false;
-  }
+  if (!old.has(id) && !fullKeyCheck(key)) return false;
   if (young.size >= GENERATION_SIZE) {
     old = young;
     young = new Set();

@@ -14,7 +14,6 @@ import { migrate } from '../../src/db/migrate.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
-import { useSodiumKeyCheck } from '../../src/node/sodium-key-check.js';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { systemClock } from '../../src/server/clock.js';
 import { LogWriter } from '../../src/server/log/log-writer.js';
@@ -89,8 +88,6 @@ export async function seedThroughWriter(store: Store, count: number): Promise<{ 
   const db = await store.open();
   try {
     await migrate(db);
-    // Deciding a write applies the key rule to its keys new to the chain (ledger/kinds/new-keys.ts): with the registry's check, not the pure-JavaScript one.
-    await useSodiumKeyCheck();
     const writer = new LogWriter(db, new SubtreeStore(db), await MapState.load(db), logKeyFromSeed(ORIGIN, store.seed), systemClock);
     await writer.init();
     const identities: FastIdentity[] = [];

@@ -6,8 +6,7 @@
  */
 import type { IdentityRecord } from '../../src/protocol/identity.js';
 import { systemClock } from '../../src/server/clock.js';
-import { identityKind, Write, type EntryKind, type IdentityState } from '../../src/ledger/index.js';
-import { deferEd25519KeyChecks } from '../../src/protocol/ed25519.js';
+import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
@@ -19,20 +18,11 @@ import { MapState } from '../../src/server/log/map-state.js';
 import type { TestRegistry } from './registry.js';
 import { newPeersId } from '../../src/protocol/ids.js';
 
-/**
- * The identity kind with the key rule off: decide applies it to every key new to a chain (ledger/kinds/new-keys.ts),
- * so a planted key that breaks it is let through as a registry predating the rule would have (and not remembered as acceptable).
- */
-const keyRuleOff: EntryKind<IdentityRecord, IdentityState> = {
-  ...identityKind,
-  decide: (state, write, at, ledger) => deferEd25519KeyChecks(new Set([write.record.publicKey, ...write.record.rotationKeys, write.record.signer]), () => identityKind.decide(state, write, at, ledger)),
-};
-
-/** Appends `record` to the registry's log under the chain rules only: no schema, no signature check, no key rule. */
+/** Appends `record` to the registry's log under the chain rules only: no schema, no signature check. */
 export async function plantIdentityRecord(registry: TestRegistry, record: IdentityRecord): Promise<AppendResult> {
   const db = registry.database.db;
   const writer = new LogWriter(db, new SubtreeStore(db), await MapState.load(db), logKeyFromSeed(registry.config.log.origin, registry.logSeed), systemClock);
-  return writer.append(new Write(keyRuleOff, record));
+  return writer.append(new Write(identityKind, record));
 }
 
 /**

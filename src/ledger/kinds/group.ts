@@ -8,7 +8,6 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { parseAndEncodeGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
 import { checkGroupGenesis, checkGroupSuccessor, type GroupChainEntry } from '../../protocol/group-rules.js';
 import type { ChainHead, EntryKind } from '../entry-kind.js';
-import { checkNewKeys, keyStrings } from './new-keys.js';
 import { identityAt } from './identity.js';
 
 /** A group record as the ledger holds it: with its log index and acceptance time (ms). */
@@ -20,22 +19,6 @@ export interface GroupLogEntry extends GroupChainEntry {
 export interface GroupState {
   /** Each group's head. */
   readonly heads: Map<string, GroupLogEntry>;
-}
-
-/** A record's Ed25519 keys: its members' pinned keys and its signer's. */
-function ed25519KeysOf(record: GroupRecord): string[] {
-  return [...record.members.map((member) => member.publicKey), record.signer];
-}
-
-/**
- * The keys of an unparsed group update whose check the registry puts off until decide
- * (deferEd25519KeyChecks): its members' pinned keys, nearly all unchanged from the head, and its
- * signer's, an admin's key the head pins too.
- */
-export function groupKeysToDefer(body: unknown): Set<string> {
-  const { signer, members } = (typeof body === 'object' && body !== null ? body : {}) as { signer?: unknown; members?: unknown };
-  const pinned = Array.isArray(members) ? members.map((member: unknown) => (typeof member === 'object' && member !== null ? (member as { publicKey?: unknown }).publicKey : undefined)) : [];
-  return keyStrings([signer, ...pinned]);
 }
 
 function headOf(entry: GroupLogEntry): ChainHead {
@@ -56,8 +39,6 @@ export const groupKind: EntryKind<GroupRecord, GroupState> = {
   decide(state, write, at, ledger) {
     const { record } = write;
     const head = state.heads.get(record.groupId);
-    // First, as a parse would refuse a bad key before anything else (new-keys.ts).
-    checkNewKeys(ed25519KeysOf(record), new Set(head === undefined ? [] : ed25519KeysOf(head.record)));
     if (write.mode === 'genesis') {
       if (head !== undefined) throw new ProtocolError('ALREADY_EXISTS', 'this groupId already has a group');
       checkGroupGenesis(record, identityAt(ledger, record.adminId));

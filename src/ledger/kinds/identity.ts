@@ -8,29 +8,12 @@ import type { AdminIdentity } from '../../protocol/group-rules.js';
 import { parseAndEncodeIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
 import { checkGenesis, checkSuccessor, type IdentityLogEntry } from '../../protocol/identity-rules.js';
 import type { ChainHead, EntryKind, LedgerView } from '../entry-kind.js';
-import { checkNewKeys, keyStrings } from './new-keys.js';
 
 export interface IdentityState {
   /** Each user's live chain, genesis first: its last entry is the head. */
   readonly chains: Map<string, IdentityLogEntry[]>;
   /** Log index of each record a recovery nullified → the recovery's log index. */
   readonly nullifiedBy: Map<number, number>;
-}
-
-/** A record's Ed25519 keys (its X25519 box key has a rule of its own, checked at parse). */
-function ed25519KeysOf(record: IdentityRecord): string[] {
-  return [record.publicKey, ...record.rotationKeys, record.signer];
-}
-
-/**
- * The keys of an unparsed successor whose check the registry puts off until decide (deferEd25519KeyChecks):
- * its signer, which must be a rotation key of a stored record, and its rotation keys, which a
- * rotation of the signing key keeps. Not its publicKey, new in most successors: checked at parse,
- * before the log's lock, as ever.
- */
-export function identityKeysToDefer(body: unknown): Set<string> {
-  const { signer, rotationKeys } = (typeof body === 'object' && body !== null ? body : {}) as { signer?: unknown; rotationKeys?: unknown };
-  return keyStrings([signer, ...(Array.isArray(rotationKeys) ? rotationKeys : [])]);
 }
 
 function headOf(entry: IdentityLogEntry): ChainHead {
@@ -50,8 +33,6 @@ export const identityKind: EntryKind<IdentityRecord, IdentityState> = {
     const { record } = write;
     const entry: IdentityLogEntry = { record, hash: write.hash, acceptedAt: at.acceptedAt, index: at.index };
     const chain = state.chains.get(record.userId);
-    // First, as a parse would refuse a bad key before anything else (new-keys.ts).
-    checkNewKeys(ed25519KeysOf(record), new Set(chain?.flatMap((stored) => ed25519KeysOf(stored.record))));
     if (write.mode === 'genesis') {
       if (chain !== undefined) throw new ProtocolError('ALREADY_EXISTS', 'this userId already has an identity');
       checkGenesis(record);

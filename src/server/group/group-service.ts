@@ -1,6 +1,6 @@
 /** Submitting group records and answering group lookups (DESIGN.md §4, §6). */
 import type { Database } from '../../db/database.js';
-import { groupKeysToDefer, groupKind, verifyDeferringKeys, Write } from '../../ledger/index.js';
+import { groupKind, Write } from '../../ledger/index.js';
 import { readGroupsOfPage } from '../../db/group-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseAndEncodeGroupRecord, verifyGroupSignature, type GroupRecord } from '../../protocol/group.js';
@@ -11,8 +11,7 @@ import type { WriteCounter } from '../http/write-budgets.js';
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles, type CommittedRecord, type LookupAnswer, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
-import { nodeVerifyOnPoolDeferring } from '../../node/node-ed25519.js';
-import { deferEd25519KeyChecks } from '../../protocol/ed25519.js';
+import { nodeVerifyOnPool } from '../../node/node-ed25519.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 
 export class GroupService {
@@ -48,19 +47,17 @@ export class GroupService {
   /** POST /v1/groups/{groupId}: an update. */
   async submit(groupId: string, body: unknown): Promise<AppendResult> {
     assertPeersId(groupId, 'groupId');
-    // Its members' and signer's keys are mostly the head's: checked under the lock only if they are not (ledger/kinds/new-keys.ts).
-    const parsed = await this.admit(body, groupKeysToDefer(body));
+    const parsed = await this.admit(body);
     assertPathId(parsed.record.groupId, groupId, 'groupId');
     if (parsed.record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/groups');
     return this.append(parsed, 'successor');
   }
 
   /** The checks that need no state, done before a write waits for the log lock; the record with its canonical JSON. */
-  private async admit(body: unknown, deferredKeys: ReadonlySet<string> = new Set()): Promise<EncodedRecord<GroupRecord>> {
-    const parsed = deferEd25519KeyChecks(deferredKeys, () => parseAndEncodeGroupRecord(body));
+  private async admit(body: unknown): Promise<EncodedRecord<GroupRecord>> {
+    const parsed = parseAndEncodeGroupRecord(body);
     checkClockSkew(parsed.record.createdAt, this.clock.now());
-    // Off the event loop, as identity writes.
-    await verifyDeferringKeys(deferredKeys, () => verifyGroupSignature(parsed.record, nodeVerifyOnPoolDeferring(deferredKeys)));
+    await verifyGroupSignature(parsed.record, nodeVerifyOnPool); // off the event loop, as identity writes
     return parsed;
   }
 

@@ -1,6 +1,6 @@
 /** Submitting identity records and answering lookups (DESIGN.md §2, §6). */
 import type { Database } from '../../db/database.js';
-import { identityKeysToDefer, identityKind, verifyDeferringKeys, Write } from '../../ledger/index.js';
+import { identityKind, Write } from '../../ledger/index.js';
 import { readHead, readHistoryPage } from '../../db/identity-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { parseAndEncodeIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
@@ -13,8 +13,7 @@ import { admitUserId, assertPathId, assertPeersId, checkClockSkew, isForkAttempt
 import type { AppendResult, LogWriter } from '../log/log-writer.js';
 import { ChainBundles, type CommittedRecord, type LookupAnswer, type ReadBounds } from '../log/chain-bundles.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
-import { nodeVerifyOnPoolDeferring } from '../../node/node-ed25519.js';
-import { deferEd25519KeyChecks } from '../../protocol/ed25519.js';
+import { nodeVerifyOnPool } from '../../node/node-ed25519.js';
 import { cutPage, jsonBuffer, MAX_PAGE_ITEMS, pageMembers, type PageBounds } from '../pages.js';
 
 export class IdentityService {
@@ -58,19 +57,18 @@ export class IdentityService {
   /** POST /v1/users/{userId}: an update, revocation or recovery. */
   async submit(userId: string, body: unknown): Promise<AppendResult> {
     assertPeersId(userId, 'userId');
-    // Its signer and kept rotation keys are the chain's stored keys: checked under the lock only if they are not (ledger/kinds/new-keys.ts).
-    const parsed = await this.admit(body, identityKeysToDefer(body));
+    const parsed = await this.admit(body);
     assertPathId(parsed.record.userId, userId, 'userId');
     if (parsed.record.seq === 0) throw new ProtocolError('SEQ_MISMATCH', 'a genesis record goes to POST /v1/users');
     return this.append(parsed, 'successor');
   }
 
   /** The checks that need no state, done before a write waits for the log lock; the record with its canonical JSON. */
-  private async admit(body: unknown, deferredKeys: ReadonlySet<string> = new Set()): Promise<EncodedRecord<IdentityRecord>> {
-    const parsed = deferEd25519KeyChecks(deferredKeys, () => parseAndEncodeIdentityRecord(body));
+  private async admit(body: unknown): Promise<EncodedRecord<IdentityRecord>> {
+    const parsed = parseAndEncodeIdentityRecord(body);
     checkClockSkew(parsed.record.createdAt, this.clock.now());
     // Off the event loop: the signatures are a write's largest piece of CPU after the key checks.
-    await verifyDeferringKeys(deferredKeys, () => verifyIdentitySignatures(parsed.record, nodeVerifyOnPoolDeferring(deferredKeys)));
+    await verifyIdentitySignatures(parsed.record, nodeVerifyOnPool);
     return parsed;
   }
 
