@@ -4,7 +4,7 @@
  * leaf — path, value bytes and hash — and one or two branches), where a leaf object with its own
  * three Uint8Arrays and a branch object with its own hash cost about 1.2 KB; and the garbage
  * collector has a handful of objects to trace instead of several per key. The arena reserves up to
- * 2–4 times that (garbage up to twice the live nodes before a collection, and arrays that double;
+ * 2–4 times that (nodes in use, garbage included, up to twice the live ones before a collection, and arrays that double;
  * 276 B a key reserved at 50,000 keys in a review), and more until V8 collects the versions a server dropped.
  *
  * A node is named by a number, a `Ref`: 0 is an empty subtree, r > 0 the branch at index r, r < 0

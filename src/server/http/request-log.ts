@@ -26,8 +26,8 @@ export function requestLog(logger: Logger, metrics?: Metrics): RequestHandler {
       metrics?.requests.inc({ method: req.method, route, status: res.statusCode });
       metrics?.requestSeconds.observe({ method: req.method, route }, ms / 1000);
       if (code !== undefined) metrics?.refused.inc({ code });
-      // The line is built only when it will be written: at the usual level (info) a successful
-      // request's debug line is dropped, and building it (req.path parses the URL) was most of this.
+      // The line is built only when it will be written: at the usual level (info) a request's
+      // debug line (any status below 500) is dropped, and building it (req.path parses the URL) was most of this.
       const failed = res.statusCode >= 500;
       if (!failed && !logger.isLevelEnabled('debug')) return;
       const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(code !== undefined ? { code } : {}) };

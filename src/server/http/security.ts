@@ -38,7 +38,7 @@ type HeaderWrite = readonly [name: string, value: string | null];
 /**
  * What helmet writes on a response with these options, found by running helmet itself once over a
  * response that only records: helmet stays the source of truth for names and values, and the
- * per-request cost is one middleware instead of helmet's chain of eleven. Sound only while no
+ * per-request cost is one middleware instead of helmet's chain (13 functions, 12 without HSTS). Sound only while no
  * header depends on the request (a CSP nonce would), so helmet is run twice and must write the
  * same both times, synchronously, touching nothing but setHeader and removeHeader.
  */

@@ -9,8 +9,8 @@
  *   write in order by its entry kind's rules (src/ledger/) → fold the accepted entries into a fork
  *   of the key map at the locked size (§5.2) → sign the checkpoint for the new size, with its map
  *   root and time → insert the leaves, the completed subtrees and the checkpoint and move the log's
- *   size, and write the chains' rows, in one batch of statements (logAppend, decidedStatements; one call on
- *   the embedded database) → commit → publish the new map
+ *   size, and write the chains' rows, in one batch of statements (logAppend, decidedStatements; on the embedded
+ *   database one session-function call per run of at most 100 parameters) → commit → publish the new map
  *   → record the newest committed checkpoint (`latestCommitted`) → hand the records over to the
  *   lookup cache (handOverCommitted: the only writer's) → acknowledge the writes.
  *
