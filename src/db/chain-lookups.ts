@@ -8,7 +8,7 @@
  * statement still, in one snapshot.)
  */
 import { toSafeNumber } from './client.js';
-import { isMissingFunction, type Database } from './database.js';
+import type { Database, StatementOptions } from './database.js';
 import { pageSql, RECORD_ITEM_OVERHEAD } from './pages.js';
 
 /** The kinds of chain a lookup serves. */
@@ -91,55 +91,25 @@ function chainLookupSql(table: ChainTable): string {
 }
 
 /**
- * The embedded database runs every statement unprepared (its driver has no named statements), so
- * it planned the round's statement on every round: most of a round of a few chains (single runs on
- * a loaded machine, 10,000 identities: 7.4 ms for one chain, 2.5 ms as a function). There the
- * round is a PL/pgSQL function of the session (pg_temp, one per table), whose plan PGlite keeps
- * like any PL/pgSQL statement's; it is made at a database's first round, and again if the session
- * lost it.
+ * How the round runs: prepared on Postgres (one text per table: planning it cost Postgres more than
+ * running it); on the embedded database, which has no prepared statements and planned it on every
+ * round (7.4 ms for one chain on a loaded machine, 2.5 ms as a function), as a session function
+ * whose plan PGlite keeps (database.ts, StatementOptions.embedded).
  */
-const ROUND_FUNCTIONS: Record<ChainTable, string> = { identities: 'pg_temp.peerkeys_lookup_identities', groups: 'pg_temp.peerkeys_lookup_groups' };
-const roundFunctions = new WeakMap<object, Map<ChainTable, Promise<unknown>>>();
-
-function createRoundFunction(db: Pick<Database, 'query'>, table: ChainTable): Promise<unknown> {
-  let made = roundFunctions.get(db);
-  if (made === undefined) roundFunctions.set(db, (made = new Map()));
-  const held = made.get(table);
-  if (held !== undefined) return held;
-  // Its columns are PL/pgSQL variables in its body: named so that they clash with no column the statement reads.
-  const creating = db.query(
-    `CREATE OR REPLACE FUNCTION ${ROUND_FUNCTIONS[table]}(text[], bigint[], bigint[], bigint, bigint) RETURNS TABLE(round_checkpoint json, round_chains json)
-       LANGUAGE plpgsql STABLE AS $round$ BEGIN RETURN QUERY ${LOOKUP_SQL[table]}; END $round$`,
-  );
-  // Forgotten if it failed, unless a retry has already made another.
-  creating.catch(() => made.get(table) === creating && made.delete(table));
-  made.set(table, creating);
-  return creating;
-}
+const ROUND_OPTIONS: StatementOptions = {
+  prepared: true,
+  embedded: { params: ['text[]', 'bigint[]', 'bigint[]', 'bigint', 'bigint'], columns: [['checkpoint', 'json'], ['chains', 'json']] },
+};
 
 export async function readChainLookup(
-  db: Pick<Database, 'query'> & Partial<Pick<Database, 'kind'>>,
+  db: Pick<Database, 'query'>,
   table: ChainTable,
   asks: ChainAsk[],
   bounds: { maxItems: number; maxBytes: number },
 ): Promise<ChainLookup> {
   type Row = { checkpoint: { size: Count; note: string } | null; chains: Array<[Count, Count, string | null, Array<[Count, Count | null, Count | null, string | null]> | null]> };
   const params = [asks.map((a) => a.id), asks.map((a) => a.cachedHead), asks.map((a) => a.start), bounds.maxItems, bounds.maxBytes];
-  let rows: Row[];
-  if (db.kind === 'embedded') {
-    const call = async () => {
-      await createRoundFunction(db, table);
-      return db.query<Row>(`SELECT round_checkpoint AS checkpoint, round_chains AS chains FROM ${ROUND_FUNCTIONS[table]}($1, $2, $3, $4, $5)`, params);
-    };
-    rows = await call().catch(async (error: unknown) => {
-      if (!isMissingFunction(error)) throw error;
-      roundFunctions.get(db)?.delete(table);
-      return call();
-    });
-  } else {
-    // One text per table: planning it cost Postgres more than running it.
-    rows = await db.query<Row>(LOOKUP_SQL[table], params, { prepared: true });
-  }
+  const rows = await db.query<Row>(LOOKUP_SQL[table], params, ROUND_OPTIONS);
   const row = rows[0]!;
   return {
     checkpoint: row.checkpoint === null ? null : { size: number(row.checkpoint.size), note: row.checkpoint.note },

@@ -460,9 +460,9 @@ const MAX_FUNCTION_ARGUMENTS = 100;
  * The session does not have a pg_temp function it made (a new session of the same database object,
  * or one that lost its temporary objects): it has no such function (undefined_function), or no
  * temporary schema yet (invalid_schema_name: "pg_temp" does not exist until the session makes a
- * temporary object). Used here and by chain-lookups.ts for its round.
+ * temporary object).
  */
-export function isMissingFunction(error: unknown): boolean {
+function isMissingFunction(error: unknown): boolean {
   return typeof error === 'object' && error !== null && ['42883', '3F000'].includes((error as { code?: unknown }).code as string);
 }
 

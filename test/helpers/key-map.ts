@@ -68,9 +68,8 @@ export function foldedRoots(entries: Array<LogEntry<MapRecord>>): string[] {
 
 /**
  * Whether a statement is a lookup round (db/chain-lookups.ts: the chains with the latest
- * checkpoint, in one snapshot): the statement on Postgres, the call of its session function on
- * the embedded database (not the function's creation).
+ * checkpoint, in one snapshot), as the round gives it to Database.query on either database.
  */
 export function isLookupRound(text: string): boolean {
-  return text.includes('AS chains') && (text.includes('FROM log_checkpoints') || text.includes('peerkeys_lookup_')) && !text.trimStart().startsWith('CREATE');
+  return text.includes('AS chains') && text.includes('FROM log_checkpoints');
 }

@@ -3,6 +3,7 @@
 // acknowledged before the request, nor with a checkpoint older than the latest it signed.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { StatementOptions } from '../../src/db/database.js';
 import type { MapKey } from '../../src/protocol/key-map.js';
 import { createIdentityRecord, generateIdentityKeys, RegistryClient } from '../../src/sdk/index.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -33,9 +34,9 @@ beforeAll(async () => {
     ...database,
     db: {
       ...database.db,
-      async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+      async query<T>(text: string, params?: unknown[], options?: StatementOptions): Promise<T[]> {
         if (isLookupRound(text)) lookupStatements++;
-        return database.db.query<T>(text, params);
+        return database.db.query<T>(text, params, options);
       },
     },
   };

@@ -5,6 +5,7 @@
 // roots the registry signs are the fold of GET /v1/log/entries, after a restart (which does not
 // replay the log) and with two registry processes on one database.
 import { describe, expect, it } from '@jest/globals';
+import type { StatementOptions } from '../../src/db/database.js';
 import { signCheckpoint } from '../../src/protocol/checkpoint.js';
 import { toBase64 } from '../../src/protocol/encoding.js';
 import type { GroupRecord } from '../../src/protocol/group.js';
@@ -223,8 +224,8 @@ describe('a write landing between a lookup’s read and its proof', () => {
       ...database,
       db: {
         ...database.db,
-        async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-          const rows = await database.db.query<T>(text, params);
+        async query<T>(text: string, params?: unknown[], options?: StatementOptions): Promise<T[]> {
+          const rows = await database.db.query<T>(text, params, options);
           const hook = pause;
           if (hook !== null && isLookupRound(text)) {
             pause = null;

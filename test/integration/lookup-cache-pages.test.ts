@@ -3,8 +3,6 @@
 // receiver fails, and the round's function of the session (db/chain-lookups.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import { readChainLookup } from '../../src/db/chain-lookups.js';
-import type { Database } from '../../src/db/database.js';
 import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
@@ -245,25 +243,6 @@ describe("the only writer's lookups", () => {
       expect(lookups.rounds).toBe(3);
     } finally {
       await writer.stop();
-    }
-  });
-});
-
-describe('the lookup round on the embedded database', () => {
-  it('is made again in a new session of the same database object, which has no temporary schema yet', async () => {
-    const fresh = await openTestDatabase({ embedded: true });
-    try {
-      // One database object whose session changes under it: first the suite's, then a fresh one.
-      let session = database.db;
-      const db: Pick<Database, 'query' | 'kind'> = { kind: 'embedded', query: (text, params) => session.query(text, params) };
-      const asks = [{ id: ann.userId, start: 0, cachedHead: -1 }];
-      const bounds = { maxItems: 10, maxBytes: 1 << 16 };
-      expect((await readChainLookup(db, 'identities', asks, bounds)).chains.size).toBe(1);
-      session = fresh.db;
-      const lookup = await readChainLookup(db, 'identities', asks, bounds);
-      expect([lookup.checkpoint, lookup.chains.size]).toEqual([null, 0]);
-    } finally {
-      await fresh.close();
     }
   });
 });
