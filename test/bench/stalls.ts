@@ -6,14 +6,15 @@
  * lookups; and the server's RSS. Counts and lengths of stalls move far less with the load of a
  * shared machine than requests per second or p99 do (the time waited for a core shows how loaded
  * it was); compare builds only within one run. Each server is started as `npm start` starts it
- * (processes.ts, startOptions), warmed up with 2 s of lookups, then measured over
+ * (processes.ts, startOptions), warmed up with STALL_WARM_UP_SECONDS (default 2, as `npm run
+ * bench`) of lookups, then measured over
  * STALL_LOOKUPS (default 30,000) random lookups at 32 connections, as `npm run bench` sends them.
  * Builds take turns for STALL_ROUNDS rounds (default 2; order reversed every other round).
  *
- *   tsx test/bench/stalls.ts 'base=../base' 'this=.' 'semi32=.|--max-semi-space-size=32' 'x=.|ENV:NAME=value'
+ *   tsx test/bench/stalls.ts 'base=../base' 'this=.' 'semi32=.|--max-semi-space-size=32' 'x=.|ENV:NAME=value' 'warm=.|WARM:20'
  *
  * Each argument is label=dir, a built checkout, then `|`-separated node options added after the
- * start script's, or ENV:NAME=value for the server's environment. The store (STALL_SIZE
+ * start script's, ENV:NAME=value for the server's environment, or WARM:<seconds> for its warm-up. The store (STALL_SIZE
  * identities, default 10,000, seeded through a LogWriter) is kept in STALL_STORE for the next run
  * when that is set, else made under BENCH_TMP and removed. One JSON line per server to stdout.
  */
@@ -28,6 +29,7 @@ import { emptyStore, seedThroughWriter, TEMP_ROOT } from './stores.js';
 const LOOKUPS = Number(process.env['STALL_LOOKUPS'] ?? 30_000);
 const ROUNDS = Number(process.env['STALL_ROUNDS'] ?? 2);
 const SIZE = Number(process.env['STALL_SIZE'] ?? 10_000);
+const WARM_UP_SECONDS = Number(process.env['STALL_WARM_UP_SECONDS'] ?? 2);
 const PROBE = new URL('./stall-probe.mjs', import.meta.url).pathname;
 
 interface Figures {
@@ -45,6 +47,7 @@ interface Build {
   dir: string;
   options: string[];
   env: Record<string, string>;
+  warmUpSeconds: number;
 }
 
 function parseBuild(arg: string): Build {
@@ -52,7 +55,8 @@ function parseBuild(arg: string): Build {
   if (at <= 0) throw new Error(`"${arg}" is not label=dir[|option…]`);
   const [dir, ...rest] = arg.slice(at + 1).split('|');
   const env = Object.fromEntries(rest.filter((o) => o.startsWith('ENV:')).map((o) => [o.slice(4, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]));
-  return { label: arg.slice(0, at), dir: dir!, options: rest.filter((o) => !o.startsWith('ENV:')), env };
+  const warmUp = rest.find((o) => o.startsWith('WARM:'));
+  return { label: arg.slice(0, at), dir: dir!, options: rest.filter((o) => !o.startsWith('ENV:') && !o.startsWith('WARM:')), env, warmUpSeconds: warmUp === undefined ? WARM_UP_SECONDS : Number(warmUp.slice(5)) };
 }
 
 /** The seeded store: its server environment and ids, kept in STALL_STORE between runs when set. */
@@ -87,7 +91,7 @@ async function measure(build: Build, env: Record<string, string>, ids: string[],
   };
   try {
     await waitFor(`${url}/readyz`, child);
-    await autocannon({ ...lookups([url], ids), connections: CONNECTIONS, duration: 2 });
+    await autocannon({ ...lookups([url], ids), connections: CONNECTIONS, duration: build.warmUpSeconds });
     await signal();
     const result = await autocannon({ ...lookups([url], ids), connections: CONNECTIONS, amount: LOOKUPS });
     await signal();
