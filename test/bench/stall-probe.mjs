@@ -88,7 +88,8 @@ process.on('SIGUSR2', () => {
     waitMs: waitMs() - window.wait,
     stalls: window.lags.map((lag) => ({ ms: round1(lag.ms), gcMs: round1(within(lag, window.gc)), timerMs: round1(within(lag, timerRuns)) })),
     gc: window.gc.map(({ kind, ms }) => ({ kind, ms: Math.round(ms * 100) / 100 })),
-    timers: Object.fromEntries([...window.timers].map(([where, runs]) => [where, runs.map((r) => round1(r.ms))])),
+    // Each slow callback's length, and how much of it was GC (a collection can start inside any callback).
+    timers: Object.fromEntries([...window.timers].map(([where, runs]) => [where, runs.map((r) => ({ ms: round1(r.ms), gcMs: round1(within(r, window.gc)) }))])),
     memoryMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)])),
   };
   if (OUT !== undefined) writeFileSync(OUT, JSON.stringify(figures));

@@ -38,7 +38,7 @@ interface Figures {
   waitMs: number;
   stalls: Array<{ ms: number; gcMs: number; timerMs: number }>;
   gc: Array<{ kind: string; ms: number }>;
-  timers: Record<string, number[]>;
+  timers: Record<string, Array<{ ms: number; gcMs: number }>>;
   memoryMb: Record<string, number>;
 }
 
