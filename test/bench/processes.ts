@@ -16,7 +16,7 @@ const PROFILE_DIR = process.env['BENCH_PROFILE'];
  * set before it (e.g. glibc's malloc tunables) and Node's options. Each build is started with its
  * own, so that BENCH_BASE compares them too.
  */
-function startOptions(dir: string): { env: Record<string, string>; options: string[] } {
+export function startOptions(dir: string): { env: Record<string, string>; options: string[] } {
   const start = (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start']!.split(/\s+/);
   const env: Record<string, string> = {};
   while (/^[A-Z_][A-Z0-9_]*=/.test(start[0] ?? '')) {
