@@ -1,13 +1,23 @@
 /**
- * SHA-256 through Node's crypto (OpenSSL's one-shot digest): what the server and the CLI hash
- * with, instead of the pure JavaScript of @noble/hashes (protocol/hash.ts, useSha256).
+ * SHA-256 through Node's crypto (OpenSSL's one-shot digest), or for short inputs short-sha256.ts:
+ * what the server and the CLI hash with, instead of the pure JavaScript of @noble/hashes
+ * (protocol/hash.ts, useSha256).
  * test/unit/node-sha256.test.ts checks it answers as @noble/hashes does.
  */
 import { hash } from 'node:crypto';
 import { useSha256 } from '../protocol/hash.js';
+import { shortSha256 } from './short-sha256.js';
+
+/**
+ * The longest input hashed in JavaScript (short-sha256.ts) rather than by OpenSSL, whose fixed
+ * cost per call is larger than the hashing below about 200 bytes: every key map and Merkle node
+ * is under it, a record and its log leaf over it.
+ */
+const SHORT_INPUT = 128;
 
 /** SHA-256 of `data` as a plain Uint8Array (not a Buffer, whose `slice` shares memory). */
 export function nodeSha256(data: Uint8Array): Uint8Array {
+  if (data.length <= SHORT_INPUT) return shortSha256(data);
   const digest = hash('sha256', data, 'buffer');
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }

@@ -14,7 +14,7 @@ import {
   timestampSchema,
   x25519KeySchema,
 } from './schemas.js';
-import { signingInput, type VerifySignature } from './signing.js';
+import { signingInput, signingInputFromCanonical, type VerifySignature } from './signing.js';
 
 export const IDENTITY_MAX_BYTES = 4 * 1024;
 export const MAX_ROTATION_KEYS = 5;
@@ -89,13 +89,30 @@ export function parseAndEncodeIdentityRecord(value: unknown): EncodedRecord<Iden
 }
 
 /**
+ * identitySigningInput of a parsed record, cut out of the canonical JSON it was encoded to
+ * (signingInputFromCanonical: an identity record's only nested value is an array of strings)
+ * instead of encoding it again. @internal (the registry's)
+ */
+export function encodedIdentitySigningInput(encoded: EncodedRecord<IdentityRecord>): Uint8Array {
+  return signingInputFromCanonical('identity', encoded.record, encoded.canonical, ['sig', 'publicKeyProof']);
+}
+
+/**
  * Checks `sig` under `signer` and `publicKeyProof` under `publicKey`. Both are always verified, so
  * a failure takes the same path whichever one is wrong; either failing is BAD_SIGNATURE. Both are
  * started before either is awaited: an asynchronous verifier (the registry's thread pool, WebCrypto)
  * runs them together.
  */
 export async function verifyIdentitySignatures(record: IdentityRecord, verify: VerifySignature): Promise<void> {
-  const message = identitySigningInput(record);
+  return verifyIdentitySignaturesOver(record, identitySigningInput(record), verify);
+}
+
+/** verifyIdentitySignatures of a parsed record, its signing input cut out of its canonical JSON (encodedIdentitySigningInput). @internal (the registry's) */
+export function verifyEncodedIdentitySignatures(encoded: EncodedRecord<IdentityRecord>, verify: VerifySignature): Promise<void> {
+  return verifyIdentitySignaturesOver(encoded.record, encodedIdentitySigningInput(encoded), verify);
+}
+
+async function verifyIdentitySignaturesOver(record: IdentityRecord, message: Uint8Array, verify: VerifySignature): Promise<void> {
   const [sigOk, proofOk] = await Promise.all([
     verify(fromBase64Url(record.signer, 32)!, message, fromBase64Url(record.sig, 64)!),
     verify(fromBase64Url(record.publicKey, 32)!, message, fromBase64Url(record.publicKeyProof, 64)!),

@@ -40,8 +40,10 @@ export function parseRecord<S extends z.ZodMiniType>(schema: S, value: unknown, 
 export function parseAndEncodeRecord<S extends z.ZodMiniType>(schema: S, value: unknown, maxCanonicalBytes: number, what: string): EncodedRecord<z.output<S>> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ProtocolError('INVALID_RECORD', `invalid ${what} record: ${describeIssues(result.error)}`);
-  // An optional field given as undefined (possible from code, never from JSON) means absent.
-  const data = Object.fromEntries(Object.entries(result.data as object).filter(([, v]) => v !== undefined)) as z.output<S>;
+  // An optional field given as undefined (possible from code, never from JSON) means absent. The
+  // schema's output is a fresh object, kept as it is unless it has one (a copy costs every write).
+  const parsed = result.data as object;
+  const data = (Object.values(parsed).includes(undefined) ? Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) : parsed) as z.output<S>;
   const canonical = canonicalJson(data);
   const size = utf8(canonical).length;
   if (size > maxCanonicalBytes) {

@@ -23,6 +23,35 @@ export function signingInput(type: string, record: object, omit: readonly string
   return utf8(`${SIGNING_PREFIX}${type}\n${canonicalJson(unsigned)}`);
 }
 
+/**
+ * signingInput of a flat record whose canonical JSON (`canonicalJson(record)`) is `canonical`, its
+ * `omit` members string-valued: cut out of that text instead of encoding the record again. JCS
+ * writes an object as its members in key order, `"key":value` joined by commas, a string as
+ * JSON.stringify writes it (RFC 8785 §3.2.2.2), and escapes every quote inside a string, so a
+ * member `"sig":"…"` can start only at the top level of a record whose nested values hold no
+ * objects. `record` must be such a record (no object inside it, an array of strings at most): the
+ * cut is then exactly what signingInput encodes. A member not found once, between `{` or `,` and
+ * `,` or `}`, falls back to encoding the record again.
+ */
+export function signingInputFromCanonical(type: string, record: Readonly<Record<string, unknown>>, canonical: string, omit: readonly string[]): Uint8Array {
+  let unsigned = canonical;
+  for (const key of omit) {
+    const value = record[key];
+    if (typeof value !== 'string') return signingInput(type, record, omit);
+    const member = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    const at = unsigned.indexOf(member);
+    const end = at + member.length;
+    if (at <= 0 || unsigned.indexOf(member, end) !== -1) return signingInput(type, record, omit);
+    const before = unsigned[at - 1];
+    const after = unsigned[end];
+    if (before === ',' && (after === ',' || after === '}')) unsigned = unsigned.slice(0, at - 1) + unsigned.slice(end);
+    else if (before === '{' && after === ',') unsigned = unsigned.slice(0, at) + unsigned.slice(end + 1);
+    else if (before === '{' && after === '}') unsigned = '{}';
+    else return signingInput(type, record, omit);
+  }
+  return utf8(`${SIGNING_PREFIX}${type}\n${unsigned}`);
+}
+
 /** The canonical bytes of a whole record, signatures included. */
 export function canonicalBytes(record: object): Uint8Array {
   return utf8(canonicalJson(record));

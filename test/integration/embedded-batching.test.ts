@@ -19,10 +19,13 @@ let database: TestDatabase;
 let writer: LogWriter;
 /** The size of each batch the writer committed, in order. */
 const batches: number[] = [];
+/** The appended counter's increments, by kind. */
+const appendedByKind = new Map<string, number>();
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
-  const metrics = { appended: { inc: () => {} }, batchSize: { observe: (size: number) => void batches.push(size) } } as unknown as Pick<Metrics, 'appended' | 'batchSize'>;
+  const count = (labels: { kind: string }, by = 1) => void appendedByKind.set(labels.kind, (appendedByKind.get(labels.kind) ?? 0) + by);
+  const metrics = { appended: { inc: count }, batchSize: { observe: (size: number) => void batches.push(size) } } as unknown as Pick<Metrics, 'appended' | 'batchSize'>;
   writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/batching', new Uint8Array(randomBytes(32))), systemClock, metrics);
   await writer.init();
 }, 120_000);
@@ -41,6 +44,8 @@ describe('the log writer on the embedded database', () => {
     expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
     expect(batches.reduce((sum, size) => sum + size, 0)).toBe(5);
     expect(batches.length).toBeLessThan(5);
+    // Counted once per kind and batch, by the batch's writes of that kind: every write once.
+    expect([...appendedByKind]).toEqual([['identity', 5]]);
   });
 });
 

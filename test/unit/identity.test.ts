@@ -4,8 +4,11 @@ import { toBase64Url } from '../../src/protocol/encoding.js';
 import {
   IDENTITY_MAX_BYTES,
   MAX_ROTATION_KEYS,
+  encodedIdentitySigningInput,
   identitySigningInput,
+  parseAndEncodeIdentityRecord,
   parseIdentityRecord,
+  verifyEncodedIdentitySignatures,
   verifyIdentitySignatures,
   type IdentityRecord,
 } from '../../src/protocol/identity.js';
@@ -272,6 +275,25 @@ describe('parseIdentityRecord: size', () => {
     const size = canonicalBytes(largest).length;
     expect(size).toBeLessThan(IDENTITY_MAX_BYTES / 3);
     expect(await parseCode(largest)).toBe('ok');
+  });
+});
+
+describe('encodedIdentitySigningInput and verifyEncodedIdentitySignatures (the registry\'s: the input cut out of the canonical JSON)', () => {
+  it('is identitySigningInput, for names that spell the signature members', () => {
+    // (A name holds at most 64 characters, too few for a whole `"sig":"…"` member: the unit test of signingInputFromCanonical has those.)
+    for (const name of [undefined, 'Alice', '"sig":"', ',"publicKeyProof":"', g.sig.slice(0, 64), '","sig":"x"}', '}{,"\\']) {
+      const record = name === undefined ? g : { ...g, name };
+      const encoded = parseAndEncodeIdentityRecord(record);
+      expect(encodedIdentitySigningInput(encoded)).toEqual(identitySigningInput(encoded.record));
+    }
+  });
+
+  it('passes for good records and fails with BAD_SIGNATURE for swapped or altered ones', async () => {
+    await verifyEncodedIdentitySignatures(parseAndEncodeIdentityRecord(g), nodeVerify);
+    await verifyEncodedIdentitySignatures(parseAndEncodeIdentityRecord(next), nodeVerify);
+    for (const bad of [{ ...g, publicKeyProof: g.sig, sig: g.publicKeyProof }, { ...g, name: 'Mallory' }, { ...next, sig: g.sig }]) {
+      expectWith(await codeOf(() => verifyEncodedIdentitySignatures(parseAndEncodeIdentityRecord(bad), nodeVerify)), JSON.stringify(bad)).toBe('BAD_SIGNATURE');
+    }
   });
 });
 

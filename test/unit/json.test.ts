@@ -212,6 +212,15 @@ describe('parseJson: "__proto__"', () => {
   it('round-trips through canonicalJson', () => {
     expect(canonicalJson(parseJson('{"b":2,"__proto__":1}'))).toBe('{"__proto__":1,"b":2}');
   });
+
+  it('makes keys that Object.prototype has (constructor, toString, …) own, enumerable data properties, in the order given', () => {
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', '__lookupSetter__', 'z', '0'];
+    const value = parseJson(`{${names.map((name, i) => `"${name}":${i}`).join(',')}}`) as Record<string, unknown>;
+    expect(Object.keys(value)).toEqual(Object.keys(JSON.parse(`{${names.map((name, i) => `"${name}":${i}`).join(',')}}`)));
+    names.forEach((name, i) => expect([name, Object.getOwnPropertyDescriptor(value, name)]).toEqual([name, { value: i, enumerable: true, writable: true, configurable: true }]));
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(typeof Object.prototype.toString).toBe('function');
+  });
 });
 
 describe('isJsonObject', () => {

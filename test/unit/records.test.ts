@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from '@jest/globals';
-import { parseRecord } from '../../src/protocol/records.js';
+import { parseAndEncodeRecord, parseRecord } from '../../src/protocol/records.js';
 import { canonicalBytes } from '../../src/protocol/signing.js';
 import { codeOfSync } from '../helpers/errors.js';
 
@@ -9,6 +9,18 @@ const schema = z.strictObject({ type: z.literal('test'), text: z.string() });
 describe('parseRecord', () => {
   it('returns the parsed record', () => {
     expect(parseRecord(schema, { type: 'test', text: 'hi' }, 100, 'test')).toEqual({ type: 'test', text: 'hi' });
+  });
+
+  it('drops an optional field given as undefined, from the record and its canonical JSON, and keeps nothing of the input object', () => {
+    const optional = z.strictObject({ type: z.literal('test'), text: z.optional(z.string()) });
+    const input = { type: 'test', text: undefined };
+    const encoded = parseAndEncodeRecord(optional, input, 100, 'test');
+    expect(Object.keys(encoded.record)).toEqual(['type']);
+    expect(encoded.canonical).toBe('{"type":"test"}');
+    const given = { type: 'test', text: 'hi' };
+    const kept = parseAndEncodeRecord(optional, given, 100, 'test');
+    given.text = 'changed';
+    expect(kept.record).toEqual({ type: 'test', text: 'hi' });
   });
 
   it('rejects a schema violation with INVALID_RECORD', () => {

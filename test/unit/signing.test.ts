@@ -4,7 +4,8 @@ import nacl from 'tweetnacl';
 import { describe, expect, it } from '@jest/globals';
 import { fromUtf8 } from '../../src/protocol/encoding.js';
 import { parseJson } from '../../src/protocol/json.js';
-import { SIGNING_PREFIX, canonicalBytes, hasCanonicalScalar, recordHash, signingInput } from '../../src/protocol/signing.js';
+import { canonicalJson } from '../../src/protocol/json.js';
+import { SIGNING_PREFIX, canonicalBytes, hasCanonicalScalar, recordHash, signingInput, signingInputFromCanonical } from '../../src/protocol/signing.js';
 import { L, le32 } from '../helpers/bytes.js';
 import { expectWith } from '../helpers/expect-with.js';
 
@@ -17,6 +18,42 @@ function signatureWith(s: bigint, r: Uint8Array = new Uint8Array(32)): Uint8Arra
   signature.set(le32(s), 32);
   return signature;
 }
+
+describe('signingInputFromCanonical', () => {
+  const cut = (record: Record<string, unknown>, omit: string[]) => text(signingInputFromCanonical('identity', record, canonicalJson(record), omit));
+  const encoded = (record: Record<string, unknown>, omit: string[]) => text(signingInput('identity', record, omit));
+
+  it('is signingInput for flat records, whichever members the omitted ones sit between', () => {
+    for (const record of [
+      { sig: 's', publicKeyProof: 'p', seq: 3, signer: 'k' },
+      { a: 1, sig: 's', publicKeyProof: 'p' },
+      { publicKeyProof: 'p', sig: 's' },
+      { sig: 's' },
+      { publicKeyProof: 'p', z: ['sig', 's'], sig: 's', name: '"sig":"s"' },
+    ]) {
+      expect(cut(record, ['sig', 'publicKeyProof'].filter((k) => k in record))).toBe(encoded(record, ['sig', 'publicKeyProof'].filter((k) => k in record)));
+    }
+  });
+
+  it('is signingInput for any flat record whose values spell its signatures again, quoted or not', () => {
+    const value = fc.oneof(fc.string({ unit: 'binary' }), fc.maxSafeInteger(), fc.boolean(), fc.constant(null), fc.array(fc.string({ unit: 'binary' })));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.dictionary(fc.string({ unit: 'binary' }), value), fc.nat(3), (sig, proof, rest, echo) => {
+        // Other values that contain the omitted members' text, so a cut that trusted the first match would cut the wrong one.
+        const spelled = [`"sig":${JSON.stringify(sig)}`, `,"publicKeyProof":${JSON.stringify(proof)},`, sig, proof][echo]!;
+        const record: Record<string, unknown> = { ...rest, name: spelled, list: [spelled], sig, publicKeyProof: proof };
+        expect(cut(record, ['sig', 'publicKeyProof'])).toBe(encoded(record, ['sig', 'publicKeyProof']));
+      }),
+    );
+  });
+
+  it('falls back to encoding the record when an omitted member is missing or not a string', () => {
+    expect(cut({ a: 1, sig: 2 }, ['sig'])).toBe('peerkeys:v1:identity\n{"a":1}');
+    expect(cut({ a: 1 }, ['sig'])).toBe('peerkeys:v1:identity\n{"a":1}');
+    const record = { a: 'x', sig: 's' };
+    expect(text(signingInputFromCanonical('identity', record, '{"a":"x"}', ['sig']))).toBe('peerkeys:v1:identity\n{"a":"x"}');
+  });
+});
 
 describe('signingInput', () => {
   it('is "peerkeys:v1:<type>\\n" followed by the canonical record without the omitted fields', () => {

@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import { identityKind, Write } from '../../ledger/index.js';
 import { readHead, readHistoryPage } from '../../db/identity-repository.js';
 import { ProtocolError } from '../../protocol/errors.js';
-import { parseAndEncodeIdentityRecord, verifyIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
+import { parseAndEncodeIdentityRecord, verifyEncodedIdentitySignatures, type IdentityRecord } from '../../protocol/identity.js';
 import type { EncodedRecord } from '../../protocol/records.js';
 import { checkGenesis } from '../../protocol/identity-rules.js';
 import { formatTimestamp } from '../../protocol/time.js';
@@ -68,7 +68,7 @@ export class IdentityService {
     const parsed = parseAndEncodeIdentityRecord(body);
     checkClockSkew(parsed.record.createdAt, this.clock.now());
     // Off the event loop: the signatures are a write's largest piece of CPU after the key checks.
-    await verifyIdentitySignatures(parsed.record, nodeVerifyOnPool);
+    await verifyEncodedIdentitySignatures(parsed, nodeVerifyOnPool);
     return parsed;
   }
 

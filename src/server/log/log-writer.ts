@@ -295,7 +295,12 @@ export class LogWriter {
     }
     if (outcome.accepted.length > 0) {
       this.metrics?.batchSize.observe(outcome.accepted.length);
-      for (const { pending } of outcome.accepted) this.metrics?.appended.inc({ kind: pending.write.type });
+      if (this.metrics !== undefined) {
+        // One increment per kind and batch, not per write: a labelled inc hashes its labels each time.
+        const kinds = new Map<string, number>();
+        for (const { pending } of outcome.accepted) kinds.set(pending.write.type, (kinds.get(pending.write.type) ?? 0) + 1);
+        for (const [kind, count] of kinds) this.metrics.appended.inc({ kind }, count);
+      }
     }
     for (const { pending, error } of outcome.refused) pending.reject(error);
     if (outcome.checkpoint === null) return;
