@@ -33,6 +33,7 @@
  */
 import { readFirstPages, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
 import type { Database } from '../../db/database.js';
+import { nodeBase64Url } from '../../node/base64url.js';
 import { parseCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
@@ -329,7 +330,7 @@ export class ChainBundles<R> {
     return {
       tree: note.tree,
       inclusion: Buffer.from(`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`),
-      map: Buffer.from(proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`),
+      map: Buffer.from(proof === null ? '}' : `,"mapProof":"${nodeBase64Url(encodeMapProof(proof))}"}`),
     };
   }
 
