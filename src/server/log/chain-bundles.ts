@@ -277,7 +277,7 @@ export class ChainBundles<R> {
       const { page, checkpoint } = await this.rounds.get(key);
       if (checkpoint === null) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
       const note = this.partsOf(checkpoint);
-      if (page !== null && page.tree === note.tree) return this.answer(key, page, heldProofs(page), note);
+      if (page !== null && page.tree === note.tree) return this.answer(key, page, 'held', note);
       const map = await this.mapOf(note);
       if (map === undefined) {
         // Writes moved the map past this round's checkpoint before it was proved: a new round reads a newer one.
@@ -313,7 +313,7 @@ export class ChainBundles<R> {
     if (page !== undefined && page.note === latest.note) return heldAnswer(page);
     const note = this.partsOf(latest);
     // Proofs against this tree were made for the head a round (or the map) confirmed at its size.
-    if (page !== undefined && page.tree === note.tree) return this.answer(key, page, heldProofs(page), note);
+    if (page !== undefined && page.tree === note.tree) return this.answer(key, page, 'held', note);
     const map = await this.mapOf(note);
     if (map === null || map === undefined) return null;
     if (page === undefined) {
@@ -345,15 +345,18 @@ export class ChainBundles<R> {
    * §6), made once per note: kept with the page, if the cache still holds it, as one Buffer that
    * owns its memory (pages.ts, ownedJsonBuffer) and that holds the page's prefix and proofs
    * (CachedPage). A new entry, not the held one changed in place: the cache charges an entry when it is set.
+   * `made`: the proofs just made, or 'held' for those of the answer the page holds (its tree is
+   * the note's), read out of it only when a new note is spliced in, not on every hit.
    * The waiters of one round hold the page object the round read, and the first of them to answer
    * replaces it in the cache with one that holds its answer: the others take that answer, as a
    * page at one head index is the same page whichever object holds it.
    */
-  private answer(key: string, page: CachedPage, proofs: PageProofs, note: NoteParts): LookupAnswer {
+  private answer(key: string, page: CachedPage, made: PageProofs | 'held', note: NoteParts): LookupAnswer {
     if (page.note === note.note) return heldAnswer(page);
     const cacheKey = this.cacheKey(key);
     const held = this.cache.get(cacheKey);
     if (held !== undefined && held.headIndex === page.headIndex && held.note === note.note) return heldAnswer(held);
+    const proofs = made === 'held' ? heldProofs(page) : made;
     const prefix = page.prefixLength === page.bytes.length ? page.bytes : page.bytes.subarray(0, page.prefixLength);
     const body = ownedJsonBuffer([prefix, proofs.inclusion, note.member, proofs.map]);
     const etag = strongEtag(body);
