@@ -5,7 +5,10 @@
  *   tsx test/bench/lookup-cpu.ts run <state.json> <dir>[,<dir>…] starts each build on that store in turn (LOOKUP_CACHE_BYTES,
  *       LOOKUP_CPU_REPEATS, LOOKUP_CPU_COUNT from the environment), sends LOOKUP_CPU_COUNT lookups of distinct ids in random
  *       order at 32 in flight, and prints the server's CPU per lookup: its main thread (the event loop) and the whole process,
- *       from /proc/<pid>/task/<tid>/stat (utime + stime).
+ *       from /proc/<pid>/task/<tid>/stat (utime + stime), and the lookups a round carried (peerkeys_lookup_rounds_total).
+ *       LOOKUP_CPU_HITS=1 looks the measured ids up once before (with a LOOKUP_CACHE_BYTES that holds them all: hits);
+ *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql).
+ *   Profiles: BENCH_PROFILE=<folder> as for registry-bench.ts (processes.ts).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { toBase64Url } from '../../src/protocol/encoding.js';
