@@ -241,9 +241,23 @@ function expectWrites(statement: BatchStatement, rows: number): void {
   if (statement.writes !== undefined) expectUpdated(rows, statement.writes.rows, statement.writes.what);
 }
 
+/**
+ * The names of the statements prepared so far, by text: a lookup round's text is 1.5 kB, hashed
+ * on every round until it was remembered. The texts are the code's constants, a few dozen; the
+ * bound only keeps a caller that made texts up from growing it without end.
+ */
+const preparedNames = new Map<string, string>();
+const PREPARED_NAMES = 1_000;
+
 /** The name a prepared statement has on every connection: its text's hash (StatementOptions['prepared']). */
 function preparedStatementName(text: string): string {
-  return `peerkeys_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `peerkeys_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    if (preparedNames.size >= PREPARED_NAMES) preparedNames.clear();
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** A statement for `pg`, named when it is to be prepared. */

@@ -5,12 +5,14 @@
  */
 import type { Sql } from './database.js';
 import { readSubtreeLevel, readSubtrees } from './log-repository.js';
-import { toBase64Url } from '../protocol/encoding.js';
+import { nodeBase64Url } from '../node/base64url.js';
 import {
   consistencyProofRanges,
+  EMPTY_ROOT,
   frontier,
   inclusionProofRanges,
   rangeHash,
+  sharedPathLength,
   subtreeKey,
   subtreesFor,
   type LeafRange,
@@ -26,8 +28,25 @@ export interface Proof {
 /** Rows per statement when preloading. */
 const PRELOAD_CHUNK = 50_000;
 
+/**
+ * The leaves of a block whose inclusion proofs share their hashes on the root's side
+ * (merkle.ts, sharedPathLength), as a power of two: 2^10, so a proof in a tree of 100,000 leaves
+ * takes its top 7 hashes (among them the right edge's, which are hashed from several subtrees)
+ * from what an earlier proof of its block made, and makes only its 10 lowest.
+ */
+const SHARED_BITS = 10;
+/** The most blocks whose shared hashes are kept for a size: 2^22 leaves' worth, about 4 MB of strings there (50 kB at 100,000 leaves); later blocks are made each time. */
+const SHARED_BLOCKS = 4_096;
+
 export class SubtreeStore {
   private readonly cache: SubtreeCache;
+  /**
+   * The shared upper hashes of inclusion proofs (SHARED_BITS) in the tree of the largest size
+   * asked for so far, by block: lookups ask at the latest checkpoint's size, many times over, and
+   * a tree of a given size never changes, so they stay right for as long as they are kept. A proof
+   * at an older size (GET /v1/log/proof) is made without them and does not replace them.
+   */
+  private shared: { size: number; blocks: Map<number, string[]> } = { size: -1, blocks: new Map() };
 
   /** `cacheBytes`: the bound of the in-process cache (config SUBTREE_CACHE_BYTES). */
   constructor(
@@ -97,11 +116,34 @@ export class SubtreeStore {
   async rangeHashes(rangeLists: readonly (readonly LeafRange[])[]): Promise<string[][]> {
     const hashes = await this.read(subtreesFor(rangeLists.flat()));
     const lookup = (s: Subtree) => hashes.get(subtreeKey(s))!;
-    return rangeLists.map((ranges) => ranges.map((range) => toBase64Url(rangeHash(range, lookup))));
+    return rangeLists.map((ranges) => ranges.map((range) => nodeBase64Url(rangeHash(range, lookup))));
   }
 
+  /** PATH(index, D[0:size]) (RFC 9162 §2.1.3.1) as base64url hashes, leaf side first. */
   async inclusionProof(index: number, size: number): Promise<string[]> {
-    return (await this.rangeHashes([inclusionProofRanges(index, size)]))[0]!;
+    const ranges = inclusionProofRanges(index, size);
+    const lower = ranges.length - sharedPathLength(index, size, SHARED_BITS);
+    const block = Math.floor(index / 2 ** SHARED_BITS);
+    const upper = size === this.shared.size ? this.shared.blocks.get(block) : undefined;
+    const wanted = upper === undefined ? ranges : ranges.slice(0, lower);
+    const hashes = this.heldRangeHashes(wanted) ?? (await this.rangeHashes([wanted]))[0]!;
+    if (upper !== undefined) return hashes.concat(upper);
+    if (size > this.shared.size) this.shared = { size, blocks: new Map() };
+    if (size === this.shared.size && this.shared.blocks.size < SHARED_BLOCKS) this.shared.blocks.set(block, hashes.slice(lower));
+    return hashes;
+  }
+
+  /** The hashes of `ranges` from the cache alone, without a promise; null when it lacks any of their subtrees. */
+  private heldRangeHashes(ranges: readonly LeafRange[]): string[] | null {
+    let missing = false;
+    const lookup = (s: Subtree) => {
+      const hash = this.cache.get(s);
+      if (hash !== undefined) return hash;
+      missing = true;
+      return EMPTY_ROOT;
+    };
+    const hashes = ranges.map((range) => rangeHash(range, lookup));
+    return missing ? null : hashes.map(nodeBase64Url);
   }
 
   async consistencyProof(from: number, to: number): Promise<string[]> {

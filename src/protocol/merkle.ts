@@ -110,6 +110,31 @@ export function inclusionProofRanges(index: number, size: number): LeafRange[] {
   return ranges.reverse();
 }
 
+/**
+ * How many of the ranges of inclusionProofRanges(index, size) — the last ones, on the root's side —
+ * are the same for every leaf in index's block of 2^bits leaves: RFC 9162's recursion splits at a
+ * power of two k ≥ 2^bits (a multiple of the block) as long as the subtree it splits holds more than
+ * 2^bits leaves, so which side the leaf is on, and the sibling range, depend on the block alone.
+ */
+export function sharedPathLength(index: number, size: number, bits: number): number {
+  if (!isSize(index) || !isSize(size) || index >= size) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+  const block = 2 ** bits;
+  let steps = 0;
+  let start = 0;
+  let n = size;
+  while (n > block) {
+    const k = splitPoint(n);
+    if (index - start < k) {
+      n = k;
+    } else {
+      start += k;
+      n -= k;
+    }
+    steps++;
+  }
+  return steps;
+}
+
 /** The ranges whose hashes form PROOF(from, D[0:to]) (RFC 9162 §2.1.4.1); empty when from is 0 or to. */
 export function consistencyProofRanges(from: number, to: number): LeafRange[] {
   if (!isSize(from) || !isSize(to) || from > to) throw new RangeError(`no consistency proof from ${from} to ${to}`);

@@ -31,6 +31,8 @@ const USER = 'a'.repeat(25);
 const source = { table: 'identities', summary: (userId: string) => ({ userId }), what: 'identity' } as const;
 /** The ETag Express gives a body with the `etag` setting of the app (app.ts). */
 const etagOf: (body: Buffer) => string = express().set('etag', 'strong').get('etag fn');
+/** A held page's prefix: the page's JSON up to its entries and `next` (held alone, or as the start of its last answer). */
+const prefixOf = (page: { bytes: Buffer; prefixLength: number }) => page.bytes.subarray(0, page.prefixLength).toString();
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
@@ -64,9 +66,10 @@ describe('the lookup cache', () => {
     bundles.handOver(0, [committed(USER, 0, 0, 'genesis'), committed(USER, 1, 1, 'update')]);
     const page = cache.get(`identities ${USER} 0`)!;
     expect(page.headIndex).toBe(1);
-    expect(page.prefix.length).toBeLessThan(4096);
-    expect(page.prefix.buffer.byteLength).toBe(page.prefix.length);
-    const entries = JSON.parse(`${page.prefix.toString()}}`).entries as { index: number; record: unknown }[];
+    expect(page.bytes.length).toBe(page.prefixLength);
+    expect(page.bytes.length).toBeLessThan(4096);
+    expect(page.bytes.buffer.byteLength).toBe(page.bytes.length);
+    const entries = JSON.parse(`${prefixOf(page)}}`).entries as { index: number; record: unknown }[];
     expect(entries.map((e) => [e.index, e.record])).toEqual([0, 1].map((seq) => [seq, { seq, userId: USER, name: 'Zoë 🔑' }]));
   });
 
@@ -83,9 +86,10 @@ describe('the lookup cache', () => {
     expect(again.body).toBe(first.body);
     expect(again.etag).toBe(etagOf(first.body));
     expect(JSON.parse(first.body.toString()).entries.at(-1).record).toEqual(ann.records.at(-1));
-    // The page's prefix is a view of the answer, which owns its memory; the cache is charged for the answer and the strings kept with it.
+    // The page holds the answer, which owns its memory and begins with the page's prefix; the cache is charged for the answer and the strings kept with it.
     const page = held.get(`identities ${ann.userId} 0`)!;
-    expect(page.prefix.buffer).toBe(first.body.buffer);
+    expect(page.bytes).toBe(first.body);
+    expect(first.body.toString().startsWith(prefixOf(page))).toBe(true);
     expect(first.body.buffer.byteLength).toBe(first.body.length);
     const note: string = JSON.parse(first.body.toString()).checkpoint;
     expect(held.bytes).toBe(first.body.length + note.length + first.etag.length + KEY_OVERHEAD);
@@ -98,8 +102,9 @@ describe('the lookup cache', () => {
     const running = kept.bundleJson('b'.repeat(25)).catch((error: unknown) => error);
     const [one, other] = await Promise.all([kept.bundleJson(ann.userId), kept.bundleJson(ann.userId)]);
     expect(await running).toMatchObject({ code: 'NOT_FOUND' });
-    expect(other).toBe(one);
-    expect(held.get(`identities ${ann.userId} 0`)!.answer).toBe(one);
+    expect(other.body).toBe(one.body);
+    expect(other.etag).toBe(one.etag);
+    expect(held.get(`identities ${ann.userId} 0`)!.bytes).toBe(one.body);
   });
 
   it('answers a round whose checkpoint was re-signed at the same size with the new note, and its ETag, over the same proofs', async () => {
@@ -181,7 +186,7 @@ describe("the only writer's hand-over", () => {
       // A round of a process holding nothing reads the same page from the database.
       const read = lookupCache(1 << 20);
       await new ChainBundles(new SubtreeStore(database.db), source, reads(read)).bundleJson(identity.head.userId);
-      expect(handedOver.get(key)!.prefix.toString()).toBe(read.get(key)!.prefix.toString());
+      expect(prefixOf(handedOver.get(key)!)).toBe(prefixOf(read.get(key)!));
       expect(handedOver.get(key)!.end).toEqual(read.get(key)!.end);
       expect(failures).toEqual([]);
     } finally {
@@ -215,7 +220,7 @@ describe("the only writer's lookups", () => {
       // Committed: the same checkpoint, the same answer, without a round.
       await writer.refresh(Infinity);
       expect(writer.latestCommitted!.note).toBe(before.checkpoint);
-      expect(await sole.bundleJson(ann.userId)).toBe(first);
+      expect((await sole.bundleJson(ann.userId)).body).toBe(first.body);
       // Re-signed at the same size: the new note over the held proofs, with its ETag.
       await writer.refresh(0);
       const resigned = await sole.bundleJson(ann.userId);

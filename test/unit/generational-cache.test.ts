@@ -92,7 +92,7 @@ describe('the lookup cache', () => {
   it('holds at most its bytes of lookup pages, however many come', () => {
     const cache = lookupCache(200_000);
     for (let i = 0; i < 1000; i++) {
-      cache.set(`groups ${i} 0`, { headIndex: i, prefix: Buffer.alloc(10_000) });
+      cache.set(`groups ${i} 0`, { headIndex: i, bytes: Buffer.alloc(10_000), prefixLength: 10_000 });
       expect(cache.bytes).toBeLessThanOrEqual(200_000);
     }
     expect(cache.get('groups 999 0')?.headIndex).toBe(999);
@@ -100,16 +100,16 @@ describe('the lookup cache', () => {
 
   it('charges a page its bytes', () => {
     const cache = lookupCache(1_000_000);
-    cache.set('groups a 0', { headIndex: 1, prefix: Buffer.from('\u20ac'.repeat(1000)) });
+    cache.set('groups a 0', { headIndex: 1, bytes: Buffer.from('\u20ac'.repeat(1000)), prefixLength: 3000 });
     expect(cache.bytes).toBeGreaterThanOrEqual(3000);
   });
 
-  it('charges a page what it holds: its bytes and its proofs, not a bound on every page', () => {
+  it('charges a page what it holds: its bytes, and the note and ETag of an answer, not a bound on every page', () => {
     const cache = lookupCache(1_000_000);
-    const page: Parameters<LookupCache['set']>[1] = { headIndex: 1, prefix: Buffer.alloc(1000) };
+    const page: Parameters<LookupCache['set']>[1] = { headIndex: 1, bytes: Buffer.alloc(1000), prefixLength: 1000 };
     cache.set('groups a 0', page);
     expect(cache.bytes).toBe(1000 + KEY_OVERHEAD);
-    cache.set('groups a 0', { ...page, proofs: { tree: '1 x -', inclusion: Buffer.alloc(300), map: Buffer.alloc(700) } });
-    expect(cache.bytes).toBe(2000 + KEY_OVERHEAD);
+    cache.set('groups a 0', { ...page, bytes: Buffer.alloc(2000), note: 'n'.repeat(200), etag: 'e'.repeat(30), tree: '1 x -', noteAt: 1300, mapAt: 1500 });
+    expect(cache.bytes).toBe(2000 + 200 + 30 + KEY_OVERHEAD);
   });
 });

@@ -33,6 +33,7 @@
  */
 import { readFirstPages, type ChainAsk, type ChainPageRow, type ChainTable } from '../../db/chain-lookups.js';
 import type { Database } from '../../db/database.js';
+import { nodeBase64Url } from '../../node/base64url.js';
 import { parseCheckpointNote } from '../../protocol/checkpoint.js';
 import { bytesEqual, toBase64Url } from '../../protocol/encoding.js';
 import { ProtocolError } from '../../protocol/errors.js';
@@ -59,31 +60,42 @@ export interface ChainSource<R> {
   what: string;
 }
 
+/**
+ * A page of a chain's lookup bundle at one head index, as the lookup cache holds it. Each cold
+ * lookup adds one, and V8's young-generation collections copy every object a page holds until
+ * they promote it (the most of a cold lookup's collector time at 100,000 identities): so a page
+ * is this object, one Buffer and plain fields, and the views of its parts (prefix, proofs) are
+ * made only where they are used, when an answer is made.
+ */
 interface CachedPage {
-  headIndex: number;
-  /** The page's JSON bytes up to and including the entries and `next`, without the closing brace. */
-  prefix: Buffer;
+  readonly headIndex: number;
+  /**
+   * The page's JSON bytes up to and including the entries and `next`, without the closing brace
+   * (its prefix); with `note` set, the last answer served with the page, whole, which begins with
+   * the prefix and then holds the proofs and the note as answer() splices them (`,"proof":…`,
+   * `,"checkpoint":…` at noteAt, `,"mapProof":…}` or `}` at mapAt).
+   */
+  readonly bytes: Buffer;
+  /** The prefix's length in `bytes`. */
+  readonly prefixLength: number;
   /** Set on a page that ends its chain (no `next`): what a record added after its head needs (ChainBundles.handOver). */
   readonly end?: PageEnd;
-  /** The proofs of the last answer served with this page. */
-  readonly proofs?: PageProofs;
   /**
-   * The last answer served with this page, whole, with the note it holds: served again as it is
-   * while that note is the latest — no proof, no copy, no hash. When set, `prefix` and `proofs`
-   * are views of its bytes, so holding it costs only the note and the ETag more.
+   * With the last answer: the note it holds (served again as it is while that note is the latest
+   * — no proof, no copy, no hash), its ETag, the tree its proofs are against (NoteParts.tree: they
+   * serve any note of that tree), and where its checkpoint and map proof members begin.
    */
-  readonly answer?: HeldAnswer;
+  readonly note?: string;
+  readonly etag?: string;
+  readonly tree?: string;
+  readonly noteAt?: number;
+  readonly mapAt?: number;
 }
 
 /** A lookup's answer: its JSON bytes and their ETag (http/caching.ts, strongEtag). */
 export interface LookupAnswer {
   body: Buffer;
   etag: string;
-}
-
-/** An answer kept with its page, and the checkpoint note it was made with. */
-interface HeldAnswer extends LookupAnswer {
-  note: string;
 }
 
 /** The shape of a page that ends its chain, so that the next record can be added without reading the page again. */
@@ -113,13 +125,12 @@ export interface CommittedRecord {
 /**
  * The proofs of a page's head against one tree, as the answer's JSON members around its checkpoint:
  * `,"proof":{…}` before it and `,"mapProof":"…"}` after it (only `}` against a checkpoint without a
- * map root). Both depend on the tree alone, whichever note of it is served.
+ * map root). Both depend on the tree alone, whichever note of it is served: made as text (prove),
+ * or views of a held answer's bytes (heldProofs).
  */
 interface PageProofs {
-  /** NoteParts.tree of the checkpoint they are against. */
-  tree: string;
-  inclusion: Buffer;
-  map: Buffer;
+  inclusion: string | Buffer;
+  map: string | Buffer;
 }
 
 /** What an answer takes from a checkpoint note, worked out once per note. */
@@ -138,15 +149,12 @@ interface NoteParts {
 export type LookupCache = GenerationalCache<string, CachedPage>;
 
 /**
- * Each page is charged what it holds: its answer's bytes and the note and ETag kept with them when
- * it has one (its prefix and proofs are views of the bytes), else its bytes and its proofs'. The
- * pages answered with one note mostly share its string (partsOf keeps one per note), yet each is
- * charged its length: the simplest charge that leaves nothing held out of the bound.
+ * Each page is charged what it holds: its bytes, and the note and ETag kept with them when they
+ * are an answer. The pages answered with one note mostly share its string (partsOf keeps one per
+ * note), yet each is charged its length: the simplest charge that leaves nothing held out of the bound.
  */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, ({ answer, prefix, proofs }) =>
-    answer !== undefined ? answer.body.length + answer.note.length + answer.etag.length : prefix.length + (proofs === undefined ? 0 : proofs.inclusion.length + proofs.map.length),
-  );
+  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, ({ bytes: held, note, etag }) => held.length + (note?.length ?? 0) + (etag?.length ?? 0));
 }
 
 /** How lookups and lists are served: the shared cache of lookup pages, and the page bound (DESIGN.md §6, "Pages"). */
@@ -269,7 +277,7 @@ export class ChainBundles<R> {
       const { page, checkpoint } = await this.rounds.get(key);
       if (checkpoint === null) throw new ProtocolError('NOT_FOUND', `no ${this.source.what} with this id`);
       const note = this.partsOf(checkpoint);
-      if (page?.proofs?.tree === note.tree) return this.answer(key, page, page.proofs, note);
+      if (page !== null && page.tree === note.tree) return this.answer(key, page, 'held', note);
       const map = await this.mapOf(note);
       if (map === undefined) {
         // Writes moved the map past this round's checkpoint before it was proved: a new round reads a newer one.
@@ -302,10 +310,10 @@ export class ChainBundles<R> {
     if (latest === null) return null;
     const page = this.cache.get(this.cacheKey(key));
     // The answer was made with this very note, so with proofs against its tree (below).
-    if (page?.answer?.note === latest.note) return page.answer;
+    if (page !== undefined && page.note === latest.note) return heldAnswer(page);
     const note = this.partsOf(latest);
     // Proofs against this tree were made for the head a round (or the map) confirmed at its size.
-    if (page?.proofs?.tree === note.tree) return this.answer(key, page, page.proofs, note);
+    if (page !== undefined && page.tree === note.tree) return this.answer(key, page, 'held', note);
     const map = await this.mapOf(note);
     if (map === null || map === undefined) return null;
     if (page === undefined) {
@@ -327,39 +335,37 @@ export class ChainBundles<R> {
   private async prove(page: CachedPage, note: NoteParts, proof: MapProof | null): Promise<PageProofs> {
     const hashes = await this.subtrees.inclusionProof(page.headIndex, note.size);
     return {
-      tree: note.tree,
-      inclusion: Buffer.from(`,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`),
-      map: Buffer.from(proof === null ? '}' : `,"mapProof":"${toBase64Url(encodeMapProof(proof))}"}`),
+      inclusion: `,"proof":${JSON.stringify({ index: page.headIndex, size: note.size, hashes })}`,
+      map: proof === null ? '}' : `,"mapProof":"${nodeBase64Url(encodeMapProof(proof))}"}`,
     };
   }
 
   /**
    * The answer of the page with its proofs and the note between them (the members in the order of
    * §6), made once per note: kept with the page, if the cache still holds it, as one Buffer that
-   * owns its memory (pages.ts, ownedJsonBuffer) and that the page's prefix and proofs are views
-   * of. A new entry, not the held one changed in place: the cache charges an entry when it is set.
+   * owns its memory (pages.ts, ownedJsonBuffer) and that holds the page's prefix and proofs
+   * (CachedPage). A new entry, not the held one changed in place: the cache charges an entry when it is set.
+   * `made`: the proofs just made, or 'held' for those of the answer the page holds (its tree is
+   * the note's), read out of it only when a new note is spliced in, not on every hit.
    * The waiters of one round hold the page object the round read, and the first of them to answer
    * replaces it in the cache with one that holds its answer: the others take that answer, as a
    * page at one head index is the same page whichever object holds it.
    */
-  private answer(key: string, page: CachedPage, proofs: PageProofs, note: NoteParts): LookupAnswer {
-    if (page.answer?.note === note.note) return page.answer;
+  private answer(key: string, page: CachedPage, made: PageProofs | 'held', note: NoteParts): LookupAnswer {
+    if (page.note === note.note) return heldAnswer(page);
     const cacheKey = this.cacheKey(key);
     const held = this.cache.get(cacheKey);
-    if (held?.headIndex === page.headIndex && held.answer?.note === note.note) return held.answer;
-    const body = ownedJsonBuffer([page.prefix, proofs.inclusion, note.member, proofs.map]);
-    const answer: HeldAnswer = { note: note.note, body, etag: strongEtag(body) };
+    if (held !== undefined && held.headIndex === page.headIndex && held.note === note.note) return heldAnswer(held);
+    const proofs = made === 'held' ? heldProofs(page) : made;
+    const prefix = page.prefixLength === page.bytes.length ? page.bytes : page.bytes.subarray(0, page.prefixLength);
+    const body = ownedJsonBuffer([prefix, proofs.inclusion, note.member, proofs.map]);
+    const etag = strongEtag(body);
     if (held === page) {
-      const inclusionAt = page.prefix.length;
-      const mapAt = body.length - proofs.map.length;
-      this.cache.set(cacheKey, {
-        ...page,
-        prefix: body.subarray(0, inclusionAt),
-        proofs: { tree: proofs.tree, inclusion: body.subarray(inclusionAt, inclusionAt + proofs.inclusion.length), map: body.subarray(mapAt) },
-        answer,
-      });
+      const noteAt = page.prefixLength + byteLength(proofs.inclusion);
+      const { headIndex, prefixLength, end } = page;
+      this.cache.set(cacheKey, { headIndex, bytes: body, prefixLength, ...(end === undefined ? {} : { end }), note: note.note, etag, tree: note.tree, noteAt, mapAt: noteAt + note.member.length });
     }
-    return answer;
+    return { body, etag };
   }
 
   /**
@@ -410,9 +416,9 @@ export class ChainBundles<R> {
     const opening = this.opening(id, head);
     const page = cutPage(rows, (e) => (e.record === null ? null : itemOf(e.index!, e.acceptedAt!, e.record)), (e) => e.seq, bounds);
     const prefix = ownedJsonBuffer([opening, ...pageMembers('entries', page)]);
-    if (page.next !== undefined) return { headIndex, prefix };
+    if (page.next !== undefined) return prefixed(headIndex, prefix);
     const estimatedBytes = rows.reduce((sum, e) => sum + (e.record === null ? 0 : Buffer.byteLength(e.record) + RECORD_ITEM_OVERHEAD), 0);
-    return { headIndex, prefix, end: { entriesAt: Buffer.byteLength(opening), items: page.items.length, estimatedBytes } };
+    return prefixed(headIndex, prefix, { entriesAt: Buffer.byteLength(opening), items: page.items.length, estimatedBytes });
   }
 
   /** The bundle's JSON before `"entries"`: the summary of the head record's text, its object left open. */
@@ -454,22 +460,42 @@ export class ChainBundles<R> {
     const item = itemOf(index, acceptedAt, record);
     const estimated = Buffer.byteLength(record) + RECORD_ITEM_OVERHEAD;
     if (committed.change === 'genesis') {
-      return { headIndex: index, prefix: ownedJsonBuffer([opening, '"entries":[', ...item, ']']), end: { entriesAt: Buffer.byteLength(opening), items: 1, estimatedBytes: estimated } };
+      return prefixed(index, ownedJsonBuffer([opening, '"entries":[', ...item, ']']), { entriesAt: Buffer.byteLength(opening), items: 1, estimatedBytes: estimated });
     }
     if (committed.change !== 'update' || previous === null) return null;
     const held = this.cache.get(this.cacheKey(`${id} 0`));
     if (held?.end === undefined || held.headIndex !== previous) return null;
     const { entriesAt, items, estimatedBytes } = held.end;
     // The held items without the closing `]`, copied as bytes (not made a string as large as the page).
-    const entries = held.prefix.subarray(entriesAt, held.prefix.length - 1);
+    const entries = held.bytes.subarray(entriesAt, held.prefixLength - 1);
     const fits = items === 0 || (items < this.bounds.maxItems && estimatedBytes + estimated <= this.bounds.maxBytes);
-    if (!fits) return { headIndex: index, prefix: ownedJsonBuffer([opening, entries, `],"next":${seqOf(record)}`]) };
-    return {
-      headIndex: index,
-      prefix: ownedJsonBuffer([opening, entries, ...(items === 0 ? [] : [',']), ...item, ']']),
-      end: { entriesAt: Buffer.byteLength(opening), items: items + 1, estimatedBytes: estimatedBytes + estimated },
-    };
+    if (!fits) return prefixed(index, ownedJsonBuffer([opening, entries, `],"next":${seqOf(record)}`]));
+    return prefixed(index, ownedJsonBuffer([opening, entries, ...(items === 0 ? [] : [',']), ...item, ']']), {
+      entriesAt: Buffer.byteLength(opening),
+      items: items + 1,
+      estimatedBytes: estimatedBytes + estimated,
+    });
   }
+}
+
+/** A page of its prefix alone, at head `headIndex`. */
+function prefixed(headIndex: number, prefix: Buffer, end?: PageEnd): CachedPage {
+  return { headIndex, bytes: prefix, prefixLength: prefix.length, ...(end === undefined ? {} : { end }) };
+}
+
+/** The answer a page holds (its `note` is set). */
+function heldAnswer(page: CachedPage): LookupAnswer {
+  return { body: page.bytes, etag: page.etag! };
+}
+
+/** The proofs of the answer a page holds, as views of its bytes (its `tree` is set). */
+function heldProofs(page: CachedPage): PageProofs {
+  return { inclusion: page.bytes.subarray(page.prefixLength, page.noteAt), map: page.bytes.subarray(page.mapAt) };
+}
+
+/** The UTF-8 length of a part of an answer. */
+function byteLength(part: string | Buffer): number {
+  return typeof part === 'string' ? Buffer.byteLength(part) : part.length;
 }
 
 /** The 404 of a chain the map proves absent (DESIGN.md §6): the checkpoint and the proof, as extension members. */

@@ -1,0 +1,100 @@
+/**
+ * CPU per cold lookup, for A/B of builds on a busy machine where req/s is noise:
+ *
+ *   tsx test/bench/lookup-cpu.ts seed <N> <state.json>         seeds BENCH_DATABASE with N identities (through a LogWriter)
+ *   tsx test/bench/lookup-cpu.ts run <state.json> <dir>[,<dir>…] starts each build on that store in turn (LOOKUP_CACHE_BYTES,
+ *       LOOKUP_CPU_REPEATS, LOOKUP_CPU_COUNT from the environment), sends LOOKUP_CPU_COUNT lookups of distinct ids in random
+ *       order at 32 in flight, and prints the server's CPU per lookup: its main thread (the event loop) and the whole process,
+ *       from /proc/<pid>/task/<tid>/stat (utime + stime), and the lookups a round carried (peerkeys_lookup_rounds_total).
+ *       LOOKUP_CPU_HITS=1 looks the measured ids up once before (with a LOOKUP_CACHE_BYTES that holds them all: hits);
+ *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql).
+ *   Profiles: BENCH_PROFILE=<folder> as for registry-bench.ts (processes.ts).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { toBase64Url } from '../../src/protocol/encoding.js';
+import { startServer } from './processes.js';
+import { emptyStore, seedThroughWriter } from './stores.js';
+
+const [command, ...args] = process.argv.slice(2);
+const TICK_MS = 10;
+
+function cpuMs(pid: number): { main: number; total: number } {
+  let total = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    total += ticks;
+    if (tid === String(pid)) main = ticks;
+  }
+  return { main: main * TICK_MS, total: total * TICK_MS };
+}
+
+if (command === 'seed') {
+  const [n, file] = args as [string, string];
+  const store = await emptyStore('postgres');
+  const { identities, seconds } = await seedThroughWriter(store, Number(n));
+  writeFileSync(file, JSON.stringify({ env: store.env, seed: toBase64Url(store.seed), ids: identities.map((i) => i.head.userId) }));
+  process.stderr.write(`seeded ${n} in ${seconds.toFixed(0)} s\n`);
+} else if (command === 'run') {
+  const [file, dirs] = args as [string, string];
+  const state = JSON.parse(readFileSync(file, 'utf8')) as { env: Record<string, string>; ids: string[] };
+  const count = Number(process.env['LOOKUP_CPU_COUNT'] ?? 20000);
+  const repeats = Number(process.env['LOOKUP_CPU_REPEATS'] ?? 2);
+  const env = { ...state.env, ...(process.env['LOOKUP_CACHE_BYTES'] ? { LOOKUP_CACHE_BYTES: process.env['LOOKUP_CACHE_BYTES'] } : {}), ...(process.env['LOOKUP_CPU_DATABASE_URL'] ? { DATABASE_URL: process.env['LOOKUP_CPU_DATABASE_URL'] } : {}) };
+  const results: Record<string, number[][]> = {};
+  for (let r = 0; r < repeats; r++) {
+    for (const dir of dirs.split(',')) {
+      const server = await startServer(dir, env);
+      try {
+        const pid = server.child.pid!;
+        // Warm up: JIT and the first rounds, on ids not measured.
+        const shuffled = [...state.ids].sort(() => Math.random() - 0.5);
+        await fire(server.base, shuffled.slice(0, 3000));
+        const ids = shuffled.slice(3000, 3000 + count);
+        // LOOKUP_CPU_HITS=1: the measured ids are looked up once before, so that (with a cache that holds them) each is a hit.
+        if (process.env['LOOKUP_CPU_HITS'] === '1') await fire(server.base, ids);
+        const roundsBefore = await rounds(server.base);
+        const before = cpuMs(pid);
+        const started = performance.now();
+        await fire(server.base, ids);
+        const seconds = (performance.now() - started) / 1000;
+        const after = cpuMs(pid);
+        const perRound = ids.length / ((await rounds(server.base)) - roundsBefore);
+        const main = ((after.main - before.main) * 1000) / ids.length;
+        const total = ((after.total - before.total) * 1000) / ids.length;
+        const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+        (results[dir] ??= []).push([main, total]);
+        process.stdout.write(`${dir}: main ${main.toFixed(0)} µs/lookup, process ${total.toFixed(0)} µs/lookup, ${(ids.length / seconds).toFixed(0)}/s wall, rss ${Math.round(Number(rss) / 1024)} MB, ${perRound.toFixed(1)} lookups a round\n`);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  for (const [dir, runs] of Object.entries(results)) {
+    const mean = (i: number) => runs.reduce((s, r) => s + r[i]!, 0) / runs.length;
+    process.stdout.write(`MEAN ${dir}: main ${mean(0).toFixed(0)} µs, process ${mean(1).toFixed(0)} µs (${runs.map((r) => r[0]!.toFixed(0)).join(', ')})\n`);
+  }
+} else {
+  throw new Error('usage: lookup-cpu.ts seed <N> <state.json> | run <state.json> <dir>[,<dir>…]');
+}
+
+/** The lookup rounds the server has run (peerkeys_lookup_rounds_total, all labels). */
+async function rounds(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return [...text.matchAll(/^peerkeys_lookup_rounds_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+async function fire(base: string, ids: string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const res = await fetch(`${base}/v1/users/${id}`);
+      if (res.status !== 200) throw new Error(`lookup ${id}: ${res.status}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
