@@ -24,16 +24,27 @@ export function signingInput(type: string, record: object, omit: readonly string
 }
 
 /**
- * signingInput of a flat record whose canonical JSON (`canonicalJson(record)`) is `canonical`, its
- * `omit` members string-valued: cut out of that text instead of encoding the record again. JCS
- * writes an object as its members in key order, `"key":value` joined by commas, a string as
- * JSON.stringify writes it (RFC 8785 §3.2.2.2), and escapes every quote inside a string, so a
- * member `"sig":"…"` can start only at the top level of a record whose nested values hold no
- * objects. `record` must be such a record (no object inside it, an array of strings at most): the
- * cut is then exactly what signingInput encodes. A member not found once, between `{` or `,` and
- * `,` or `}`, falls back to encoding the record again.
+ * signingInput of `record`, whose canonical JSON (`canonicalJson(record)`) is `canonical`, cut out
+ * of that text instead of encoding the record again when the cut is sure to be the same bytes, and
+ * signingInput itself otherwise. Meant for identity records (encodedIdentitySigningInput): flat,
+ * their one array of strings, the omitted members `sig` and `publicKeyProof` strings.
+ *
+ * JCS writes an object as `{`, its members `"key":value` in key order joined by commas, and `}`, and
+ * a string as JSON.stringify does, every `"` inside it as `\"` (RFC 8785 §3.2.2.2). The cut is made
+ * only when all of these hold, else the record is encoded again:
+ * - The text has no `{` after its first character: no object inside the record, so every key in it
+ *   is one of the record's own (a `{` inside a string, say a name, falls back too: safe, rare).
+ * - Each omitted member is a string, and `"key":"value"` as JSON.stringify writes them is found in
+ *   the text exactly once.
+ * - That match starts after `{` or `,` and ends before `,` or `}`. A quote after anything else may
+ *   be an escaped one inside a key or string (the key `x"sig` is written `"x\"sig"`).
+ * Under the first and last, a match of a plain-named key (letters, as `sig`) is that top-level
+ * member: its opening quote is not escaped and is followed by a letter, so it opens a string, a key
+ * because a `:` follows. The second is a separate guard: a match found twice is never trusted
+ * (test/unit/signing.test.ts holds one case for each rule that only that rule catches).
  */
 export function signingInputFromCanonical(type: string, record: Readonly<Record<string, unknown>>, canonical: string, omit: readonly string[]): Uint8Array {
+  if (canonical.indexOf('{', 1) !== -1) return signingInput(type, record, omit);
   let unsigned = canonical;
   for (const key of omit) {
     const value = record[key];

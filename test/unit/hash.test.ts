@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
 import { toHex, utf8 } from '../../src/protocol/encoding.js';
 import { sha256, useSha256 } from '../../src/protocol/hash.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 describe('sha256', () => {
   it('matches the FIPS 180-2 test vectors', () => {
@@ -38,6 +39,20 @@ describe('useSha256', () => {
     ];
     for (const hash of wrong) {
       expect(() => useSha256(hash)).toThrow(/does not compute SHA-256/);
+      expect(toHex(sha256(utf8('abc')))).toBe(abc);
+    }
+  });
+
+  it('refuses a function that answers "abc" but not two blocks of padding, a full block, or a long input', () => {
+    // As node-sha256.ts splits its inputs: up to 128 bytes in JavaScript (one padded block, two, a
+    // block then two), longer through OpenSSL. A function wrong on one of those ranges alone is refused.
+    const wrongFrom = (from: number, to = Infinity) => (data: Uint8Array) => {
+      const digest = nobleSha256(data);
+      if (data.length >= from && data.length <= to) digest[0]! ^= 1;
+      return digest;
+    };
+    for (const [from, to] of [[56, 63], [64, 128], [129, Infinity]] as const) {
+      expectWith(() => useSha256(wrongFrom(from, to)), `wrong on ${from} to ${to} bytes`).toThrow(/does not compute SHA-256/);
       expect(toHex(sha256(utf8('abc')))).toBe(abc);
     }
   });

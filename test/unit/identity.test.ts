@@ -12,7 +12,7 @@ import {
   verifyIdentitySignatures,
   type IdentityRecord,
 } from '../../src/protocol/identity.js';
-import { parseJson } from '../../src/protocol/json.js';
+import { canonicalJson, parseJson } from '../../src/protocol/json.js';
 import { canonicalBytes, recordHash, type VerifySignature } from '../../src/protocol/signing.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
 import { nodeVerify } from '../../src/node/node-ed25519.js';
@@ -286,6 +286,19 @@ describe('encodedIdentitySigningInput and verifyEncodedIdentitySignatures (the r
       const encoded = parseAndEncodeIdentityRecord(record);
       expect(encodedIdentitySigningInput(encoded)).toEqual(identitySigningInput(encoded.record));
     }
+  });
+
+  it('verifies what it parsed: the input object and its rotationKeys changed afterwards change neither the record nor its canonical JSON', async () => {
+    const given = edit(g, {}) as unknown as IdentityRecord;
+    const encoded = parseAndEncodeIdentityRecord(given);
+    expect(encoded.record).not.toBe(given);
+    expect(encoded.record.rotationKeys).not.toBe(given.rotationKeys);
+    given.rotationKeys.push(signingKey(5).publicKey);
+    given.name = 'Mallory';
+    expect(encoded.record).toEqual(g);
+    expect(canonicalJson(encoded.record)).toBe(encoded.canonical);
+    expect(encodedIdentitySigningInput(encoded)).toEqual(identitySigningInput(g));
+    await verifyEncodedIdentitySignatures(encoded, nodeVerify);
   });
 
   it('passes for good records and fails with BAD_SIGNATURE for swapped or altered ones', async () => {

@@ -1,6 +1,8 @@
-import { z } from 'zod';
+// zod/mini, as the record schemas in src/protocol are built: what parseAndEncodeRecord is run with.
+import * as z from 'zod/mini';
 import { describe, expect, it } from '@jest/globals';
 import { parseAndEncodeRecord, parseRecord } from '../../src/protocol/records.js';
+import { canonicalJson } from '../../src/protocol/json.js';
 import { canonicalBytes } from '../../src/protocol/signing.js';
 import { codeOfSync } from '../helpers/errors.js';
 
@@ -21,6 +23,18 @@ describe('parseRecord', () => {
     const kept = parseAndEncodeRecord(optional, given, 100, 'test');
     given.text = 'changed';
     expect(kept.record).toEqual({ type: 'test', text: 'hi' });
+  });
+
+  it('keeps neither the input object nor its arrays: changing them afterwards leaves the record and its canonical JSON as parsed', () => {
+    const listed = z.strictObject({ type: z.literal('test'), list: z.array(z.string()) });
+    const given = { type: 'test', list: ['a', 'b'] };
+    const encoded = parseAndEncodeRecord(listed, given, 100, 'test');
+    expect(encoded.record).not.toBe(given);
+    expect(encoded.record.list).not.toBe(given.list);
+    given.list.push('c');
+    given.type = 'changed';
+    expect(encoded.record).toEqual({ type: 'test', list: ['a', 'b'] });
+    expect(canonicalJson(encoded.record)).toBe(encoded.canonical);
   });
 
   it('rejects a schema violation with INVALID_RECORD', () => {

@@ -47,11 +47,100 @@ describe('signingInputFromCanonical', () => {
     );
   });
 
+  it('is signingInput for records that hold copies of the omitted members in objects, or in keys that end in `"sig`', () => {
+    // The review of d0c6800: a cut that trusted the first match, the nested one between `{` and `}`, signed `{}`.
+    for (const record of [
+      { '\u0000': [{ sig: '' }], sig: '' },
+      { a: { sig: 'V' }, sig: 'V' },
+      { sig: 'V', z: [{ sig: 'V' }] },
+      { 'a"sig': 'V', sig: 'V' },
+      { 'x"sig': 'V', sig: 'V' },
+      { 'a"sig': 'V', publicKeyProof: 'V', sig: 'V' },
+    ]) {
+      const omit = ['sig', 'publicKeyProof'].filter((k) => k in record);
+      expectWith(cut(record, omit), JSON.stringify(record)).toBe(encoded(record, omit));
+    }
+  });
+
+  it('is signingInput for any record, nested, whose objects hold the omitted members again', () => {
+    const { json } = fc.letrec<{ json: unknown }>((tie) => ({
+      json: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary' }),
+        fc.maxSafeInteger(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('json'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ unit: 'binary' }), tie('json'), { maxKeys: 3 }),
+      ),
+    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.dictionary(fc.string({ unit: 'binary' }), json, { maxKeys: 4 }), (sig, proof, rest) => {
+        // "inner" and "list" sort before "publicKeyProof" and "sig": the copies come first in the text.
+        const record: Record<string, unknown> = { ...rest, inner: { sig, publicKeyProof: proof, rest }, list: [{ sig }, { publicKeyProof: proof }], sig, publicKeyProof: proof };
+        expect(cut(record, ['sig', 'publicKeyProof'])).toBe(encoded(record, ['sig', 'publicKeyProof']));
+      }),
+    );
+  });
+
   it('falls back to encoding the record when an omitted member is missing or not a string', () => {
     expect(cut({ a: 1, sig: 2 }, ['sig'])).toBe('peerkeys:v1:identity\n{"a":1}');
     expect(cut({ a: 1 }, ['sig'])).toBe('peerkeys:v1:identity\n{"a":1}');
     const record = { a: 'x', sig: 's' };
     expect(text(signingInputFromCanonical('identity', record, '{"a":"x"}', ['sig']))).toBe('peerkeys:v1:identity\n{"a":"x"}');
+  });
+
+  // Each rule below is enough on its own for a text that is the record's canonical JSON, so a rule can
+  // be seen only in which way the function goes: handed a text that differs from the record's own in
+  // `tag` alone, a cut shows the text's tag and a fallback (signingInput) the record's.
+  describe('which way it goes', () => {
+    const way = (record: Record<string, unknown>, omit: string[] = ['sig']) => {
+      const got = text(signingInputFromCanonical('identity', { ...record, tag: 'record' }, canonicalJson({ ...record, tag: 'text' }), omit));
+      if (got === encoded({ ...record, tag: 'record' }, omit)) return 'encoded';
+      if (got === encoded({ ...record, tag: 'text' }, omit)) return 'cut';
+      return got;
+    };
+    const identity = {
+      type: 'identity',
+      userId: 'abcdefghijklmnopqrstuvwxy',
+      seq: 1,
+      prev: 'h'.repeat(43),
+      publicKey: 'k'.repeat(43),
+      publicBoxKey: 'b'.repeat(43),
+      rotationKeys: ['r'.repeat(43), 's'.repeat(43)],
+      status: 'active',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      publicKeyProof: 'p'.repeat(86),
+      signer: 'r'.repeat(43),
+      sig: 's'.repeat(86),
+    };
+
+    it('cuts for an identity record (flat, its one array of strings), whatever its name spells but a `{`', () => {
+      for (const name of [undefined, 'Alice', '"sig":"', '}],[\\"sig', ',"publicKeyProof":"p"']) {
+        const record = name === undefined ? identity : { ...identity, name };
+        expectWith(way(record, ['sig', 'publicKeyProof']), name).toBe('cut');
+      }
+    });
+
+    it('falls back when the text holds a `{` past its first character (an object inside the record, or one in a string), the members found once and in place', () => {
+      expect(way({ a: [{ b: 1 }], sig: 'V' })).toBe('encoded');
+      expect(way({ a: { b: 1 }, sig: 'V' })).toBe('encoded');
+      expect(way({ sig: 'V', z: { b: 1 } })).toBe('encoded');
+      expect(way({ ...identity, name: 'a{b' }, ['sig', 'publicKeyProof'])).toBe('encoded');
+    });
+
+    it('falls back when a member\'s text is found twice, even when the first is the member', () => {
+      // {"sig":"V","tag":"text","x\"sig":"V"}: the second starts inside the key x"sig.
+      expect(way({ sig: 'V', 'x"sig': 'V' })).toBe('encoded');
+      expect(way({ sig: 'V', x: 'V' })).toBe('cut');
+    });
+
+    it('falls back when the only match is not a whole member: it starts inside a key, or the text ends after it', () => {
+      // A text without the member but for one that starts at the escaped quote of the key a"sig.
+      const record = { 'a"sig': 'V', sig: 'V' };
+      expect(text(signingInputFromCanonical('identity', record, '{"a\\"sig":"V"}', ['sig']))).toBe(encoded(record, ['sig']));
+      expect(text(signingInputFromCanonical('identity', { a: 1, sig: 'V' }, '{"a":1,"sig":"V"', ['sig']))).toBe(encoded({ a: 1, sig: 'V' }, ['sig']));
+    });
   });
 });
 
