@@ -94,7 +94,7 @@ function fakeDatabase(delayed = false): Sql & { statements: number; asked: Subtr
 
 function storeHolding(
   filter: (s: StoredSubtree) => boolean = () => true,
-  options: { delayed?: boolean; cacheBytes?: number } = {},
+  options: { delayed?: boolean; cacheBytes?: number | undefined } = {},
 ): { store: SubtreeStore; db: ReturnType<typeof fakeDatabase> } {
   const db = fakeDatabase(options.delayed);
   const store = new SubtreeStore(db, options.cacheBytes);
@@ -200,5 +200,36 @@ describe('SubtreeStore.inclusionProof', () => {
         expect(db.asked.length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('agrees with RFC 9162 under seeded random batches: the latest size, older sizes and the next one racing, levels dropped', async () => {
+    // After the review's fuzz (notes/review-look100k/fuzz-subtree.mjs), cut to run in about a
+    // second. As on a server: lookups at the latest checkpoint's size, proofs at older sizes
+    // (GET /v1/log/proof), and the next checkpoint's size, which then becomes the latest.
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const index = (size: number) => (random(3) === 0 ? Math.max(0, size - 1 - random(1100)) : random(size));
+    let checks = 0;
+    for (const cacheBytes of [undefined, 2_000, 40_000]) {
+      const keep = random(100);
+      const { store } = storeHolding((s) => (s.index * 7 + s.level * 13) % 100 < keep, { delayed: true, cacheBytes });
+      let latest = 1 + random(LEAVES / 2);
+      for (let round = 0; round < 30; round++) {
+        const next = Math.min(LEAVES, latest + 1 + random(400));
+        const asked = Array.from({ length: 20 + random(20) }, () => {
+          const kind = random(6);
+          const size = kind === 0 ? 1 + random(latest) : kind === 1 ? next : latest;
+          return { index: index(size), size };
+        });
+        const proofs = await Promise.all(asked.map((a) => store.inclusionProof(a.index, a.size)));
+        proofs.forEach((proof, i) => expect(proof).toEqual(referenceProof(asked[i]!.index, asked[i]!.size)));
+        checks += proofs.length;
+        if (random(2) === 0) latest = next;
+      }
+    }
+    expect(checks).toBeGreaterThan(1000);
   });
 });
