@@ -133,7 +133,12 @@ export class SubtreeStore {
     return hashes;
   }
 
-  /** The hashes of `ranges` from the cache alone, without a promise; null when it lacks any of their subtrees. */
+  /**
+   * The hashes of `ranges` from the cache alone, without a promise; null when it lacks any of their
+   * subtrees. It gives up at the first range that lacks one, before hashing the rest: the cache
+   * drops its lowest levels first, and the leaf side's ranges come first, so a proof that must go
+   * to the database finds out before it hashes the right edge's ranges only to throw them away.
+   */
   private heldRangeHashes(ranges: readonly LeafRange[]): string[] | null {
     let missing = false;
     const lookup = (s: Subtree) => {
@@ -142,8 +147,13 @@ export class SubtreeStore {
       missing = true;
       return EMPTY_ROOT;
     };
-    const hashes = ranges.map((range) => rangeHash(range, lookup));
-    return missing ? null : hashes.map(nodeBase64Url);
+    const hashes: string[] = [];
+    for (const range of ranges) {
+      const hash = rangeHash(range, lookup);
+      if (missing) return null;
+      hashes.push(nodeBase64Url(hash));
+    }
+    return hashes;
   }
 
   async consistencyProof(from: number, to: number): Promise<string[]> {
