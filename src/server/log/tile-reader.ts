@@ -8,10 +8,15 @@
  * grow, in every process, so a size once seen is never wrong as a lower bound (DESIGN.md §9); the
  * database is asked again (through LogReader.latest) only for a tile past it. Hash tiles read
  * their hashes through the subtree store and its byte-bounded cache; entry bundles, which a
- * query and string building make, are kept in a cache of their own, bounded by bytes.
+ * query and string building make, are kept gzipped in a cache of their own, bounded by bytes.
+ * Only the gzipped bytes are kept: clients that read tiles take gzip (tlog-tiles: bundles SHOULD
+ * be compressed; fetch and Go's HTTP client ask for it), and the uncompressed copy next to it was
+ * most of the cache, resident for good in the malloc heap (issue 19: the whole cache of a log of
+ * 17,540 entries was 24 MB of the embedded server's RSS). A client that refuses gzip gets the
+ * bundle inflated on each request.
  */
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { readLeafRun } from '../../db/tile-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { ProtocolError } from '../../protocol/errors.js';
@@ -21,24 +26,21 @@ import { GenerationalCache } from '../generational-cache.js';
 import type { Database } from '../../db/database.js';
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 export interface Tile {
-  bytes: Buffer;
+  /** The tile's bytes, uncompressed (an entry bundle's are inflated from `gzipped` on each call). */
+  bytes(): Promise<Buffer>;
   /** An entry bundle's bytes gzipped (tlog-tiles: bundles SHOULD be compressed); hash tiles, random bytes, have none. */
   gzipped?: Buffer;
   /** A full tile (256 hashes or entries): cacheable forever. */
   full: boolean;
 }
 
-interface Bundle {
-  bytes: Buffer;
-  gzipped: Buffer;
-}
-
 export class TileReader {
   /** The largest tree size seen in a checkpoint read from the database. */
   private knownSize = 0;
-  private readonly bundles: GenerationalCache<string, Bundle>;
+  private readonly bundles: GenerationalCache<string, Buffer>;
 
   constructor(
     private readonly db: Pick<Database, 'query'>,
@@ -48,15 +50,19 @@ export class TileReader {
     /** Bound of the entry-bundle cache (config TILE_CACHE_BYTES). */
     cacheBytes: number,
   ) {
-    this.bundles = new GenerationalCache({ entries: Math.max(1, Math.floor(cacheBytes / 1024)), bytes: cacheBytes }, (b) => b.bytes.length + b.gzipped.length);
+    this.bundles = new GenerationalCache({ entries: Math.max(1, Math.floor(cacheBytes / 1024)), bytes: cacheBytes }, (gzipped) => gzipped.length);
   }
 
   /** The tile's bytes; NOT_FOUND for a tile the tree does not hold (yet), or a bundle with an entry too long for one. */
   async read(tile: TileId): Promise<Tile> {
     await this.requireTile(tile);
     const full = tile.width === TILE_WIDTH;
-    if (tile.level !== 'entries') return { bytes: await this.hashTile(tile.level, tile.index, tile.width), full };
-    return { ...(await this.bundle(tile.index, tile.width)), full };
+    if (tile.level !== 'entries') {
+      const bytes = await this.hashTile(tile.level, tile.index, tile.width);
+      return { bytes: async () => bytes, full };
+    }
+    const gzipped = await this.bundle(tile.index, tile.width);
+    return { bytes: () => gunzipAsync(gzipped), gzipped, full };
   }
 
   private async requireTile(tile: TileId): Promise<void> {
@@ -76,7 +82,8 @@ export class TileReader {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  private async bundle(index: number, width: number): Promise<Bundle> {
+  /** The entry bundle's bytes, gzipped. */
+  private async bundle(index: number, width: number): Promise<Buffer> {
     const key = `${index}/${width}`;
     const cached = this.bundles.get(key);
     if (cached !== undefined) return cached;
@@ -93,9 +100,9 @@ export class TileReader {
     }
     const encoded = encodeEntryBundle(leaves);
     const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    // Compressed once per bundle, and kept with it.
-    const bundle = { bytes, gzipped: await gzipAsync(bytes) };
-    this.bundles.set(key, bundle);
-    return bundle;
+    // Compressed once per bundle; only the compressed bytes are kept.
+    const gzipped = await gzipAsync(bytes);
+    this.bundles.set(key, gzipped);
+    return gzipped;
   }
 }
