@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
 import type { SubtreeStore } from '../../src/db/subtree-store.js';
-import { TileReader } from '../../src/server/log/tile-reader.js';
-import { TILE_WIDTH } from '../../src/protocol/tiles.js';
+import { encodeTextBundle, TileReader } from '../../src/server/log/tile-reader.js';
+import { encodeEntryBundle, TILE_WIDTH } from '../../src/protocol/tiles.js';
 
 /** A log of one full tile whose entries compress well: its bundle is about 270 kB, gzipped a few kB. */
 function fakeLog() {
@@ -32,5 +32,11 @@ describe('TileReader', () => {
     expect(again.gzipped).toBe(first.gzipped);
     // Inflated for a client that refuses gzip: the bytes of the bundle, as encoded.
     expect(await again.bytes()).toEqual(bytes);
+  });
+
+  it("writes a bundle from its leaves' texts exactly as encodeEntryBundle writes their UTF-8 bytes", () => {
+    const leaves = ['{}', '{"name":"Zoë 🔑"}', 'x'.repeat(65_535), ''];
+    const lengths = leaves.map((leaf) => Buffer.byteLength(leaf));
+    expect(encodeTextBundle(leaves, lengths)).toEqual(Buffer.from(encodeEntryBundle(leaves.map((leaf) => new TextEncoder().encode(leaf)))));
   });
 });

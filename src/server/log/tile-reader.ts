@@ -21,11 +21,18 @@ import { readLeafRun } from '../../db/tile-repository.js';
 import type { SubtreeStore } from '../../db/subtree-store.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { subtreeKey, type Subtree } from '../../protocol/merkle.js';
-import { encodeEntryBundle, encodeHashTile, formatTilePath, MAX_BUNDLE_ENTRY_BYTES, tileExistsAt, tileSubtrees, TILE_WIDTH, type TileId } from '../../protocol/tiles.js';
+import { encodeHashTile, formatTilePath, MAX_BUNDLE_ENTRY_BYTES, tileExistsAt, tileSubtrees, TILE_WIDTH, type TileId } from '../../protocol/tiles.js';
 import { GenerationalCache } from '../generational-cache.js';
 import type { Database } from '../../db/database.js';
 
 const gzipAsync = promisify(gzip);
+/**
+ * zlib's output chunk when gzipping a bundle: as large as a full bundle's output, so that it is one
+ * chunk, which glibc maps on its own (npm start's mmap_threshold, 128 KiB) and unmaps when V8
+ * frees it, where zlib's 16 KiB default made a dozen chunks per bundle in the malloc heap.
+ * The result is copied to its exact size either way.
+ */
+const GZIP_CHUNK_BYTES = 256 * 1024;
 const gunzipAsync = promisify(gunzip);
 
 export interface Tile {
@@ -89,20 +96,41 @@ export class TileReader {
     if (cached !== undefined) return cached;
     const leaves = await readLeafRun(this.db, index * TILE_WIDTH, width);
     if (leaves.length !== width) throw new Error(`the log is missing entries of bundle ${index}: run verify-log`);
-    const long = leaves.findIndex((leaf) => leaf.length > MAX_BUNDLE_ENTRY_BYTES);
+    const lengths = leaves.map((leaf) => Buffer.byteLength(leaf, 'utf8'));
+    const long = lengths.findIndex((length) => length > MAX_BUNDLE_ENTRY_BYTES);
     if (long >= 0) {
       // tlog-tiles lengths are uint16; a group record may be up to 128 KiB (DESIGN.md §5.3).
       throw new ProtocolError(
         'NOT_FOUND',
-        `entry ${index * TILE_WIDTH + long} is ${leaves[long]!.length} bytes, more than an entry bundle can carry (${MAX_BUNDLE_ENTRY_BYTES}): ` +
+        `entry ${index * TILE_WIDTH + long} is ${lengths[long]} bytes, more than an entry bundle can carry (${MAX_BUNDLE_ENTRY_BYTES}): ` +
           `read entries ${index * TILE_WIDTH} to ${index * TILE_WIDTH + width - 1} from /v1/log/entries`,
       );
     }
-    const encoded = encodeEntryBundle(leaves);
-    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    const bytes = encodeTextBundle(leaves, lengths);
     // Compressed once per bundle; only the compressed bytes are kept.
-    const gzipped = await gzipAsync(bytes);
+    const gzipped = await gzipAsync(bytes, { chunkSize: GZIP_CHUNK_BYTES });
     this.bundles.set(key, gzipped);
     return gzipped;
   }
+}
+
+/**
+ * encodeEntryBundle (protocol/tiles.ts) of the leaves' UTF-8 bytes — each a big-endian uint16
+ * length, then the bytes — written from their texts straight into one buffer. A buffer per leaf
+ * first (Buffer.from, 256 a bundle) came from Node's 8 KiB pool slabs in the malloc heap, garbage
+ * until V8's next collection: a tiles phase that built every bundle of a 17,540-entry log at once
+ * grew the embedded server's malloc heap by 20 MB and kept it (issue 19). `lengths` are the
+ * leaves' UTF-8 lengths, each at most MAX_BUNDLE_ENTRY_BYTES.
+ */
+export function encodeTextBundle(leaves: readonly string[], lengths: readonly number[]): Buffer {
+  let total = 0;
+  for (const length of lengths) total += 2 + length;
+  // Unpooled: a full bundle (about 270 KB) is mapped on its own and unmapped when V8 frees it.
+  const out = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  leaves.forEach((leaf, i) => {
+    at = out.writeUInt16BE(lengths[i]!, at);
+    at += out.write(leaf, at, 'utf8');
+  });
+  return out;
 }
