@@ -32,7 +32,7 @@ const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
 
-// The registry's embedded settings (8 MB of shared buffers, not 128 MB zeroed per worker at start).
+// The registry's embedded settings (16 MB of shared buffers, not 128 MB zeroed per worker at start).
 const pglite = new PGlite({ startParams: [...EMBEDDED_START_PARAMS] });
 const ready = pglite.waitReady;
 
