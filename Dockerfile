@@ -30,4 +30,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["nod
 # Node's options and glibc's malloc settings as in `npm start` (README, Performance: what they
 # save in resident memory).
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072
-CMD ["node", "--enable-source-maps", "--liftoff-only", "--heap-growing-percent=50", "dist/cli/peerkeys.js", "serve"]
+CMD ["node", "--enable-source-maps", "--liftoff-only", "--heap-growing-percent=30", "dist/cli/peerkeys.js", "serve"]
