@@ -16,14 +16,15 @@ export async function readSubtreeRun(db: Pick<Database, 'query'>, level: number,
 }
 
 /**
- * The leaf bytes of entries `first` to `first + count − 1` (DESIGN.md §5), in order; fewer if some
+ * The leaves of entries `first` to `first + count − 1` (DESIGN.md §5) as text (a leaf's bytes are its UTF-8), in order; fewer if some
  * are missing. The stored record is its canonical JSON and "acceptedAt" sorts before "record", so
  * JCS({ acceptedAt, record }) is spliced from the stored text without parsing it.
  */
-export async function readLeafRun(db: Pick<Database, 'query'>, first: number, count: number): Promise<Buffer[]> {
+export async function readLeafRun(db: Pick<Database, 'query'>, first: number, count: number): Promise<string[]> {
   const rows = await db.query<{ ms: bigint | number | string; record: string }>(
     'SELECT floor(extract(epoch FROM accepted_at) * 1000)::bigint AS ms, record FROM log_entries WHERE index >= $1 AND index < $2 ORDER BY index',
     [first, first + count],
   );
-  return rows.map((r) => Buffer.from(`{"acceptedAt":"${formatTimestamp(Number(r.ms))}","record":${r.record}}`, 'utf8'));
+  // Texts, not bytes: the tile reader writes them straight into the bundle's one buffer.
+  return rows.map((r) => `{"acceptedAt":"${formatTimestamp(Number(r.ms))}","record":${r.record}}`);
 }

@@ -28,11 +28,11 @@ export function tilesRouter(tiles: TileReader, limits: RateLimiters): Router {
     if (full) cacheImmutable(res);
     else cacheBriefly(res, PARTIAL_TILE_SECONDS);
     res.type('application/octet-stream');
-    if (gzipped === undefined) return void res.send(bytes);
+    if (gzipped === undefined) return void res.send(await bytes());
     // Entry bundles SHOULD be compressed at the HTTP layer (tlog-tiles): gzip for clients that take it.
     res.vary('Accept-Encoding');
     if (req.acceptsEncodings('gzip', 'identity') === 'gzip') res.set('Content-Encoding', 'gzip').send(gzipped);
-    else res.send(bytes);
+    else res.send(await bytes());
   };
   // Entry bundles first: `entries` would otherwise be taken for a level (and refused as one).
   router.get(`${TILE_PREFIX}/tile/entries/*index`, ...limits.ipReads, serve);
