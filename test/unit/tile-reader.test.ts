@@ -133,10 +133,12 @@ describe('TileReader', () => {
     expect(encodeTextBundle(leaves, lengths)).toEqual(Buffer.from(encodeEntryBundle(leaves.map((leaf) => new TextEncoder().encode(leaf)))));
   });
 
-  it('refuses lengths that are not the leaves’ UTF-8 lengths, rather than leave bytes unwritten', () => {
-    const leaves = ['{"name":"Zoë"}', '{}'];
-    expect(() => encodeTextBundle(leaves, leaves.map((leaf) => leaf.length))).toThrow(/not its UTF-8 length/);
-    expect(() => encodeTextBundle(leaves, leaves.map((leaf) => Buffer.byteLength(leaf) + 1))).toThrow(/not its UTF-8 length/);
+  it.each([
+    ['character counts (the first leaf spills into the second, which is cut short: the bundle still comes out full)', ['{"name":"Zoë"}', '{}'], (leaf: string) => leaf.length],
+    ['character counts (the last leaf is cut short)', ['{}', '"éa"'], (leaf: string) => leaf.length],
+    ['lengths a byte too long (bytes left unwritten)', ['{"name":"Zoë"}', '{}'], (leaf: string) => Buffer.byteLength(leaf) + 1],
+  ])("refuses lengths that are not the leaves' UTF-8 lengths: %s", (_what, leaves, lengthOf) => {
+    expect(() => encodeTextBundle(leaves, leaves.map(lengthOf))).toThrow(/not its UTF-8 length/);
   });
 });
 

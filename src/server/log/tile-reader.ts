@@ -150,7 +150,8 @@ function ownBytes(buffer: Buffer): Buffer {
  * bundle of a 17,540-entry log at once grew the embedded server's malloc heap by 20 MB and kept
  * it; 9 MB now (issue 19). `lengths` are the
  * leaves' UTF-8 lengths, each at most MAX_BUNDLE_ENTRY_BYTES; a wrong one would leave memory
- * unwritten or a leaf overwritten, so the buffer must come out exactly filled, or this throws.
+ * unwritten or a leaf cut short, so each is checked and the buffer must come out exactly filled,
+ * or this throws (before anything is cached).
  * test/unit/tile-reader.test.ts holds it to encodeEntryBundle's output.
  */
 export function encodeTextBundle(leaves: readonly string[], lengths: readonly number[]): Buffer {
@@ -160,9 +161,12 @@ export function encodeTextBundle(leaves: readonly string[], lengths: readonly nu
   const out = Buffer.allocUnsafeSlow(total);
   let at = 0;
   leaves.forEach((leaf, i) => {
-    at = out.writeUInt16BE(lengths[i]!, at);
-    at += out.write(leaf, at, 'utf8');
+    const length = lengths[i]!;
+    // A short length would truncate the leaf (or spill into the next) unseen by the fill check below.
+    if (Buffer.byteLength(leaf, 'utf8') !== length) throw new Error(`entry bundle leaf ${i}: ${length} is not its UTF-8 length`);
+    at = out.writeUInt16BE(length, at);
+    at += out.write(leaf, at, length, 'utf8');
   });
-  if (at !== total) throw new Error(`an entry bundle of ${total} bytes came out ${at} bytes long: a leaf's length is not its UTF-8 length`);
+  if (at !== total) throw new Error(`an entry bundle of ${total} bytes came out ${at} bytes long`);
   return out;
 }
