@@ -148,10 +148,9 @@ function ownBytes(buffer: Buffer): Buffer {
  * first (Buffer.from, 256 a bundle) came from Node's 8 KiB pool slabs in the malloc heap, garbage
  * until V8's next collection: with zlib's 16 KiB output chunks, a tiles phase that built every
  * bundle of a 17,540-entry log at once grew the embedded server's malloc heap by 20 MB and kept
- * it; 9 MB now (issue 19). `lengths` are the
- * leaves' UTF-8 lengths, each at most MAX_BUNDLE_ENTRY_BYTES; a wrong one would leave memory
- * unwritten or a leaf cut short, so each is checked and the buffer must come out exactly filled,
- * or this throws (before anything is cached).
+ * it; 9 MB now (issue 19). `lengths` are the leaves' UTF-8 lengths, each at most
+ * MAX_BUNDLE_ENTRY_BYTES; a wrong one would leave memory unwritten or a leaf cut short, so each is
+ * checked and the buffer must come out exactly filled, or this throws (before anything is cached).
  * test/unit/tile-reader.test.ts holds it to encodeEntryBundle's output.
  */
 export function encodeTextBundle(leaves: readonly string[], lengths: readonly number[]): Buffer {
