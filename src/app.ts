@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   // A hop count, never `true`: only that many proxies' X-Forwarded-For entries are believed.
   app.set('trust proxy', deps.config.http.trustProxy);
-  // Lookups bring their ETags, made once where their answers are kept by the same rule
+  // Lookups and uncompressed entry bundles bring their ETags, made once where they are kept by the same rule
   // (http/caching.ts: strongEtag, sendJson): change this setting and that rule together
   // (test/integration/openapi.test.ts and embedded-lookups.test.ts check that they agree).
   app.set('etag', 'strong');

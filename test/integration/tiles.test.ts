@@ -17,7 +17,8 @@ import { newPeersId } from '../../src/protocol/ids.js';
 import { foundGroup, registeredPerson } from '../helpers/groups.js';
 import { newIdentity, quickSigningKeyPair } from '../helpers/identities.js';
 import { plantIdentityGeneses } from '../helpers/planted-log.js';
-import type { Reply } from '../helpers/http.js';
+import { request, type Reply } from '../helpers/http.js';
+import { strongEtag } from '../../src/server/http/caching.js';
 import { useTestRegistry } from '../helpers/registry.js';
 
 const registry = useTestRegistry({ listen: true });
@@ -99,6 +100,30 @@ describe('entry bundles', () => {
     const plain = await registry.api.get('/v1/log/tile/entries/000', { 'accept-encoding': 'identity' });
     expect(plain.headers.get('content-encoding')).toBeNull();
     expect(plain.bytes).toEqual(full.bytes);
+    // Its strong ETag is of the bytes it gets, as Express gives any body; HEAD and a revalidation
+    // carry it too (the bundle's length and ETag are kept with it: test/unit/tile-reader.test.ts).
+    const etag = plain.headers.get('etag');
+    expect(etag).toBe(strongEtag(full.bytes));
+    expect(full.headers.get('etag')).not.toBe(etag);
+    const identity = { 'accept-encoding': 'identity' };
+    const head = await request(registry.app, 'HEAD', '/v1/log/tile/entries/000', undefined, identity);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(etag);
+    expect(head.headers.get('content-length')).toBe(String(full.bytes.length));
+    expect(head.headers.get('content-type')).toBe('application/octet-stream');
+    expect(head.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(head.headers.get('vary')).toMatch(/Accept-Encoding/);
+    expect(head.headers.get('content-encoding')).toBeNull();
+    expect(head.bytes.length).toBe(0);
+    for (const method of ['GET', 'HEAD']) {
+      const revalidated = await request(registry.app, method, '/v1/log/tile/entries/000', undefined, { ...identity, 'if-none-match': etag! });
+      expect(revalidated.status).toBe(304);
+      expect(revalidated.headers.get('etag')).toBe(etag);
+      expect(revalidated.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(revalidated.headers.get('content-type')).toBeNull();
+      expect(revalidated.headers.get('content-length')).toBeNull();
+      expect(revalidated.bytes.length).toBe(0);
+    }
     const raw = await fetch(`${registry.url}/v1/log/tile/entries/000`, { headers: { 'accept-encoding': 'gzip' } });
     expect(Number(raw.headers.get('content-length'))).toBeLessThan(full.bytes.length);
 
