@@ -29,6 +29,7 @@ import { strongEtag } from '../http/caching.js';
 import type { Database } from '../../db/database.js';
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 /**
  * zlib's output chunk when gzipping a bundle: as large as a full bundle's output, so that it is one
  * chunk, which glibc maps on its own (npm start's mmap_threshold, 128 KiB) and unmaps when V8
@@ -36,7 +37,6 @@ const gzipAsync = promisify(gzip);
  * What is kept is copied to its exact size (ownBytes).
  */
 const GZIP_CHUNK_BYTES = 256 * 1024;
-const gunzipAsync = promisify(gunzip);
 
 export interface Tile {
   /** The tile's bytes, uncompressed (an entry bundle's are inflated from `bundle.gzipped` on each call). */
