@@ -69,7 +69,7 @@ function serve(rows: Row[]) {
       const read = await reader.read(tile);
       return {
         ...read,
-        bytes: () => {
+        body: () => {
           inflates++;
           return read.body();
         },
