@@ -9,9 +9,10 @@ import { useSha256 } from '../protocol/hash.js';
 import { shortSha256 } from './short-sha256.js';
 
 /**
- * The longest input hashed in JavaScript (short-sha256.ts) rather than by OpenSSL, whose fixed
- * cost per call is larger than the hashing below about 200 bytes: every key map and Merkle node
- * is under it, a record and its log leaf over it.
+ * The longest input hashed in JavaScript (short-sha256.ts) rather than by OpenSSL. OpenSSL's
+ * fixed cost per call is larger than the hashing up to about 200 bytes. 128 leaves room over
+ * the inputs this is for: every Merkle node (65 bytes), key map node (84) and leaf (101), and key
+ * path. Every record and log leaf (over 200) still goes to OpenSSL.
  */
 const SHORT_INPUT = 128;
 

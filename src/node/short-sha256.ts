@@ -3,8 +3,8 @@
  * short inputs, which the registry hashes by the dozen a write: a key map node (84 bytes), leaf
  * (101) and key path (about 50), and a Merkle node (65). OpenSSL's one-shot digest costs more
  * there in getting to it and back (an algorithm lookup, a new Buffer and its ArrayBuffer) than in
- * hashing: measured 0.81 against 0.62 us on 84 bytes, 0.63 against 0.35 on 32, while from about
- * 200 bytes on OpenSSL is faster (node-sha256.ts picks). One compression function over a state and
+ * hashing: measured (OpenSSL against this) 0.81 against 0.62 µs on 84 bytes, 0.63 against
+ * 0.35 µs on 32, while from about 200 bytes on OpenSSL is faster (node-sha256.ts picks). One compression function over a state and
  * schedule kept between calls, so a hash allocates only its 32-byte answer; synchronous, so no
  * other call can see that state half-way. test/unit/node-sha256.test.ts checks it against OpenSSL
  * and @noble/hashes on every length up to several blocks.

@@ -10,7 +10,7 @@ const ascii = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(
  * (given there for SHA-512) with the SHA-256 digest published beside the others in the usual test
  * vector sets (https://www.di-mgt.com.au/sha_testvectors.html). Between them they reach each path
  * of node-sha256.ts: JavaScript up to 128 bytes, with one block of padding (3 bytes), two (56), and
- * a full block before two (112); and OpenSSL beyond (a million bytes). Made only when useSha256 runs,
+ * a full block before one (112); and OpenSSL beyond (a million bytes). Made only when useSha256 runs,
  * so that a bundle which never replaces the hash (the lookup page's) leaves them out.
  */
 const knownAnswers = (): ReadonlyArray<{ what: string; message: () => Uint8Array; digest: Uint8Array }> => [
@@ -38,7 +38,7 @@ export function sha256(data: Uint8Array): Uint8Array {
 /**
  * Makes sha256 run `hash`, which must compute SHA-256 and return a new Uint8Array of its 32 bytes
  * (src/node/node-sha256.ts: Node's OpenSSL, measured 1.5 times as fast as @noble/hashes on a 65-byte
- * map node and 5 times on a 700-byte record, and for inputs of up to 128 bytes a lean JavaScript
+ * Merkle node and 5 times on a 700-byte record, and for inputs of up to 128 bytes a lean JavaScript
  * SHA-256 faster still — a write hashes its record, its leaf, a path of the key map and the tree's
  * new nodes). Process-wide, like useEd25519KeyCheck; browsers and the SDK
  * keep @noble/hashes. Throws, leaving sha256 as it was, unless `hash` answers each known-answer

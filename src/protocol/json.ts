@@ -144,9 +144,10 @@ export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): JsonValue {
       seen.add(key);
       skipWhitespace();
       expect(':');
-      // defineProperty, not assignment, for "__proto__": it must stay an ordinary own property. It is
-      // Object.prototype's only setter, so assignment makes any other key an own data property, and
-      // costs a third of the parse less (no descriptor object a key).
+      // "__proto__" by defineProperty: assigned, it would set the prototype instead of being an own
+      // property. Every other key by assignment: __proto__ is Object.prototype's only setter, so
+      // assignment makes the same own data property, and the parse takes about a third less time
+      // (no descriptor object per key).
       if (key === '__proto__') Object.defineProperty(object, key, { value: parseValue(depth), enumerable: true, writable: true, configurable: true });
       else object[key] = parseValue(depth);
       skipWhitespace();

@@ -3,32 +3,30 @@
  *
  *   tsx test/bench/lookup-cpu.ts seed <N> <state.json>         seeds BENCH_DATABASE with N identities (through a LogWriter)
  *   tsx test/bench/lookup-cpu.ts run <state.json> <dir>[,<dir>…] starts each build on that store in turn (LOOKUP_CACHE_BYTES,
- *       LOOKUP_CPU_REPEATS, LOOKUP_CPU_COUNT from the environment), sends LOOKUP_CPU_COUNT lookups of distinct ids in random
+ *       LOOKUP_CPU_REPEATS, LOOKUP_CPU_COUNT from the environment; defaults: 2 repeats, 20,000 lookups, after 3,000
+ *       other ids as warm-up, so seed at least 23,000), sends LOOKUP_CPU_COUNT lookups of distinct ids in random
  *       order at 32 in flight, and prints the server's CPU per lookup: its main thread (the event loop) and the whole process,
  *       from /proc/<pid>/task/<tid>/stat (utime + stime), and the lookups a round carried (peerkeys_lookup_rounds_total).
  *       LOOKUP_CPU_HITS=1 looks the measured ids up once before (with a LOOKUP_CACHE_BYTES that holds them all: hits);
  *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql).
  *   Profiles: BENCH_PROFILE=<folder> as for registry-bench.ts (processes.ts).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { toBase64Url } from '../../src/protocol/encoding.js';
-import { startServer } from './processes.js';
+import { startServer, threadCpuMs } from './processes.js';
 import { emptyStore, seedThroughWriter } from './stores.js';
 
 const [command, ...args] = process.argv.slice(2);
-const TICK_MS = 10;
 
+/** The server's CPU time in ms: its main thread (the event loop) and all its threads. */
 function cpuMs(pid: number): { main: number; total: number } {
   let total = 0;
   let main = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    total += ticks;
-    if (tid === String(pid)) main = ticks;
+  for (const [tid, { ms }] of threadCpuMs(pid)) {
+    total += ms;
+    if (tid === String(pid)) main = ms;
   }
-  return { main: main * TICK_MS, total: total * TICK_MS };
+  return { main, total };
 }
 
 if (command === 'seed') {
@@ -50,7 +48,11 @@ if (command === 'seed') {
       try {
         const pid = server.child.pid!;
         // Warm up: JIT and the first rounds, on ids not measured.
-        const shuffled = [...state.ids].sort(() => Math.random() - 0.5);
+        const shuffled = [...state.ids];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = Math.floor(Math.random() * (i + 1));
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
         await fire(server.base, shuffled.slice(0, 3000));
         const ids = shuffled.slice(3000, 3000 + count);
         // LOOKUP_CPU_HITS=1: the measured ids are looked up once before, so that (with a cache that holds them) each is a hit.

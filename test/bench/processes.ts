@@ -4,7 +4,7 @@
  * port, with their memory read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -47,6 +47,39 @@ export async function waitFor(url: string, child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
+}
+
+/** A /proc stat line's CPU time in ms: utime + stime in clock ticks of 10 ms (USER_HZ 100 on Linux). */
+function statCpuMs(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The CPU time of each thread of `pid` in ms, by thread id, with its name: `main` for the process's
+ * own thread, others by their comm without a trailing number (libuv's pool, V8's threads).
+ */
+export function threadCpuMs(pid: number): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(tid, { name: tid === String(pid) ? 'main' : name.replace(/[0-9]+$/, '').trim(), ms: statCpuMs(stat) });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** The CPU time of process `pid` (all its threads) in ms; 0 once it has ended. */
+export function processCpuMs(pid: number): number {
+  try {
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return 0;
+  }
 }
 
 /** A process's resident memory now and at its peak, in MB. */

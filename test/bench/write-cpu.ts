@@ -8,16 +8,19 @@
  * (the event loop), its other threads by name (libuv's pool, V8's GC and compiler threads), and
  * the database's backends.
  *
- *   BENCH_BASE=/work/runs/base BENCH_DATABASE=bench_me tsx test/bench/write-cpu.ts
- *   WRITE_CPU_BUILDS=base=/work/runs/base,this=. BENCH_ROUNDS=3 tsx test/bench/write-cpu.ts
+ * Defaults: WRITE_CPU_WRITES 3,000, WRITE_CPU_WARMUP 1,500, BENCH_ROUNDS 2, WRITE_CPU_SEEDED 5,000
+ * identities (at least WRITES + WARMUP); WRITE_CPU_PERF=<folder> records `perf record` of the
+ * server over the measured writes (run with NODE_OPTIONS=--perf-basic-prof).
+ *
+ *   BENCH_BASE=../base BENCH_DATABASE=bench_me tsx test/bench/write-cpu.ts
+ *   WRITE_CPU_BUILDS=base=../base,this=. BENCH_ROUNDS=3 tsx test/bench/write-cpu.ts
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { fastGenesis, fastRotation, type FastIdentity } from './fast-records.js';
-import { ROOT, startServer } from './processes.js';
+import { processCpuMs, ROOT, startServer, threadCpuMs } from './processes.js';
 import { emptyStore, seedThroughWriter } from './stores.js';
 
 const WRITES = Number(process.env['WRITE_CPU_WRITES'] ?? 3000);
@@ -26,32 +29,6 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const SEEDED = Number(process.env['WRITE_CPU_SEEDED'] ?? 5000);
 const PERF_DIR = process.env['WRITE_CPU_PERF'];
 const BASE_DIR = process.env['BENCH_BASE'] === undefined ? undefined : resolve(process.env['BENCH_BASE']);
-
-/** CPU milliseconds of each thread of `pid`, by thread id, with the thread's name. */
-function threads(pid: number): Map<string, { name: string; ms: number }> {
-  const out = new Map<string, { name: string; ms: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      out.set(tid, { name: tid === String(pid) ? 'main' : name.replace(/[0-9]+$/, '').trim(), ms: (Number(fields[11]) + Number(fields[12])) * 10 });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-function processMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
 
 async function backends(admin: pg.Client, database: string): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
@@ -66,8 +43,11 @@ interface Snapshot {
 
 async function snapshot(pid: number, admin: pg.Client, database: string): Promise<Snapshot> {
   const pids = await backends(admin, database);
-  return { server: threads(pid), pg: new Map(pids.map((p) => [p, processMs(p)])), self: process.cpuUsage().user + process.cpuUsage().system };
+  return { server: threadCpuMs(pid), pg: new Map(pids.map((p) => [p, processCpuMs(p)])), self: process.cpuUsage().user + process.cpuUsage().system };
 }
+
+/** The server's CPU of a perWrite result: every group but the database's and the load generator's. */
+const serverMs = (cpu: Record<string, number>) => Object.entries(cpu).filter(([k]) => k !== 'postgres' && k !== 'loadgen').reduce((s, [, v]) => s + v, 0);
 
 /** CPU ms per write between two snapshots, by group. */
 function perWrite(a: Snapshot, b: Snapshot, writes: number): Record<string, number> {
@@ -154,8 +134,7 @@ for (let round = 0; round < ROUNDS; round++) {
         const notOk = result.non2xx + result.errors + result.timeouts;
         results.push({ build, phase, cpu, notOk });
         const parts = Object.entries(cpu).filter(([, v]) => v >= 0.005).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(3)}`);
-        const server_ = Object.entries(cpu).filter(([k]) => k !== 'postgres' && k !== 'loadgen').reduce((s, [, v]) => s + v, 0);
-        console.log(`${build.padEnd(5)} ${phase.padEnd(8)} server ${server_.toFixed(3)} ms/write (${parts.join(', ')})${notOk > 0 ? `  NOT OK ${notOk}` : ''}  ${Math.round(result.requests.average)} req/s`);
+        console.log(`${build.padEnd(5)} ${phase.padEnd(8)} server ${serverMs(cpu).toFixed(3)} ms/write (${parts.join(', ')})${notOk > 0 ? `  NOT OK ${notOk}` : ''}  ${Math.round(result.requests.average)} req/s`);
       }
       if (perf !== null) {
         perf.kill('SIGINT');
@@ -175,7 +154,7 @@ for (const phase of ['create', 'rotation']) {
     const keys = new Set(rows.flatMap((r) => Object.keys(r.cpu)));
     const mean: Record<string, number> = {};
     for (const k of keys) mean[k] = rows.reduce((s, r) => s + (r.cpu[k] ?? 0), 0) / rows.length;
-    const server_ = Object.entries(mean).filter(([k]) => k !== 'postgres' && k !== 'loadgen').reduce((s, [, v]) => s + v, 0);
-    console.log(`mean ${build.padEnd(5)} ${phase.padEnd(8)} server ${server_.toFixed(3)} main ${(mean['main'] ?? 0).toFixed(3)} other ${(server_ - (mean['main'] ?? 0)).toFixed(3)} postgres ${(mean['postgres'] ?? 0).toFixed(3)} (n=${rows.length})`);
+    const server = serverMs(mean);
+    console.log(`mean ${build.padEnd(5)} ${phase.padEnd(8)} server ${server.toFixed(3)} main ${(mean['main'] ?? 0).toFixed(3)} other ${(server - (mean['main'] ?? 0)).toFixed(3)} postgres ${(mean['postgres'] ?? 0).toFixed(3)} (n=${rows.length})`);
   }
 }

@@ -69,9 +69,9 @@ function serve(rows: Row[]) {
       const read = await reader.read(tile);
       return {
         ...read,
-        bytes: () => {
+        body: () => {
           inflates++;
-          return read.bytes();
+          return read.body();
         },
       };
     },
@@ -97,7 +97,7 @@ describe('TileReader', () => {
     const first = await reader.read(FULL);
     const expected = expectedBundle(rows);
     expect(expected.length).toBeGreaterThan(64 * 1024);
-    expect(await first.bytes()).toEqual(expected);
+    expect(await first.body()).toEqual(expected);
     expect(first.bundle).toMatchObject({ length: expected.length });
     // The cached bytes own their memory: the cache counts no more than it holds (not a view on zlib's chunk or a pool slab).
     const gzipped = first.bundle!.gzipped;
@@ -107,14 +107,14 @@ describe('TileReader', () => {
     const again = await reader.read(FULL);
     expect(log.queries()).toBe(1);
     expect(again.bundle).toBe(first.bundle);
-    expect(await again.bytes()).toEqual(expected);
+    expect(await again.body()).toEqual(expected);
   });
 
   it("serves non-ASCII entries as their UTF-8, up to an entry of exactly 65,535 bytes", async () => {
     const rows = [row(0, { name: 'Zoë 🔑', note: 'naïve — 鍵' }), row(1, { n: 1 }), row(2, recordOfLeafBytes(2, 65_535)), row(3, { n: 3 })];
     expect(leafOf(rows[2]!).length).toBe(65_535);
     const tile = await readerOf(rows).read({ level: 'entries', index: 0, width: rows.length });
-    expect(await tile.bytes()).toEqual(expectedBundle(rows));
+    expect(await tile.body()).toEqual(expectedBundle(rows));
   });
 
   it('is NOT_FOUND for a bundle with an entry over 65,535 bytes, though under 65,536 characters', async () => {

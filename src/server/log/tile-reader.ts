@@ -29,6 +29,7 @@ import { strongEtag } from '../http/caching.js';
 import type { Database } from '../../db/database.js';
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 /**
  * zlib's output chunk when gzipping a bundle: as large as a full bundle's output, so that it is one
  * chunk, which glibc maps on its own (npm start's mmap_threshold, 128 KiB) and unmaps when V8
@@ -36,11 +37,10 @@ const gzipAsync = promisify(gzip);
  * What is kept is copied to its exact size (ownBytes).
  */
 const GZIP_CHUNK_BYTES = 256 * 1024;
-const gunzipAsync = promisify(gunzip);
 
 export interface Tile {
-  /** The tile's bytes, uncompressed (an entry bundle's are inflated from `bundle.gzipped` on each call). */
-  bytes(): Promise<Buffer>;
+  /** The tile's uncompressed bytes, made on each call (an entry bundle's inflated from `bundle.gzipped`). */
+  body(): Promise<Buffer>;
   /** An entry bundle's, as the cache keeps it; hash tiles, random bytes, have none. */
   bundle?: GzippedBundle;
   /** A full tile (256 hashes or entries): cacheable forever. */
@@ -78,12 +78,12 @@ export class TileReader {
     const full = tile.width === TILE_WIDTH;
     if (tile.level !== 'entries') {
       const bytes = await this.hashTile(tile.level, tile.index, tile.width);
-      return { bytes: async () => bytes, full };
+      return { body: async () => bytes, full };
     }
     const bundle = await this.bundle(tile.index, tile.width);
     // One output chunk of the known size, not zlib's 16 KiB (17 chunks and a copy for a full
     // bundle); one byte more, as a chunk filled to its end makes zlib allocate another.
-    return { bytes: () => gunzipAsync(bundle.gzipped, { chunkSize: Math.max(bundle.length + 1, constants.Z_MIN_CHUNK) }), bundle, full };
+    return { body: () => gunzipAsync(bundle.gzipped, { chunkSize: Math.max(bundle.length + 1, constants.Z_MIN_CHUNK) }), bundle, full };
   }
 
   private async requireTile(tile: TileId): Promise<void> {

@@ -24,11 +24,11 @@ export function tilesRouter(tiles: TileReader, limits: RateLimiters): Router {
     const path = req.path.slice(`${TILE_PREFIX}/tile/`.length);
     const tile = parseTilePath(path);
     if (tile === null) throw new ProtocolError('NOT_FOUND', `${req.path} is not a tile path (c2sp.org/tlog-tiles)`);
-    const { bytes, bundle, full } = await tiles.read(tile);
+    const { body, bundle, full } = await tiles.read(tile);
     if (full) cacheImmutable(res);
     else cacheBriefly(res, PARTIAL_TILE_SECONDS);
     res.type('application/octet-stream');
-    if (bundle === undefined) return void res.send(await bytes());
+    if (bundle === undefined) return void res.send(await body());
     // Entry bundles SHOULD be compressed at the HTTP layer (tlog-tiles): gzip for clients that take it.
     res.vary('Accept-Encoding');
     if (req.acceptsEncodings('gzip', 'identity') === 'gzip') return void res.set('Content-Encoding', 'gzip').send(bundle.gzipped);
@@ -37,7 +37,7 @@ export function tilesRouter(tiles: TileReader, limits: RateLimiters): Router {
     // with no body makes the 304, and strips from it what it strips from any 304).
     res.set('ETag', bundle.etag);
     if (req.method === 'HEAD' || req.fresh) return void res.set('Content-Length', String(bundle.length)).send();
-    res.send(await bytes());
+    res.send(await body());
   };
   // Entry bundles first: `entries` would otherwise be taken for a level (and refused as one).
   router.get(`${TILE_PREFIX}/tile/entries/*index`, ...limits.ipReads, serve);
