@@ -5,15 +5,13 @@
 // under way, each in its own turn of the event loop as HTTP requests do, must share the next batch.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SubtreeStore } from '../../src/db/subtree-store.js';
 import { identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { createIdentityRecord, generateIdentityKeys } from '../../src/sdk/identity-keys.js';
-import { systemClock } from '../../src/server/clock.js';
-import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
-import { MapState } from '../../src/server/log/map-state.js';
+import type { AppendResult, LogWriter } from '../../src/server/log/log-writer.js';
 import type { Metrics } from '../../src/server/metrics.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startedLogWriter } from '../helpers/log-writer.js';
 
 let database: TestDatabase;
 let writer: LogWriter;
@@ -26,8 +24,7 @@ beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
   const count = (labels: { kind: string }, by = 1) => void appendedByKind.set(labels.kind, (appendedByKind.get(labels.kind) ?? 0) + by);
   const metrics = { appended: { inc: count }, batchSize: { observe: (size: number) => void batches.push(size) } } as unknown as Pick<Metrics, 'appended' | 'batchSize'>;
-  writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), logKeyFromSeed('test.example/batching', new Uint8Array(randomBytes(32))), systemClock, metrics);
-  await writer.init();
+  writer = await startedLogWriter(database.db, logKeyFromSeed('test.example/batching', new Uint8Array(randomBytes(32))), metrics);
 }, 120_000);
 
 afterAll(async () => {

@@ -9,11 +9,9 @@ import { groupKind, identityKind, Write } from '../../src/ledger/index.js';
 import { MAX_GROUP_MEMBERS, type GroupMember } from '../../src/protocol/group.js';
 import { createGroupGenesis, groupMember } from '../../src/sdk/group-records.js';
 import { createIdentityRecord, generateIdentityKeys } from '../../src/sdk/identity-keys.js';
-import { SubtreeStore } from '../../src/db/subtree-store.js';
-import { systemClock } from '../../src/server/clock.js';
-import { LogWriter } from '../../src/server/log/log-writer.js';
-import { MapState } from '../../src/server/log/map-state.js';
+import type { LogWriter } from '../../src/server/log/log-writer.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startedLogWriter } from '../helpers/log-writer.js';
 
 let database: TestDatabase;
 let writer: LogWriter;
@@ -21,8 +19,7 @@ const key = logKeyFromSeed('test.example/peerkeys', new Uint8Array(randomBytes(3
 
 beforeAll(async () => {
   database = await openTestDatabase({ embedded: true });
-  writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), key, systemClock);
-  await writer.init();
+  writer = await startedLogWriter(database.db, key);
 }, 120_000);
 afterAll(async () => {
   await writer?.drain();

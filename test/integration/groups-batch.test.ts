@@ -10,14 +10,12 @@ import { createIdentityRecord, generateIdentityKeys, type IdentityKeys } from '.
 import { generateSigningKeyPair, type SigningKeyPair } from '../../src/sdk/keys.js';
 import { createSuccessorRecord } from '../../src/sdk/records.js';
 import { createGroupGenesis, createGroupUpdate, groupMember } from '../../src/sdk/group-records.js';
-import { systemClock } from '../../src/server/clock.js';
 import { auditLog } from '../../src/db/log-audit.js';
 import { groupKind, identityKind, Write } from '../../src/ledger/index.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
-import { LogWriter, type AppendResult } from '../../src/server/log/log-writer.js';
-import { SubtreeStore } from '../../src/db/subtree-store.js';
-import { MapState } from '../../src/server/log/map-state.js';
+import type { AppendResult, LogWriter } from '../../src/server/log/log-writer.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startedLogWriter } from '../helpers/log-writer.js';
 import { expectWith } from '../helpers/expect-with.js';
 
 let database: TestDatabase;
@@ -26,8 +24,7 @@ const key = logKeyFromSeed('test.example/peerkeys', new Uint8Array(randomBytes(3
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  writer = new LogWriter(database.db, new SubtreeStore(database.db), await MapState.load(database.db), key, systemClock);
-  await writer.init();
+  writer = await startedLogWriter(database.db, key);
 }, 120_000);
 afterAll(async () => {
   await writer?.drain();

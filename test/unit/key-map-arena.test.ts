@@ -11,6 +11,7 @@ import type { Arena } from '../../src/protocol/key-map-arena.js';
 import { KeyMap } from '../../src/protocol/key-map-tree.js';
 import { mapLeafHash, mapNodeHash, MAP_EMPTY_HASH, pathBit, type MapKey, type MapProof, type MapUpdate, type MapValue } from '../../src/protocol/key-map.js';
 import { ReferenceKeyMap } from '../helpers/key-map-reference.js';
+import { mapValueArb } from '../helpers/map-arbitraries.js';
 import { testId } from '../vectors/key-map/cases.js';
 
 /** The arena a map shares with its forks: private, reached here to collect at chosen moments. */
@@ -18,13 +19,7 @@ const arenaOf = (map: KeyMap) => (map as unknown as { arena: Arena }).arena;
 
 /** A small pool of ids, so that updates often change a key already held and absent probes often end at another key's leaf. */
 const keyArb = fc.record({ kind: fc.constantFrom('user' as const, 'group' as const), id: fc.integer({ min: 0, max: 40 }).map(testId) });
-const valueArb = fc.record({
-  recordHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  index: fc.oneof(fc.nat(1000), fc.constant(Number.MAX_SAFE_INTEGER)),
-  seq: fc.nat(50),
-  status: fc.constantFrom('active' as const, 'revoked' as const),
-});
-const updateArb = fc.record({ key: keyArb, value: valueArb });
+const updateArb = fc.record({ key: keyArb, value: mapValueArb });
 /** A value encodeMapValue refuses. */
 const invalidValue: MapValue = { recordHash: new Uint8Array(32), index: 0, seq: -1, status: 'active' };
 

@@ -29,6 +29,7 @@ import type { LogEntry } from '../../src/protocol/log-entry.js';
 import { recordHash } from '../../src/protocol/signing.js';
 import { parseTimestamp } from '../../src/protocol/time.js';
 import { codeOfThrown } from '../helpers/errors.js';
+import { mapValueArb } from '../helpers/map-arbitraries.js';
 import {
   buildAll,
   fromHex,
@@ -286,14 +287,8 @@ const reference = {
 };
 
 const keyArb = fc.record({ kind: fc.constantFrom('user' as const, 'group' as const), id: fc.integer({ min: 0, max: 400 }).map(testId) });
-const valueArb = fc.record({
-  recordHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  index: fc.oneof(fc.nat(1000), fc.constant(Number.MAX_SAFE_INTEGER)),
-  seq: fc.nat(50),
-  status: fc.constantFrom('active' as const, 'revoked' as const),
-});
 /** A final map (distinct keys) and, for each key, earlier values that later updates replace. */
-const historyArb = fc.uniqueArray(fc.record({ key: keyArb, earlier: fc.array(valueArb, { maxLength: 2 }), value: valueArb }), {
+const historyArb = fc.uniqueArray(fc.record({ key: keyArb, earlier: fc.array(mapValueArb, { maxLength: 2 }), value: mapValueArb }), {
   selector: (e) => `${e.key.kind}:${e.key.id}`,
   maxLength: 60,
 });
