@@ -1,14 +1,16 @@
 /** `peerkeys serve` (and `npm start`): runs the registry until SIGINT or SIGTERM. */
 import type { Config } from '../../config.js';
 import type { Command } from '../command.js';
+import { stopAction } from '../stop-signals.js';
 import { RegistryService } from '../../service.js';
 
 export const SERVE_HELP = `usage: peerkeys serve [--json]
 
 Starts the registry with the configuration from the environment (and ./.env if present): on
 Postgres when DATABASE_URL is set, otherwise on an embedded database in DATA_DIR (./data).
-See .env.example for every variable. Stops gracefully on SIGINT/SIGTERM. Its log is JSON lines
-on stdout; with --json, a configuration error is a JSON object too.`;
+See .env.example for every variable. Stops gracefully on SIGINT/SIGTERM; another one, a second or
+more later, stops it at once. Its log is JSON lines on stdout; with --json, a configuration error
+is a JSON object too.`;
 
 export async function serveCommand(config: Config): Promise<void> {
   const service = await RegistryService.create(config);
@@ -16,11 +18,13 @@ export async function serveCommand(config: Config): Promise<void> {
   const where = config.database.kind === 'embedded' ? `embedded database in ${config.dataDir}` : 'Postgres';
   service.logger.info({ url, origin: config.log.origin, vkey: service.logKey.vkey }, `peerkeys registry listening on ${url} (${where})`);
 
-  let stopping = false;
+  let firstStopAt: number | null = null;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
+      const action = stopAction(firstStopAt, performance.now());
+      if (action === 'force') process.exit(1);
+      if (action === 'same-request') return;
+      firstStopAt = performance.now();
       service.logger.info({ signal }, 'shutting down: finishing in-flight requests');
       service.destroy().then(
         () => process.exit(0),
