@@ -1,0 +1,132 @@
+// `npm start` (src/start.ts): the registry in a Node process of its own, started with the options
+// and environment of src/server-process.ts, with signals passed on and its exit passed back. Runs
+// the built launcher (npm test builds dist/ first) against a fresh schema of the test's Postgres;
+// reads the server process's command line and environment from /proc (Linux).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { toBase64Url } from '../../src/protocol/encoding.js';
+import { SERVER_ENV, SERVER_NODE_OPTIONS } from '../../src/server-process.js';
+import { cleanEnv, ROOT } from '../helpers/cli.js';
+import { postgresUrl, sql } from '../helpers/database.js';
+import { freePort } from '../helpers/private-postgres.js';
+
+const LAUNCHER = `${ROOT}dist/start.js`;
+const MAIN = `${ROOT}dist/main.js`;
+const READY = 'peerkeys registry listening on';
+const database = postgresUrl()!;
+const schema = `launcher_${randomBytes(6).toString('hex')}`;
+/** One log in the schema, so one key for every server of the suite. */
+const logSigningKey = toBase64Url(new Uint8Array(randomBytes(32)));
+
+interface Launched {
+  launcher: ChildProcess;
+  /** The server's process id, once it listens. */
+  server: number;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function settings(): Promise<Record<string, string>> {
+  return {
+    DATABASE_URL: database,
+    DATABASE_SCHEMA: schema,
+    LOG_SIGNING_KEY: logSigningKey,
+    LOG_ORIGIN: 'launcher.test/peerkeys',
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    RATE_LIMITS: 'off',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** The processes whose parent is `pid` (field 4 of /proc/<pid>/stat, after the parenthesised name). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** Starts the launcher with `env`; resolves once the server it started says it listens. */
+async function launch(env: Record<string, string>): Promise<Launched> {
+  const launcher = spawn(process.execPath, [LAUNCHER], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  launcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => launcher.once('exit', (code, signal) => resolve({ code, signal })));
+  const outcome = await new Promise<'ready' | 'exited'>((resolve) => {
+    const check = () => (output.includes(READY) ? resolve('ready') : undefined);
+    launcher.stdout!.on('data', check);
+    void exited.then(() => resolve('exited'));
+  });
+  if (outcome !== 'ready') throw new Error(`the launcher exited before the server listened:\n${output}`);
+  const [server] = childrenOf(launcher.pid!);
+  return { launcher, server: server!, output: () => output, exited };
+}
+
+const shutdowns = (output: string) => output.split('\n').filter((line) => line.includes('shutting down'));
+
+describe('npm start (src/start.ts)', () => {
+  beforeAll(async () => {
+    await sql(database, `CREATE SCHEMA "${schema}"`);
+  });
+  afterAll(async () => {
+    await sql(database, `DROP SCHEMA "${schema}" CASCADE`);
+  });
+
+  it("starts the server with server-process.ts's Node options and environment, and stops it gracefully on SIGTERM", async () => {
+    const env = await settings();
+    const run = await launch(env);
+    try {
+      const commandLine = readFileSync(`/proc/${run.server}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      expect(commandLine).toEqual([process.execPath, ...SERVER_NODE_OPTIONS, MAIN]);
+      // The environment the process started with, as \0-separated NAME=value. glibc, parsing
+      // GLIBC_TUNABLES at start, writes \0 over the colons between its tunables (glibc 2.36).
+      const environment = `\0${readFileSync(`/proc/${run.server}/environ`, 'utf8')}`;
+      for (const [name, value] of Object.entries(SERVER_ENV)) {
+        expect([`\0${name}=${value}\0`, `\0${name}=${value.replaceAll(':', '\0')}\0`].some((form) => environment.includes(form))).toBe(true);
+      }
+      expect(environment).toContain(`\0PORT=${env['PORT']}\0`);
+      expect((await fetch(`http://127.0.0.1:${env['PORT']}/readyz`)).status).toBe(200);
+    } finally {
+      run.launcher.kill('SIGTERM');
+    }
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(shutdowns(run.output())).toEqual([expect.stringContaining('"signal":"SIGTERM"')]);
+    expect(existsSync(`/proc/${run.server}`)).toBe(false);
+  });
+
+  it("takes a Ctrl-C that reaches both processes (the terminal's, and the one passed on) as one graceful stop", async () => {
+    const run = await launch(await settings());
+    // As a terminal does: the signal to every process of the foreground group at once.
+    process.kill(run.server, 'SIGINT');
+    run.launcher.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(shutdowns(run.output())).toEqual([expect.stringContaining('"signal":"SIGINT"')]);
+    expect(existsSync(`/proc/${run.server}`)).toBe(false);
+  });
+
+  it('ends by the signal that ended the server', async () => {
+    const run = await launch(await settings());
+    process.kill(run.server, 'SIGKILL');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  it("exits with the server's exit status when it fails to start", async () => {
+    // With Postgres and no log signing key, the configuration is refused.
+    const { LOG_SIGNING_KEY: _key, ...env } = await settings();
+    const direct = spawnSync(process.execPath, [MAIN], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8' });
+    expect(direct.status).toBe(2);
+    const launched = spawnSync(process.execPath, [LAUNCHER], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8' });
+    expect(launched.status).toBe(direct.status);
+    expect(launched.stderr).toContain('LOG_SIGNING_KEY');
+  });
+});
