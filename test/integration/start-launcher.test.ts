@@ -72,7 +72,12 @@ async function launch(env: Record<string, string>): Promise<Launched> {
   return { launcher, server: server!, output: () => output, exited };
 }
 
-const shutdowns = (output: string) => output.split('\n').filter((line) => line.includes('shutting down'));
+/** The launcher exited 0 after one graceful shutdown of the server, on `signal`, and the server is gone. */
+async function expectStoppedGracefully(run: Launched, signal: NodeJS.Signals): Promise<void> {
+  expect(await run.exited).toEqual({ code: 0, signal: null });
+  expect(run.output().split('\n').filter((line) => line.includes('shutting down'))).toEqual([expect.stringContaining(`"signal":"${signal}"`)]);
+  expect(existsSync(`/proc/${run.server}`)).toBe(false);
+}
 
 describe('npm start (src/start.ts)', () => {
   beforeAll(async () => {
@@ -99,9 +104,7 @@ describe('npm start (src/start.ts)', () => {
     } finally {
       run.launcher.kill('SIGTERM');
     }
-    expect(await run.exited).toEqual({ code: 0, signal: null });
-    expect(shutdowns(run.output())).toEqual([expect.stringContaining('"signal":"SIGTERM"')]);
-    expect(existsSync(`/proc/${run.server}`)).toBe(false);
+    await expectStoppedGracefully(run, 'SIGTERM');
   });
 
   it("takes a Ctrl-C that reaches both processes (the terminal's, and the one passed on) as one graceful stop", async () => {
@@ -109,9 +112,7 @@ describe('npm start (src/start.ts)', () => {
     // As a terminal does: the signal to every process of the foreground group at once.
     process.kill(run.server, 'SIGINT');
     run.launcher.kill('SIGINT');
-    expect(await run.exited).toEqual({ code: 0, signal: null });
-    expect(shutdowns(run.output())).toEqual([expect.stringContaining('"signal":"SIGINT"')]);
-    expect(existsSync(`/proc/${run.server}`)).toBe(false);
+    await expectStoppedGracefully(run, 'SIGINT');
   });
 
   it('ends by the signal that ended the server', async () => {
