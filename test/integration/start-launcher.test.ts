@@ -5,7 +5,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { constants } from 'node:os';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64Url } from '../../src/protocol/encoding.js';
 import { SERVER_ENV, SERVER_NODE_OPTIONS } from '../../src/server-process.js';
 import { cleanEnv, ROOT } from '../helpers/cli.js';
@@ -26,7 +27,15 @@ interface Launched {
   server: number;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Once the launcher has exited and its stdout and stderr are closed: closed by the server too, so once both have ended. */
+  closed: Promise<void>;
 }
+
+/** Every process a test started, ended after each test if it is still running (a failed test's too). */
+const started: ChildProcess[] = [];
+const servers: number[] = [];
+/** Longer than a start on a loaded machine takes; a start that hangs fails the test with its output. */
+const START_DEADLINE_MS = 60_000;
 
 async function settings(): Promise<Record<string, string>> {
   return {
@@ -55,21 +64,50 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-/** Starts the launcher with `env`; resolves once the server it started says it listens. */
-async function launch(env: Record<string, string>): Promise<Launched> {
-  const launcher = spawn(process.execPath, [LAUNCHER], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Whether process `pid` still runs (a zombie, ended but not yet reaped by init, does not). */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once process `pid` has ended, polling /proc; rejects after `deadlineMs`. */
+async function ended(pid: number, deadlineMs = 30_000): Promise<void> {
+  for (const until = Date.now() + deadlineMs; running(pid); ) {
+    if (Date.now() > until) throw new Error(`process ${pid} still runs after ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Starts the launcher with `env` (and `args` after it, as `npm start -- <args>` would); resolves
+ * once the server it started says it listens. With ulimit -c 0, so that a test that ends the
+ * server by a core-dumping signal leaves no core file.
+ */
+async function launch(env: Record<string, string>, args: string[] = []): Promise<Launched> {
+  const launcher = spawn('/bin/sh', ['-c', 'ulimit -c 0 && exec "$0" "$@"', process.execPath, LAUNCHER, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(launcher);
   let output = '';
   launcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => launcher.once('exit', (code, signal) => resolve({ code, signal })));
-  const outcome = await new Promise<'ready' | 'exited'>((resolve) => {
+  const closed = new Promise<void>((resolve) => launcher.once('close', () => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await new Promise<'ready' | 'exited' | 'timeout'>((resolve) => {
     const check = () => (output.includes(READY) ? resolve('ready') : undefined);
     launcher.stdout!.on('data', check);
     void exited.then(() => resolve('exited'));
+    timer = setTimeout(() => resolve('timeout'), START_DEADLINE_MS);
   });
-  if (outcome !== 'ready') throw new Error(`the launcher exited before the server listened:\n${output}`);
-  const [server] = childrenOf(launcher.pid!);
-  return { launcher, server: server!, output: () => output, exited };
+  clearTimeout(timer);
+  if (outcome === 'exited') throw new Error(`the launcher exited before the server listened:\n${output}`);
+  if (outcome === 'timeout') throw new Error(`the server did not listen within ${START_DEADLINE_MS} ms:\n${output}`);
+  const children = childrenOf(launcher.pid!);
+  if (children.length !== 1) throw new Error(`the launcher has ${children.length} child processes, not one: ${children.join(', ')}`);
+  servers.push(children[0]!);
+  return { launcher, server: children[0]!, output: () => output, exited, closed };
 }
 
 /** The launcher exited 0 after one graceful shutdown of the server, on `signal`, and the server is gone. */
@@ -79,7 +117,13 @@ async function expectStoppedGracefully(run: Launched, signal: NodeJS.Signals): P
   expect(existsSync(`/proc/${run.server}`)).toBe(false);
 }
 
-describe('npm start (src/start.ts)', () => {
+const describeOnLinux = process.platform === 'linux' ? describe : describe.skip;
+
+describeOnLinux('npm start (src/start.ts)', () => {
+  afterEach(() => {
+    for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pid of servers.splice(0)) if (running(pid)) process.kill(pid, 'SIGKILL');
+  });
   beforeAll(async () => {
     await sql(database, `CREATE SCHEMA "${schema}"`);
   });
@@ -119,6 +163,35 @@ describe('npm start (src/start.ts)', () => {
     const run = await launch(await settings());
     process.kill(run.server, 'SIGKILL');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('exits with 128 + n, instead of dumping a second core, when a core-dumping signal ended the server', async () => {
+    const run = await launch(await settings());
+    process.kill(run.server, 'SIGABRT');
+    expect(await run.exited).toEqual({ code: 128 + constants.signals.SIGABRT, signal: null });
+  });
+
+  it('passes SIGHUP and SIGQUIT on: the server ends with the launcher', async () => {
+    for (const signal of ['SIGHUP', 'SIGQUIT'] as const) {
+      const run = await launch(await settings());
+      run.launcher.kill(signal);
+      // SIGHUP by re-raising it; SIGQUIT, which dumps core, as 128 + n.
+      expect(await run.exited).toEqual(signal === 'SIGHUP' ? { code: null, signal } : { code: 128 + constants.signals[signal], signal: null });
+      await ended(run.server);
+      await run.closed;
+      // The server ended by the signal itself, not through a graceful stop.
+      expect(run.output()).not.toContain('shutting down');
+    }
+  });
+
+  it('leaves no server behind when the launcher is killed outright (SIGKILL: nothing passed on)', async () => {
+    const run = await launch(await settings());
+    run.launcher.kill('SIGKILL');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    // The server's IPC channel to the launcher ends: it stops gracefully, as on SIGTERM.
+    await ended(run.server);
+    await run.closed;
+    expect(run.output()).toContain('"signal":"disconnect"');
   });
 
   it("exits with the server's exit status when it fails to start", async () => {

@@ -19,20 +19,32 @@ export async function serveCommand(config: Config): Promise<void> {
   service.logger.info({ url, origin: config.log.origin, vkey: service.logKey.vkey }, `peerkeys registry listening on ${url} (${where})`);
 
   let firstStopAt: number | null = null;
+  const stop = (signal: NodeJS.Signals | 'disconnect') => {
+    firstStopAt = performance.now();
+    service.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    service.destroy().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        service.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       const action = stopAction(firstStopAt, performance.now());
       if (action === 'force') process.exit(1);
       if (action === 'same-request') return;
-      firstStopAt = performance.now();
-      service.logger.info({ signal }, 'shutting down: finishing in-flight requests');
-      service.destroy().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          service.logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      stop(signal);
+    });
+  }
+  // Started by `npm start`'s launcher (src/start.ts), which gives it an IPC channel: the channel's
+  // end means the launcher is gone, even by SIGKILL, and the server stops as on SIGTERM (but never
+  // forced). Started any other way there is no channel, and nothing changes.
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      if (firstStopAt === null) stop('disconnect');
     });
   }
 }
