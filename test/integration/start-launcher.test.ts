@@ -5,9 +5,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { constants } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { toBase64Url } from '../../src/protocol/encoding.js';
+import { SAME_REQUEST_MS } from '../../src/cli/stop-signals.js';
 import { SERVER_ENV, SERVER_NODE_OPTIONS } from '../../src/server-process.js';
 import { cleanEnv, ROOT } from '../helpers/cli.js';
 import { postgresUrl, sql } from '../helpers/database.js';
@@ -73,12 +76,17 @@ function running(pid: number): boolean {
   }
 }
 
-/** Resolves once process `pid` has ended, polling /proc; rejects after `deadlineMs`. */
-async function ended(pid: number, deadlineMs = 30_000): Promise<void> {
-  for (const until = Date.now() + deadlineMs; running(pid); ) {
-    if (Date.now() > until) throw new Error(`process ${pid} still runs after ${deadlineMs} ms`);
+/** Resolves once `condition` holds, polling; rejects after `deadlineMs`. */
+async function until(condition: () => boolean, deadlineMs = 30_000): Promise<void> {
+  for (const end = Date.now() + deadlineMs; !condition(); ) {
+    if (Date.now() > end) throw new Error(`still not so after ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Resolves once process `pid` has ended (polling /proc). */
+function ended(pid: number): Promise<void> {
+  return until(() => !running(pid));
 }
 
 /**
@@ -113,7 +121,7 @@ async function launch(env: Record<string, string>, args: string[] = []): Promise
 /** The launcher exited 0 after one graceful shutdown of the server, on `signal`, and the server is gone. */
 async function expectStoppedGracefully(run: Launched, signal: NodeJS.Signals): Promise<void> {
   expect(await run.exited).toEqual({ code: 0, signal: null });
-  expect(run.output().split('\n').filter((line) => line.includes('shutting down'))).toEqual([expect.stringContaining(`"signal":"${signal}"`)]);
+  expect(run.output().split('\n').filter((line) => line.includes('shutting down: finishing'))).toEqual([expect.stringContaining(`"signal":"${signal}"`)]);
   expect(existsSync(`/proc/${run.server}`)).toBe(false);
 }
 
@@ -159,6 +167,27 @@ describeOnLinux('npm start (src/start.ts)', () => {
     await expectStoppedGracefully(run, 'SIGINT');
   });
 
+  it('ends at once, with exit status 1, on a second Ctrl-C a second or more after the first while a request holds up the stop', async () => {
+    const env = await settings();
+    const run = await launch(env);
+    // A write whose body never ends: the graceful stop waits for it (up to its 30 s deadline).
+    // With Expect: 100-continue the server answers once it has read the headers, so the request
+    // is in flight before the first signal.
+    const socket = connect(Number(env['PORT']), '127.0.0.1');
+    socket.on('error', () => {}); // cut when the server ends
+    socket.write('POST /v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
+    expect(String((await once(socket, 'data'))[0])).toMatch(/^HTTP\/1\.1 100 /);
+    socket.write('{"half":');
+    run.launcher.kill('SIGINT');
+    await until(() => run.output().includes('shutting down'));
+    await new Promise((resolve) => setTimeout(resolve, SAME_REQUEST_MS + 200));
+    run.launcher.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 1, signal: null });
+    expect(run.output()).toContain('stopping at once');
+    await ended(run.server);
+    socket.destroy();
+  });
+
   it('ends by the signal that ended the server', async () => {
     const run = await launch(await settings());
     process.kill(run.server, 'SIGKILL');
@@ -199,8 +228,9 @@ describeOnLinux('npm start (src/start.ts)', () => {
     const { LOG_SIGNING_KEY: _key, ...env } = await settings();
     const direct = spawnSync(process.execPath, [MAIN], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8' });
     expect(direct.status).toBe(2);
-    const launched = spawnSync(process.execPath, [LAUNCHER], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8' });
+    // --json passed through the launcher to the server (as `npm start -- --json`).
+    const launched = spawnSync(process.execPath, [LAUNCHER, '--json'], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8' });
     expect(launched.status).toBe(direct.status);
-    expect(launched.stderr).toContain('LOG_SIGNING_KEY');
+    expect(JSON.parse(launched.stdout)).toMatchObject({ error: { code: 'CONFIG_ERROR' }, exit: 2 });
   });
 });
