@@ -19,8 +19,8 @@
  * Like main.ts this is an entry point: it reads the environment, only to pass it on.
  */
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { exitStatus } from './node/exit-status.js';
 import { SERVER_ENV, SERVER_NODE_OPTIONS } from './server-process.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -51,9 +51,8 @@ server.on('error', (error) => {
 });
 
 server.on('exit', (code, signal) => {
-  if (signal === null) process.exit(code ?? 1);
-  const status = 128 + (constants.signals[signal] ?? 0);
-  if (CORE_DUMPING.has(signal)) process.exit(status);
+  const status = exitStatus(code, signal);
+  if (signal === null || CORE_DUMPING.has(signal)) process.exit(status);
   // Ended by a signal: end by the same one, as a shell's 128 + n shows, with no listener left to
   // catch it; the exit code is that status should the signal not end this process.
   for (const passed of PASSED_ON) process.off(passed, passOn);

@@ -2,10 +2,11 @@
  * `npm run test:long`: the fuzzing, resilience, load and long-run suites at their full length,
  * through `npm test` (which builds first). Each length is a variable the suites read; one already
  * set in the environment wins, as an empty one does not (a shell's `${NAME:-default}`). Arguments
- * are passed on to Jest. Written in TypeScript, not as shell syntax in package.json, so that it
- * runs under cmd.exe too.
+ * are passed on to Jest; the exit status is passed back (130 after Ctrl-C). A Node script rather
+ * than shell syntax in package.json: see test/unit/package-scripts.test.ts.
  */
 import { spawnSync } from 'node:child_process';
+import { exitStatus } from '../../src/node/exit-status.js';
 
 const LENGTHS: Record<string, string> = {
   FUZZ_RUNS: '20000',
@@ -34,4 +35,4 @@ const env = { ...process.env };
 for (const [name, length] of Object.entries(LENGTHS)) env[name] = env[name] || length;
 const run = spawnSync(process.execPath, [npm, 'test', '--', ...SUITES, ...process.argv.slice(2)], { env, stdio: 'inherit' });
 if (run.error !== undefined) throw run.error;
-process.exit(run.status ?? 1);
+process.exit(exitStatus(run.status, run.signal));
