@@ -1,11 +1,11 @@
 // `npm start` (src/start.ts): the registry in a Node process of its own, started with the options
 // and environment of src/server-process.ts, with signals passed on and its exit passed back. Runs
 // the built launcher (npm test builds dist/ first) against a fresh schema of the test's Postgres;
-// reads the server process's command line and environment from /proc (Linux).
+// reads the server process's command line, environment and parent from /proc, so runs on Linux only.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
