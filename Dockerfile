@@ -27,7 +27,9 @@ USER node
 EXPOSE 8080
 # GET /readyz on $HOST:$PORT, over HTTPS when TLS_CERT_FILE is set (src/healthcheck.ts).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
-# Node's options and glibc's malloc settings as in `npm start` (README, Performance: what they
-# save in resident memory).
+# Node's options and glibc's malloc settings as `npm start` gives them (src/server-process.ts;
+# README, Performance: what they save in resident memory), repeated here so that the server is the
+# container's only process, without npm start's launcher; test/unit/deployment-files.test.ts keeps
+# the two in step.
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072
 CMD ["node", "--enable-source-maps", "--liftoff-only", "--heap-growing-percent=30", "dist/cli/peerkeys.js", "serve"]

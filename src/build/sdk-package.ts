@@ -20,9 +20,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+
+// Every path here is relative and '/'-separated, on Windows too (esbuild's metafile writes them
+// so, and Node's fs takes them): posix's functions keep them so, where path's own would write '\\'
+// on Windows, into import specifiers and into the paths compared with each other below.
+const { dirname, join, relative } = posix;
 
 const OUT = 'dist/sdk-package';
 const ENTRIES = { 'sdk/index': 'src/sdk/index.ts', 'sdk/lookup': 'src/sdk/lookup.ts', 'sdk/node/index': 'src/sdk/node/index.ts' };

@@ -1,29 +1,38 @@
 /**
  * The processes a benchmark runs: registry servers of a build (dist/main.js with the options and
- * environment `npm start` gives node) and the Express hello-world that gives the ceiling, each on a free
+ * environment `npm start` gives node; started directly, without its launcher, whose memory and CPU
+ * are not the server's) and the Express hello-world that gives the ceiling, each on a free
  * port, with their memory read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 /** A folder for `node --cpu-prof` profiles of every server, or none. */
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
 
 /**
- * What `npm start` (the package.json of the build in `dir`) gives node: the environment variables
- * set before it (e.g. glibc's malloc tunables) and Node's options. Each build is started with its
- * own, so that BENCH_BASE compares them too.
+ * What `npm start` gives the server of the build in `dir`: the environment variables (glibc's
+ * malloc tunables) and Node's options of its dist/server-process.js. Each build is started with
+ * its own, so that BENCH_BASE compares them too. A build from before that file had them in its
+ * package.json's start script, "[NAME=value …] node [options] dist/main.js".
  */
-export function startOptions(dir: string): { env: Record<string, string>; options: string[] } {
+export async function startOptions(dir: string): Promise<{ env: Record<string, string>; options: string[] }> {
+  const defined = join(dir, 'dist/server-process.js');
+  if (existsSync(defined)) {
+    const { SERVER_ENV, SERVER_NODE_OPTIONS } = (await import(pathToFileURL(defined).href)) as typeof import('../../src/server-process.js');
+    return { env: { ...SERVER_ENV }, options: [...SERVER_NODE_OPTIONS] };
+  }
   const start = (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start']!.split(/\s+/);
   const env: Record<string, string> = {};
   while (/^[A-Z_][A-Z0-9_]*=/.test(start[0] ?? '')) {
     const [name, ...value] = start.shift()!.split('=');
     env[name!] = value.join('=');
   }
-  if (start[0] !== 'node' || start.at(-1) !== 'dist/main.js') throw new Error(`${dir}/package.json's start script is not "[VAR=value …] node [options] dist/main.js": ${start.join(' ')}`);
+  if (start[0] !== 'node' || start.at(-1) !== 'dist/main.js') throw new Error(`${dir} has no dist/server-process.js, and its package.json's start script is not "[NAME=value …] node [options] dist/main.js": ${start.join(' ')}`);
   return { env, options: start.slice(1, -1) };
 }
 
@@ -103,7 +112,7 @@ export interface Server {
 export async function startServer(dir: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const { DATABASE_URL: _admin, ...inherited } = process.env;
-  const start = startOptions(dir);
+  const start = await startOptions(dir);
   const child = spawn(process.execPath, [...start.options, ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]), 'dist/main.js'], {
     cwd: dir,
     env: { ...inherited, ...start.env, PORT: String(port), HOST: '127.0.0.1', RATE_LIMITS: 'off', LOG_LEVEL: 'warn', ...env },

@@ -14,9 +14,10 @@
  *   tsx test/bench/stalls.ts 'base=../base' 'this=.' 'semi32=.|--max-semi-space-size=32' 'x=.|ENV:NAME=value' 'warm=.|WARM:20'
  *
  * Each argument is label=dir, a built checkout, then `|`-separated node options added after the
- * start script's, ENV:NAME=value for the server's environment, or WARM:<seconds> for its warm-up. The store (STALL_SIZE
- * identities, default 10,000, seeded through a LogWriter) is kept in STALL_STORE for the next run
- * when that is set, else made under BENCH_TMP and removed. One JSON line per server to stdout.
+ * ones `npm start` gives the server (processes.ts, startOptions), ENV:NAME=value for the server's
+ * environment, or WARM:<seconds> for its warm-up. The store (STALL_SIZE identities, default
+ * 10,000, seeded through a LogWriter) is kept in STALL_STORE for the next run when that is set,
+ * else made under BENCH_TMP and removed. One JSON line per server to stdout.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,7 +78,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 async function measure(build: Build, env: Record<string, string>, ids: string[], scratch: string): Promise<Record<string, unknown>> {
   const port = await freePort();
   const out = join(scratch, `${build.label}.json`);
-  const start = startOptions(build.dir);
+  const start = await startOptions(build.dir);
   const { DATABASE_URL: _admin, ...inherited } = process.env;
   const child = spawn(process.execPath, [...start.options, ...build.options, '--import', PROBE, 'dist/main.js'], {
     cwd: build.dir,

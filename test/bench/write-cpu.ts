@@ -106,7 +106,7 @@ if (WRITES + WARMUP > identities.length) throw new Error('WRITE_CPU_WRITES + WRI
 const admin = new pg.Client({ connectionString: store.env['DATABASE_URL'] });
 await admin.connect();
 const cursor = { at: 0 };
-/** WRITE_CPU_BUILDS=name=dir,name=dir… compares more builds (each started as its package.json's start script says), in that order and back. */
+/** WRITE_CPU_BUILDS=name=dir,name=dir… compares more builds (each server started as `npm start` of that build starts it), in that order and back. */
 const named = process.env['WRITE_CPU_BUILDS']?.split(',').map((b) => b.split('=') as [string, string]).map(([name, dir]): [string, string] => [name, resolve(dir)]);
 const builds: Array<[string, string]> =
   named !== undefined ? [...named, ...[...named].reverse()] : BASE_DIR === undefined ? [['this', ROOT]] : [['base', BASE_DIR], ['this', ROOT], ['this', ROOT], ['base', BASE_DIR]];

@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, readConfig } from '../../src/config.js';
+import { SERVER_ENV, SERVER_NODE_OPTIONS } from '../../src/server-process.js';
 import { WITNESS_VARIABLES } from '../../src/witness/config.js';
 import { loadLogKey } from '../../src/node/log-key.js';
 import { TILE_PREFIX } from '../../src/server/routes/tiles.js';
@@ -273,6 +274,16 @@ describe('Dockerfile', () => {
     expect(all[user]!.args).toBe('node');
     expect(user).toBeLessThan(all.findIndex((i) => i.keyword === 'CMD'));
     expect(all.find((i) => i.keyword === 'HEALTHCHECK')!.args).toMatch(/ CMD \["node", "dist\/healthcheck\.js"\]$/);
+  });
+
+  it("runs the server with the Node options and environment of npm start's (src/server-process.ts)", () => {
+    const all = instructions();
+    const cmd = JSON.parse(all.findLast((i) => i.keyword === 'CMD')!.args) as string[];
+    expect(cmd).toEqual(['node', ...SERVER_NODE_OPTIONS, 'dist/cli/peerkeys.js', 'serve']);
+    // ENV NAME=value …, in the final stage (after the last FROM); no value here holds a space.
+    const finalStage = all.slice(all.findLastIndex((i) => i.keyword === 'FROM'));
+    const env = Object.fromEntries(finalStage.filter((i) => i.keyword === 'ENV').flatMap((i) => i.args.split(' ').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])));
+    expect(env).toMatchObject(SERVER_ENV);
   });
 });
 

@@ -3,6 +3,7 @@ import { createMirror } from '../../mirror/mirror.js';
 import { describeFork, describeMapMismatch, type MapRootStatus, type RoundResult } from '../../mirror/follower.js';
 import { durationOption, EXIT, REGISTRY_OPTIONS, type Command } from '../command.js';
 import { registryTarget } from '../registry-target.js';
+import { onStopSignals, STOP_SIGNALS_HELP } from '../stop-signals.js';
 import { TILES_OPTION, TILES_OPTION_HELP, tilesOption } from '../tiles-option.js';
 
 export const mirror: Command = {
@@ -49,8 +50,7 @@ never opens a registry's ./data; the LOG_* variables are not used. Give it its o
 
 Exit status with --once: 0 caught up; 1 the registry's log holds a record that does not verify
 or is of an unknown kind; 2 usage or configuration; 3 FORK or MAP_ROOT_MISMATCH; 4 registry
-unreachable. Without
---once it runs until SIGINT or SIGTERM, and keeps serving after it stops following.`,
+unreachable. Without --once it keeps serving after it stops following. ${STOP_SIGNALS_HELP}`,
   options: { registry: REGISTRY_OPTIONS.registry, vkey: REGISTRY_OPTIONS.vkey, ...TILES_OPTION, interval: { type: 'string' }, once: { type: 'boolean' } },
   async run(invocation) {
     const { ui } = invocation;
@@ -101,23 +101,11 @@ unreachable. Without
     service.logger.info({ url: served, registry: url, origin: service.logKey.origin }, `peerkeys mirror of ${url} listening on ${served}`);
     const controller = new AbortController();
     const following = follower.run({ intervalMs, signal: controller.signal, onRound: report });
-    let stopping = false;
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(signal, () => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        controller.abort();
-        following
-          .then(() => service.destroy())
-          .then(
-            () => process.exit(0),
-            (error: unknown) => {
-              service.logger.error({ err: error }, 'shutdown failed');
-              process.exit(1);
-            },
-          );
-      });
-    }
+    onStopSignals(service.logger, async () => {
+      controller.abort();
+      await following;
+      await service.destroy();
+    });
     return 'running';
   },
 };

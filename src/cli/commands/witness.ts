@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { readWitnessConfig, WitnessConfigError, WITNESS_VARIABLES } from '../../witness/config.js';
 import { WitnessService } from '../../witness/witness-service.js';
+import { onStopSignals, STOP_SIGNALS_HELP } from '../stop-signals.js';
 
 export const WITNESS_HELP = `usage: peerkeys witness [--json]
 
@@ -17,7 +18,8 @@ environment, and ./.env if present):
   WITNESS_DATA_DIR          its embedded database and key (default ./witness-data)
   WITNESS_DATABASE_URL      Postgres instead (WITNESS_DATABASE_SCHEMA: a schema in it)
   WITNESS_HOST, WITNESS_PORT  where it listens (default 127.0.0.1:7380)
-On start it logs its vkey: give it to the registry (WITNESSES) and to clients (--witness).`;
+On start it logs its vkey: give it to the registry (WITNESSES) and to clients (--witness).
+${STOP_SIGNALS_HELP}`;
 
 export const witness: Command = {
   name: 'witness',
@@ -34,17 +36,7 @@ export const witness: Command = {
     const service = await WitnessService.create(config);
     const url = await service.start();
     service.logger.info({ url, name: config.name, vkey: service.vkey, logs: [...config.logs.keys()] }, `peerkeys witness listening on ${url}`);
-    let stopping = false;
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(signal, () => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        service.destroy().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
-    }
+    onStopSignals(service.logger, () => service.destroy());
     return 'running';
   },
 };
