@@ -18,6 +18,7 @@ import { systemClock, type Clock } from './server/clock.js';
 import { DeviceService } from './server/devices/device-service.js';
 import { createMetrics } from './server/metrics.js';
 import { GroupService } from './server/group/group-service.js';
+import { appMessageClasses } from './server/http/message-classes.js';
 import { createRateLimiters } from './server/http/rate-limits.js';
 import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
@@ -187,7 +188,8 @@ export class RegistryService {
   async start(): Promise<string> {
     const { tls, host, port } = this.config.http;
     // Node enforces the timeouts below when it checks connections; check every second, not every 30 s.
-    const options = { connectionsCheckingInterval: 1_000 };
+    // Requests and responses are made with the app's prototypes (http/message-classes.ts).
+    const options = { connectionsCheckingInterval: 1_000, ...appMessageClasses(this.app) };
     const server =
       tls === null ? http.createServer(options, this.app) : https.createServer({ ...options, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, this.app);
     // Slow clients are cut off instead of holding sockets: headers within 10 s, whole request in 30 s.

@@ -9,14 +9,30 @@
  *       from /proc/<pid>/task/<tid>/stat (utime + stime), and the lookups a round carried (peerkeys_lookup_rounds_total).
  *       LOOKUP_CPU_HITS=1 looks the measured ids up once before (with a LOOKUP_CACHE_BYTES that holds them all: hits);
  *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql).
+ *       It prints the CPU of the server's Postgres backends per lookup too: each server connects with an
+ *       application_name of its own, so that servers of other runs on the same database are not counted.
  *   Profiles: BENCH_PROFILE=<folder> as for registry-bench.ts (processes.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { toBase64Url } from '../../src/protocol/encoding.js';
-import { startServer, threadCpuMs } from './processes.js';
+import pg from 'pg';
+import { processCpuMs, startServer, threadCpuMs } from './processes.js';
 import { emptyStore, seedThroughWriter } from './stores.js';
 
 const [command, ...args] = process.argv.slice(2);
+
+/** The CPU time in ms of each Postgres backend whose connection names itself `application`. */
+async function backendCpuMs(admin: pg.Client, application: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [application]);
+  return new Map(rows.map(({ pid }) => [pid, processCpuMs(pid)]));
+}
+
+/** The CPU the backends spent between two readings, in ms: a backend that connected meanwhile counts from its start. */
+function backendsSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
 
 /** The server's CPU time in ms: its main thread (the event loop) and all its threads. */
 function cpuMs(pid: number): { main: number; total: number } {
@@ -41,6 +57,12 @@ if (command === 'seed') {
   const count = Number(process.env['LOOKUP_CPU_COUNT'] ?? 20000);
   const repeats = Number(process.env['LOOKUP_CPU_REPEATS'] ?? 2);
   const env = { ...state.env, ...(process.env['LOOKUP_CACHE_BYTES'] ? { LOOKUP_CACHE_BYTES: process.env['LOOKUP_CACHE_BYTES'] } : {}), ...(process.env['LOOKUP_CPU_DATABASE_URL'] ? { DATABASE_URL: process.env['LOOKUP_CPU_DATABASE_URL'] } : {}) };
+  const admin = new pg.Client({ connectionString: env['DATABASE_URL'] });
+  await admin.connect();
+  const application = `lookup-cpu-${process.pid}`;
+  const url = new URL(env['DATABASE_URL']!);
+  url.searchParams.set('application_name', application);
+  env['DATABASE_URL'] = url.toString();
   const results: Record<string, number[][]> = {};
   for (let r = 0; r < repeats; r++) {
     for (const dir of dirs.split(',')) {
@@ -58,17 +80,19 @@ if (command === 'seed') {
         // LOOKUP_CPU_HITS=1: the measured ids are looked up once before, so that (with a cache that holds them) each is a hit.
         if (process.env['LOOKUP_CPU_HITS'] === '1') await fire(server.base, ids);
         const roundsBefore = await rounds(server.base);
+        const pgBefore = await backendCpuMs(admin, application);
         const before = cpuMs(pid);
         const started = performance.now();
         await fire(server.base, ids);
         const seconds = (performance.now() - started) / 1000;
         const after = cpuMs(pid);
+        const postgres = (backendsSpent(pgBefore, await backendCpuMs(admin, application)) * 1000) / ids.length;
         const perRound = ids.length / ((await rounds(server.base)) - roundsBefore);
         const main = ((after.main - before.main) * 1000) / ids.length;
         const total = ((after.total - before.total) * 1000) / ids.length;
         const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
-        (results[dir] ??= []).push([main, total]);
-        process.stdout.write(`${dir}: main ${main.toFixed(0)} µs/lookup, process ${total.toFixed(0)} µs/lookup, ${(ids.length / seconds).toFixed(0)}/s wall, rss ${Math.round(Number(rss) / 1024)} MB, ${perRound.toFixed(1)} lookups a round\n`);
+        (results[dir] ??= []).push([main, total, postgres]);
+        process.stdout.write(`${dir}: main ${main.toFixed(0)} µs/lookup, process ${total.toFixed(0)} µs/lookup, postgres ${postgres.toFixed(0)} µs/lookup, ${(ids.length / seconds).toFixed(0)}/s wall, rss ${Math.round(Number(rss) / 1024)} MB, ${perRound.toFixed(1)} lookups a round\n`);
       } finally {
         await server.stop();
       }
@@ -76,8 +100,9 @@ if (command === 'seed') {
   }
   for (const [dir, runs] of Object.entries(results)) {
     const mean = (i: number) => runs.reduce((s, r) => s + r[i]!, 0) / runs.length;
-    process.stdout.write(`MEAN ${dir}: main ${mean(0).toFixed(0)} µs, process ${mean(1).toFixed(0)} µs (${runs.map((r) => r[0]!.toFixed(0)).join(', ')})\n`);
+    process.stdout.write(`MEAN ${dir}: main ${mean(0).toFixed(0)} µs, process ${mean(1).toFixed(0)} µs, postgres ${mean(2).toFixed(0)} µs (main ${runs.map((r) => r[0]!.toFixed(0)).join(', ')})\n`);
   }
+  await admin.end();
 } else {
   throw new Error('usage: lookup-cpu.ts seed <N> <state.json> | run <state.json> <dir>[,<dir>…]');
 }
