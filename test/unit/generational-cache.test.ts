@@ -51,6 +51,20 @@ describe('GenerationalCache bounded by bytes', () => {
     expect(cache.get('last')).toBe('y'.repeat(3000));
   });
 
+  it('charges an entry the same when it leaves the young generation as when it came in, after aging and a hit', () => {
+    const cache = sized(2 * (3 * (100 + KEY_OVERHEAD)));
+    cache.set('a', 'x'.repeat(100));
+    cache.set('b', 'x'.repeat(100));
+    cache.set('c', 'x'.repeat(100)); // the young generation is full: a, b and c age
+    expect(cache.get('a')).toBe('x'.repeat(100)); // copied into the young generation, charged there too
+    expect(cache.bytes).toBe(4 * (100 + KEY_OVERHEAD));
+    cache.set('a', 'y'.repeat(50)); // replaced in the young generation: its old charge leaves with it
+    expect(cache.bytes).toBe(3 * (100 + KEY_OVERHEAD) + 50 + KEY_OVERHEAD);
+    cache.set('a', 'z'.repeat(5000)); // too large to keep: dropped from both generations, and their charges with it
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.bytes).toBe(2 * (100 + KEY_OVERHEAD));
+  });
+
   it('charges each entry its size and KEY_OVERHEAD, and a key set again in the young generation once', () => {
     const cache = sized(100_000);
     cache.set('a', 'x'.repeat(1000));
