@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { GenerationalCache, KEY_OVERHEAD } from '../../src/server/generational-cache.js';
-import { lookupCache, type LookupCache } from '../../src/server/log/chain-bundles.js';
+import { lookupCache, lookupCacheEntries, type LookupCache } from '../../src/server/log/chain-bundles.js';
 
 describe('GenerationalCache', () => {
   it('keeps what was used recently and drops what was not, within its capacity', () => {
@@ -110,6 +110,22 @@ describe('the lookup cache', () => {
       expect(cache.bytes).toBeLessThanOrEqual(200_000);
     }
     expect(cache.get('groups 999 0')?.headIndex).toBe(999);
+  });
+
+  it('holds as many pages as its bytes hold, not a fixed count (once 50,000, half of 100,000 identities)', () => {
+    const bytes = 256 * 1024 * 1024;
+    const cache = lookupCache(bytes);
+    // Views of one Buffer: each page is charged its 1,000 bytes without a test that allocates 60 MB.
+    const shared = Buffer.alloc(1000);
+    for (let i = 0; i < 60_000; i++) cache.set(`identities ${i} 0`, { headIndex: i, bytes: shared.subarray(0, 1000), prefixLength: 1000 });
+    const missing = Array.from({ length: 60_000 }, (_, i) => i).filter((i) => cache.get(`identities ${i} 0`)?.headIndex !== i);
+    expect(missing.length).toBe(0);
+    expect(cache.bytes).toBeLessThanOrEqual(bytes);
+    expect(lookupCacheEntries(bytes)).toBe(bytes / KEY_OVERHEAD);
+  });
+
+  it('keeps its count under what a Map holds, however many bytes it is given', () => {
+    expect(lookupCacheEntries(2 ** 40)).toBe(2 ** 24);
   });
 
   it('charges a page its bytes', () => {

@@ -41,7 +41,7 @@ import type { KeyMap } from '../../protocol/key-map-tree.js';
 import { encodeMapProof, type MapKey, type MapKeyKind, type MapProof } from '../../protocol/key-map.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
-import { GenerationalCache } from '../generational-cache.js';
+import { GenerationalCache, KEY_OVERHEAD } from '../generational-cache.js';
 import { strongEtag } from '../http/caching.js';
 import { ProblemError } from '../http/problem.js';
 import { RECORD_ITEM_OVERHEAD } from '../../db/pages.js';
@@ -158,7 +158,17 @@ export type LookupCache = GenerationalCache<string, CachedPage>;
  * note), yet each is charged its length: the simplest charge that leaves nothing held out of the bound.
  */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, ({ bytes: held, note, etag }) => held.length + (note?.length ?? 0) + (etag?.length ?? 0));
+  return new GenerationalCache<string, CachedPage>({ entries: lookupCacheEntries(bytes), bytes }, ({ bytes: held, note, etag }) => held.length + (note?.length ?? 0) + (etag?.length ?? 0));
+}
+
+/**
+ * The most pages a lookup cache of `bytes` holds: its bytes bound it, not a count (a fixed count
+ * of 50,000 held only half of 100,000 identities' first pages, whatever LOOKUP_CACHE_BYTES said).
+ * Every entry is charged at least KEY_OVERHEAD, so the count follows from the bytes; it is kept
+ * under what one of V8's Maps holds (2^24 entries) for each generation.
+ */
+export function lookupCacheEntries(bytes: number): number {
+  return Math.max(2, Math.min(2 ** 24, Math.floor(bytes / KEY_OVERHEAD)));
 }
 
 /** How lookups and lists are served: the shared cache of lookup pages, and the page bound (DESIGN.md §6, "Pages"). */
