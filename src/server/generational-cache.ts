@@ -20,41 +20,62 @@ export interface CacheCapacity {
 /** What an entry costs besides its value: the key, the Map's slot and the value's object header. */
 export const KEY_OVERHEAD = 128;
 
+/**
+ * The values of a generation by key, each charged `charge(value)` (its size and KEY_OVERHEAD),
+ * worked out again when it leaves rather than kept beside it: a value of its own for the charge
+ * would be one more object per entry, which every full collection of V8's heap marks (at 100,000
+ * held lookup pages, most of a lookup's collector time). So a value's size must not change while
+ * it is held.
+ */
 class Generation<K, V> {
-  readonly values = new Map<K, { value: V; bytes: number }>();
+  readonly values = new Map<K, V>();
   bytes = 0;
+
+  constructor(private readonly charge: (value: V) => number) {}
 
   set(key: K, value: V, bytes: number): void {
     const old = this.values.get(key);
-    if (old !== undefined) this.bytes -= old.bytes;
-    this.values.set(key, { value, bytes });
+    if (old !== undefined) this.bytes -= this.charge(old);
+    this.values.set(key, value);
     this.bytes += bytes;
+  }
+
+  delete(key: K): void {
+    const old = this.values.get(key);
+    if (old === undefined) return;
+    this.bytes -= this.charge(old);
+    this.values.delete(key);
   }
 }
 
 export class GenerationalCache<K, V> {
-  private young = new Generation<K, V>();
-  private old = new Generation<K, V>();
+  private young: Generation<K, V>;
+  private old: Generation<K, V>;
   private readonly capacity: CacheCapacity;
+  /** What an entry is charged: its value's size and KEY_OVERHEAD. */
+  private readonly charge: (value: V) => number;
 
   /** `capacity`: a count alone (each entry then costs 0 bytes), or a count and a byte bound with the value's size. */
   constructor(
     capacity: number | CacheCapacity,
-    private readonly sizeOf: (value: V) => number = () => 0,
+    sizeOf: (value: V) => number = () => 0,
   ) {
     this.capacity = typeof capacity === 'number' ? { entries: capacity, bytes: Number.POSITIVE_INFINITY } : capacity;
+    this.charge = (value) => sizeOf(value) + KEY_OVERHEAD;
+    this.young = new Generation(this.charge);
+    this.old = new Generation(this.charge);
   }
 
   get(key: K): V | undefined {
     const held = this.young.values.get(key);
-    if (held !== undefined) return held.value;
+    if (held !== undefined) return held;
     const aged = this.old.values.get(key);
-    if (aged !== undefined) this.place(key, aged.value, aged.bytes);
-    return aged?.value;
+    if (aged !== undefined) this.place(key, aged, this.charge(aged));
+    return aged;
   }
 
   set(key: K, value: V): void {
-    this.place(key, value, this.sizeOf(value) + KEY_OVERHEAD);
+    this.place(key, value, this.charge(value));
   }
 
   /**
@@ -65,7 +86,7 @@ export class GenerationalCache<K, V> {
    * `set`, and true is returned: the generation still has room for the next.
    */
   setIfRoom(key: K, value: V): boolean {
-    const bytes = this.sizeOf(value) + KEY_OVERHEAD;
+    const bytes = this.charge(value);
     const half = this.half();
     if (bytes <= half.bytes && (this.young.bytes + bytes >= half.bytes || this.young.values.size + 1 >= half.entries)) return false;
     this.place(key, value, bytes);
@@ -90,7 +111,8 @@ export class GenerationalCache<K, V> {
       return;
     }
     // Make room first, so that a generation never holds more than its half.
-    if (this.young.bytes - (this.young.values.get(key)?.bytes ?? 0) + bytes > half.bytes) this.age();
+    const replaced = this.young.values.get(key);
+    if (this.young.bytes - (replaced === undefined ? 0 : this.charge(replaced)) + bytes > half.bytes) this.age();
     this.young.set(key, value, bytes);
     if (this.young.values.size >= half.entries || this.young.bytes >= half.bytes) this.age();
   }
@@ -102,19 +124,11 @@ export class GenerationalCache<K, V> {
 
   private age(): void {
     this.old = this.young;
-    this.young = new Generation();
+    this.young = new Generation(this.charge);
   }
 
   private drop(key: K): void {
-    const young = this.young.values.get(key);
-    if (young !== undefined) {
-      this.young.bytes -= young.bytes;
-      this.young.values.delete(key);
-    }
-    const old = this.old.values.get(key);
-    if (old !== undefined) {
-      this.old.bytes -= old.bytes;
-      this.old.values.delete(key);
-    }
+    this.young.delete(key);
+    this.old.delete(key);
   }
 }

@@ -8,6 +8,8 @@
  *       order at 32 in flight, and prints the server's CPU per lookup: its main thread (the event loop) and the whole process,
  *       from /proc/<pid>/task/<tid>/stat (utime + stime), and the lookups a round carried (peerkeys_lookup_rounds_total).
  *       LOOKUP_CPU_HITS=1 looks the measured ids up once before (with a LOOKUP_CACHE_BYTES that holds them all: hits);
+ *       LOOKUP_CPU_UNIFORM=1 draws the measured ids uniformly from all of them, with repeats, as registry-bench.ts
+ *       does (then a count of about 10 s of the bench's lookups gives its mix of cold lookups and hits);
  *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql).
  *       It prints the CPU of the server's Postgres backends per lookup too: each server connects with an
  *       application_name of its own, so that servers of other runs on the same database are not counted.
@@ -76,7 +78,8 @@ if (command === 'seed') {
           [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
         }
         await fire(server.base, shuffled.slice(0, 3000));
-        const ids = shuffled.slice(3000, 3000 + count);
+        // LOOKUP_CPU_UNIFORM=1: ids drawn uniformly from all, with repeats, as `npm run bench` draws them (its mix of cold lookups and hits).
+        const ids = process.env['LOOKUP_CPU_UNIFORM'] === '1' ? Array.from({ length: count }, () => state.ids[Math.floor(Math.random() * state.ids.length)]!) : shuffled.slice(3000, 3000 + count);
         // LOOKUP_CPU_HITS=1: the measured ids are looked up once before, so that (with a cache that holds them) each is a hit.
         if (process.env['LOOKUP_CPU_HITS'] === '1') await fire(server.base, ids);
         const roundsBefore = await rounds(server.base);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { GenerationalCache, KEY_OVERHEAD } from '../../src/server/generational-cache.js';
-import { lookupCache, type LookupCache } from '../../src/server/log/chain-bundles.js';
+import { lookupCache, lookupCacheEntries, type LookupCache } from '../../src/server/log/chain-bundles.js';
 
 describe('GenerationalCache', () => {
   it('keeps what was used recently and drops what was not, within its capacity', () => {
@@ -51,6 +51,20 @@ describe('GenerationalCache bounded by bytes', () => {
     expect(cache.get('last')).toBe('y'.repeat(3000));
   });
 
+  it('charges an entry the same when it leaves the young generation as when it came in, after aging and a hit', () => {
+    const cache = sized(2 * (3 * (100 + KEY_OVERHEAD)));
+    cache.set('a', 'x'.repeat(100));
+    cache.set('b', 'x'.repeat(100));
+    cache.set('c', 'x'.repeat(100)); // the young generation is full: a, b and c age
+    expect(cache.get('a')).toBe('x'.repeat(100)); // copied into the young generation, charged there too
+    expect(cache.bytes).toBe(4 * (100 + KEY_OVERHEAD));
+    cache.set('a', 'y'.repeat(50)); // replaced in the young generation: its old charge leaves with it
+    expect(cache.bytes).toBe(3 * (100 + KEY_OVERHEAD) + 50 + KEY_OVERHEAD);
+    cache.set('a', 'z'.repeat(5000)); // too large to keep: dropped from both generations, and their charges with it
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.bytes).toBe(2 * (100 + KEY_OVERHEAD));
+  });
+
   it('charges each entry its size and KEY_OVERHEAD, and a key set again in the young generation once', () => {
     const cache = sized(100_000);
     cache.set('a', 'x'.repeat(1000));
@@ -96,6 +110,22 @@ describe('the lookup cache', () => {
       expect(cache.bytes).toBeLessThanOrEqual(200_000);
     }
     expect(cache.get('groups 999 0')?.headIndex).toBe(999);
+  });
+
+  it('holds as many pages as its bytes hold, not a fixed count (once 50,000, half of 100,000 identities)', () => {
+    const bytes = 256 * 1024 * 1024;
+    const cache = lookupCache(bytes);
+    // Views of one Buffer: each page is charged its 1,000 bytes without a test that allocates 60 MB.
+    const shared = Buffer.alloc(1000);
+    for (let i = 0; i < 60_000; i++) cache.set(`identities ${i} 0`, { headIndex: i, bytes: shared.subarray(0, 1000), prefixLength: 1000 });
+    const missing = Array.from({ length: 60_000 }, (_, i) => i).filter((i) => cache.get(`identities ${i} 0`)?.headIndex !== i);
+    expect(missing.length).toBe(0);
+    expect(cache.bytes).toBeLessThanOrEqual(bytes);
+    expect(lookupCacheEntries(bytes)).toBe(bytes / KEY_OVERHEAD);
+  });
+
+  it('keeps its count under what a Map holds, however many bytes it is given', () => {
+    expect(lookupCacheEntries(2 ** 40)).toBe(2 ** 24);
   });
 
   it('charges a page its bytes', () => {

@@ -41,7 +41,7 @@ import type { KeyMap } from '../../protocol/key-map-tree.js';
 import { encodeMapProof, type MapKey, type MapKeyKind, type MapProof } from '../../protocol/key-map.js';
 import { formatTimestamp } from '../../protocol/time.js';
 import { Coalescer } from '../coalescer.js';
-import { GenerationalCache } from '../generational-cache.js';
+import { GenerationalCache, KEY_OVERHEAD } from '../generational-cache.js';
 import { strongEtag } from '../http/caching.js';
 import { ProblemError } from '../http/problem.js';
 import { RECORD_ITEM_OVERHEAD } from '../../db/pages.js';
@@ -65,9 +65,12 @@ export interface ChainSource<R> {
  * lookup adds one, and V8's young-generation collections copy every object a page holds until
  * they promote it (the most of a cold lookup's collector time at 100,000 identities): so a page
  * is this object, one Buffer and plain fields, and the views of its parts (prefix, proofs) are
- * made only where they are used, when an answer is made.
+ * made only where they are used, when an answer is made. For the same reason a page that ends its
+ * chain holds its PageEnd's fields itself, not an object of them, and its key is a flat string
+ * (cacheKey): every full collection of V8's heap marks each object of each held page, and at
+ * 100,000 held pages that marking was a large part of a lookup's CPU.
  */
-interface CachedPage {
+interface CachedPage extends Partial<PageEnd> {
   readonly headIndex: number;
   /**
    * The page's JSON bytes up to and including the entries and `next`, without the closing brace
@@ -78,8 +81,6 @@ interface CachedPage {
   readonly bytes: Buffer;
   /** The prefix's length in `bytes`. */
   readonly prefixLength: number;
-  /** Set on a page that ends its chain (no `next`): what a record added after its head needs (ChainBundles.handOver). */
-  readonly end?: PageEnd;
   /**
    * With the last answer: the note it holds (served again as it is while that note is the latest
    * — no proof, no copy, no hash), its ETag, the tree its proofs are against (NoteParts.tree: they
@@ -98,7 +99,10 @@ export interface LookupAnswer {
   etag: string;
 }
 
-/** The shape of a page that ends its chain, so that the next record can be added without reading the page again. */
+/**
+ * The shape of a page that ends its chain (no `next`), so that the next record can be added
+ * without reading the page again (ChainBundles.handOver): set, all three, on such a page only.
+ */
 interface PageEnd {
   /** The offset in the prefix of `"entries":[`, after the summary. */
   entriesAt: number;
@@ -154,7 +158,17 @@ export type LookupCache = GenerationalCache<string, CachedPage>;
  * note), yet each is charged its length: the simplest charge that leaves nothing held out of the bound.
  */
 export function lookupCache(bytes: number): LookupCache {
-  return new GenerationalCache<string, CachedPage>({ entries: 50_000, bytes }, ({ bytes: held, note, etag }) => held.length + (note?.length ?? 0) + (etag?.length ?? 0));
+  return new GenerationalCache<string, CachedPage>({ entries: lookupCacheEntries(bytes), bytes }, ({ bytes: held, note, etag }) => held.length + (note?.length ?? 0) + (etag?.length ?? 0));
+}
+
+/**
+ * The most pages a lookup cache of `bytes` holds: its bytes bound it, not a count (a fixed count
+ * of 50,000 held only half of 100,000 identities' first pages, whatever LOOKUP_CACHE_BYTES said).
+ * Every entry is charged at least KEY_OVERHEAD, so the count follows from the bytes; it is kept
+ * under what one of V8's Maps holds (2^24 entries) for each generation.
+ */
+export function lookupCacheEntries(bytes: number): number {
+  return Math.max(2, Math.min(2 ** 24, Math.floor(bytes / KEY_OVERHEAD)));
 }
 
 /** How lookups and lists are served: the shared cache of lookup pages, and the page bound (DESIGN.md §6, "Pages"). */
@@ -362,8 +376,8 @@ export class ChainBundles<R> {
     const etag = strongEtag(body);
     if (held === page) {
       const noteAt = page.prefixLength + byteLength(proofs.inclusion);
-      const { headIndex, prefixLength, end } = page;
-      this.cache.set(cacheKey, { headIndex, bytes: body, prefixLength, ...(end === undefined ? {} : { end }), note: note.note, etag, tree: note.tree, noteAt, mapAt: noteAt + note.member.length });
+      const { headIndex, prefixLength } = page;
+      this.cache.set(cacheKey, { headIndex, bytes: body, prefixLength, ...endOf(page), note: note.note, etag: flat(etag), tree: note.tree, noteAt, mapAt: noteAt + note.member.length });
     }
     return { body, etag };
   }
@@ -377,8 +391,9 @@ export class ChainBundles<R> {
     return (this.cache.get(key)?.headIndex ?? -1) > page.headIndex;
   }
 
+  /** The cache's key: flat (see flat), as the cache keeps it. */
   private cacheKey(key: string): string {
-    return `${this.source.table} ${key}`;
+    return [this.source.table, key].join(' ');
   }
 
   private partsOf(checkpoint: { size: number; note: string }): NoteParts {
@@ -464,8 +479,10 @@ export class ChainBundles<R> {
     }
     if (committed.change !== 'update' || previous === null) return null;
     const held = this.cache.get(this.cacheKey(`${id} 0`));
-    if (held?.end === undefined || held.headIndex !== previous) return null;
-    const { entriesAt, items, estimatedBytes } = held.end;
+    if (held === undefined || held.headIndex !== previous) return null;
+    const end = endOf(held);
+    if (end === undefined) return null;
+    const { entriesAt, items, estimatedBytes } = end;
     // The held items without the closing `]`, copied as bytes (not made a string as large as the page).
     const entries = held.bytes.subarray(entriesAt, held.prefixLength - 1);
     const fits = items === 0 || (items < this.bounds.maxItems && estimatedBytes + estimated <= this.bounds.maxBytes);
@@ -480,7 +497,22 @@ export class ChainBundles<R> {
 
 /** A page of its prefix alone, at head `headIndex`. */
 function prefixed(headIndex: number, prefix: Buffer, end?: PageEnd): CachedPage {
-  return { headIndex, bytes: prefix, prefixLength: prefix.length, ...(end === undefined ? {} : { end }) };
+  return { headIndex, bytes: prefix, prefixLength: prefix.length, ...end };
+}
+
+/** The end of a page that ends its chain, undefined for one that goes on. */
+function endOf({ entriesAt, items, estimatedBytes }: CachedPage): PageEnd | undefined {
+  return entriesAt === undefined ? undefined : { entriesAt, items: items!, estimatedBytes: estimatedBytes! };
+}
+
+/**
+ * `text` as one flat string. A string made by concatenation (a template literal) is a tree of
+ * V8 objects, its parts (and a substring keeps its whole parent): kept in the lookup cache, each
+ * would be one more object for every full collection to mark. Array.prototype.join of two
+ * non-empty parts makes a flat one (of one, V8 returns that part as it is).
+ */
+function flat(text: string): string {
+  return text.length < 2 ? text : [text.slice(0, 1), text.slice(1)].join('');
 }
 
 /** The answer a page holds (its `note` is set). */
