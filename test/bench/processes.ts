@@ -1,7 +1,7 @@
 /**
  * The processes a benchmark runs: registry servers of a build (dist/main.js with the options and
  * environment `npm start` gives node; started directly, without its launcher, whose memory and CPU
- * are not the server's) and the Express hello-world that gives the ceiling, each on a free
+ * are not the server's) and the Express hello-worlds that give the ceilings, each on a free
  * port, with their memory read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -133,10 +133,10 @@ export async function startServer(dir: string, env: Record<string, string>): Pro
   return { base, child, stop };
 }
 
-/** The Express hello-world of hello-world.ts in its own process, measured by `measure`. */
-export async function withHelloWorld<T>(measure: (url: string) => Promise<T>): Promise<T> {
+/** The Express hello-world of hello-world.ts in its own process, `plain` or `tuned`, measured by `measure`. */
+export async function withHelloWorld<T>(kind: 'plain' | 'tuned', measure: (url: string) => Promise<T>): Promise<T> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/hello-world.ts', String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/hello-world.ts', String(port), kind], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitFor(`http://127.0.0.1:${port}/hello`, child);
     return await measure(`http://127.0.0.1:${port}/hello`);
