@@ -55,7 +55,13 @@ export class GenerationalCache<K, V> {
   /** What an entry is charged: its value's size and KEY_OVERHEAD. */
   private readonly charge: (value: V) => number;
 
-  /** `capacity`: a count alone (each entry then costs 0 bytes), or a count and a byte bound with the value's size. */
+  /**
+   * `capacity`: a count alone (each entry then costs 0 bytes), or a count and a byte bound with the
+   * value's size. `sizeOf` must return the same for a value for as long as the cache holds it (from
+   * its set until it is replaced, dropped or aged out): an entry's charge is worked out again when it
+   * leaves (see Generation), so a value that grows or shrinks while held (a field changed, a Buffer
+   * whose ArrayBuffer is detached) would leave `bytes` wrong for good. Hold values that cannot change.
+   */
   constructor(
     capacity: number | CacheCapacity,
     sizeOf: (value: V) => number = () => 0,

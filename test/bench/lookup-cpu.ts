@@ -10,9 +10,14 @@
  *       LOOKUP_CPU_HITS=1 looks the measured ids up once before (with a LOOKUP_CACHE_BYTES that holds them all: hits);
  *       LOOKUP_CPU_UNIFORM=1 draws the measured ids uniformly from all of them, with repeats, as registry-bench.ts
  *       does (then a count of about 10 s of the bench's lookups gives its mix of cold lookups and hits);
- *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql).
+ *       LOOKUP_CPU_DATABASE_URL replaces the store's DATABASE_URL (e.g. a Unix socket: ?host=/var/run/postgresql);
+ *       LOG_LEVEL=info shows each server's start-up log, e.g. its 'lookup cache preloaded' count, bytes and ms.
  *       It prints the CPU of the server's Postgres backends per lookup too: each server connects with an
  *       application_name of its own, so that servers of other runs on the same database are not counted.
+ *       It reads that CPU from this machine's /proc, at the pids pg_stat_activity gives: only a Postgres
+ *       running here, in this pid namespace, is counted (not one in a container, as docker-compose.yml's,
+ *       or on another host); a pid that is not a Postgres process here is skipped, and with none found
+ *       it prints "postgres n/a".
  *   Profiles: BENCH_PROFILE=<folder> as for registry-bench.ts (processes.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,11 +28,27 @@ import { emptyStore, seedThroughWriter } from './stores.js';
 
 const [command, ...args] = process.argv.slice(2);
 
-/** The CPU time in ms of each Postgres backend whose connection names itself `application`. */
+/**
+ * The CPU time in ms of each Postgres backend whose connection names itself `application`, read
+ * from this machine's /proc: a pid that is not a Postgres process here (a Postgres in a container
+ * or on another host reports pids of its own) is left out rather than read as some other process.
+ */
 async function backendCpuMs(admin: pg.Client, application: string): Promise<Map<number, number>> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [application]);
-  return new Map(rows.map(({ pid }) => [pid, processCpuMs(pid)]));
+  return new Map(rows.filter(({ pid }) => isLocalPostgres(pid)).map(({ pid }) => [pid, processCpuMs(pid)]));
 }
+
+/** Whether `pid` is a Postgres process in this pid namespace (a backend's command line begins "postgres"). */
+function isLocalPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres');
+  } catch {
+    return false;
+  }
+}
+
+/** µs a lookup, or n/a (NaN) when none was measured. */
+const perLookup = (us: number) => (Number.isNaN(us) ? 'n/a' : `${us.toFixed(0)} µs/lookup`);
 
 /** The CPU the backends spent between two readings, in ms: a backend that connected meanwhile counts from its start. */
 function backendsSpent(before: Map<number, number>, after: Map<number, number>): number {
@@ -58,7 +79,7 @@ if (command === 'seed') {
   const state = JSON.parse(readFileSync(file, 'utf8')) as { env: Record<string, string>; ids: string[] };
   const count = Number(process.env['LOOKUP_CPU_COUNT'] ?? 20000);
   const repeats = Number(process.env['LOOKUP_CPU_REPEATS'] ?? 2);
-  const env = { ...state.env, ...(process.env['LOOKUP_CACHE_BYTES'] ? { LOOKUP_CACHE_BYTES: process.env['LOOKUP_CACHE_BYTES'] } : {}), ...(process.env['LOOKUP_CPU_DATABASE_URL'] ? { DATABASE_URL: process.env['LOOKUP_CPU_DATABASE_URL'] } : {}) };
+  const env = { ...state.env, ...(process.env['LOOKUP_CACHE_BYTES'] ? { LOOKUP_CACHE_BYTES: process.env['LOOKUP_CACHE_BYTES'] } : {}), ...(process.env['LOOKUP_CPU_DATABASE_URL'] ? { DATABASE_URL: process.env['LOOKUP_CPU_DATABASE_URL'] } : {}), ...(process.env['LOG_LEVEL'] ? { LOG_LEVEL: process.env['LOG_LEVEL'] } : {}) };
   const admin = new pg.Client({ connectionString: env['DATABASE_URL'] });
   await admin.connect();
   const application = `lookup-cpu-${process.pid}`;
@@ -89,13 +110,15 @@ if (command === 'seed') {
         await fire(server.base, ids);
         const seconds = (performance.now() - started) / 1000;
         const after = cpuMs(pid);
-        const postgres = (backendsSpent(pgBefore, await backendCpuMs(admin, application)) * 1000) / ids.length;
+        const pgAfter = await backendCpuMs(admin, application);
+        // No backend of the server found in this machine's /proc: its Postgres runs elsewhere, unmeasured.
+        const postgres = pgAfter.size === 0 ? Number.NaN : (backendsSpent(pgBefore, pgAfter) * 1000) / ids.length;
         const perRound = ids.length / ((await rounds(server.base)) - roundsBefore);
         const main = ((after.main - before.main) * 1000) / ids.length;
         const total = ((after.total - before.total) * 1000) / ids.length;
         const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
         (results[dir] ??= []).push([main, total, postgres]);
-        process.stdout.write(`${dir}: main ${main.toFixed(0)} µs/lookup, process ${total.toFixed(0)} µs/lookup, postgres ${postgres.toFixed(0)} µs/lookup, ${(ids.length / seconds).toFixed(0)}/s wall, rss ${Math.round(Number(rss) / 1024)} MB, ${perRound.toFixed(1)} lookups a round\n`);
+        process.stdout.write(`${dir}: main ${main.toFixed(0)} µs/lookup, process ${total.toFixed(0)} µs/lookup, postgres ${perLookup(postgres)}, ${(ids.length / seconds).toFixed(0)}/s wall, rss ${Math.round(Number(rss) / 1024)} MB, ${perRound.toFixed(1)} lookups a round\n`);
       } finally {
         await server.stop();
       }
@@ -103,7 +126,7 @@ if (command === 'seed') {
   }
   for (const [dir, runs] of Object.entries(results)) {
     const mean = (i: number) => runs.reduce((s, r) => s + r[i]!, 0) / runs.length;
-    process.stdout.write(`MEAN ${dir}: main ${mean(0).toFixed(0)} µs, process ${mean(1).toFixed(0)} µs, postgres ${mean(2).toFixed(0)} µs (main ${runs.map((r) => r[0]!.toFixed(0)).join(', ')})\n`);
+    process.stdout.write(`MEAN ${dir}: main ${mean(0).toFixed(0)} µs, process ${mean(1).toFixed(0)} µs, postgres ${Number.isNaN(mean(2)) ? 'n/a' : `${mean(2).toFixed(0)} µs`} (main ${runs.map((r) => r[0]!.toFixed(0)).join(', ')})\n`);
   }
   await admin.end();
 } else {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { GenerationalCache, KEY_OVERHEAD } from '../../src/server/generational-cache.js';
 import { lookupCache, lookupCacheEntries, type LookupCache } from '../../src/server/log/chain-bundles.js';
 
@@ -99,6 +100,64 @@ describe('GenerationalCache bounded by bytes', () => {
     cache.set('c', 'x'.repeat(400)); // b ages, a (old and unused) is dropped
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('c')).toBe('x'.repeat(400));
+  });
+});
+
+describe('GenerationalCache byte accounting', () => {
+  // Each entry's charge is worked out again when it leaves (generational-cache.ts): a path that
+  // subtracted a different charge than it added, or none, would leave `bytes` off until the
+  // generation holding the error is dropped by aging. So whenever every key ever set is dropped
+  // (set too large to keep, which drops it from both generations without aging), `bytes` must be 0.
+  type Step = { op: 'set' | 'setIfRoom'; key: number; size: number } | { op: 'get' | 'drop'; key: number } | { op: 'age' } | { op: 'dropAll' };
+  const step = (most: number): fc.Arbitrary<Step> =>
+    fc.oneof(
+      // Mostly small values, so that a generation holds several and keys are replaced in it; some up to the capacity, too large to keep.
+      { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'setIfRoom' as const), key: fc.nat(7), size: fc.oneof(fc.nat(64), fc.nat(most)) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('get' as const, 'drop' as const), key: fc.nat(7) }) },
+      { weight: 1, arbitrary: fc.constantFrom({ op: 'age' as const }, { op: 'dropAll' as const }) },
+    );
+  const run = fc
+    .record({ entries: fc.integer({ min: 2, max: 12 }), bytes: fc.integer({ min: 2 * KEY_OVERHEAD, max: 4000 }) })
+    .chain((capacity) => fc.tuple(fc.constant(capacity), fc.array(step(capacity.bytes), { maxLength: 200 })));
+
+  it('charges back exactly what it charged: no drift after random set, setIfRoom, get, aging and drops', () => {
+    fc.assert(
+      fc.property(run, ([capacity, steps]) => {
+        // A value is its own size: each entry is charged value + KEY_OVERHEAD.
+        const cache = new GenerationalCache<string, number>(capacity, (value) => value);
+        const tooLarge = capacity.bytes; // more than a generation's half: dropped from both
+        const used = new Set<string>();
+        let aged = 0;
+        const dropAll = () => {
+          for (const key of used) cache.set(key, tooLarge);
+          expect({ bytes: cache.bytes, size: cache.size }).toEqual({ bytes: 0, size: 0 });
+        };
+        for (const s of steps) {
+          if (s.op === 'age') {
+            // Fills the young generation at least once.
+            for (let i = 0; i < capacity.entries; i++) {
+              const key = `aged${aged++}`;
+              used.add(key);
+              cache.set(key, 0);
+            }
+          } else if (s.op === 'dropAll') {
+            dropAll();
+          } else {
+            const key = `k${s.key}`;
+            used.add(key);
+            if (s.op === 'set') cache.set(key, s.size);
+            else if (s.op === 'setIfRoom') cache.setIfRoom(key, s.size);
+            else if (s.op === 'get') cache.get(key);
+            else cache.set(key, tooLarge);
+          }
+          // Every entry held is charged at least KEY_OVERHEAD, and never more than the capacity in all.
+          expect(cache.bytes).toBeGreaterThanOrEqual(cache.size * KEY_OVERHEAD);
+          expect(cache.bytes).toBeLessThanOrEqual(capacity.bytes);
+        }
+        dropAll();
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

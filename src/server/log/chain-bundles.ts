@@ -68,9 +68,11 @@ export interface ChainSource<R> {
  * made only where they are used, when an answer is made. For the same reason a page that ends its
  * chain holds its PageEnd's fields itself, not an object of them, and its key is a flat string
  * (cacheKey): every full collection of V8's heap marks each object of each held page, and at
- * 100,000 held pages that marking was a large part of a lookup's CPU.
+ * 100,000 held pages that marking was a large part of a lookup's CPU. Its fields are readonly: the
+ * cache charges a page again when it leaves, so what it is charged for must not change while it is
+ * held (generational-cache.ts); a page with another answer is a new page.
  */
-interface CachedPage extends Partial<PageEnd> {
+interface CachedPage extends Readonly<Partial<PageEnd>> {
   readonly headIndex: number;
   /**
    * The page's JSON bytes up to and including the entries and `next`, without the closing brace

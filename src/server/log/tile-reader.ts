@@ -47,13 +47,13 @@ export interface Tile {
   full: boolean;
 }
 
-/** An entry bundle as the cache keeps it, made once. */
+/** An entry bundle as the cache keeps it, made once and never changed (the cache charges it again when it leaves). */
 export interface GzippedBundle {
   /** Its bytes gzipped (tlog-tiles: bundles SHOULD be compressed), owning exactly their memory. */
-  gzipped: Buffer;
+  readonly gzipped: Buffer;
   /** Its uncompressed bytes' length and strong ETag (http/caching.ts, as Express gives them). */
-  length: number;
-  etag: string;
+  readonly length: number;
+  readonly etag: string;
 }
 
 export class TileReader {
