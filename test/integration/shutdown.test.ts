@@ -16,7 +16,7 @@ import { readConfig } from '../../src/config.js';
 import { cosignerKey, formatCosignerKey } from '../../src/protocol/cosignature.js';
 import { logKeyFromSeed } from '../../src/node/log-key.js';
 import { RegistryService } from '../../src/service.js';
-import { postgresUrl, sql } from '../helpers/database.js';
+import { DATABASE_URL, sql } from '../helpers/database.js';
 import { newIdentity, nextRecord, type TestIdentity } from '../helpers/identities.js';
 import { SETUP_TIMEOUT_MS } from '../helpers/registry.js';
 
@@ -32,7 +32,7 @@ type Outcome = { status: number; type: string } | { closed: string };
 async function ownedRegistry(database: 'postgres' | 'embedded', logged: LogLine[], extraEnv: Record<string, string> = {}): Promise<{ service: RegistryService; url: string; cleanup: () => Promise<void> }> {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
-  const server = postgresUrl();
+  const server = DATABASE_URL ?? null;
   if (database === 'postgres' && server !== null) {
     const schema = `test_${randomBytes(6).toString('hex')}`;
     await sql(server, `CREATE SCHEMA "${schema}"`);
@@ -146,9 +146,11 @@ describe.each(['postgres', 'embedded'] as const)('a registry on %s stopped under
 /**
  * Deterministic: a statement of a request is held on a table lock (ACCESS EXCLUSIVE, from a session
  * of the test's own) while the registry stops; released once the registry has stopped listening.
+ * Only on a real Postgres (DATABASE_URL): a Jest worker's embedded one serves one session at a time,
+ * which the lock would block.
  */
 describe('a registry on Postgres stopped while a request is at work', () => {
-  const server = postgresUrl();
+  const server = DATABASE_URL ?? null;
   const onPostgres = server === null ? it.skip : it;
 
   async function lockedDevices(): Promise<{ service: RegistryService; url: string; logged: LogLine[]; person: TestIdentity; lock: pg.Client; cleanup: () => Promise<void>; waiting: () => Promise<void> }> {
