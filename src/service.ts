@@ -20,6 +20,7 @@ import { createMetrics } from './server/metrics.js';
 import { GroupService } from './server/group/group-service.js';
 import { appMessageClasses } from './server/http/message-classes.js';
 import { createRateLimiters } from './server/http/rate-limits.js';
+import { ServerDrain } from './server/http/server-drain.js';
 import { IdentityService } from './server/identity/identity-service.js';
 import { loadLogKey, type LogKey } from './node/log-key.js';
 import { lookupCache } from './server/log/chain-bundles.js';
@@ -55,8 +56,16 @@ export interface ServiceOverrides {
   mirror?: MirrorDeps;
 }
 
+/**
+ * How long a stop waits for the handlers whose client hung up (server-drain.ts) before it closes the
+ * database all the same: their statements are bounded by the transaction timeout, and usually take
+ * milliseconds.
+ */
+export const ORPHAN_WAIT_MS = 10_000;
+
 export class RegistryService {
   private server: http.Server | null = null;
+  private drain: ServerDrain | null = null;
 
   private constructor(
     readonly config: Config,
@@ -203,6 +212,7 @@ export class RegistryService {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
+    this.drain = new ServerDrain(server, tls !== null);
     if (this.signs) {
       this.writer.startRefreshing(this.config.log.checkpointIntervalMs, (error) => this.logger.error({ err: error }, 'signing a fresh checkpoint failed'));
     }
@@ -211,20 +221,31 @@ export class RegistryService {
     return `${tls === null ? 'http' : 'https'}://${shownHost}:${address.port}`;
   }
 
-  /** Stops accepting requests, lets in-flight ones finish, then closes the database and Redis. */
+  /**
+   * Stops accepting requests, lets in-flight ones finish (those whose client hung up too), stops
+   * and awaits every background task (checkpoint refreshes, queued writes, witness submissions),
+   * then closes the database and Redis: nothing reads the database once it is closed.
+   */
   async destroy(): Promise<void> {
     const server = this.server;
+    const drain = this.drain;
     this.server = null;
+    this.drain = null;
     if (server !== null) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // In-flight requests finish; their keep-alive sockets are closed as soon as they go idle,
-      // and whatever is still open after 30 s is cut.
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      // connections that never sent a request at once, and whatever is still open after 30 s is cut.
+      const sweep = () => {
+        server.closeIdleConnections();
+        drain?.closeSilent();
+      };
+      const sweeping = setInterval(sweep, 100);
       const deadline = setTimeout(() => server.closeAllConnections(), 30_000);
-      server.closeIdleConnections();
+      sweep();
       await closed;
-      clearInterval(sweep);
+      clearInterval(sweeping);
       clearTimeout(deadline);
+      await drain?.orphansFinished(ORPHAN_WAIT_MS);
     }
     await this.writer.stop();
     await this.witnesses?.stop();

@@ -69,6 +69,8 @@ class SubmitError extends Error {
 export class WitnessSubmitter {
   private readonly states: State[];
   private stopped = false;
+  /** Aborts the submissions in flight when the registry stops: a slow witness must not hold the stop for its whole timeout. */
+  private readonly stopping = new AbortController();
   private readonly wakers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private readonly attempts: Counter<'witness' | 'outcome'>;
@@ -125,6 +127,7 @@ export class WitnessSubmitter {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.kick();
     await Promise.all(this.loops);
   }
@@ -165,6 +168,8 @@ export class WitnessSubmitter {
           // request per interval (the newest checkpoint then), not one per write batch.
         }
       } catch (error) {
+        // A submission cut short by the stop is no witness's failure.
+        if (this.stopped) break;
         const reason = error instanceof SubmitError ? error.reason : 'UNAVAILABLE';
         this.attempts.inc({ witness: state.name, outcome: reason });
         state.failures += 1;
@@ -196,7 +201,7 @@ export class WitnessSubmitter {
       const body = formatAddCheckpointRequest({ oldSize, proof, note });
       let response: Response;
       try {
-        response = await fetch(`${state.endpoint.url.replace(/\/+$/, '')}/add-checkpoint`, { method: 'POST', body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+        response = await fetch(`${state.endpoint.url.replace(/\/+$/, '')}/add-checkpoint`, { method: 'POST', body, signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopping.signal]) });
       } catch (error) {
         throw new SubmitError((error as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'UNREACHABLE');
       }
