@@ -163,7 +163,7 @@ export const environmentSchema = z.object({
   USER_IDS: z.enum(ID_POLICIES).default('self-certifying'),
   GROUP_IDS: z.enum(ID_POLICIES).default('self-certifying'),
   PAGE_MAX_BYTES: bytes.default(256 * 1024),
-  LOOKUP_CACHE_BYTES: bytes.default(64 * 1024 * 1024),
+  LOOKUP_CACHE_BYTES: bytes.default(256 * 1024 * 1024),
   SUBTREE_CACHE_BYTES: bytes.default(128 * 1024 * 1024),
   TILE_CACHE_BYTES: bytes.default(32 * 1024 * 1024),
   WITNESSES: witnesses.default([]),
