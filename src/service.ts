@@ -58,8 +58,9 @@ export interface ServiceOverrides {
 
 /**
  * How long a stop waits for the handlers whose client hung up (server-drain.ts) before it closes the
- * database all the same: their statements are bounded by the transaction timeout, and usually take
- * milliseconds.
+ * database all the same. A choice, not a bound (their transactions may run 30 s, TRANSACTION_TIMEOUT_MS):
+ * they usually take milliseconds, and the whole stop must fit the grace period a service manager
+ * gives it (README.md, "Stopping").
  */
 export const ORPHAN_WAIT_MS = 10_000;
 
@@ -199,8 +200,12 @@ export class RegistryService {
     // Node enforces the timeouts below when it checks connections; check every second, not every 30 s.
     // Requests and responses are made with the app's prototypes (http/message-classes.ts).
     const options = { connectionsCheckingInterval: 1_000, ...appMessageClasses(this.app) };
+    // The drain notes each request on its connection (server-drain.ts) in the server's one request listener.
+    const drain = new ServerDrain();
+    const handler = drain.handler(this.app);
     const server =
-      tls === null ? http.createServer(options, this.app) : https.createServer({ ...options, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, this.app);
+      tls === null ? http.createServer(options, handler) : https.createServer({ ...options, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler);
+    drain.watch(server, tls !== null);
     // Slow clients are cut off instead of holding sockets: headers within 10 s, whole request in 30 s.
     server.headersTimeout = this.httpTimeouts?.headersMs ?? 10_000;
     server.requestTimeout = this.httpTimeouts?.requestMs ?? 30_000;
@@ -212,7 +217,7 @@ export class RegistryService {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
-    this.drain = new ServerDrain(server, tls !== null);
+    this.drain = drain;
     if (this.signs) {
       this.writer.startRefreshing(this.config.log.checkpointIntervalMs, (error) => this.logger.error({ err: error }, 'signing a fresh checkpoint failed'));
     }
@@ -234,10 +239,11 @@ export class RegistryService {
     if (server !== null) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // In-flight requests finish; their keep-alive sockets are closed as soon as they go idle,
-      // connections that never sent a request at once, and whatever is still open after 30 s is cut.
+      // connections that never sent a request at the second sweep that finds them silent (or once
+      // past headersTimeout), and whatever is still open after 30 s is cut.
       const sweep = () => {
         server.closeIdleConnections();
-        drain?.closeSilent();
+        drain?.closeSilent(server.headersTimeout);
       };
       const sweeping = setInterval(sweep, 100);
       const deadline = setTimeout(() => server.closeAllConnections(), 30_000);
@@ -245,7 +251,9 @@ export class RegistryService {
       await closed;
       clearInterval(sweeping);
       clearTimeout(deadline);
-      await drain?.orphansFinished(ORPHAN_WAIT_MS);
+      const stillAtWork = (await drain?.orphansFinished(ORPHAN_WAIT_MS)) ?? 0;
+      // Their next statement may meet the closed database: the lines it logs then are explained here.
+      if (stillAtWork > 0) this.logger.warn({ stillAtWork, waitedMs: ORPHAN_WAIT_MS }, 'requests whose client hung up are still at work: the database closes all the same');
     }
     await this.writer.stop();
     await this.witnesses?.stop();

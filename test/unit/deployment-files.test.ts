@@ -241,6 +241,11 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('gives every registry process the grace period its graceful stop may take (README, "Stopping"), not Docker’s 10 s', () => {
+    for (const name of ['registry', 'registry-1', 'registry-2']) expect(COMPOSE['services'][name]['stop_grace_period']).toBe('60s');
+    expect(README).toContain('stop_grace_period');
+  });
+
   it('checks health as the image does, with the probe that follows PORT and TLS', () => {
     const healthcheck = COMPOSE['services']['registry']['healthcheck'];
     expect(healthcheck['test']).toEqual(['CMD', 'node', 'dist/healthcheck.js']);

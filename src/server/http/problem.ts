@@ -56,9 +56,13 @@ function clientErrorOf(error: unknown): { code: ErrorCode; detail: string } | nu
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req: Request, res: Response, next) => {
+  // Four parameters, unused `_next` included: Express takes a handler as an error handler by its arity.
+  return (error: unknown, req: Request, res: Response, _next) => {
     if (res.headersSent) {
-      next(error);
+      // Too late for a problem: the answer is cut (as Express's own handler would, by destroying the
+      // socket), through the response, so that a stop waiting for this handler sees it finish (server-drain.ts).
+      logger.error({ err: error, requestId: res.locals['requestId'], method: req.method, path: req.path }, 'error after the answer began');
+      res.destroy();
       return;
     }
     if (error instanceof ProblemError) return sendProblem(res, error.code, error.message, error.extensions);

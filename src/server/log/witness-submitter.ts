@@ -66,6 +66,9 @@ class SubmitError extends Error {
   }
 }
 
+/** A submission cut short by stop(): no witness's failure, and nothing else is ever taken for it. */
+class Stopped extends Error {}
+
 export class WitnessSubmitter {
   private readonly states: State[];
   private stopped = false;
@@ -168,8 +171,9 @@ export class WitnessSubmitter {
           // request per interval (the newest checkpoint then), not one per write batch.
         }
       } catch (error) {
-        // A submission cut short by the stop is no witness's failure.
-        if (this.stopped) break;
+        // Only the stop's own abort ends the loop quietly: any other error, even one raised while
+        // the stop runs (a CONFLICT is fork evidence), is counted and logged.
+        if (error instanceof Stopped) break;
         const reason = error instanceof SubmitError ? error.reason : 'UNAVAILABLE';
         this.attempts.inc({ witness: state.name, outcome: reason });
         state.failures += 1;
@@ -192,6 +196,11 @@ export class WitnessSubmitter {
     return null;
   }
 
+  /** `Stopped` when `error` is the abort of stop(), else null. */
+  private stopAbort(error: unknown): Stopped | null {
+    return this.stopping.signal.aborted && (error as Error | null)?.name === 'AbortError' ? new Stopped('stopped') : null;
+  }
+
   /** One checkpoint to one witness; a 409 with its size resynchronises (at most twice). */
   private async submit(state: State, size: number, note: string, text: string): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -203,10 +212,19 @@ export class WitnessSubmitter {
       try {
         response = await fetch(`${state.endpoint.url.replace(/\/+$/, '')}/add-checkpoint`, { method: 'POST', body, signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopping.signal]) });
       } catch (error) {
-        throw new SubmitError((error as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'UNREACHABLE');
+        throw this.stopAbort(error) ?? new SubmitError((error as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'UNREACHABLE');
       }
-      const answer = await response.text().catch(() => '');
-      if (response.status === 409 && (response.headers.get('content-type') ?? '').startsWith('text/x.tlog.size')) {
+      const sizeAnswer = response.status === 409 && (response.headers.get('content-type') ?? '').startsWith('text/x.tlog.size');
+      let answer: string;
+      try {
+        answer = await response.text();
+      } catch (error) {
+        // A CONFLICT needs no body: fork evidence is reported even when the stop cut its body short.
+        const stopped = this.stopAbort(error);
+        if (stopped !== null && (response.status !== 409 || sizeAnswer)) throw stopped;
+        answer = '';
+      }
+      if (sizeAnswer) {
         const known = parseTlogSize(answer);
         if (known === null) throw new SubmitError('HTTP_409');
         state.knownSize = known;
